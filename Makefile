@@ -1,0 +1,59 @@
+# make run   - set up everything and serve the portal with demo data on SQLite at 127.0.0.1:5000
+# make test  - set up everything, run ruff and the whole test suite
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+LOCALES := zh_CN zh_TW en
+PO      := $(foreach l,$(LOCALES),portal/translations/$(l)/LC_MESSAGES/messages.po)
+MO      := $(PO:.po=.mo)
+HTMX_VERSION ?= 2.0.11
+export FLASK_APP := wsgi
+
+.PHONY: run test lint install translations extract-messages db demo bench vendor-htmx clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+%.mo: %.po | $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+
+translations: $(MO)
+
+db: install translations
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/flask portal seed-demo --if-empty
+
+run: demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install translations lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Update messages.pot and the catalogues after changing user-facing text.
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+		-o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations \
+		--no-location --ignore-obsolete
+
+vendor-htmx:
+	cd /tmp && npm pack htmx.org@$(HTMX_VERSION) >/dev/null && rm -rf htmx-pack && mkdir htmx-pack \
+		&& tar xzf htmx.org-$(HTMX_VERSION).tgz -C htmx-pack
+	cp /tmp/htmx-pack/package/dist/htmx.min.js /tmp/htmx-pack/package/LICENSE static/vendor/htmx/
+	sed -i 's/^htmx.org [0-9.]*/htmx.org $(HTMX_VERSION)/' static/vendor/htmx/VERSION
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache $(MO)

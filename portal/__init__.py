@@ -1,0 +1,168 @@
+"""The customer-service department portal: the application factory."""
+
+import importlib
+import logging
+
+from flask import Flask, g, request, url_for
+from flask_login import current_user
+
+from portal import clock, config, errors
+from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+# Each area is a package with init_app(app); adding an area is adding it here.
+AREAS = (
+    "portal.auth",
+    "portal.home",
+    "portal.notifications",
+    "portal.audit",
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the portal."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    app.config.update(config.DEFAULTS)
+    app.config.update(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    config.check(app.config)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        import os
+
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    for area in AREAS:
+        importlib.import_module(area).init_app(app)
+    _init_templates(app)
+    errors.register(app)
+
+    from portal.auth.decorators import guard_undeclared
+    from portal.web import security_headers
+
+    app.before_request(guard_undeclared)
+    app.after_request(security_headers)
+
+    from portal.cli import portal_cli
+
+    app.cli.add_command(portal_cli)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_root() / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(_root() / "portal" / "translations"))
+    limiter.init_app(app)
+    clock.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        @event.listens_for(Engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, connection_record):
+            if type(dbapi_connection).__module__.startswith("sqlite3"):
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.close()
+
+
+def _root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent
+
+
+def _load_user(session_id: str):
+    from portal.auth.models import User
+
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def _unauthorized():
+    """Anonymous: the sign-in page; for htmx, a full-page redirect there (HX-Redirect)."""
+    from flask import make_response, redirect
+
+    if htmx:
+        current = request.headers.get("HX-Current-URL", "")
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(current)
+        back = parts.path + (f"?{parts.query}" if parts.query else "") if current else None
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = url_for("auth.login", next=back)
+        return response
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _init_templates(app: Flask) -> None:
+    from flask_babel import format_decimal, get_locale
+
+    from portal.auth.permissions import ROLE_LABELS
+    from portal.i18n import LANGUAGE_NAMES, html_lang
+    from portal.ui import nav_for
+
+    def can(permission: str) -> bool:
+        return current_user.is_authenticated and current_user.can(permission)
+
+    @app.context_processor
+    def shell():
+        nav = nav_for(current_user) if current_user.is_authenticated else []
+        locale = str(get_locale())
+        return {
+            "can": can,
+            "nav": nav,
+            "locale": locale,
+            "html_lang": html_lang(locale),
+            "language_names": LANGUAGE_NAMES,
+            "poll_seconds": app.config["NOTIFICATION_POLL_SECONDS"],
+            "role_labels": ROLE_LABELS,
+        }
+
+    @app.template_filter("date")
+    def date_filter(value):
+        if value is None:
+            return ""
+        if hasattr(value, "hour"):
+            value = clock.local(value)
+        return value.strftime("%Y-%m-%d")
+
+    @app.template_filter("time")
+    def time_filter(value):
+        if value is None:
+            return ""
+        if hasattr(value, "tzinfo") and hasattr(value, "date"):
+            value = clock.local(value)
+        return value.strftime("%H:%M")
+
+    @app.template_filter("datetime")
+    def datetime_filter(value):
+        return "" if value is None else clock.local(value).strftime("%Y-%m-%d %H:%M")
+
+    @app.template_filter("money")
+    def money_filter(value):
+        if value is None:
+            return ""
+        return "¥" + format_decimal(value, format="#,##0.00", locale="en")
+
+    app.jinja_env.globals["g"] = g

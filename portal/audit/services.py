@@ -1,0 +1,90 @@
+"""Writing and reading the audit trail."""
+
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from flask_login import current_user
+
+from portal import clock
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+from portal.i18n import N_
+
+# Labels of the actions shown in the audit browser; an area adds its own here.
+ACTION_LABELS = {
+    "auth.login": N_("Signed in"),
+    "auth.login_failed": N_("Sign-in failed"),
+    "auth.login_throttled": N_("Sign-in refused: too many failures"),
+    "auth.logout": N_("Signed out"),
+    "auth.forbidden": N_("Access refused"),
+    "auth.password_changed": N_("Changed own password"),
+    "staff.created": N_("Account created"),
+    "staff.updated": N_("Account changed"),
+    "staff.password_reset": N_("Password reset"),
+    "staff.deactivated": N_("Account deactivated"),
+    "staff.reactivated": N_("Account reactivated"),
+}
+
+
+def _plain(value):
+    """A JSON-safe form of a field value."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+def changes(obj, fields, before: dict | None = None) -> dict:
+    """{field: [before, after]} for ``fields`` of ``obj`` that differ from ``before``."""
+    if before is None:
+        state = sa.inspect(obj)
+        result = {}
+        for name in fields:
+            hist = state.attrs[name].history
+            if hist.has_changes():
+                old = hist.deleted[0] if hist.deleted else None
+                result[name] = [_plain(old), _plain(getattr(obj, name))]
+        return result
+    return {
+        name: [_plain(before.get(name)), _plain(getattr(obj, name))]
+        for name in fields
+        if before.get(name) != getattr(obj, name)
+    }
+
+
+def record(action: str, target=None, *, changes: dict | None = None,
+           details: dict | None = None, actor=None) -> AuditEvent:
+    """Add an event to the session; the caller's commit writes it with the change."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    event = AuditEvent(
+        at=clock.now(),
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        target_type=type(target).__tablename__ if target is not None else None,
+        target_id=str(target.id) if target is not None else None,
+        changes=changes or None,
+        details=details or None,
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event
+
+
+def search(*, actor_id=None, action=None, target_type=None, date_from=None, date_to=None):
+    """The filtered query, newest first (paginated by the caller)."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if actor_id:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if target_type:
+        query = query.where(AuditEvent.target_type == target_type)
+    tz = clock.get_clock().tz
+    if date_from:
+        query = query.where(AuditEvent.at >= datetime.combine(date_from, time(), tz))
+    if date_to:
+        query = query.where(
+            AuditEvent.at < datetime.combine(date_to + timedelta(days=1), time(), tz)
+        )
+    return query

@@ -1,0 +1,47 @@
+"""Browsing the audit trail."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectField
+from wtforms.validators import Optional
+
+from portal.audit.services import ACTION_LABELS, search
+from portal.auth.decorators import require
+from portal.auth.models import User
+from portal.extensions import db
+from portal.forms import FilterForm
+from portal.web import render
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+class AuditFilterForm(FilterForm):
+    """Filters of the audit browser."""
+
+    actor = SelectField(_l("Who"), coerce=lambda v: int(v) if v else None,
+                        validators=[Optional()], validate_choice=False)
+    action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+
+@bp.route("/")
+@require("audit.view")
+def index():
+    """The audit trail, newest first, filtered."""
+    form = AuditFilterForm()
+    users = db.session.execute(sa.select(User.id, User.display_name).order_by(User.display_name))
+    form.actor.choices = [("", _l("Anyone"))] + [(uid, name) for uid, name in users]
+    form.action.choices = [("", _l("Any action"))] + [
+        (code, _l(label)) for code, label in ACTION_LABELS.items()]
+    valid = form.validate()
+    query = search(
+        actor_id=form.actor.data if valid else None,
+        action=form.action.data or None if valid else None,
+        date_from=form.date_from.data if valid else None,
+        date_to=form.date_to.data if valid else None,
+    )
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render("audit/index.html", block="audit_table", form=form, page=page,
+                  labels=ACTION_LABELS, status=200 if valid else 422)

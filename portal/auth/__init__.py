@@ -1,0 +1,22 @@
+"""Accounts: sign-in and sign-out, own password and language, staff management."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+staff_bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def init_app(app) -> None:
+    """Register the account blueprints, the session loader, navigation and the staff card."""
+    from flask_babel import lazy_gettext as _l
+
+    from portal.auth import staff_views, views  # noqa: F401 - routes attach to the blueprints
+    from portal.auth.services import staff_counts
+    from portal.ui import Card, NavItem, register_card, register_nav
+
+    app.register_blueprint(bp)
+    app.register_blueprint(staff_bp)
+    register_nav(app, NavItem("staff.index", _l("Staff accounts"), "staff.manage", order=800,
+                              active_prefix="staff."))
+    register_card(app, Card("staff", _l("Staff accounts"), "staff.manage",
+                            "staff/_card.html", lambda user: staff_counts(), order=900))

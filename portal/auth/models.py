@@ -1,0 +1,61 @@
+"""Staff accounts."""
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal import clock
+from portal.auth.permissions import ROLE_LABELS, role_can
+from portal.database import UTCDateTime
+from portal.extensions import db
+
+
+def new_session_token() -> str:
+    """A fresh token; changing it signs the account out everywhere."""
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    """A member of staff. Never deleted: deactivated, keeping authorship of their records."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[str] = mapped_column(sa.String(20), index=True)
+    active: Mapped[bool] = mapped_column(default=True, index=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=clock.now, onupdate=clock.now
+    )
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def get_id(self) -> str:
+        """Session identity: id plus a token rotated at password change and deactivation."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        """The role's name in the current language."""
+        return gettext(ROLE_LABELS.get(self.role, self.role))
+
+    def can(self, permission: str) -> bool:
+        """True when the user's role holds ``permission``."""
+        return self.active and role_can(self.role, permission)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"

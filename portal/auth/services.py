@@ -1,0 +1,162 @@
+"""Account rules: sign-in, own password, and staff management by supervisors and managers."""
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal import audit
+from portal.auth.models import User, new_session_token
+from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.auth.permissions import ROLES, SENIOR_ROLES
+from portal.extensions import db
+from portal.web import Conflict
+
+
+class AccountError(ValueError):
+    """A staff-account request the rules refuse; the message is shown next to ``field``."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are compared case-insensitively and without surrounding spaces."""
+    return (username or "").strip().lower()
+
+
+def find_by_username(username: str) -> User | None:
+    """The account with that username, active or not."""
+    return db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active account these credentials open, or None. Audits both outcomes."""
+    user = find_by_username(username)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or not user.active:
+        audit.record(
+            "auth.login_failed", user,
+            details={"username": normalise_username(username)[:64],
+                     "reason": "inactive" if ok else "password"},
+        )
+        db.session.commit()
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit.record("auth.login", user, actor=user)
+    db.session.commit()
+    return user
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """Change the signed-in user's password after checking the current one."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError(_("The current password is not correct."), "current_password")
+    user.password_hash = hash_password(new)
+    user.session_token = new_session_token()
+    audit.record("auth.password_changed", user, actor=user)
+    db.session.commit()
+
+
+def _check_may_manage(actor: User, role: str) -> None:
+    """Supervisors manage staff; only managers manage supervisors and managers."""
+    if role not in ROLES:
+        raise AccountError(_("Choose a role."), "role")
+    if role in SENIOR_ROLES and not actor.can("staff.manage_supervisors"):
+        raise AccountError(_("Only a manager manages supervisor and manager accounts."), "role")
+
+
+def _check_version(user: User, version: int | None) -> None:
+    if version is not None and version != user.version:
+        raise Conflict(user)
+
+
+def create_staff(actor: User, *, username: str, display_name: str, role: str,
+                 password: str) -> User:
+    """A new active account."""
+    _check_may_manage(actor, role)
+    username = normalise_username(username)
+    if find_by_username(username):
+        raise AccountError(_("That username is taken."), "username")
+    user = User(username=username, display_name=display_name.strip(), role=role,
+                password_hash=hash_password(password), active=True)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("staff.created", user,
+                 changes={"username": [None, username], "display_name": [None, user.display_name],
+                          "role": [None, role]})
+    db.session.commit()
+    return user
+
+
+def update_staff(actor: User, user: User, *, version: int, display_name: str, role: str) -> None:
+    """Change name or role; a stale ``version`` is a conflict."""
+    _check_version(user, version)
+    _check_may_manage(actor, user.role)
+    _check_may_manage(actor, role)
+    if user.id == actor.id and role != user.role:
+        raise AccountError(_("You cannot change your own role."), "role")
+    user.display_name = display_name.strip()
+    user.role = role
+    diff = audit.changes(user, ["display_name", "role"])
+    if diff:
+        if "role" in diff:
+            user.session_token = new_session_token()
+        audit.record("staff.updated", user, changes=diff)
+    db.session.commit()
+
+
+def reset_password(actor: User, user: User, *, version: int, password: str) -> None:
+    """Set a new password for someone else; their open sessions end."""
+    _check_version(user, version)
+    _check_may_manage(actor, user.role)
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+    audit.record("staff.password_reset", user)
+    db.session.commit()
+
+
+def set_active(actor: User, user: User, *, version: int, active: bool) -> None:
+    """Deactivate (signs them out, keeps everything they wrote) or reactivate."""
+    _check_version(user, version)
+    _check_may_manage(actor, user.role)
+    if user.id == actor.id and not active:
+        raise AccountError(_("You cannot deactivate your own account."))
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        user.session_token = new_session_token()
+    audit.record("staff.reactivated" if active else "staff.deactivated", user,
+                 changes={"active": [not active, active]})
+    db.session.commit()
+
+
+def staff_query(*, q: str | None = None, role: str | None = None, status: str = "active"):
+    """Staff list, by role then name."""
+    query = sa.select(User).order_by(User.role, User.display_name)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))
+    if role:
+        query = query.where(User.role == role)
+    if status == "active":
+        query = query.where(User.active.is_(True))
+    elif status == "inactive":
+        query = query.where(User.active.is_(False))
+    return query
+
+
+def staff_counts() -> dict:
+    """Active accounts per role and the number deactivated (for the staff card)."""
+    rows = db.session.execute(
+        sa.select(User.role, User.active, sa.func.count()).group_by(User.role, User.active)
+    ).all()
+    per_role = {role: 0 for role in ROLES}
+    inactive = 0
+    for role, active, count in rows:
+        if active:
+            per_role[role] = per_role.get(role, 0) + count
+        else:
+            inactive += count
+    return {"per_role": per_role, "inactive": inactive}

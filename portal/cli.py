@@ -1,0 +1,48 @@
+"""`flask portal ...` commands."""
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from portal.auth.models import User
+from portal.auth.passwords import hash_password
+from portal.auth.permissions import ROLES
+from portal.extensions import db
+
+portal_cli = AppGroup("portal", help="Portal administration.")
+
+
+@portal_cli.command("create-user")
+@click.option("--username", prompt=True, help="Sign-in name (lower case).")
+@click.option("--name", "display_name", prompt=True, help="Display name, e.g. 王经理.")
+@click.option("--role", type=click.Choice(ROLES), default="manager", show_default=True,
+              help="The account's role.")
+@click.password_option(help="At least 12 characters.")
+def create_user(username: str, display_name: str, role: str, password: str) -> None:
+    """Create an account (for the first manager on a new installation)."""
+    from flask import current_app
+
+    username = username.strip().lower()
+    low, high = current_app.config["PASSWORD_MIN_LENGTH"], current_app.config["PASSWORD_MAX_LENGTH"]
+    if not low <= len(password) <= high:
+        raise click.BadParameter(f"a password has {low} to {high} characters",
+                                 param_hint="password")
+    if db.session.scalar(sa.select(User).where(User.username == username)):
+        raise click.BadParameter(f"{username!r} exists already", param_hint="username")
+    db.session.add(User(username=username, display_name=display_name.strip(), role=role,
+                        password_hash=hash_password(password)))
+    db.session.commit()
+    click.echo(f"created {role} {username}")
+
+
+@portal_cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when any account exists.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo department (accounts for every role, password demo-pass-2026)."""
+    from portal.demo import seed
+
+    if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        click.echo("database has accounts; demo data not loaded")
+        return
+    counts = seed()
+    click.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -1,0 +1,65 @@
+"""Settings read from the environment; tests pass a dict to create_app instead."""
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-only-insecure-key"  # noqa: S105 - refused in production (see check)
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (for example no SECRET_KEY in production)."""
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the settings dict from environment variables."""
+    sqlite_file = Path(instance_path) / "portal.sqlite3"
+    return {
+        "PORTAL_ENV": os.environ.get("PORTAL_ENV", "development"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{sqlite_file}"),
+        "PORTAL_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "PORTAL_LOCALES": ("zh_CN", "zh_TW", "en"),
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "RATELIMIT_STRATEGY": "moving-window",
+    # Sign-in limits: failures per username (ASVS 2.2.1) and attempts per address.
+    "LOGIN_FAILURES_PER_USERNAME": "10 per 15 minutes",
+    "LOGIN_ATTEMPTS_PER_IP": "60 per 15 minutes",
+    "PASSWORD_MIN_LENGTH": 12,
+    "PASSWORD_MAX_LENGTH": 128,
+    "PAGE_SIZE": 50,
+    "NOTIFICATION_POLL_SECONDS": 30,
+}
+
+
+def check(config: dict) -> None:
+    """Refuse settings that must never reach production."""
+    if config.get("PORTAL_ENV") == "production":
+        key = config.get("SECRET_KEY") or ""
+        if not key or key == DEFAULT_SECRET_KEY or len(key) < 32:
+            raise ConfigError(
+                "SECRET_KEY must be set to a random value of at least 32 characters "
+                "when PORTAL_ENV=production"
+            )

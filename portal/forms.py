@@ -1,0 +1,29 @@
+"""Form pieces shared by every area."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import InputRequired, NumberRange
+from wtforms.widgets import HiddenInput
+
+
+class FilterForm(FlaskForm):
+    """A GET form of filters: read from the query string, no CSRF token (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, *args, **kwargs):
+        from flask import request
+
+        super().__init__(request.args, *args, **kwargs)
+
+
+class VersionedForm(FlaskForm):
+    """A form editing a record that carries a ``version``; a stale version is a conflict."""
+
+    version = IntegerField(
+        widget=HiddenInput(),
+        validators=[InputRequired(_l("The form is incomplete; reload the page.")),
+                    NumberRange(min=1)],
+    )

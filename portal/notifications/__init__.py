@@ -1,0 +1,29 @@
+"""In-portal notifications: any area calls ``notify()`` or ``notify_role()``.
+
+Messages are stored untranslated (marked with ``N_``) with their parameters, and
+translated when shown, so each reader sees them in their own language.
+"""
+
+from flask import Blueprint
+
+from portal.notifications.services import notify, notify_role
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+__all__ = ["bp", "init_app", "notify", "notify_role"]
+
+
+def init_app(app) -> None:
+    """Register the notification pages and the unread card."""
+    from flask_babel import lazy_gettext as _l
+
+    from portal.notifications import views  # noqa: F401
+    from portal.notifications.services import card_context
+    from portal.ui import Card, NavItem, register_card, register_nav
+
+    app.register_blueprint(bp)
+    register_nav(app, NavItem("notifications.index", _l("Notifications"), "notifications.view",
+                              order=700, active_prefix="notifications."))
+    register_card(app, Card("notifications", _l("My unread notifications"),
+                            "notifications.view", "notifications/_card.html", card_context,
+                            order=10))

@@ -1,0 +1,73 @@
+"""Sending, counting and marking notifications."""
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from portal import clock
+from portal.auth.models import User
+from portal.extensions import db
+from portal.notifications.models import Notification
+
+
+def notify(users: User | Iterable[User], message: str, link: str | None = None,
+           **params) -> list[Notification]:
+    """Notify one user or several; ``message`` is an ``N_()``-marked text with %(name)s params.
+
+    Added to the caller's session: they are sent with the caller's commit.
+    """
+    if isinstance(users, User):
+        users = [users]
+    created = [
+        Notification(user_id=user.id, message=message, params=params or None, link=link,
+                     created_at=clock.now())
+        for user in users
+    ]
+    db.session.add_all(created)
+    return created
+
+
+def notify_role(role: str, message: str, link: str | None = None,
+                **params) -> list[Notification]:
+    """Notify every active user with ``role``."""
+    users = db.session.scalars(
+        sa.select(User).where(User.role == role, User.active.is_(True))
+    ).all()
+    return notify(users, message, link, **params)
+
+
+def unread_count(user: User) -> int:
+    """How many notifications ``user`` has not read."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def for_user(user: User, *, unread_only: bool = False):
+    """``user``'s notifications, unread first, newest first."""
+    query = sa.select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return query.order_by(Notification.read_at.is_not(None), Notification.created_at.desc(),
+                          Notification.id.desc())
+
+
+def mark_read(user: User, notification_id: int | None = None) -> int:
+    """Mark one (or, without an id, all) of ``user``'s notifications read; returns how many."""
+    stmt = (
+        sa.update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    count = db.session.execute(stmt).rowcount
+    db.session.commit()
+    return count
+
+
+def card_context(user: User) -> dict:
+    """The Today card: the five newest unread and the unread count."""
+    latest = db.session.scalars(for_user(user, unread_only=True).limit(5)).all()
+    return {"latest": latest, "unread": unread_count(user)}
