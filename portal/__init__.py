@@ -69,17 +69,6 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from sqlalchemy import event
-        from sqlalchemy.engine import Engine
-
-        @event.listens_for(Engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, connection_record):
-            if type(dbapi_connection).__module__.startswith("sqlite3"):
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.close()
-
 
 def _root():
     from pathlib import Path

@@ -3,6 +3,8 @@
 from datetime import UTC
 
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -43,3 +45,20 @@ class UTCDateTime(sa.types.TypeDecorator):
             return None
         return value.replace(tzinfo=UTC)
 
+
+
+# SQLite: enforce foreign keys, and let SQLAlchemy (not the sqlite3 module) begin
+# transactions, so that SAVEPOINTs and rollbacks behave as on PostgreSQL.
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
@@ -27,3 +28,8 @@ class VersionedForm(FlaskForm):
         validators=[InputRequired(_l("The form is incomplete; reload the page.")),
                     NumberRange(min=1)],
     )
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]

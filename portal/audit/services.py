@@ -57,6 +57,9 @@ def record(action: str, target=None, *, changes: dict | None = None,
     """Add an event to the session; the caller's commit writes it with the change."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
+    # current_user is a proxy: record the object behind it
+    target = getattr(target, "_get_current_object", lambda: target)()
+    actor = getattr(actor, "_get_current_object", lambda: actor)()
     event = AuditEvent(
         at=clock.now(),
         actor_id=getattr(actor, "id", None),

@@ -10,7 +10,7 @@ from portal.audit.services import ACTION_LABELS, search
 from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.extensions import db
-from portal.forms import FilterForm
+from portal.forms import FilterForm, choices
 from portal.web import render
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -32,9 +32,9 @@ def index():
     """The audit trail, newest first, filtered."""
     form = AuditFilterForm()
     users = db.session.execute(sa.select(User.id, User.display_name).order_by(User.display_name))
-    form.actor.choices = [("", _l("Anyone"))] + [(uid, name) for uid, name in users]
-    form.action.choices = [("", _l("Any action"))] + [
-        (code, _l(label)) for code, label in ACTION_LABELS.items()]
+    form.actor.choices = choices([("", _l("Anyone"))] + [(str(uid), name) for uid, name in users])
+    form.action.choices = choices([("", _l("Any action"))] + [
+        (code, _l(label)) for code, label in ACTION_LABELS.items()])
     valid = form.validate()
     query = search(
         actor_id=form.actor.data if valid else None,

@@ -7,7 +7,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.auth.permissions import ROLE_LABELS, ROLES
-from portal.forms import FilterForm, VersionedForm
+from portal.forms import FilterForm, VersionedForm, choices
 
 
 def password_length(form, field):
@@ -22,7 +22,7 @@ def password_length(form, field):
 
 def role_choices(roles=ROLES):
     """(value, label) pairs for a role select, labels translated when rendered."""
-    return [(role, _l(ROLE_LABELS[role])) for role in roles]
+    return choices((role, _l(ROLE_LABELS[role])) for role in roles)
 
 
 class LoginForm(FlaskForm):
@@ -93,9 +93,9 @@ class StaffFilterForm(FilterForm):
     """Filters of the staff list."""
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=64)])
-    role = SelectField(_l("Role"), choices=[("", _l("All roles"))] + role_choices(),
+    role = SelectField(_l("Role"), choices=choices([("", _l("All roles"))]) + role_choices(),
                        validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[("active", _l("Active")),
-                                                ("inactive", _l("Deactivated")),
-                                                ("all", _l("All"))],
+    status = SelectField(_l("Status"), choices=choices([("active", _l("Active")),
+                                                        ("inactive", _l("Deactivated")),
+                                                        ("all", _l("All"))]),
                          default="active", validators=[Optional()])

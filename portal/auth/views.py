@@ -76,7 +76,8 @@ def account():
         except AccountError as error:
             form[error.field].errors.append(str(error))
         else:
-            login_user(current_user)  # the session token changed; keep this session
+            # the session token changed: sign this session in again with the new one
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed. Other sessions were signed out."), "success")
             return redirect(url_for("auth.account"), 303)
     status = 422 if form.errors else 200
@@ -105,9 +106,9 @@ def throttled():
     audit.record("auth.login_throttled", details={"username": username})
     db.session.commit()
     form = LoginForm()
-    form.password.errors.append(
+    form.password.errors = [
         _("Too many failed sign-ins. Sign-in is refused for 15 minutes; ask the supervisor "
           "if you forgot your password.")
-    )
+    ]
     return render("auth/login.html", form=form, status=429,
                   next_url=safe_next(request.values.get("next"), url_for("home.index")))
