@@ -57,8 +57,9 @@ USERNAME = Regexp(r"^[a-z0-9][a-z0-9._-]*$",
 class StaffCreateForm(FlaskForm):
     """A new staff account with its first password."""
 
-    username = StringField(_l("Username"), validators=[
-        InputRequired(_l("Enter a username.")), Length(min=2, max=64), USERNAME])
+    username = StringField(_l("Username"), filters=[lambda v: v.strip().lower() if v else v],
+                           validators=[InputRequired(_l("Enter a username.")),
+                                       Length(min=2, max=64), USERNAME])
     display_name = StringField(_l("Name"), validators=[
         InputRequired(_l("Enter the person's name.")), Length(max=100)])
     role = SelectField(_l("Role"), choices=role_choices(),

@@ -1,0 +1,174 @@
+"""Staff accounts managed by supervisors and managers."""
+
+import sqlalchemy as sa
+
+from portal.audit.models import AuditEvent
+from portal.auth.models import User
+from portal.auth.passwords import verify_password
+from portal.extensions import db
+from tests.conftest import count_rows
+
+HX = {"HX-Request": "true"}
+
+
+def new_account(**overrides):
+    data = {"username": "xiaoming", "display_name": "王小明", "role": "presales",
+            "password": "twelve chars ok"}
+    data.update(overrides)
+    return data
+
+
+def test_supervisor_creates_a_staff_account(client, sign_in, create_user):
+    sign_in(client, create_user("supervisor"))
+    response = client.post("/staff/new", data=new_account(username="XiaoMing"))
+    assert response.status_code == 303
+    user = db.session.scalar(sa.select(User).where(User.username == "xiaoming"))
+    assert user.role == "presales" and user.active
+    assert verify_password(user.password_hash, "twelve chars ok")
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "staff.created"))
+    assert event.changes["role"] == [None, "presales"]
+
+
+def test_supervisor_cannot_create_a_manager(client, sign_in, create_user):
+    sign_in(client, create_user("supervisor"))
+    response = client.post("/staff/new", data=new_account(role="manager"))
+    assert response.status_code == 422
+    assert count_rows(User, User.username == "xiaoming") == 0
+
+
+def test_manager_creates_a_supervisor(client, sign_in, create_user):
+    sign_in(client, create_user("manager"))
+    assert client.post("/staff/new", data=new_account(role="supervisor")).status_code == 303
+    assert count_rows(User, User.role == "supervisor", User.username == "xiaoming") == 1
+
+
+def test_bad_input_is_refused_with_messages_and_nothing_saved(client, sign_in, create_user):
+    sign_in(client, create_user("supervisor"))
+    create_user("presales", username="taken")
+    for data in (new_account(username="taken"), new_account(username="has space"),
+                 new_account(password="short"), new_account(display_name="")):
+        response = client.post("/staff/new", data=data)
+        assert response.status_code == 422
+        assert 'class="field-error"' in response.get_data(as_text=True)
+    assert count_rows(User, User.display_name == "王小明") == 0
+
+
+def test_edit_name_and_role_is_audited(client, sign_in, create_user):
+    sign_in(client, create_user("supervisor"))
+    user = create_user("presales", display_name="旧名字")
+    response = client.post(f"/staff/{user.id}", data={"version": user.version,
+                                                      "display_name": "新名字",
+                                                      "role": "aftersales"})
+    assert response.status_code == 303
+    db.session.refresh(user)
+    assert (user.display_name, user.role) == ("新名字", "aftersales")
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "staff.updated"))
+    assert event.changes == {"display_name": ["旧名字", "新名字"],
+                             "role": ["presales", "aftersales"]}
+
+
+def test_second_editor_gets_a_conflict_and_the_current_state(client, sign_in, create_user):
+    sign_in(client, create_user("supervisor"))
+    user = create_user("presales", display_name="原名")
+    stale_version = user.version
+    client.post(f"/staff/{user.id}", data={"version": stale_version, "display_name": "第一次",
+                                           "role": "presales"})
+    response = client.post(f"/staff/{user.id}", data={"version": stale_version,
+                                                      "display_name": "第二次",
+                                                      "role": "presales"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "第一次" in page and "第二次" not in page
+    db.session.refresh(user)
+    assert user.display_name == "第一次"
+
+
+def test_supervisor_cannot_change_a_manager_account(client, sign_in, create_user):
+    sign_in(client, create_user("supervisor"))
+    manager = create_user("manager", display_name="老板")
+    response = client.post(f"/staff/{manager.id}", data={"version": manager.version,
+                                                         "display_name": "改名",
+                                                         "role": "manager"})
+    assert response.status_code == 422
+    db.session.refresh(manager)
+    assert manager.display_name == "老板"
+
+
+def test_deactivate_from_the_list_updates_the_row_in_place(client, sign_in, create_user):
+    sign_in(client, create_user("supervisor"))
+    user = create_user("presales")
+    response = client.post(f"/staff/{user.id}/active", data={"version": user.version},
+                           headers=HX)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and f'id="staff-{user.id}"' in body
+    db.session.refresh(user)
+    assert user.active is False
+    assert count_rows(AuditEvent, AuditEvent.action == "staff.deactivated") == 1
+    again = client.post(f"/staff/{user.id}/active", data={"version": user.version, "active": "y"},
+                        headers=HX)
+    assert again.status_code == 200
+    db.session.refresh(user)
+    assert user.active is True
+
+
+def test_deactivating_twice_from_stale_pages_is_a_conflict(client, sign_in, create_user):
+    sign_in(client, create_user("supervisor"))
+    user = create_user("presales")
+    version = user.version
+    client.post(f"/staff/{user.id}/active", data={"version": version}, headers=HX)
+    response = client.post(f"/staff/{user.id}/active", data={"version": version}, headers=HX)
+    assert response.status_code == 409
+    assert f'id="staff-{user.id}"' in response.get_data(as_text=True)
+
+
+def test_cannot_deactivate_oneself(client, sign_in, create_user):
+    me = sign_in(client, create_user("supervisor"))
+    response = client.post(f"/staff/{me.id}/active", data={"version": me.version})
+    assert response.status_code == 422
+    db.session.refresh(me)
+    assert me.active
+
+
+def test_deactivated_person_keeps_authorship(client, sign_in, create_user):
+    sign_in(client, create_user("manager"))
+    user = create_user("presales")
+    client.post(f"/staff/{user.id}/active", data={"version": user.version})
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action ==
+                                                           "staff.deactivated"))
+    assert db.session.get(User, user.id) is not None
+    assert event.target_id == str(user.id)
+
+
+def test_reset_password_signs_the_person_out(client, app, sign_in, login, create_user):
+    sign_in(client, create_user("supervisor"))
+    user = create_user("reception")
+    their_browser = app.test_client()
+    login(user=user, the_client=their_browser)
+    response = client.post(f"/staff/{user.id}/password",
+                           data={"version": user.version, "password": "brand new password"})
+    assert response.status_code == 303
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, "brand new password")
+    assert their_browser.get("/").status_code == 302
+
+
+def test_staff_list_filters_and_fragment(client, sign_in, create_user):
+    sign_in(client, create_user("supervisor"))
+    create_user("reception", display_name="前台小王")
+    create_user("presales", display_name="售前小李", active=False)
+    page = client.get("/staff/?role=reception")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<html" in html and "前台小王" in html and "售前小李" not in html
+    fragment = client.get("/staff/?status=inactive", headers=HX).get_data(as_text=True)
+    assert "<html" not in fragment and 'id="staff-table"' in fragment
+    assert "售前小李" in fragment and "前台小王" not in fragment
+
+
+def test_staff_card_on_today_for_supervisors_only(client, sign_in, create_user):
+    sign_in(client, create_user("supervisor"))
+    assert 'id="card-staff"' in client.get("/").get_data(as_text=True)
+    other = client.application.test_client()
+    sign_in(other, create_user("presales"))
+    assert 'id="card-staff"' not in other.get("/").get_data(as_text=True)
