@@ -105,7 +105,8 @@ def _unauthorized():
 
 
 def _init_templates(app: Flask) -> None:
-    from flask_babel import format_decimal, get_locale
+    from babel.numbers import format_decimal
+    from flask_babel import get_locale
 
     from portal.auth.permissions import ROLE_LABELS
     from portal.i18n import LANGUAGE_NAMES, html_lang
@@ -152,6 +153,7 @@ def _init_templates(app: Flask) -> None:
     def money_filter(value):
         if value is None:
             return ""
+        # the department writes money the same way in every language: ¥1,234.00
         return "¥" + format_decimal(value, format="#,##0.00", locale="en")
 
     app.jinja_env.globals["g"] = g

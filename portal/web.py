@@ -52,7 +52,7 @@ def trigger(response: Response, *events: str, **detailed) -> Response:
     for name in events:
         payload[name] = None
     payload.update(detailed)
-    response.headers["HX-Trigger"] = json.dumps(payload, ensure_ascii=False)
+    response.headers["HX-Trigger"] = json.dumps(payload)  # ASCII: headers cannot carry Chinese
     return response
 
 

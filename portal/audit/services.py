@@ -35,7 +35,11 @@ def _plain(value):
 
 
 def changes(obj, fields, before: dict | None = None) -> dict:
-    """{field: [before, after]} for ``fields`` of ``obj`` that differ from ``before``."""
+    """{field: [before, after]} for ``fields`` of ``obj`` that differ from ``before``.
+
+    Without ``before``, the session's change history is used: ``obj`` must have been loaded
+    (not expired) before it was changed.
+    """
     if before is None:
         state = sa.inspect(obj)
         result = {}

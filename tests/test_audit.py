@@ -1,0 +1,64 @@
+"""The audit trail: recorded by every area, browsed and filtered by supervisors and managers."""
+
+from datetime import datetime
+
+from portal import audit
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+
+HX = {"HX-Request": "true"}
+
+
+def test_record_with_changes(create_user, freeze):
+    freeze("2026-11-22 09:30")
+    actor, target = create_user("supervisor"), create_user("presales", display_name="甲")
+    db.session.refresh(target)  # loaded, as a view loads what it changes
+    target.display_name = "乙"
+    diff = audit.changes(target, ["display_name", "role"])
+    event = audit.record("staff.updated", target, changes=diff, actor=actor)
+    db.session.commit()
+    assert diff == {"display_name": ["甲", "乙"]}
+    assert (event.actor_id, event.target_type, event.target_id) == (
+        actor.id, "users", str(target.id))
+    assert event.at.astimezone(freeze("2026-11-22 09:30").tzinfo) == freeze("2026-11-22 09:30")
+
+
+def test_browse_and_filter(client, sign_in, create_user, freeze):
+    manager = sign_in(client, create_user("manager"))
+    someone = create_user("presales", display_name="被审计的人")
+    freeze("2026-11-01 10:00")
+    audit.record("staff.deactivated", someone, actor=manager)
+    freeze("2026-11-20 10:00")
+    audit.record("staff.reactivated", someone, actor=manager)
+    db.session.commit()
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "<html" in page and page.count(f"users #{someone.id}") == 2
+    fragment = client.get("/audit/?action=staff.deactivated", headers=HX).get_data(as_text=True)
+    assert "<html" not in fragment and 'id="audit-table"' in fragment
+    assert "2026-11-01 10:00" in fragment and "2026-11-20 10:00" not in fragment
+    by_date = client.get("/audit/?date_from=2026-11-15&date_to=2026-11-30").get_data(as_text=True)
+    assert "2026-11-20 10:00" in by_date and "2026-11-01 10:00" not in by_date
+
+
+def test_bad_filter_is_reported_not_ignored(client, sign_in, create_user):
+    sign_in(client, create_user("supervisor"))
+    response = client.get("/audit/?date_from=not-a-date")
+    assert response.status_code == 422
+    assert 'class="field-error"' in response.get_data(as_text=True)
+
+
+def test_refusals_are_audited(client, sign_in, create_user):
+    user = sign_in(client, create_user("presales"))
+    assert client.get("/audit/").status_code == 403
+    event = db.session.query(AuditEvent).filter_by(action="auth.forbidden").one()
+    assert event.actor_id == user.id and event.details["permission"] == "audit.view"
+
+
+def test_times_are_stored_in_utc_and_shown_in_department_time(create_user, freeze):
+    moment = freeze("2026-11-22 00:30")  # 16:30 UTC the day before
+    event = audit.record("auth.login", create_user("presales"))
+    db.session.commit()
+    db.session.expire(event)
+    assert event.at == moment
+    assert event.at.utcoffset().total_seconds() == 0
+    assert event.at.replace(tzinfo=None) == datetime(2026, 11, 21, 16, 30)
