@@ -47,9 +47,11 @@ def seed() -> dict:
     from portal.notifications import notify
 
     users = {}
+    # One argon2id hash for every demo account (same password; hashing 26 times is slow).
+    demo_hash = hash_password(DEMO_PASSWORD)
     for username, name, role in DEMO_ACCOUNTS + MORE_STAFF:
         user = User(username=username, display_name=name, role=role,
-                    password_hash=hash_password(DEMO_PASSWORD), active=username not in INACTIVE,
+                    password_hash=demo_hash, active=username not in INACTIVE,
                     created_at=clock.now() - timedelta(days=120))
         db.session.add(user)
         users[username] = user
