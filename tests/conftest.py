@@ -141,3 +141,29 @@ def count_rows(model, *where) -> int:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def count_queries(db):
+    """``with count_queries() as n: ...`` then ``n.count``: SQL statements the block ran."""
+    from contextlib import contextmanager
+
+    class Counter:
+        count = 0
+
+    @contextmanager
+    def _count():
+        counter = Counter()
+
+        def before(*args, **kwargs):
+            counter.count += 1
+
+        bind = db.session.get_bind()
+        engine = bind.engine if hasattr(bind, "engine") else bind
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return _count

@@ -134,7 +134,8 @@ def set_active(actor: User, user: User, *, version: int, active: bool) -> None:
 
 def staff_query(*, q: str | None = None, role: str | None = None, status: str = "active"):
     """Staff list, by role then name."""
-    query = sa.select(User).order_by(User.role, User.display_name)
+    role_order = sa.case({role: n for n, role in enumerate(ROLES)}, value=User.role, else_=99)
+    query = sa.select(User).order_by(role_order, User.display_name, User.id)
     if q:
         like = f"%{q.strip()}%"
         query = query.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))
