@@ -33,6 +33,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         os.makedirs(app.instance_path, exist_ok=True)
 
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
     for area in AREAS:
         importlib.import_module(area).init_app(app)

@@ -28,6 +28,9 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto;
+        # without this, every client would share the proxy's address in the sign-in limits.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }
 
 

@@ -94,3 +94,17 @@ def test_production_starts_with_a_real_key(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     assert create_app().config["PORTAL_ENV"] == "production"
+
+
+def test_behind_a_proxy_the_client_address_is_used(monkeypatch, create_user):
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "p" * 40,
+                      "WTF_CSRF_ENABLED": False})
+    user = create_user("presales")
+    app.test_client().post("/login", data={"username": user.username, "password": "wrong" * 3},
+                           headers={"X-Forwarded-For": "10.1.2.3"})
+    from portal.audit.models import AuditEvent
+    from portal.extensions import db
+
+    event = db.session.query(AuditEvent).filter_by(action="auth.login_failed").one()
+    assert event.ip == "10.1.2.3"

@@ -40,6 +40,7 @@ def login():
         if user:
             locale = session.get("locale")
             session.clear()  # a new session at sign-in (no fixation)
+            session.permanent = True  # ends after PERMANENT_SESSION_LIFETIME without use
             login_user(user)
             if user.locale is None and is_supported(locale):
                 user.locale = locale
