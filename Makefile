@@ -4,7 +4,8 @@ VENV    ?= .venv
 PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
-LOCALES := zh_CN zh_TW en
+# Babel's names of the portal's zh_CN and zh_TW (what Flask-Babel looks for)
+LOCALES := zh_Hans_CN zh_Hant_TW en
 PO      := $(foreach l,$(LOCALES),portal/translations/$(l)/LC_MESSAGES/messages.po)
 MO      := $(PO:.po=.mo)
 HTMX_VERSION ?= 2.0.11
@@ -45,9 +46,9 @@ test: install translations lint
 # Update messages.pot and the catalogues after changing user-facing text.
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
-		-o portal/translations/messages.pot .
+		--ignore-dirs='.*' -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations \
-		--no-location --ignore-obsolete
+		--ignore-obsolete --no-fuzzy-matching
 
 vendor-htmx:
 	cd /tmp && npm pack htmx.org@$(HTMX_VERSION) >/dev/null && rm -rf htmx-pack && mkdir htmx-pack \

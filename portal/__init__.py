@@ -114,7 +114,7 @@ def _init_templates(app: Flask) -> None:
     from flask_babel import get_locale
 
     from portal.auth.permissions import ROLE_LABELS
-    from portal.i18n import LANGUAGE_NAMES, html_lang
+    from portal.i18n import LANGUAGE_NAMES, html_lang, portal_locale
     from portal.ui import nav_for
 
     def can(permission: str) -> bool:
@@ -123,7 +123,7 @@ def _init_templates(app: Flask) -> None:
     @app.context_processor
     def shell():
         nav = nav_for(current_user) if current_user.is_authenticated else []
-        locale = str(get_locale())
+        locale = portal_locale(get_locale())
         return {
             "can": can,
             "nav": nav,

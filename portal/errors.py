@@ -19,7 +19,7 @@ def _messages() -> dict[int, tuple[str, str]]:
                                   "try again.")),
         403: (_("Not allowed"), _("Your role does not give access to this page or action.")),
         404: (_("Not found"), _("This page or record does not exist.")),
-        405: (_("Not allowed"), _("This action cannot be done this way.")),
+        405: (_("Not possible this way"), _("This action cannot be done this way.")),
         409: (_("Changed by someone else"), _("Someone else changed this record first. "
                                               "Reload to see its current state.")),
         413: (_("Too large"), _("The upload is larger than allowed.")),
@@ -36,7 +36,7 @@ def error_response(status: int, message: str | None = None, error_id: str | None
     title, text = _messages().get(status, _messages()[500])
     text = message or text
     if error_id:
-        text = f"{text} ({_('error number')}: {error_id})"
+        text = _("%(message)s (error number: %(error_id)s)", message=text, error_id=error_id)
     if is_fragment_request():
         response = render("errors/_toast.html", message=text, status=status)
         response.headers["HX-Reswap"] = "none"

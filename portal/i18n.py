@@ -26,6 +26,18 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def portal_locale(locale) -> str:
+    """The portal's code (zh_CN, zh_TW, en) for a Babel locale (zh_Hans_CN, ...).
+
+    Babel expands zh_CN to zh_Hans_CN; the catalogues are stored under Babel's names.
+    """
+    if locale is None:
+        return "zh_CN"
+    if locale.language == "zh":
+        return "zh_TW" if locale.script == "Hant" or locale.territory in {"TW", "HK"} else "zh_CN"
+    return locale.language
+
+
 def html_lang(locale: str) -> str:
     """BCP 47 tag for <html lang>."""
     return {"zh_CN": "zh-Hans", "zh_TW": "zh-Hant", "en": "en"}.get(locale, "zh-Hans")

@@ -32,7 +32,7 @@ def test_browse_and_filter(client, sign_in, create_user, freeze):
     audit.record("staff.reactivated", someone, actor=manager)
     db.session.commit()
     page = client.get("/audit/").get_data(as_text=True)
-    assert "<html" in page and page.count(f"users #{someone.id}") == 2
+    assert "<html" in page and page.count(f" #{someone.id}</td>") == 2
     fragment = client.get("/audit/?action=staff.deactivated", headers=HX).get_data(as_text=True)
     assert "<html" not in fragment and 'id="audit-table"' in fragment
     assert "2026-11-01 10:00" in fragment and "2026-11-20 10:00" not in fragment

@@ -53,13 +53,14 @@ def _method_map() -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
 def extracted() -> dict[tuple[str, str | None], dict]:
     """{(msgid, context): {"plural": msgid_plural or None, "where": [file:line, ...]}}.
 
-    Like ``pybabel extract``, this skips folders whose names begin with "." or "_"
-    (babel's default directory filter), so what it finds is what the catalogues get.
+    Like ``make extract-messages``, this skips folders whose names begin with "." (and so
+    reads templates/_macros/), so what it finds is what the catalogues get.
     """
     method_map, options_map = _method_map()
     messages: dict[tuple[str, str | None], dict] = {}
     for filename, lineno, message, _comments, context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS
+        str(ROOT), method_map, options_map, keywords=KEYWORDS,
+        directory_filter=lambda path: not Path(path).name.startswith("."),
     ):
         msgid, plural = (message, None) if isinstance(message, str) else message[:2]
         if not msgid:

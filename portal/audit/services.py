@@ -26,6 +26,17 @@ ACTION_LABELS = {
     "staff.reactivated": N_("Account reactivated"),
 }
 
+# Names of audited record types and fields; an area adds its own.
+TARGET_LABELS = {
+    "users": N_("Staff account"),
+}
+FIELD_LABELS = {
+    "username": N_("Username"),
+    "display_name": N_("Name"),
+    "role": N_("Role"),
+    "active": N_("Active"),
+}
+
 
 def _plain(value):
     """A JSON-safe form of a field value."""

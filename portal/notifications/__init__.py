@@ -16,12 +16,15 @@ __all__ = ["bp", "init_app", "notify", "notify_role"]
 def init_app(app) -> None:
     """Register the notification pages and the unread card."""
     from flask_babel import lazy_gettext as _l
+    from flask_login import current_user
 
     from portal.notifications import views  # noqa: F401
-    from portal.notifications.services import card_context
+    from portal.notifications.services import card_context, unread_count
     from portal.ui import Card, NavItem, register_card, register_nav
 
     app.register_blueprint(bp)
+    # the bell in the top bar asks this only when a full page is drawn
+    app.jinja_env.globals["unread_notifications"] = lambda: unread_count(current_user)
     register_nav(app, NavItem("notifications.index", _l("Notifications"), "notifications.view",
                               order=700, active_prefix="notifications."))
     register_card(app, Card("notifications", _l("My unread notifications"),
