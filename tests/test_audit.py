@@ -32,7 +32,7 @@ def test_browse_and_filter(client, sign_in, create_user, freeze):
     audit.record("staff.reactivated", someone, actor=manager)
     db.session.commit()
     page = client.get("/audit/").get_data(as_text=True)
-    assert "<html" in page and page.count(f" #{someone.id}</td>") == 2
+    assert "<html" in page and page.count("被审计的人</td>") == 2
     fragment = client.get("/audit/?action=staff.deactivated", headers=HX).get_data(as_text=True)
     assert "<html" not in fragment and 'id="audit-table"' in fragment
     assert "2026-11-01 10:00" in fragment and "2026-11-20 10:00" not in fragment
@@ -62,3 +62,15 @@ def test_times_are_stored_in_utc_and_shown_in_department_time(create_user, freez
     assert event.at == moment
     assert event.at.utcoffset().total_seconds() == 0
     assert event.at.replace(tzinfo=None) == datetime(2026, 11, 21, 16, 30)
+
+
+def test_changes_show_names_and_labels_not_codes(client, sign_in, create_user):
+    manager = sign_in(client, create_user("manager", locale="en"))
+    target = create_user("presales", display_name="小张")
+    audit.record("staff.updated", target, actor=manager,
+                 changes={"role": ["presales", "reception"], "active": [True, False]})
+    db.session.commit()
+    html = client.get("/audit/").get_data(as_text=True)
+    assert "Staff account" in html and "小张</td>" in html
+    assert "Pre-sales agent → Showroom reception" in html
+    assert "Yes → No" in html

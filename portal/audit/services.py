@@ -37,6 +37,32 @@ FIELD_LABELS = {
     "active": N_("Active"),
 }
 
+# How a record of a type is named in the browser: {type: function(ids) -> {id: name}}.
+TARGET_NAMERS: dict = {}
+
+# Fields whose stored codes have labels: {field: {code: N_(label)}}.
+VALUE_LABELS: dict[str, dict] = {}
+
+
+def register_target(table: str, label: str, namer=None) -> None:
+    """Let the audit browser name records of ``table`` (an area calls this in init_app)."""
+    TARGET_LABELS[table] = label
+    if namer:
+        TARGET_NAMERS[table] = namer
+
+
+def target_names(events) -> dict[tuple[str, str], str]:
+    """{(type, id): name} for the events' targets, one query per record type."""
+    wanted: dict[str, set[str]] = {}
+    for event in events:
+        if event.target_type in TARGET_NAMERS and event.target_id:
+            wanted.setdefault(event.target_type, set()).add(event.target_id)
+    names = {}
+    for table, ids in wanted.items():
+        for key, name in TARGET_NAMERS[table](ids).items():
+            names[(table, str(key))] = name
+    return names
+
 
 def _plain(value):
     """A JSON-safe form of a field value."""

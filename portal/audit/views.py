@@ -6,7 +6,14 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
-from portal.audit.services import ACTION_LABELS, FIELD_LABELS, TARGET_LABELS, search
+from portal.audit.services import (
+    ACTION_LABELS,
+    FIELD_LABELS,
+    TARGET_LABELS,
+    VALUE_LABELS,
+    search,
+    target_names,
+)
 from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.extensions import db
@@ -45,4 +52,5 @@ def index():
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render("audit/index.html", block="audit_table", form=form, page=page,
                   labels=ACTION_LABELS, targets=TARGET_LABELS, fields=FIELD_LABELS,
+                  values=VALUE_LABELS, names=target_names(page.items),
                   status=200 if valid else 422)

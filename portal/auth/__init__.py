@@ -16,7 +16,27 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(staff_bp)
+    _register_audit_names()
     register_nav(app, NavItem("staff.index", _l("Staff accounts"), "staff.manage", order=800,
                               active_prefix="staff."))
     register_card(app, Card("staff", _l("Staff accounts"), "staff.manage",
                             "staff/_card.html", lambda user: staff_counts(), order=900))
+
+
+def _register_audit_names() -> None:
+    """Staff accounts appear in the audit trail by name, roles by their label."""
+    import sqlalchemy as sa
+
+    from portal.audit.services import VALUE_LABELS, register_target
+    from portal.auth.models import User
+    from portal.auth.permissions import ROLE_LABELS
+    from portal.extensions import db
+    from portal.i18n import N_
+
+    def names(ids):
+        rows = db.session.execute(sa.select(User.id, User.display_name)
+                                  .where(User.id.in_([int(i) for i in ids])))
+        return dict(rows.all())
+
+    register_target("users", N_("Staff account"), names)
+    VALUE_LABELS["role"] = ROLE_LABELS

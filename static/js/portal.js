@@ -19,9 +19,8 @@
     item.appendChild(text);
     item.appendChild(close);
     box.appendChild(item);
-    if (level !== "error") {
-      setTimeout(function () { item.remove(); }, 6000);
-    }
+    // errors stay longer, but never block the page for good
+    setTimeout(function () { item.remove(); }, level === "error" ? 15000 : 6000);
   }
 
   // Server-sent toasts: HX-Trigger: {"portal-toast": {"level": "...", "message": "..."}}

@@ -1,0 +1,78 @@
+"""Signing in through the form: each role lands on Today and sees its own navigation."""
+
+import re
+
+import pytest
+
+from tests.e2e.support import expect
+
+pytestmark = pytest.mark.e2e
+
+EVERYONE_NAV = ["/", "/notifications/"]
+SENIOR_NAV = ["/", "/notifications/", "/staff/", "/audit/"]
+
+ROLES = [
+    # username, display name, navigation links in order
+    ("manager", "王经理", SENIOR_NAV),
+    ("supervisor", "李主管", SENIOR_NAV),
+    ("presales", "张小红", EVERYONE_NAV),
+    ("aftersales", "刘晓东", EVERYONE_NAV),
+    ("clerk", "陈打单", EVERYONE_NAV),
+    ("reception", "赵前台", EVERYONE_NAV),
+]
+
+
+@pytest.mark.parametrize(("username", "name", "links"), ROLES, ids=[r[0] for r in ROLES])
+def test_each_role_signs_in_and_sees_its_navigation(page, t, sign_in, username, name, links):
+    sign_in(username)
+
+    expect(page).to_have_url("/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(t("Today"))
+    nav = page.locator("nav.sidenav")
+    expect(nav.locator("a")).to_have_count(len(links))
+    assert [a.get_attribute("href") for a in nav.locator("a").all()] == links
+    expect(nav.locator('a[href="/"]')).to_have_attribute("aria-current", "page")
+    for forbidden in set(SENIOR_NAV) - set(links):
+        expect(page.locator(f'a[href="{forbidden}"]')).to_have_count(0)
+
+    topbar = page.locator("header.topbar")
+    expect(topbar.locator("#bell")).to_be_visible()
+    expect(topbar.locator(".whoami-name")).to_have_text(name)
+    expect(topbar.get_by_role("button", name=t("Sign out"), exact=True)).to_be_visible()
+
+
+def test_a_role_without_staff_rights_is_refused_the_staff_page(page, t, sign_in):
+    sign_in("clerk")
+    response = page.goto("/staff/")
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Not allowed"))
+
+
+def test_wrong_password_shows_the_error_and_does_not_sign_in(page, t, screenshot):
+    page.goto("/login")
+    page.locator("input[name=username]").fill("presales")
+    page.locator("input[name=password]").fill("not-the-password")
+    page.get_by_role("button", name=t("Sign in"), exact=True).click()
+
+    error = page.locator("#password-error")
+    expect(error).to_have_text(t("Wrong username or password, or the account is deactivated."))
+    expect(page).to_have_url("/login")
+    expect(page.locator("input[name=password]")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("input[name=username]")).to_have_value("presales")
+    expect(page.locator(".whoami")).to_have_count(0)
+    expect(page.locator("nav.sidenav")).to_have_count(0)
+    screenshot(page, "sign-in-error")
+
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login\?next=(/|%2F)$"))
+
+
+def test_sign_out_returns_to_the_sign_in_page(page, t, sign_in):
+    sign_in("reception")
+    page.get_by_role("button", name=t("Sign out"), exact=True).click()
+
+    expect(page).to_have_url("/login")
+    expect(page.locator(".flash")).to_have_text(t("You have signed out."))
+    page.goto("/notifications/")
+    expect(page).to_have_url(re.compile(r"/login\?next=(/|%2F)notifications(/|%2F)$"))
