@@ -15,6 +15,8 @@ AREAS = (
     "portal.home",
     "portal.notifications",
     "portal.audit",
+    "portal.shifts",
+    "portal.handover",
 )
 
 

@@ -20,6 +20,10 @@ class NavItem:
     order: int = 100
     # endpoints (prefixes) that mark this entry as current
     active_prefix: str = ""
+    # an endpoint answering a small count badge (polled by htmx, and refreshed at once
+    # when an action sends the ``badge_event`` through HX-Trigger)
+    badge_endpoint: str | None = None
+    badge_event: str | None = None
 
 
 @dataclass(frozen=True)

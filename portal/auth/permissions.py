@@ -28,23 +28,43 @@ EVERYONE = frozenset({
     "home.view",            # the Today page
     "notifications.view",   # own notifications
     "account.manage_own",   # own password and language
+    "roster.view",          # the duty roster, my shifts, today's line-up
 })
+
+# Roles that work shifts: they request swaps and record their overtime.
+ROSTERED = frozenset({
+    "shifts.swap",          # ask a colleague to swap, accept or decline
+    "shifts.overtime",      # record own overtime after a night shift (R-S3)
+})
+
+DESK_BOOK = frozenset({"handover.desk.read", "handover.desk.write"})
+SHOWROOM_BOOK = frozenset({"handover.showroom.read", "handover.showroom.write"})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "manager": EVERYONE | {
         "staff.manage",              # staff accounts
         "staff.manage_supervisors",  # may create and change supervisors and managers
         "audit.view",
+        "shifts.overtime_report",
+        "handover.desk.read", "handover.showroom.read",
     },
-    "supervisor": EVERYONE | {
+    "supervisor": EVERYONE | ROSTERED | {
         "staff.manage",
         "audit.view",
+        "roster.plan",               # plan, generate, publish the roster and cleaning duty
+        "shifts.swap_approve",
+        "shifts.overtime_report",
+        "handover.desk.read", "handover.showroom.read",
+        "handover.close_any",        # close any open item with a resolution
     },
-    "presales": EVERYONE,
-    "aftersales": EVERYONE,
-    "order_clerk": EVERYONE,
-    "reception": EVERYONE,
+    "presales": EVERYONE | ROSTERED | DESK_BOOK,
+    "aftersales": EVERYONE | ROSTERED | DESK_BOOK,
+    "order_clerk": EVERYONE | ROSTERED | DESK_BOOK,
+    "reception": EVERYONE | ROSTERED | SHOWROOM_BOOK,
 }
+
+# Roles that appear on the duty roster, in the order the grid groups them.
+ROSTER_ROLES = ("supervisor", "presales", "aftersales", "order_clerk", "reception")
 
 # Roles whose accounts only holders of "staff.manage_supervisors" may touch.
 SENIOR_ROLES = frozenset({"manager", "supervisor"})
