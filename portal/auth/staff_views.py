@@ -103,6 +103,23 @@ def _show(user: User, status: int = 200, conflict: bool = False, **bound):
                   status=status, **_forms_for(user, **bound))
 
 
+def _submit(user: User, form, bound: str, action, done: str):
+    """Run ``action`` for a valid ``form``: back to the account (303), 409 on a conflict,
+    else the account page with ``form``'s messages (422)."""
+    if form.validate_on_submit():
+        try:
+            action()
+        except Conflict:
+            return _show(user, 409, conflict=True)
+        except AccountError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            flash(done, "success")
+            return redirect(url_for("staff.edit", user_id=user.id), 303)
+    return _show(user, 422, **{bound: form})
+
+
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
 @require("staff.manage")
 def edit(user_id: int):
@@ -112,19 +129,9 @@ def edit(user_id: int):
         return _show(user)
     form = StaffEditForm()
     form.role.choices = role_choices(ROLES)
-    if form.validate_on_submit():
-        try:
-            update_staff(current_user, user, version=form.version.data,
-                         display_name=form.display_name.data, role=form.role.data)
-        except Conflict:
-            return _show(user, 409, conflict=True)
-        except AccountError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("staff.edit", user_id=user.id), 303)
-    return _show(user, 422, edit=form)
+    return _submit(user, form, "edit", lambda: update_staff(
+        current_user, user, version=form.version.data, display_name=form.display_name.data,
+        role=form.role.data), _("Changes saved."))
 
 
 @bp.route("/<int:user_id>/password", methods=["POST"])
@@ -133,19 +140,10 @@ def reset(user_id: int):
     """Set a new password for the account."""
     user = _get_user(user_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            reset_password(current_user, user, version=form.version.data,
-                           password=form.password.data)
-        except Conflict:
-            return _show(user, 409, conflict=True)
-        except AccountError as error:
-            _field_error(form, error)
-        else:
-            flash(_("The password was reset; tell %(name)s the new one in person.",
-                    name=user.display_name), "success")
-            return redirect(url_for("staff.edit", user_id=user.id), 303)
-    return _show(user, 422, reset=form)
+    return _submit(user, form, "reset", lambda: reset_password(
+        current_user, user, version=form.version.data, password=form.password.data),
+        _("The password was reset; tell %(name)s the new one in person.",
+          name=user.display_name))
 
 
 @bp.route("/<int:user_id>/active", methods=["POST"])
