@@ -19,7 +19,7 @@ class NavItem:
     permission: str
     order: int = 100
     # endpoints (prefixes) that mark this entry as current
-    active_prefix: str = ""
+    active_prefix: str | tuple[str, ...] = ""
     # an endpoint answering a small count badge (polled by htmx, and refreshed at once
     # when an action sends the ``badge_event`` through HX-Trigger)
     badge_endpoint: str | None = None
@@ -36,6 +36,8 @@ class Card:
     template: str
     context: Callable[[object], dict] = field(default=lambda user: {})
     order: int = 100
+    # the area's stylesheet (under static/) the card's markup needs on the Today page
+    stylesheet: str | None = None
 
 
 def _registry(app=None) -> dict:

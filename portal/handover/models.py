@@ -20,6 +20,8 @@ class HandoverItem(db.Model):
         sa.Index("ix_handover_items_book_shift", "book", "shift_date", "id"),
         sa.Index("ix_handover_items_order_no", "order_no"),
         sa.Index("ix_handover_items_customer_ref", "customer_ref"),
+        # history filtered by author, newest first (keyset on shift_date, id)
+        sa.Index("ix_handover_items_book_author_shift", "book", "author_id", "shift_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,5 +1,386 @@
-"""(being written)"""
+"""The handover book pages: the book of the current shift, writing, signing, taking over,
+closing, correcting, an item's history, the history search and the navigation badge.
+
+Permissions differ per book (R-H5), so every view is registered once per book with its own
+endpoint (``handover.desk_index``, ``handover.showroom_index``, ...) and ``@require``.
+The book is bound to the view, not passed as a rule default: a default would be a URL
+argument of the rule, and the access-matrix test fills every URL argument with an id.
+"""
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort, flash, make_response, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal.auth.decorators import require
+from portal.auth.models import User
+from portal.auth.permissions import ROLES, role_can
+from portal.extensions import db
+from portal.forms import choices
+from portal.handover import bp
+from portal.handover import services as svc
+from portal.handover.forms import CloseForm, EditForm, HistoryFilterForm, ItemForm, TakeOverForm
+from portal.handover.models import HandoverItem
+from portal.i18n import N_, safe_next
+from portal.shifts.slots import next_slot, shift_types
+from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
+
+CHANGED = "handover-changed"  # HX-Trigger event: the badges and cards follow
+TEMPLATE = "handover/book.html"
+
+
+def book_route(rule: str, action: str, need: str, methods=("GET",)):
+    """Register the view for each book as ``handover.<book>_<action>``; ``need`` is
+    ``read``/``write`` (of that book) or a whole permission string."""
+
+    def decorator(view):
+        for book in svc.BOOKS:
+            permission = f"handover.{book}.{need}" if need in ("read", "write") else need
+            bp.add_url_rule(f"/{book}{rule}", f"{book}_{action}",
+                            require(permission)(_bound(view, book)), methods=list(methods))
+        return view
+
+    return decorator
+
+
+def _bound(view, book: str):
+    @wraps(view)
+    def for_book(**kwargs):
+        return view(book, **kwargs)
+
+    return for_book
+
+
+def endpoint(book: str, action: str) -> str:
+    return f"handover.{book}_{action}"
+
+
+def _get_item(book: str, item_id: int) -> HandoverItem:
+    item = db.session.get(HandoverItem, item_id)
+    if item is None or item.book != book:
+        abort(404)
+    return item
+
+
+def _card_context(book: str, reading, types, items=()) -> dict:
+    """What the item card needs, loaded for all ``items`` at once (no N+1)."""
+    ids = [item.id for item in items]
+    return {
+        "book": book,
+        "reading": reading,
+        "acks": svc.acks_in(reading, ids) if reading else {},
+        "revisions": svc.revision_counts(ids),
+        "age_of": lambda item: svc.shifts_between(svc.slot_of(item), reading, types),
+        "item_slot": svc.slot_of,
+        "closable": lambda item: svc.may_close(current_user, item),
+        "categories": svc.CATEGORIES,
+        "kinds": svc.ACK_KINDS,
+    }
+
+
+def _book_page(book: str, form: ItemForm | None = None, status: int = 200):
+    reading, writing = svc.acting_slots(current_user)
+    types = shift_types()
+    waiting = svc.waiting_items(book, reading, types) if reading else []
+    written = svc.written_items(book, writing) if writing else []
+    if form is None and current_user.can(f"handover.{book}.write"):
+        form = ItemForm(formdata=None)
+    return render(TEMPLATE, block="handover_lists", status=status, form=form,
+                  book_label=svc.BOOK_LABELS[book], waiting=waiting, written=written,
+                  writing=writing, addressed_to=next_slot(writing) if writing else None,
+                  **_card_context(book, reading, types, waiting + written))
+
+
+@book_route("/", "index", "read")
+def index(book: str):
+    """The book for the user's shift: what waits for it and what it wrote for the next."""
+    return _book_page(book)
+
+
+@book_route("/badge", "badge", "read")
+def badge(book: str):
+    """The navigation count: items waiting for the user's shift, not yet signed on it."""
+    reading, _writing = svc.acting_slots(current_user)
+    count = svc.unsigned_count(book, reading)
+    response = make_response(render("handover/_badge.html", count=count))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@book_route("/items", "create", "write", methods=("POST",))
+def create(book: str):
+    """R-H1, R-H4: write an item for the next shift (quick-add at the top of the page)."""
+    form = ItemForm()
+    item = None
+    if form.validate_on_submit():
+        try:
+            item = svc.write(current_user, book, category=form.category.data,
+                             text=form.text.data, priority=form.priority.data,
+                             order_no=form.order_no.data, customer_ref=form.customer_ref.data,
+                             purchase_date=form.purchase_date.data,
+                             return_tracking=form.return_tracking.data,
+                             customer_request=form.customer_request.data)
+        except svc.HandoverError as error:
+            db.session.rollback()
+            _field_error(form, error)
+    if item is None:
+        if is_fragment_request():
+            return render(TEMPLATE, block="item_form", form=form, book=book, status=422)
+        return _book_page(book, form=form, status=422)
+    if not is_fragment_request():
+        flash(_("The handover item was written for the next shift."), "success")
+        return redirect_htmx_aware(url_for(endpoint(book, "index")))
+    reading, _writing = svc.acting_slots(current_user)
+    response = render(TEMPLATE, block="item_form", form=ItemForm(formdata=None), created=item,
+                      saved=True, **_card_context(book, reading, shift_types(), [item]))
+    return trigger(response, CHANGED)
+
+
+def _field_error(form, error: "svc.HandoverError") -> None:
+    message = _(error.message, **error.params)
+    if error.field and error.field in form:
+        form[error.field].errors = list(form[error.field].errors) + [message]
+    else:
+        form.form_errors.append(message)
+
+
+def _conflict_message(item: HandoverItem) -> str:
+    """Tell the second person who was first (R-H2 take-over races)."""
+    if item.status == "closed" and item.closed_by:
+        return _("%(name)s closed this item first, at %(time)s. This is its current state.",
+                 name=item.closed_by.display_name, time=_stamp(item.closed_at))
+    if item.owner and item.owner_id != current_user.id:
+        return _("%(name)s took this item over first, at %(time)s. This is its current state.",
+                 name=item.owner.display_name, time=_stamp(item.taken_over_at))
+    return _("Someone else changed this item first. This is its current state; check it and "
+             "try again.")
+
+
+def _stamp(moment) -> str:
+    from portal import clock
+
+    return clock.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _respond(book: str, item: HandoverItem, *, status: int = 200, message: str | None = None,
+             close_form=None, success: str | None = None):
+    """The item card swapped in place (htmx), else back to the page with a message."""
+    if status != 200:
+        db.session.rollback()
+        db.session.refresh(item)
+    if is_fragment_request():
+        reading, _writing = svc.acting_slots(current_user)
+        response = render(TEMPLATE, block="item_row", item=item, row_message=message,
+                          close_form=close_form, status=status,
+                          **_card_context(book, reading, shift_types(), [item]))
+        return trigger(response, CHANGED) if status == 200 else response
+    if close_form is not None and close_form.errors and not message:
+        message = " ".join(str(e) for errors in close_form.errors.values() for e in errors)
+    if message:
+        flash(message, "error")
+    elif success:
+        flash(success, "success")
+    back = safe_next(request.form.get("next"), url_for(endpoint(book, "index")))
+    return redirect_htmx_aware(back)
+
+
+def _run(book: str, item: HandoverItem, action, success: str, close_form=None):
+    try:
+        action()
+    except Conflict:
+        db.session.rollback()
+        db.session.refresh(item)
+        return _respond(book, item, status=409, message=_conflict_message(item))
+    except svc.HandoverError as error:
+        if close_form is not None and error.field in close_form:
+            close_form[error.field].errors = [_(error.message, **error.params)]
+            return _respond(book, item, status=422, close_form=close_form)
+        return _respond(book, item, status=422, message=_(error.message, **error.params))
+    return _respond(book, item, success=success)
+
+
+def _csrf_checked() -> None:
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+
+
+@book_route("/items/<int:item_id>/sign", "sign", "write", methods=("POST",))
+def sign(book: str, item_id: int):
+    """R-H2 签字确认: sign the item as read (name and time recorded)."""
+    item = _get_item(book, item_id)
+    _csrf_checked()
+    return _run(book, item, lambda: svc.sign(current_user, item), _("Signed as read."))
+
+
+@book_route("/items/<int:item_id>/take-over", "take_over", "write", methods=("POST",))
+def take_over(book: str, item_id: int):
+    """R-H2 继续跟进: take the item over and follow it up."""
+    item = _get_item(book, item_id)
+    form = TakeOverForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _run(book, item, lambda: svc.take_over(current_user, item, form.version.data),
+                _("You follow this item up now."))
+
+
+@book_route("/items/<int:item_id>/supervisor-close", "close_any", "handover.close_any",
+            methods=("POST",))
+@book_route("/items/<int:item_id>/close", "close", "write", methods=("POST",))
+def close(book: str, item_id: int):
+    """R-H3: close the item with its resolution (its owner, or a supervisor)."""
+    item = _get_item(book, item_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        if form.version.errors or "csrf_token" in form.errors:
+            abort(400)
+        return _respond(book, item, status=422, close_form=form)
+    return _run(book, item,
+                lambda: svc.close(current_user, item, form.resolution.data, form.version.data),
+                _("The item is closed."), close_form=form)
+
+
+def _item_page(book: str, item: HandoverItem, *, edit_form=None, status: int = 200,
+               message: str | None = None):
+    reading, _writing = svc.acting_slots(current_user)
+    types = shift_types()
+    if edit_form is None and svc.may_edit(current_user, item):
+        edit_form = EditForm(formdata=None, obj=item)
+    return render("handover/item.html", block="item_detail", item=item, edit_form=edit_form,
+                  status=status, detail_message=message, detail_error=status >= 400,
+                  book_label=svc.BOOK_LABELS[book], history=svc.item_history(item),
+                  shift_names={t.id: t.name for t in types},
+                  **_card_context(book, reading, types, [item]))
+
+
+@book_route("/items/<int:item_id>", "item", "read")
+def item(book: str, item_id: int):
+    """One item with its whole history: signatures, take-overs, earlier texts (R-H6)."""
+    return _item_page(book, _get_item(book, item_id))
+
+
+@book_route("/items/<int:item_id>/edit", "edit", "write", methods=("POST",))
+def edit(book: str, item_id: int):
+    """R-H6: correct the text of one's own open item; the earlier text is kept."""
+    item = _get_item(book, item_id)
+    form = EditForm()
+    if not form.validate_on_submit():
+        return _item_page(book, item, edit_form=form, status=422)
+    try:
+        svc.edit(current_user, item, form.text.data, form.version.data)
+    except Conflict:
+        db.session.rollback()
+        db.session.refresh(item)
+        return _item_page(book, item, status=409, message=_conflict_message(item))
+    except svc.HandoverError as error:
+        db.session.rollback()
+        _field_error(form, error)
+        return _item_page(book, item, edit_form=form, status=422)
+    if is_fragment_request():
+        return trigger(_item_page(book, item, message=_("The correction was saved; the earlier "
+                                                         "text is kept below.")), CHANGED)
+    flash(_("The correction was saved; the earlier text is kept below."), "success")
+    return redirect_htmx_aware(url_for(endpoint(book, "item"), item_id=item.id))
+
+
+HISTORY_ARGS = ("q", "category", "status", "author", "date_from", "date_to")
+
+
+@book_route("/history", "history", "read")
+def history(book: str):
+    """R-H6: every item ever written in the book; search and filters, newest first."""
+    form = HistoryFilterForm()
+    readable = [b for b in svc.BOOKS if current_user.can(f"handover.{b}.read")]
+    form.book.choices = choices((b, _l(svc.BOOK_LABELS[b])) for b in readable)
+    chosen = request.args.get("book")
+    if chosen and chosen != book and chosen in readable:
+        args = {k: v for k, v in request.args.items() if k in HISTORY_ARGS and v}
+        return redirect_htmx_aware(url_for(endpoint(chosen, "history"), **args))
+    form.book.data = book
+    # the book's writers, deactivated ones too (their items stay theirs); asking the items
+    # table which authors it holds would read every row of a large book
+    writers = [role for role in ROLES if role_can(role, f"handover.{book}.write")]
+    authors = db.session.execute(sa.select(User.id, User.display_name)
+                                 .where(User.role.in_(writers)).order_by(User.display_name))
+    form.author.choices = choices([("", _l("Anyone"))]
+                                  + [(str(uid), name) for uid, name in authors])
+    valid = form.validate()
+    query = svc.history_query(
+        book,
+        q=form.q.data if valid else None,
+        category=form.category.data if valid and form.category.data in svc.CATEGORIES else None,
+        status=form.status.data if valid else None,
+        author_id=form.author.data if valid else None,
+        date_from=form.date_from.data if valid else None,
+        date_to=form.date_to.data if valid else None,
+    )
+    page = svc.history_page(query, before=request.args.get("before"),
+                            after=request.args.get("after"))
+    args = {k: v for k, v in request.args.items() if k in HISTORY_ARGS and v}
+    return render("handover/history.html", block="history_table", form=form, page=page,
+                  book=book, book_label=svc.BOOK_LABELS[book], args=args,
+                  categories=svc.CATEGORIES, statuses=svc.STATUSES,
+                  revisions=svc.revision_counts(i.id for i in page.items),
+                  status=200 if valid else 422)
+
+
+# --- navigation, cards, audit ---------------------------------------------------------------
+
+
+def _waiting_card(book: str):
+    def context(user) -> dict:
+        reading, _writing = svc.acting_slots(user)
+        return {"book": book, "slot": reading,
+                "count": svc.unsigned_count(book, reading),
+                "items": svc.unsigned_items(book, reading)}
+
+    return context
+
+
+def _audit_names(ids) -> dict:
+    rows = db.session.execute(sa.select(HandoverItem.id, HandoverItem.text)
+                              .where(HandoverItem.id.in_([int(i) for i in ids])))
+    return {ident: f"#{ident} {text[:30]}" for ident, text in rows}
 
 
 def register(app) -> None:
-    """Navigation entries and Today cards of the handover book."""
+    """Navigation entries (with their badge) and Today cards of the handover book."""
+    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
+    from portal.ui import Card, NavItem, register_card, register_nav
+
+    for order, book in enumerate(svc.BOOKS):
+        register_nav(app, NavItem(
+            endpoint(book, "index"), _l(svc.BOOK_LABELS[book]), f"handover.{book}.read",
+            order=10 + order, active_prefix=f"handover.{book}_",
+            badge_endpoint=endpoint(book, "badge"), badge_event=CHANGED))
+        # R-H2: staff of the book see what waits for their shift
+        register_card(app, Card(f"handover-{book}", _l("Handover items waiting for my shift"),
+                                f"handover.{book}.write", "handover/_card_waiting.html",
+                                _waiting_card(book), order=20 + order,
+                                stylesheet="css/handover.css"))
+    register_card(app, Card("handover-attention", _l("Handover book: needs attention"),
+                            "handover.close_any", "handover/_card_attention.html",
+                            lambda user: svc.supervisor_attention(), order=25,
+                            stylesheet="css/handover.css"))
+    ACTION_LABELS.update({
+        "handover.created": N_("Handover item written"),
+        "handover.signed": N_("Handover item signed as read"),
+        "handover.taken_over": N_("Handover item taken over"),
+        "handover.closed": N_("Handover item closed"),
+        "handover.edited": N_("Handover item corrected"),
+    })
+    for name, label in {
+        "book": N_("Book"), "category": N_("Category"), "priority": N_("Priority"),
+        "text": N_("Text"), "order_no": N_("Order number"), "customer_ref": N_("Customer ID"),
+        "purchase_date": N_("Purchase date"), "return_tracking": N_("Return tracking number"),
+        "customer_request": N_("What the customer asks for"), "status": N_("Status"),
+        "resolution": N_("Resolution"), "owner": N_("Followed up by"),
+    }.items():
+        FIELD_LABELS.setdefault(name, label)  # another area may have named it already
+    for name, labels in {"book": svc.BOOK_LABELS, "category": svc.CATEGORIES,
+                         "priority": svc.PRIORITIES, "status": svc.STATUSES}.items():
+        VALUE_LABELS.setdefault(name, {}).update(labels)
+    register_target("handover_items", N_("Handover item"), _audit_names)

@@ -1,5 +1,387 @@
-"""(being written)"""
+"""My shifts (/roster/me): my month, today's line-up, my overtime; the top-bar current shift;
+the supervisor's monthly overtime report (R-S3)."""
+
+import calendar
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from babel.dates import get_day_names
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal import clock
+from portal.auth.decorators import refuse, require
+from portal.auth.models import User
+from portal.auth.permissions import ROSTER_ROLES
+from portal.extensions import db, htmx
+from portal.i18n import N_
+from portal.shifts import bp
+from portal.shifts import overtime as ot
+from portal.shifts.models import OvertimeRecord, RosterEntry, RosterMonth, ShiftType
+from portal.shifts.my_forms import OvertimeEditForm, OvertimeForm
+from portal.shifts.slots import minute_of_day, published_entry, shift_types
+from portal.web import Conflict, is_fragment_request, render, trigger
+
+TEMPLATE = "shifts/my/index.html"
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def parse_month(value: str | None) -> tuple[int, int]:
+    """``2026-11`` -> (2026, 11); the current month when absent; 400 when malformed."""
+    if not value:
+        today = clock.today()
+        return today.year, today.month
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        date(year, month, 1)
+    except ValueError:
+        abort(400)
+    if not 2000 <= year <= 2100:
+        abort(400)
+    return year, month
+
+
+def month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def neighbour_months(year: int, month: int) -> tuple[str, str]:
+    """(previous, next) as ``YYYY-MM``."""
+    previous = (year - 1, 12) if month == 1 else (year, month - 1)
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    return month_key(*previous), month_key(*following)
+
+
+def duration_text(minutes: int | None) -> str:
+    """``100`` -> ``1 h 40 min`` in the reader's language."""
+    minutes = int(minutes or 0)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(minutes)d min", minutes=rest)
+    return _("%(hours)d h %(minutes)02d min", hours=hours, minutes=rest)
+
+
+def weekday_names() -> list[str]:
+    """Monday..Sunday, abbreviated, in the reader's language."""
+    names = get_day_names("abbreviated", locale=get_locale())
+    return [names[i] for i in range(7)]
+
+
+@dataclass
+class TopbarShift:
+    """What the top bar says about the signed-in user's shift today."""
+
+    shift: ShiftType
+    day: date
+    on_now: bool
+    minutes_left: int
+
+
+def topbar_shift() -> TopbarShift | None:
+    """The user's shift now (or still to come today), from the published roster. Called by
+    base.html only when a whole page is drawn; one query, and none for unrostered roles."""
+    if "topbar_shift" in g:
+        return g.topbar_shift
+    result = None
+    if current_user.is_authenticated and current_user.role in ROSTER_ROLES:
+        now = clock.now()
+        entry = published_entry(current_user, now.date())
+        shift = entry.shift_type if entry else None
+        minute = minute_of_day(now)
+        if shift is not None and minute < shift.end_minute:
+            left = int((shift.ends_at(entry.day) - now).total_seconds() // 60)
+            result = TopbarShift(shift, entry.day, shift.covers(minute), left)
+    g.topbar_shift = result
+    return result
+
+
+# --- my month ------------------------------------------------------------------------------
+
+
+def month_context(user: User, year: int, month: int) -> dict:
+    """The calendar of ``user``'s published month. Two queries."""
+    roster = db.session.scalar(sa.select(RosterMonth).where(RosterMonth.year == year,
+                                                            RosterMonth.month == month))
+    published = roster is not None and roster.is_published
+    entries: dict[date, RosterEntry] = {}
+    if published:
+        entries = {e.day: e for e in db.session.scalars(
+            sa.select(RosterEntry).where(RosterEntry.month_id == roster.id,
+                                         RosterEntry.user_id == user.id))}
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    worked = [e for e in entries.values() if e.shift_type_id is not None]
+    per_shift: dict[str, int] = OrderedDict()
+    for entry in sorted(worked, key=lambda e: (e.shift_type.sort_order, e.shift_type.id)):
+        per_shift[entry.shift_type.name] = per_shift.get(entry.shift_type.name, 0) + 1
+    previous, following = neighbour_months(year, month)
+    return {
+        "year": year, "month": month, "month_key": month_key(year, month),
+        "previous_month": previous, "next_month": following,
+        "published": published, "entries": entries, "weeks": weeks,
+        "weekdays": weekday_names(), "today": clock.today(),
+        "worked_days": len(worked),
+        "rest_days": sum(1 for e in entries.values() if e.shift_type_id is None),
+        "per_shift": per_shift,
+        "may_swap": current_user.can("shifts.swap"),
+    }
+
+
+@dataclass
+class LineupShift:
+    """One shift of today's line-up: people grouped by role."""
+
+    shift: ShiftType
+    is_now: bool
+    roles: dict[str, list[User]]
+
+    @property
+    def count(self) -> int:
+        return sum(len(people) for people in self.roles.values())
+
+
+def lineup_context() -> dict:
+    """Who is on which shift today (published roster), by shift and role; the shift under
+    way marked. Two queries, whatever the staff size."""
+    now = clock.now()
+    today = now.date()
+    types = shift_types()
+    minute = minute_of_day(now)
+    groups = {t.id: LineupShift(t, t.covers(minute), OrderedDict()) for t in types}
+    resting = 0
+    rows = db.session.scalars(
+        sa.select(RosterEntry).join(RosterMonth, RosterMonth.id == RosterEntry.month_id)
+        .join(User, User.id == RosterEntry.user_id)
+        .where(RosterEntry.day == today, RosterMonth.status == "published",
+               User.active.is_(True))
+        .order_by(User.display_name)
+    )
+    order = {role: n for n, role in enumerate(ROSTER_ROLES)}
+    for entry in rows:
+        if entry.shift_type_id is None:
+            resting += 1
+            continue
+        group = groups.get(entry.shift_type_id)
+        if group is None:
+            continue
+        group.roles.setdefault(entry.user.role, []).append(entry.user)
+    for group in groups.values():
+        group.roles = OrderedDict(sorted(group.roles.items(),
+                                         key=lambda item: order.get(item[0], 99)))
+    return {"lineup": list(groups.values()), "lineup_day": today, "lineup_now": now,
+            "resting": resting}
+
+
+def overtime_context(user: User, year: int, month: int, form: OvertimeForm | None = None,
+                     editing: int | None = None, edit_form=None, message=None) -> dict:
+    """My overtime records of the month and the form for a recent shift."""
+    may = user.can("shifts.overtime")
+    recent = ot.recent_shifts(user) if may else []
+    if form is None:
+        form = OvertimeForm(formdata=None)
+    form.day.choices = [(e.day.isoformat(), f"{e.day.isoformat()} {e.shift_type.name} "
+                         f"{e.shift_type.hours_text}") for e in recent]
+    if form.day.data is None and recent:
+        night = next((e for e in recent if e.shift_type.end_minute == 24 * 60), recent[0])
+        form.day.data = night.day
+    return {"may_record_overtime": may, "recent_shifts": recent, "overtime_form": form,
+            "records": ot.records_of(user, year, month) if may else [],
+            "editing": editing, "edit_form": edit_form, "overtime_message": message,
+            "year": year, "month": month, "month_key": month_key(year, month)}
+
+
+BLOCKS = {"my-month": "my_month", "lineup": "lineup", "my-overtime": "my_overtime"}
+
+
+@bp.route("/me")
+@require("roster.view")
+def my_shifts():
+    """My month of the published roster, today's line-up and my overtime."""
+    year, month = parse_month(request.args.get("month"))
+    block = BLOCKS.get(htmx.target or "", "my_month") if is_fragment_request() else None
+    context: dict = {}
+    if block in (None, "my_month"):
+        context.update(month_context(current_user, year, month))
+    if block in (None, "lineup"):
+        context.update(lineup_context())
+    if block in (None, "my_overtime"):
+        context.update(overtime_context(current_user, year, month))
+    return render(TEMPLATE, block=block or "my_month", **context)
+
+
+def _overtime_block(year: int, month: int, status: int = 200, **kwargs):
+    """The my-overtime block (htmx), or the whole My shifts page."""
+    context = overtime_context(current_user, year, month, **kwargs)
+    if not is_fragment_request():
+        context.update(month_context(current_user, year, month))
+        context.update(lineup_context())
+    return render(TEMPLATE, block="my_overtime", status=status, **context)
+
+
+@bp.route("/overtime/new", methods=["POST"])
+@require("shifts.overtime")
+def record_overtime():
+    """Record the actual end of one of my recent shifts (R-S3)."""
+    form = OvertimeForm()
+    today = clock.today()
+    year, month = today.year, today.month
+    if form.validate_on_submit():
+        if form.day.data is None:
+            form.day.errors.append(_("Choose the shift."))
+        else:
+            year, month = form.day.data.year, form.day.data.month
+            try:
+                record = ot.record_overtime(current_user, form.day.data, form.end_time.data,
+                                            form.note.data)
+            except ot.OvertimeError as error:
+                db.session.rollback()
+                (form[error.field].errors if error.field in form else form.form_errors).append(
+                    str(error))
+            else:
+                message = _("Overtime recorded: %(duration)s after the %(shift)s of %(day)s.",
+                            duration=duration_text(record.minutes), shift=record.shift_type.name,
+                            day=record.day.isoformat())
+                if is_fragment_request():
+                    return trigger(_overtime_block(year, month, message=message),
+                                   "overtime-changed")
+                flash(message, "success")
+                return redirect(url_for("shifts.my_shifts", month=month_key(year, month)), 303)
+    return _overtime_block(year, month, status=422, form=form)
+
+
+def _own_record(record_id: int) -> OvertimeRecord:
+    record = db.get_or_404(OvertimeRecord, record_id)
+    if record.user_id != current_user.id:
+        refuse("shifts.overtime")
+    return record
+
+
+@bp.route("/overtime/<int:record_id>/edit")
+@require("shifts.overtime")
+def edit_overtime(record_id: int):
+    """My overtime record as a form, in place."""
+    record = _own_record(record_id)
+    form = OvertimeEditForm(formdata=None, version=record.version,
+                            end_time=clock.local(record.actual_end_at).time(), note=record.note)
+    return _row(record, editing=record.id, edit_form=form)
+
+
+def _row(record: OvertimeRecord, status: int = 200, **kwargs):
+    if is_fragment_request():
+        return render(TEMPLATE, block="overtime_row", status=status, record=record,
+                      editing=kwargs.get("editing"), edit_form=kwargs.get("edit_form"),
+                      row_message=kwargs.get("message"))
+    return _overtime_block(record.day.year, record.day.month, status=status, **kwargs)
+
+
+@bp.route("/overtime/<int:record_id>", methods=["POST"])
+@require("shifts.overtime")
+def update_overtime(record_id: int):
+    """Save my corrected overtime record (version-checked)."""
+    record = _own_record(record_id)
+    form = OvertimeEditForm()
+    if form.validate_on_submit():
+        try:
+            ot.update_overtime(current_user, record, form.version.data, form.end_time.data,
+                               form.note.data)
+        except Conflict:
+            db.session.rollback()
+            db.session.refresh(record)
+            return _row(record, 409, message=_(
+                "You changed this record in another window first. This is its current state."))
+        except ot.OvertimeError as error:
+            db.session.rollback()
+            form.end_time.errors.append(str(error))
+        else:
+            if is_fragment_request():
+                return trigger(_row(record), "overtime-changed")
+            flash(_("Overtime record saved."), "success")
+            return redirect(url_for("shifts.my_shifts", month=month_key(record.day.year,
+                                                                        record.day.month)), 303)
+    db.session.refresh(record)
+    return _row(record, 422, editing=record.id, edit_form=form)
+
+
+# --- the supervisor's report ---------------------------------------------------------------
+
+
+@bp.route("/overtime")
+@require("shifts.overtime_report")
+def overtime_report():
+    """Overtime per person in a month, with totals (R-S3)."""
+    year, month = parse_month(request.args.get("month"))
+    people = ot.monthly_report(year, month)
+    previous, following = neighbour_months(year, month)
+    return render("shifts/overtime/index.html", block="overtime_report", people=people,
+                  total_minutes=sum(p.minutes for p in people),
+                  total_records=sum(len(p.records) for p in people),
+                  month_key=month_key(year, month), previous_month=previous,
+                  next_month=following)
+
+
+# --- cards and registration ----------------------------------------------------------------
+
+
+def week_card(user: User) -> dict:
+    """My shifts of the coming seven days (published). One query."""
+    today = clock.today()
+    days = [today + timedelta(days=n) for n in range(7)]
+    entries = {e.day: e for e in db.session.scalars(
+        sa.select(RosterEntry).join(RosterMonth, RosterMonth.id == RosterEntry.month_id)
+        .where(RosterEntry.user_id == user.id, RosterEntry.day >= days[0],
+               RosterEntry.day <= days[-1], RosterMonth.status == "published"))}
+    return {"days": days, "entries": entries, "weekdays": weekday_names(), "today": today}
+
+
+def overtime_card(user: User) -> dict:
+    """This month's overtime in the department."""
+    today = clock.today()
+    return {**ot.month_totals(today.year, today.month),
+            "month_key": month_key(today.year, today.month)}
+
+
+def _target_name(table_model):
+    def namer(ids):
+        rows = db.session.execute(
+            sa.select(table_model.id, User.display_name, table_model.day)
+            .join(User, User.id == table_model.user_id)
+            .where(table_model.id.in_([int(i) for i in ids])))
+        return {rid: f"{name} {day.isoformat()}" for rid, name, day in rows}
+
+    return namer
 
 
 def register(app) -> None:
-    """Navigation entries and Today cards of this module."""
+    """Navigation entries, Today cards, the top-bar shift, audit labels."""
+    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, register_target
+    from portal.ui import Card, NavItem, register_card, register_nav
+
+    register_nav(app, NavItem("shifts.my_shifts", _l("My shifts"), "roster.view", order=20,
+                              active_prefix="shifts.my_shifts"))
+    register_nav(app, NavItem("shifts.overtime_report", _l("Overtime"),
+                              "shifts.overtime_report", order=45,
+                              active_prefix="shifts.overtime_report"))
+    register_card(app, Card("my-week", _l("My shifts this week"), "roster.view",
+                            "shifts/my/_week_card.html", week_card, order=15,
+                            stylesheet="css/myshifts.css"))
+    register_card(app, Card("overtime-month", _l("Overtime this month"),
+                            "shifts.overtime_report", "shifts/overtime/_card.html",
+                            overtime_card, order=60, stylesheet="css/myshifts.css"))
+    app.jinja_env.globals["current_shift"] = topbar_shift
+    app.add_template_filter(duration_text, "duration")
+    ACTION_LABELS.update({
+        "shifts.overtime_recorded": N_("Overtime recorded"),
+        "shifts.overtime_changed": N_("Overtime record changed"),
+    })
+    FIELD_LABELS.setdefault("actual_end_at", N_("Actual end"))
+    FIELD_LABELS.setdefault("minutes", N_("Minutes"))
+    FIELD_LABELS.setdefault("note", N_("Note"))
+    FIELD_LABELS.setdefault("day", N_("Day"))
+    register_target("overtime_records", N_("Overtime record"), _target_name(OvertimeRecord))
+

@@ -8,17 +8,23 @@ from tests.e2e.support import expect
 
 pytestmark = pytest.mark.e2e
 
-EVERYONE_NAV = ["/", "/notifications/"]
-SENIOR_NAV = ["/", "/notifications/", "/staff/", "/audit/"]
+DESK_NAV = ["/", "/handover/desk/", "/roster/me", "/roster/", "/roster/swaps", "/notifications/"]
+RECEPTION_NAV = ["/", "/handover/showroom/", "/roster/me", "/roster/", "/roster/swaps",
+                 "/notifications/"]
+MANAGER_NAV = ["/", "/handover/desk/", "/handover/showroom/", "/roster/me", "/roster/",
+               "/roster/overtime", "/notifications/", "/staff/", "/audit/"]
+SUPERVISOR_NAV = ["/", "/handover/desk/", "/handover/showroom/", "/roster/me", "/roster/",
+                  "/roster/swaps", "/roster/overtime", "/notifications/", "/staff/", "/audit/"]
+ALL_LINKS = set(SUPERVISOR_NAV)
 
 ROLES = [
     # username, display name, navigation links in order
-    ("manager", "王经理", SENIOR_NAV),
-    ("supervisor", "李主管", SENIOR_NAV),
-    ("presales", "张小红", EVERYONE_NAV),
-    ("aftersales", "刘晓东", EVERYONE_NAV),
-    ("clerk", "陈打单", EVERYONE_NAV),
-    ("reception", "赵前台", EVERYONE_NAV),
+    ("manager", "王经理", MANAGER_NAV),
+    ("supervisor", "李主管", SUPERVISOR_NAV),
+    ("presales", "张小红", DESK_NAV),
+    ("aftersales", "刘晓东", DESK_NAV),
+    ("clerk", "陈打单", DESK_NAV),
+    ("reception", "赵前台", RECEPTION_NAV),
 ]
 
 
@@ -33,7 +39,7 @@ def test_each_role_signs_in_and_sees_its_navigation(page, t, sign_in, username, 
     expect(nav.locator("a")).to_have_count(len(links))
     assert [a.get_attribute("href") for a in nav.locator("a").all()] == links
     expect(nav.locator('a[href="/"]')).to_have_attribute("aria-current", "page")
-    for forbidden in set(SENIOR_NAV) - set(links):
+    for forbidden in ALL_LINKS - set(links):
         expect(page.locator(f'a[href="{forbidden}"]')).to_have_count(0)
 
     topbar = page.locator("header.topbar")

@@ -1,0 +1,584 @@
+"""The rules of the handover book (交接本, R-H1..R-H6): writing, signing, taking over,
+carrying forward, closing, editing with history, and what waits for a shift.
+
+Which shift an action belongs to (decided here, documented in docs/architecture.md):
+
+* Writing (``writing_slot``): the writer's published shift when the roster has them on duty
+  now; otherwise the shift the clock is in; between shifts (00:00–08:00) the shift that
+  ended last — a night-shift agent kept past 24:00 (R-S3) writes for the next day's day
+  shift, and the item still belongs to the night shift's own date (nothing spills).
+* Reading (``reading_slot``): the reader's published shift when on duty now; otherwise the
+  clock's upcoming shift (someone arriving at 07:45 reads for the 08:00 shift).
+
+An item written in slot W waits for every later slot of its book until it is closed
+(R-H3). For a slot S it is *unsigned* until someone acting in S signs it or takes it over
+(R-H2): each incoming shift confirms the open items it inherits.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import url_for
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit, clock
+from portal.auth.models import User
+from portal.extensions import db
+from portal.handover.models import HandoverAck, HandoverItem, HandoverRevision
+from portal.i18n import N_
+from portal.notifications import notify
+from portal.shifts.slots import (
+    Slot,
+    current_shift_of,
+    previous_slot,
+    shift_types,
+    slot_at,
+    upcoming_slot,
+)
+from portal.web import Conflict
+
+# R-H5: two books
+BOOKS = ("desk", "showroom")
+BOOK_LABELS = {"desk": N_("Desk handover book"), "showroom": N_("Showroom handover book")}
+
+CATEGORIES = {
+    "customer_follow_up": N_("Customer follow-up"),
+    "order_problem": N_("Order problem"),
+    "aftersales_case": N_("After-sales case"),
+    "showroom": N_("Showroom"),
+    "equipment": N_("Equipment"),
+    "other": N_("Other"),
+}
+PRIORITIES = {"normal": N_("Normal"), "urgent": N_("Urgent")}
+STATUSES = {"open": N_("Open"), "closed": N_("Closed")}
+ACK_KINDS = {"signed": N_("Signed as read"), "taken_over": N_("Taken over")}
+
+TEXT_MAX = 2000
+OPEN_TOO_LONG = timedelta(days=3)
+
+
+class HandoverError(Exception):
+    """A rule refused the action; ``field`` names the form field it is about, if any."""
+
+    def __init__(self, message: str, field: str | None = None, **params) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.params = params
+
+
+# --- shifts --------------------------------------------------------------------------------
+
+
+def _types_exist() -> bool:
+    return bool(shift_types())
+
+
+def acting_slots(user: User, moment: datetime | None = None) -> tuple[Slot | None, Slot | None]:
+    """(reading slot, writing slot) of ``user`` now, asking the roster once."""
+    moment = moment or clock.now()
+    on_duty = current_shift_of(user, moment)
+    if on_duty:
+        return on_duty[1], on_duty[1]
+    if not _types_exist():
+        return None, None
+    upcoming = upcoming_slot(moment)
+    return upcoming, slot_at(moment) or previous_slot(upcoming)
+
+
+def reading_slot(user: User, moment: datetime | None = None) -> Slot | None:
+    """The shift ``user`` reads the book for (None when no shift types exist)."""
+    moment = moment or clock.now()
+    on_duty = current_shift_of(user, moment)
+    if on_duty:
+        return on_duty[1]
+    if not _types_exist():
+        return None
+    return upcoming_slot(moment)
+
+
+def writing_slot(user: User, moment: datetime | None = None) -> Slot | None:
+    """The shift an item ``user`` writes now belongs to (None when no shift types exist)."""
+    moment = moment or clock.now()
+    on_duty = current_shift_of(user, moment)
+    if on_duty:
+        return on_duty[1]
+    if not _types_exist():
+        return None
+    # between shifts: the shift that ended last (R-S3 overtime after 24:00)
+    return slot_at(moment) or previous_slot(upcoming_slot(moment))
+
+
+def slot_of(item: HandoverItem) -> Slot:
+    """The shift ``item`` was written in."""
+    return Slot(item.shift_date, item.shift_type.sort_order, item.shift_type_id)
+
+
+def _earlier_type_ids(slot: Slot, types) -> list[int]:
+    return [t.id for t in types if (t.sort_order, t.id) < (slot.order, slot.shift_type_id)]
+
+
+def written_before(slot: Slot, types=None):
+    """SQL condition: the item was written in a shift before ``slot``."""
+    earlier = _earlier_type_ids(slot, types if types is not None else shift_types())
+    condition = HandoverItem.shift_date < slot.day
+    if earlier:
+        condition = sa.or_(condition, sa.and_(HandoverItem.shift_date == slot.day,
+                                              HandoverItem.shift_type_id.in_(earlier)))
+    return condition
+
+
+def shifts_between(earlier: Slot, later: Slot, types) -> int:
+    """How many shifts ``later`` comes after ``earlier`` (the item's age in shifts)."""
+    index = {t.id: i for i, t in enumerate(types)}
+    if earlier.shift_type_id not in index or later.shift_type_id not in index:
+        return 0
+    return ((later.day - earlier.day).days * len(types)
+            + index[later.shift_type_id] - index[earlier.shift_type_id])
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _acked_in(slot: Slot):
+    return sa.exists().where(HandoverAck.item_id == HandoverItem.id,
+                             HandoverAck.shift_date == slot.day,
+                             HandoverAck.shift_type_id == slot.shift_type_id)
+
+
+def waiting_query(book: str, slot: Slot, types=None):
+    """R-H3: open items of ``book`` written before ``slot``: urgent first, oldest first."""
+    return (
+        sa.select(HandoverItem)
+        .where(HandoverItem.book == book, HandoverItem.status == "open",
+               written_before(slot, types))
+        .order_by(sa.case((HandoverItem.priority == "urgent", 0), else_=1),
+                  HandoverItem.shift_date, HandoverItem.id)
+    )
+
+
+def waiting_items(book: str, slot: Slot, types=None) -> list[HandoverItem]:
+    """The items the shift ``slot`` inherits (R-H2, R-H3)."""
+    return list(db.session.scalars(waiting_query(book, slot, types)).unique())
+
+
+def written_items(book: str, slot: Slot) -> list[HandoverItem]:
+    """What the shift ``slot`` wrote for the next one, newest first."""
+    return list(db.session.scalars(
+        sa.select(HandoverItem)
+        .where(HandoverItem.book == book, HandoverItem.shift_date == slot.day,
+               HandoverItem.shift_type_id == slot.shift_type_id)
+        .order_by(HandoverItem.id.desc())
+    ).unique())
+
+
+def unsigned_count(book: str, slot: Slot | None, types=None) -> int:
+    """The navigation badge: items waiting for ``slot`` that nobody on it signed yet."""
+    if slot is None:
+        return 0
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(HandoverItem)
+        .where(HandoverItem.book == book, HandoverItem.status == "open",
+               written_before(slot, types), ~_acked_in(slot))
+    )
+
+
+def unsigned_items(book: str, slot: Slot | None, limit: int = 5) -> list[HandoverItem]:
+    """The first items waiting for ``slot`` that nobody on it signed yet (Today card)."""
+    if slot is None:
+        return []
+    return list(db.session.scalars(waiting_query(book, slot).where(~_acked_in(slot))
+                                   .limit(limit)).unique())
+
+
+def acks_in(slot: Slot, item_ids) -> dict[int, list[HandoverAck]]:
+    """{item id: the signatures and take-overs made in ``slot``}, in one query."""
+    result: dict[int, list[HandoverAck]] = {}
+    ids = list(item_ids)
+    if not ids:
+        return result
+    for ack in db.session.scalars(
+        sa.select(HandoverAck)
+        .where(HandoverAck.item_id.in_(ids), HandoverAck.shift_date == slot.day,
+               HandoverAck.shift_type_id == slot.shift_type_id)
+        .order_by(HandoverAck.at, HandoverAck.id)
+    ):
+        result.setdefault(ack.item_id, []).append(ack)
+    return result
+
+
+def revision_counts(item_ids) -> dict[int, int]:
+    """{item id: how many earlier texts it keeps}, in one query."""
+    ids = list(item_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(HandoverRevision.item_id, sa.func.count())
+        .where(HandoverRevision.item_id.in_(ids)).group_by(HandoverRevision.item_id)
+    )
+    return dict(rows.all())
+
+
+def item_history(item: HandoverItem) -> dict:
+    """Everything that happened to ``item``: signatures and take-overs, earlier texts."""
+    acks = db.session.scalars(
+        sa.select(HandoverAck).where(HandoverAck.item_id == item.id)
+        .order_by(HandoverAck.at, HandoverAck.id)
+    ).unique().all()
+    revisions = db.session.scalars(
+        sa.select(HandoverRevision).where(HandoverRevision.item_id == item.id)
+        .order_by(HandoverRevision.edited_at, HandoverRevision.id)
+    ).unique().all()
+    return {"acks": acks, "revisions": revisions}
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _check_book(user: User, book: str, action: str = "write") -> None:
+    if book not in BOOKS or not user.can(f"handover.{book}.{action}"):
+        raise HandoverError(N_("You may not write in this handover book."))
+
+
+def write(user: User, book: str, *, category: str, text: str, priority: str = "normal",
+          order_no: str | None = None, customer_ref: str | None = None,
+          purchase_date: date | None = None, return_tracking: str | None = None,
+          customer_request: str | None = None) -> HandoverItem:
+    """R-H1, R-H4: the outgoing shift writes an item for the next shift of ``book``."""
+    _check_book(user, book)
+    text = (text or "").strip()
+    if not text:
+        raise HandoverError(N_("Write what the next shift needs to know."), "text")
+    if len(text) > TEXT_MAX:
+        raise HandoverError(N_("Keep the text under %(max)d characters."), "text", max=TEXT_MAX)
+    if category not in CATEGORIES:
+        raise HandoverError(N_("Choose a category from the list."), "category")
+    if priority not in PRIORITIES:
+        raise HandoverError(N_("Choose normal or urgent."), "priority")
+    if purchase_date and purchase_date > clock.today():
+        raise HandoverError(N_("The purchase date cannot be in the future."), "purchase_date")
+    slot = writing_slot(user)
+    if slot is None:
+        raise HandoverError(N_("No shifts are set up yet; ask the supervisor."))
+    item = HandoverItem(
+        book=book, shift_date=slot.day, shift_type_id=slot.shift_type_id, author_id=user.id,
+        category=category, priority=priority, text=text,
+        order_no=_clean(order_no), customer_ref=_clean(customer_ref),
+        purchase_date=purchase_date, return_tracking=_clean(return_tracking),
+        customer_request=_clean(customer_request), status="open", created_at=clock.now(),
+    )
+    db.session.add(item)
+    db.session.flush()
+    audit.record("handover.created", item, actor=user, changes=audit.changes(
+        item, ("book", "category", "priority", "text", "order_no", "customer_ref",
+               "purchase_date", "return_tracking", "customer_request"), before={}))
+    db.session.commit()
+    return item
+
+
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _check_receiving(user: User, item: HandoverItem) -> Slot:
+    """R-H2: only a later shift of the item's book signs or takes it over."""
+    _check_book(user, item.book)
+    slot = reading_slot(user)
+    if slot is None:
+        raise HandoverError(N_("No shifts are set up yet; ask the supervisor."))
+    if item.status != "open":
+        raise Conflict(item, N_("This item was closed meanwhile."))
+    if not (slot_of(item) < slot):
+        raise HandoverError(N_("This item was written on your own shift; the next shift "
+                               "signs it."))
+    return slot
+
+
+def _existing_ack(item: HandoverItem, user: User, slot: Slot, kind: str) -> HandoverAck | None:
+    return db.session.scalar(
+        sa.select(HandoverAck).where(
+            HandoverAck.item_id == item.id, HandoverAck.user_id == user.id,
+            HandoverAck.shift_date == slot.day, HandoverAck.shift_type_id == slot.shift_type_id,
+            HandoverAck.kind == kind)
+    )
+
+
+def sign(user: User, item: HandoverItem) -> HandoverAck:
+    """R-H2 签字确认: ``user`` read the item; name and time are recorded. Signing twice in
+    the same shift changes nothing."""
+    slot = _check_receiving(user, item)
+    existing = _existing_ack(item, user, slot, "signed")
+    if existing:
+        return existing
+    ack = HandoverAck(item_id=item.id, user_id=user.id, kind="signed", shift_date=slot.day,
+                      shift_type_id=slot.shift_type_id, at=clock.now())
+    db.session.add(ack)
+    audit.record("handover.signed", item, actor=user,
+                 details={"shift_date": slot.day.isoformat(), "shift": _type_name(slot)})
+    db.session.commit()
+    return ack
+
+
+def _type_name(slot: Slot) -> str:
+    return slot.shift_type.name
+
+
+def take_over(user: User, item: HandoverItem, version: int) -> HandoverAck:
+    """R-H2 继续跟进: ``user`` becomes the item's owner and follows it up.
+
+    ``version`` is the one the user saw: when someone took it over (or changed it) first,
+    ``Conflict`` carries the current state and nothing is overwritten. Taking over an item
+    one already owns changes nothing.
+    """
+    if version != item.version and item.owner_id != user.id:
+        raise Conflict(item)
+    slot = _check_receiving(user, item)
+    if item.owner_id == user.id:
+        existing = _existing_ack(item, user, slot, "taken_over")
+        if existing:
+            return existing
+        before_owner = user.display_name
+    else:
+        before_owner = item.owner.display_name if item.owner else None
+        item.owner_id = user.id
+        item.taken_over_at = clock.now()
+    ack = HandoverAck(item_id=item.id, user_id=user.id, kind="taken_over", shift_date=slot.day,
+                      shift_type_id=slot.shift_type_id, at=clock.now())
+    db.session.add(ack)
+    audit.record("handover.taken_over", item, actor=user,
+                 changes={"owner": [before_owner, user.display_name]},
+                 details={"shift_date": slot.day.isoformat(), "shift": _type_name(slot)})
+    _commit_or_conflict(item)
+    if item.author_id != user.id and before_owner != user.display_name:
+        notify(item.author, N_("%(name)s took over your handover item: %(text)s"),
+               item_link(item), name=user.display_name, text=_excerpt(item.text))
+        db.session.commit()
+    return ack
+
+
+def _commit_or_conflict(item: HandoverItem) -> None:
+    """Commit; a concurrent change of the same version becomes ``Conflict`` (no lost update)."""
+    try:
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise Conflict(item) from error
+
+
+def may_close(user: User, item: HandoverItem) -> bool:
+    """R-H3: the owner closes the item, or a supervisor (handover.close_any)."""
+    if item.status != "open":
+        return False
+    if user.can("handover.close_any"):
+        return True
+    return item.owner_id == user.id and user.can(f"handover.{item.book}.write")
+
+
+def close(user: User, item: HandoverItem, resolution: str, version: int) -> HandoverItem:
+    """R-H3: close an open item with its resolution (required)."""
+    if version != item.version:
+        raise Conflict(item)
+    if item.status != "open":
+        raise Conflict(item, N_("This item was closed meanwhile."))
+    if not may_close(user, item):
+        raise HandoverError(N_("Only the item's owner or a supervisor closes it; take it over "
+                               "first."))
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise HandoverError(N_("Write how the item was resolved."), "resolution")
+    if len(resolution) > TEXT_MAX:
+        raise HandoverError(N_("Keep the text under %(max)d characters."), "resolution",
+                            max=TEXT_MAX)
+    item.status = "closed"
+    item.resolution = resolution
+    item.closed_by_id = user.id
+    item.closed_at = clock.now()
+    audit.record("handover.closed", item, actor=user,
+                 changes=audit.changes(item, ("status", "resolution")))
+    _commit_or_conflict(item)
+    if item.owner_id and item.owner_id != user.id:
+        notify(item.owner, N_("%(name)s closed the handover item you followed: %(text)s"),
+               item_link(item), name=user.display_name, text=_excerpt(item.text))
+        db.session.commit()
+    return item
+
+
+def may_edit(user: User, item: HandoverItem) -> bool:
+    """The author corrects their own open item."""
+    return (item.status == "open" and item.author_id == user.id
+            and user.can(f"handover.{item.book}.write"))
+
+
+def edit(user: User, item: HandoverItem, text: str, version: int) -> HandoverItem:
+    """R-H6: correct the text; the earlier text is kept as a revision, never lost."""
+    if version != item.version:
+        raise Conflict(item)
+    if not may_edit(user, item):
+        raise HandoverError(N_("Only the author corrects an open item."))
+    text = (text or "").strip()
+    if not text:
+        raise HandoverError(N_("Write what the next shift needs to know."), "text")
+    if len(text) > TEXT_MAX:
+        raise HandoverError(N_("Keep the text under %(max)d characters."), "text", max=TEXT_MAX)
+    if text == item.text:
+        return item
+    db.session.add(HandoverRevision(item_id=item.id, text_before=item.text,
+                                    edited_by_id=user.id, edited_at=clock.now()))
+    item.text = text
+    audit.record("handover.edited", item, actor=user, changes=audit.changes(item, ("text",)))
+    _commit_or_conflict(item)
+    return item
+
+
+def item_link(item: HandoverItem) -> str | None:
+    """The item's page, for a notification (None outside a request)."""
+    try:
+        return url_for(f"handover.{item.book}_item", item_id=item.id)
+    except RuntimeError:
+        return None
+
+
+def _excerpt(text: str, length: int = 40) -> str:
+    return text if len(text) <= length else text[:length] + "…"
+
+
+# --- history -------------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryPage:
+    """One page of the history, newest first, with cursors for the pages around it.
+
+    Keyset pagination on (shift_date, id) — the ``ix_handover_items_book_shift`` index —
+    so a page costs the same on the first day and after years, with no COUNT.
+    """
+
+    items: list
+    newer: str | None
+    older: str | None
+
+
+def encode_cursor(item: HandoverItem) -> str:
+    return f"{item.shift_date.isoformat()}_{item.id}"
+
+
+def decode_cursor(value: str | None) -> tuple[date, int] | None:
+    if not value:
+        return None
+    try:
+        day, _, ident = value.partition("_")
+        return date.fromisoformat(day), int(ident)
+    except ValueError:
+        return None
+
+
+def history_query(book: str, *, q: str | None = None, category: str | None = None,
+                  status: str | None = None, author_id: int | None = None,
+                  date_from: date | None = None, date_to: date | None = None):
+    """R-H6: every item of ``book`` ever written, filtered; ordered by the caller."""
+    query = sa.select(HandoverItem).where(HandoverItem.book == book)
+    q = (q or "").strip()
+    if q:
+        matches = _reference_matches(book, q) if _is_reference(q) else []
+        if matches:
+            # an order number or customer ID: found through their indexes, where a text
+            # search reads every row of the book
+            query = query.where(HandoverItem.id.in_(matches))
+        else:
+            query = query.where(sa.or_(
+                HandoverItem.text.ilike(f"%{_like(q)}%", escape="\\"),
+                HandoverItem.order_no == q, HandoverItem.customer_ref == q))
+    if category:
+        query = query.where(HandoverItem.category == category)
+    if status in STATUSES:
+        query = query.where(HandoverItem.status == status)
+    elif status == "unsigned":
+        query = query.where(HandoverItem.status == "open", ~sa.exists().where(
+            HandoverAck.item_id == HandoverItem.id))
+    if author_id:
+        query = query.where(HandoverItem.author_id == author_id)
+    if date_from:
+        query = query.where(HandoverItem.shift_date >= date_from)
+    if date_to:
+        query = query.where(HandoverItem.shift_date <= date_to)
+    return query
+
+
+def _reference_matches(book: str, reference: str, limit: int = 1000) -> list[int]:
+    """Ids of ``book``'s items with this order number or customer ID, asked one index at a
+    time (an OR, or a filter on the book, tempts SQLite into reading the whole book)."""
+    ids = db.session.scalars(sa.union(
+        sa.select(HandoverItem.id).where(HandoverItem.order_no == reference),
+        sa.select(HandoverItem.id).where(HandoverItem.customer_ref == reference),
+    ).limit(limit)).all()
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(HandoverItem.id)
+                                   .where(HandoverItem.id.in_(ids), HandoverItem.book == book)))
+
+
+def _is_reference(text: str) -> bool:
+    """Looks like an order number or customer ID: one word of letters, digits, - _ ."""
+    return len(text) >= 3 and all(c.isascii() and (c.isalnum() or c in "-_.") for c in text)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def history_page(query, *, before: str | None = None, after: str | None = None,
+                 per_page: int = 50) -> HistoryPage:
+    """A page of ``query`` older than ``before`` or newer than ``after`` (keyset)."""
+    key = (HandoverItem.shift_date, HandoverItem.id)
+    newer_than = decode_cursor(after)
+    older_than = decode_cursor(before)
+    if newer_than:
+        rows = list(db.session.scalars(
+            query.where(sa.tuple_(*key) > sa.tuple_(*newer_than))
+            .order_by(HandoverItem.shift_date, HandoverItem.id).limit(per_page + 1)
+        ).unique())
+        more_newer = len(rows) > per_page
+        items = list(reversed(rows[:per_page]))
+        return HistoryPage(items, encode_cursor(items[0]) if items and more_newer else None,
+                           encode_cursor(items[-1]) if items else None)
+    if older_than:
+        query = query.where(sa.tuple_(*key) < sa.tuple_(*older_than))
+    rows = list(db.session.scalars(
+        query.order_by(HandoverItem.shift_date.desc(), HandoverItem.id.desc())
+        .limit(per_page + 1)
+    ).unique())
+    items = rows[:per_page]
+    return HistoryPage(items,
+                       encode_cursor(items[0]) if items and older_than else None,
+                       encode_cursor(items[-1]) if len(rows) > per_page else None)
+
+
+# --- attention (Today cards) ---------------------------------------------------------------
+
+
+def supervisor_attention(limit: int = 5) -> dict:
+    """Items a supervisor should look at: unsigned after the shift they were addressed to
+    (R-H2), and open for more than three days (R-H3, R-S5)."""
+    if not _types_exist():
+        return {"unsigned": [], "unsigned_count": 0, "stale": [], "stale_count": 0}
+    current = upcoming_slot()
+    # written before the shift before now: the shift it was addressed to is over
+    unsigned = sa.and_(HandoverItem.book.in_(BOOKS), HandoverItem.status == "open",
+                       written_before(previous_slot(current)),
+                       ~sa.exists().where(HandoverAck.item_id == HandoverItem.id))
+    stale = sa.and_(HandoverItem.book.in_(BOOKS), HandoverItem.status == "open",
+                    HandoverItem.created_at < clock.now() - OPEN_TOO_LONG)
+
+    def first(condition):
+        return list(db.session.scalars(
+            sa.select(HandoverItem).where(condition)
+            .order_by(HandoverItem.shift_date, HandoverItem.id).limit(limit)).unique())
+
+    def count(condition):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(HandoverItem)
+                                 .where(condition))
+
+    return {"unsigned": first(unsigned), "unsigned_count": count(unsigned),
+            "stale": first(stale), "stale_count": count(stale)}

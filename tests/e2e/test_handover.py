@@ -1,0 +1,110 @@
+"""The handover book in the browser: the day shift writes, the night shift signs one item and
+takes over another, each without a reload, and the count in the navigation follows."""
+
+import re
+import secrets
+from datetime import datetime, time
+
+import pytest
+
+from tests.e2e.support import expect
+
+pytestmark = pytest.mark.e2e
+
+WRITER, READER = "presales4", "clerk2"  # 郑丽 and 梁强: accounts no other browser test touches
+
+
+def keep_marker(page):
+    page.evaluate("window.__e2eMarker = 'still the same page'")
+
+
+def marker_survived(page) -> bool:
+    return page.evaluate("window.__e2eMarker") == "still the same page"
+
+
+@pytest.fixture
+def department_clock(live_app):
+    """``at("15:30")`` freezes the live portal's clock at that time today; unfrozen after."""
+    clock = live_app.extensions["portal_clock"]
+    today = clock.today()
+
+    def at(hhmm: str):
+        clock.freeze(datetime.combine(today, time.fromisoformat(hhmm)))
+
+    yield at
+    clock.unfreeze()
+
+
+def nav_badge(page):
+    return page.locator('nav.sidenav a[href="/handover/desk/"] .nav-badge')
+
+
+def test_the_day_shift_writes_and_the_night_shift_signs_and_takes_over(
+        page, t, sign_in, department_clock, screenshot):
+    token = secrets.token_hex(3)
+    first_text = f"客户要求修改地址,新地址见订单备注 {token}"
+    second_text = f"退货快递单号 SF{token},到货后请确认并退款"
+
+    # --- the day shift writes two items (quick-add, no reload) -----------------------------
+    department_clock("15:30")
+    sign_in(WRITER)
+    page.locator('nav.sidenav a[href="/handover/desk/"]').click()
+    expect(page).to_have_url("/handover/desk/")
+    keep_marker(page)
+    written = page.locator("#handover-written > li.handover-item")
+    before = written.count()
+
+    page.get_by_label(t("What the next shift needs to know")).fill(first_text)
+    page.get_by_role("button", name=t("Write in the book"), exact=True).click()
+    expect(written.first).to_contain_text(first_text)
+    expect(page.get_by_label(t("What the next shift needs to know"))).to_have_value("")
+
+    page.get_by_label(t("Category")).select_option(label=t("After-sales case"))
+    page.get_by_label(t("Priority")).select_option(label=t("Urgent"))
+    page.get_by_label(t("What the next shift needs to know")).fill(second_text)
+    page.get_by_text(t("Order and customer details (for a problem case)")).click()
+    page.get_by_label(t("Order number")).fill(f"TB{token}")
+    page.get_by_role("button", name=t("Write in the book"), exact=True).click()
+    expect(written.first).to_contain_text(second_text)
+    expect(written.first).to_contain_text(t("Urgent"))
+    expect(written).to_have_count(before + 2)
+
+    # an empty text is refused next to the field, nothing added
+    page.get_by_role("button", name=t("Write in the book"), exact=True).click()
+    expect(page.locator("#text-error")).to_have_text(t("Write what the next shift needs to know."))
+    expect(written).to_have_count(before + 2)
+    assert marker_survived(page), "the page was reloaded instead of the form being swapped"
+    screenshot(page, "handover-written")
+    page.get_by_role("button", name=t("Sign out"), exact=True).click()
+
+    # --- a colleague on the night shift signs one and takes over the other -------------------
+    department_clock("16:30")
+    sign_in(READER)
+    badge = nav_badge(page)
+    expect(badge).to_have_text(re.compile(r"^\d+\D"))
+    waiting = int(re.match(r"\d+", badge.text_content()).group())
+    page.locator('nav.sidenav a[href="/handover/desk/"]').click()
+    expect(page).to_have_url("/handover/desk/")
+    keep_marker(page)
+    first = page.locator("#handover-waiting > li.handover-item").filter(has_text=first_text)
+    second = page.locator("#handover-waiting > li.handover-item").filter(has_text=second_text)
+    expect(first).to_have_class(re.compile(r"\bunsigned\b"))
+    expect(second).to_have_class(re.compile(r"\bunsigned\b"))
+    expect(first.locator(".visually-hidden")).to_have_text(t("Not signed yet by this shift."))
+    expect(badge).to_have_text(re.compile(rf"^{waiting}\D"))
+
+    first.get_by_role("button", name=t("Sign as read"), exact=True).click()
+    expect(first).not_to_have_class(re.compile(r"\bunsigned\b"))
+    expect(first).to_contain_text("梁强 16:30")
+    expect(first.get_by_role("button", name=t("Sign as read"), exact=True)).to_have_count(0)
+    expect(badge).to_have_text(re.compile(rf"^{waiting - 1}\D"))
+
+    second.get_by_role("button", name=t("Take over"), exact=True).click()
+    expect(second).not_to_have_class(re.compile(r"\bunsigned\b"))
+    expect(second.get_by_role("button", name=t("Take over"), exact=True)).to_have_count(0)
+    expect(second).to_contain_text("梁强")
+    expect(second.get_by_text(t("Close with a resolution"))).to_be_visible()
+    expect(badge).to_have_text(re.compile(rf"^{waiting - 2}\D" if waiting > 2 else r"^$"))
+    assert marker_survived(page), "an action reloaded the page instead of swapping the item"
+    second.scroll_into_view_if_needed()
+    screenshot(page, "handover-signed-and-taken-over")

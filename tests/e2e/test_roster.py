@@ -1,0 +1,85 @@
+"""The supervisor plans a month in the browser: generate, publish, then edit a cell in place
+and see the row and column totals follow without a reload."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tests.e2e.support import expect
+
+pytestmark = pytest.mark.e2e
+
+
+def keep_marker(page):
+    page.evaluate("window.__e2eMarker = 'still the same page'")
+
+
+def marker_survived(page) -> bool:
+    return page.evaluate("window.__e2eMarker") == "still the same page"
+
+
+def test_supervisor_generates_publishes_and_edits_a_cell_in_place(
+        page, t, sign_in, portal_data, screenshot):
+    from portal import clock
+    from portal.auth.models import User
+    from portal.extensions import db
+    from portal.shifts import roster
+    from portal.shifts.models import ShiftType
+
+    # a month no demo data and no other test touches: the one after next
+    year, month = portal_data(lambda: roster.shift_month(clock.today().year,
+                                                         clock.today().month, 2))
+    person_id = portal_data(lambda: db.session.scalar(
+        sa.select(User.id).where(User.username == "presales")))
+    day_shift = portal_data(lambda: db.session.scalar(
+        sa.select(ShiftType.id).where(ShiftType.code == "day")))
+    plan_url = f"/roster/plan/{year}/{month}"
+
+    sign_in("supervisor")
+    page.locator("nav.sidenav").get_by_role("link", name=t("Duty roster")).click()
+    expect(page).to_have_url("/roster/")
+    page.get_by_role("link", name=t("Plan this month")).click()
+    expect(page).to_have_url(re.compile(r"/roster/plan/\d+/\d+$"))
+    page.goto(plan_url)
+
+    page.locator("#generate-panel summary").click()
+    page.get_by_role("button", name=t("Generate the month"), exact=True).click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator(f"#c-{person_id}-10")).to_have_class(
+        re.compile(r"shift-\d+|rest"))
+
+    page.get_by_role("button", name=t("Publish"), exact=True).click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator(".roster-head .badge-ok")).to_have_text(t("Published"))
+    screenshot(page, "roster-plan")
+
+    cell = page.locator(f"#c-{person_id}-10")
+    worked = page.locator(f"#worked-{person_id}")
+    rest_days = page.locator(f"#rest-{person_id}")
+    day_total = page.locator(f"#t-presales-{day_shift}-10")
+    was_rest = "rest" in (cell.get_attribute("class") or "").split()
+    was_day = f"shift-{day_shift}" in (cell.get_attribute("class") or "")
+    worked_before, rest_before = int(worked.inner_text()), int(rest_days.inner_text())
+    day_before = int(day_total.inner_text().split()[0] if day_total.inner_text() else 0)
+    keep_marker(page)
+
+    cell.locator("a").click()
+    select = page.locator(f"#c-{person_id}-10 select[name=shift]")
+    expect(select).to_be_visible()
+    expect(select).to_be_focused()
+    select.select_option("rest" if not was_rest else str(day_shift))
+
+    expect(cell).not_to_have_class(re.compile(r"\bediting\b"))
+    if was_rest:
+        expect(worked).to_have_text(str(worked_before + 1))
+        expect(rest_days).to_have_text(str(rest_before - 1))
+        expect(day_total).to_contain_text(str(day_before + 1))
+    else:
+        expect(worked).to_have_text(str(worked_before - 1))
+        expect(rest_days).to_have_text(str(rest_before + 1))
+        if was_day:
+            expect(day_total).to_contain_text(str(day_before - 1))
+    expect(cell).to_have_class(re.compile(r"\bfixed\b"))
+    assert marker_survived(page), "the page was reloaded instead of the cell being swapped"
+    screenshot(page, "roster-plan-edited")

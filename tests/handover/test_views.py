@@ -1,0 +1,409 @@
+"""The handover pages over HTTP: full pages and htmx fragments, actions swapped in place,
+conflicts, bad input, the navigation count and the Today cards."""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.handover import services as svc
+from portal.handover.models import HandoverAck, HandoverItem, HandoverRevision
+from tests.conftest import count_rows
+from tests.handover.conftest import HX
+
+ITEM = {"category": "order_problem", "priority": "normal", "text": "客户要求修改地址"}
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def triggered(response) -> dict:
+    return json.loads(response.headers.get("HX-Trigger") or "{}")
+
+
+@pytest.fixture
+def handed_over(create_user, write, freeze):
+    """An item written on the day shift; the clock then on the night shift."""
+    item = write(create_user("presales", display_name="白班小王"), at="2026-11-22 15:30")
+    freeze("2026-11-22 16:10")
+    return item
+
+
+# --- the book page ---------------------------------------------------------------------------
+
+
+def test_the_book_page_and_its_fragment(client, sign_in, create_user, handed_over):
+    sign_in(client, create_user("presales"))
+    page = html(client.get("/handover/desk/"))
+    assert "<html" in page and 'id="item-form"' in page and 'id="handover-lists"' in page
+    assert handed_over.text in page and 'class="handover-item unsigned"' in page
+    assert "css/handover.css" in page
+    fragment = client.get("/handover/desk/", headers=HX)
+    assert "HX-Request" in fragment.headers["Vary"]
+    body = html(fragment)
+    assert "<html" not in body and body.lstrip().startswith('<div id="handover-lists"')
+    assert f'id="handover-item-{handed_over.id}"' in body
+
+
+def test_the_writing_shift_sees_its_own_items_without_sign_buttons(client, sign_in, create_user,
+                                                                  write):
+    item = write(create_user("presales"), at="2026-11-22 10:00")
+    sign_in(client, create_user("presales"))
+    page = html(client.get("/handover/desk/"))
+    written = page.split('id="handover-written"', 1)[1]
+    assert f'id="handover-item-{item.id}"' in written
+    assert "/sign" not in written.split("</ol>", 1)[0]
+    assert 'class="handover-item unsigned"' not in page
+
+
+def test_without_shift_types_the_page_says_so(client, sign_in, create_user):
+    sign_in(client, create_user("presales"))
+    response = client.get("/handover/desk/")
+    assert response.status_code == 200 and 'id="item-form"' not in html(response)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def test_quick_add_returns_a_fresh_form_and_the_item_for_the_top_of_the_list(
+        client, sign_in, create_user, freeze, shift_types):
+    freeze("2026-11-22 15:30")
+    sign_in(client, create_user("presales"))
+    response = client.post("/handover/desk/items", data=ITEM, headers=HX)
+    assert response.status_code == 200
+    body = html(response)
+    item = db.session.scalar(sa.select(HandoverItem))
+    assert "<html" not in body and body.lstrip().startswith('<section id="item-form"')
+    assert 'hx-swap-oob="afterbegin:#handover-written"' in body
+    assert f'id="handover-item-{item.id}"' in body
+    assert "handover-changed" in triggered(response)
+    form_part = body.split("</section>", 1)[0]
+    assert "客户要求修改地址" not in form_part  # the form is empty again
+
+
+def test_writing_without_javascript_redirects_to_the_book(client, sign_in, create_user, freeze,
+                                                         shift_types):
+    freeze("2026-11-22 15:30")
+    sign_in(client, create_user("presales"))
+    response = client.post("/handover/desk/items", data=ITEM)
+    assert response.status_code == 303 and response.headers["Location"] == "/handover/desk/"
+    assert count_rows(HandoverItem) == 1
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"text": ""}, "text", "Write what the next shift needs to know."),
+    ({"category": "gossip"}, "category", "Choose a category from the list."),
+    ({"purchase_date": "2026-11-23"}, "purchase_date",
+     "The purchase date cannot be in the future."),
+    ({"purchase_date": "23/11/2026"}, "purchase_date", "Enter the date as YYYY-MM-DD."),
+])
+def test_bad_input_shows_the_message_next_to_the_field(client, sign_in, create_user, freeze,
+                                                       shift_types, change, field, message):
+    freeze("2026-11-22 15:30")
+    sign_in(client, create_user("presales"))
+    for headers in (HX, {}):
+        response = client.post("/handover/desk/items", data={**ITEM, **change}, headers=headers)
+        assert response.status_code == 422
+        body = html(response)
+        assert f'<p class="field-error" id="{field}-error">{message}</p>' in body
+        assert f'aria-describedby="{field}-error"' in body
+        assert ("<html" in body) == (not headers)
+    assert count_rows(HandoverItem) == 0
+
+
+def test_messages_are_translated(client, sign_in, create_user, freeze, shift_types):
+    freeze("2026-11-22 15:30")
+    user = create_user("presales", locale="en")
+    sign_in(client, user)
+    from flask_babel import force_locale, gettext
+
+    body = html(client.post("/handover/desk/items", data={**ITEM, "text": ""}, headers=HX))
+    with client.application.test_request_context(), force_locale("en"):
+        assert gettext("Write what the next shift needs to know.") in body
+
+
+# --- reading: sign, take over, close -------------------------------------------------------
+
+
+def test_signing_swaps_the_item_in_place(client, sign_in, create_user, handed_over):
+    reader = sign_in(client, create_user("presales", display_name="晚班小李"))
+    response = client.post(f"/handover/desk/items/{handed_over.id}/sign", headers=HX)
+    assert response.status_code == 200
+    body = html(response)
+    assert "<html" not in body and body.startswith(f'<li id="handover-item-{handed_over.id}"')
+    assert "unsigned" not in body.split(">", 1)[0]
+    assert "晚班小李 16:10" in body and "/sign" not in body
+    assert "handover-changed" in triggered(response)
+    assert count_rows(HandoverAck, HandoverAck.user_id == reader.id) == 1
+
+
+def test_taking_over_swaps_the_item_in_place(client, sign_in, create_user, handed_over):
+    sign_in(client, create_user("aftersales", display_name="晚班小赵"))
+    response = client.post(f"/handover/desk/items/{handed_over.id}/take-over",
+                           data={"version": handed_over.version}, headers=HX)
+    assert response.status_code == 200
+    body = html(response)
+    assert "晚班小赵" in body and "/take-over" not in body and "/close" in body
+    db.session.refresh(handed_over)
+    assert handed_over.owner.display_name == "晚班小赵"
+
+
+def test_the_second_taker_is_told_who_was_first(app, client, sign_in, create_user, handed_over):
+    stale = handed_over.version
+    first = app.test_client()
+    sign_in(first, create_user("aftersales", display_name="先到的人"))
+    sign_in(client, create_user("presales"))
+    url = f"/handover/desk/items/{handed_over.id}/take-over"
+    assert first.post(url, data={"version": stale}, headers=HX).status_code == 200
+    response = client.post(url, data={"version": stale}, headers=HX)
+    assert response.status_code == 409
+    body = html(response)
+    assert "先到的人" in body and "16:10" in body and 'role="alert"' in body
+    assert body.startswith(f'<li id="handover-item-{handed_over.id}"')
+    db.session.refresh(handed_over)
+    assert handed_over.owner.display_name == "先到的人"
+
+
+def test_closing_needs_a_resolution_and_swaps_in_place(client, sign_in, create_user,
+                                                      handed_over):
+    owner = sign_in(client, create_user("aftersales"))
+    svc.take_over(owner, handed_over, handed_over.version)
+    url = f"/handover/desk/items/{handed_over.id}/close"
+    refused = client.post(url, data={"version": handed_over.version, "resolution": ""},
+                          headers=HX)
+    assert refused.status_code == 422
+    assert "Write how the item was resolved." in html(refused) and " open>" in html(refused)
+    done = client.post(url, data={"version": handed_over.version, "resolution": "已补发"},
+                       headers=HX)
+    assert done.status_code == 200 and "已补发" in html(done) and "closed" in html(done)
+    db.session.refresh(handed_over)
+    assert handed_over.status == "closed"
+
+
+def test_a_supervisor_closes_through_the_supervisor_endpoint(client, sign_in, create_user,
+                                                            handed_over):
+    sign_in(client, create_user("supervisor"))
+    page = html(client.get("/handover/desk/"))
+    assert f"/handover/desk/items/{handed_over.id}/supervisor-close" in page
+    assert "/take-over" not in page  # reads, does not write
+    response = client.post(f"/handover/desk/items/{handed_over.id}/supervisor-close",
+                           data={"version": handed_over.version, "resolution": "主管处理"},
+                           headers=HX)
+    assert response.status_code == 200
+    db.session.refresh(handed_over)
+    assert handed_over.status == "closed"
+
+
+def test_a_colleague_who_does_not_own_the_item_cannot_close_it(client, sign_in, create_user,
+                                                              handed_over):
+    sign_in(client, create_user("presales"))
+    response = client.post(f"/handover/desk/items/{handed_over.id}/close",
+                           data={"version": handed_over.version, "resolution": "x"}, headers=HX)
+    assert response.status_code == 422
+    db.session.refresh(handed_over)
+    assert handed_over.status == "open"
+
+
+def test_actions_without_javascript_redirect_back_with_a_message(client, sign_in, create_user,
+                                                                 handed_over):
+    owner = sign_in(client, create_user("presales"))
+    response = client.post(f"/handover/desk/items/{handed_over.id}/sign")
+    assert response.status_code == 303 and response.headers["Location"] == "/handover/desk/"
+    svc.take_over(owner, handed_over, handed_over.version)
+    refused = client.post(f"/handover/desk/items/{handed_over.id}/close",
+                          data={"version": handed_over.version, "resolution": ""})
+    assert refused.status_code == 303
+    assert "Write how the item was resolved." in html(client.get("/handover/desk/"))
+
+
+# --- an item's page: history and corrections -------------------------------------------------
+
+
+def test_the_item_page_and_its_fragment_show_the_history(client, sign_in, create_user,
+                                                         handed_over):
+    sign_in(client, create_user("manager"))
+    url = f"/handover/desk/items/{handed_over.id}"
+    page = html(client.get(url))
+    assert "<html" in page and 'id="item-detail"' in page and handed_over.text in page
+    body = html(client.get(url, headers=HX))
+    assert "<html" not in body and body.lstrip().startswith('<div id="item-detail"')
+
+
+def test_the_author_corrects_and_the_earlier_text_stays_visible(client, sign_in, create_user,
+                                                                 write):
+    author = create_user("presales")
+    item = write(author, text="原来的文字")
+    sign_in(client, author)
+    url = f"/handover/desk/items/{item.id}/edit"
+    assert client.post(url, data={"version": item.version, "text": ""},
+                       headers=HX).status_code == 422
+    response = client.post(url, data={"version": item.version, "text": "改正后的文字"},
+                           headers=HX)
+    assert response.status_code == 200
+    body = html(response)
+    assert "改正后的文字" in body and "原来的文字" in body  # R-H6: both, in the history
+    assert count_rows(HandoverRevision) == 1
+    stale = client.post(url, data={"version": 1, "text": "又改"}, headers=HX)
+    assert stale.status_code == 409 and "改正后的文字" in html(stale)
+
+
+def test_another_book_through_this_books_url_is_not_found(client, sign_in, create_user, write):
+    item = write(create_user("reception"), book="showroom")
+    sign_in(client, create_user("presales"))
+    assert client.get(f"/handover/desk/items/{item.id}").status_code == 404
+    assert client.post(f"/handover/desk/items/{item.id}/sign").status_code == 404
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+def test_history_page_fragment_search_and_book_switch(client, sign_in, create_user, write):
+    write(create_user("presales"), text="投影仪遥控器没电", order_no="TB9")
+    write(create_user("presales"), text="另一条")
+    sign_in(client, create_user("supervisor"))
+    page = html(client.get("/handover/desk/history"))
+    assert "<html" in page and 'id="history-table"' in page and "另一条" in page
+    body = html(client.get("/handover/desk/history?q=TB9", headers=HX))
+    assert "<html" not in body and body.lstrip().startswith('<div id="history-table"')
+    assert "投影仪遥控器没电" in body and "另一条" not in body
+    switch = client.get("/handover/desk/history?book=showroom&q=x")
+    assert switch.status_code == 303
+    assert switch.headers["Location"] == "/handover/showroom/history?q=x"
+
+
+def test_history_with_bad_filters_answers_422_not_500(client, sign_in, create_user,
+                                                      shift_types):
+    sign_in(client, create_user("presales"))
+    response = client.get("/handover/desk/history?date_from=yesterday&author=x&before=zz")
+    assert response.status_code == 422 and "Enter the date as YYYY-MM-DD." in html(response)
+
+
+# --- roles -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "desk", "showroom"), [
+    ("presales", 200, 403), ("aftersales", 200, 403), ("order_clerk", 200, 403),
+    ("reception", 403, 200), ("supervisor", 200, 200), ("manager", 200, 200),
+])
+def test_who_reads_which_book(client, sign_in, create_user, shift_types, role, desk, showroom):
+    sign_in(client, create_user(role))
+    assert client.get("/handover/desk/").status_code == desk
+    assert client.get("/handover/showroom/").status_code == showroom
+    assert client.get("/handover/desk/history").status_code == desk
+    assert client.get("/handover/showroom/badge").status_code == showroom
+
+
+@pytest.mark.parametrize(("role", "book", "allowed"), [
+    ("presales", "desk", True), ("presales", "showroom", False),
+    ("reception", "showroom", True), ("reception", "desk", False),
+    ("manager", "desk", False), ("manager", "showroom", False),
+    ("supervisor", "desk", False),
+])
+def test_who_writes_which_book(client, sign_in, create_user, freeze, shift_types, role, book,
+                               allowed):
+    freeze("2026-11-22 10:00")
+    sign_in(client, create_user(role))
+    response = client.post(f"/handover/{book}/items", data=ITEM)
+    assert response.status_code == (303 if allowed else 403)
+    assert count_rows(HandoverItem) == (1 if allowed else 0)
+
+
+def test_the_manager_reads_but_cannot_sign_or_take_over(client, sign_in, create_user,
+                                                        handed_over):
+    sign_in(client, create_user("manager"))
+    page = html(client.get("/handover/desk/"))
+    assert handed_over.text in page and "/sign" not in page and 'id="item-form"' not in page
+    for action in ("sign", "take-over", "close", "supervisor-close", "edit"):
+        response = client.post(f"/handover/desk/items/{handed_over.id}/{action}",
+                               data={"version": 1, "resolution": "x", "text": "x"})
+        assert response.status_code == 403, action
+    assert count_rows(HandoverAck) == 0
+
+
+# --- navigation count and Today cards --------------------------------------------------------
+
+
+def test_the_navigation_count_follows_the_actions(client, sign_in, create_user, write, freeze):
+    author = create_user("presales")
+    first = write(author, at="2026-11-22 15:00")
+    write(author, at="2026-11-22 15:10")
+    freeze("2026-11-22 16:10")
+    sign_in(client, create_user("presales"))
+    page = html(client.get("/handover/desk/"))
+    assert 'hx-get="/handover/desk/badge"' in page and "handover-changed from:body" in page
+    assert html(client.get("/handover/desk/badge", headers=HX)).startswith("2<span")
+    response = client.post(f"/handover/desk/items/{first.id}/sign", headers=HX)
+    assert "handover-changed" in triggered(response)
+    assert html(client.get("/handover/desk/badge", headers=HX)).startswith("1<span")
+    freeze("2026-11-23 09:00")  # the next shift inherits both (R-H3)
+    assert html(client.get("/handover/desk/badge", headers=HX)).startswith("2<span")
+
+
+def test_the_badge_is_empty_when_nothing_waits(client, sign_in, create_user, shift_types):
+    sign_in(client, create_user("reception"))
+    assert html(client.get("/handover/showroom/badge", headers=HX)) == ""
+
+
+def test_today_cards_for_desk_reception_and_supervisor(client, sign_in, create_user, write,
+                                                       freeze):
+    write(create_user("presales"), at="2026-11-18 10:00", text="四天前的事")
+    write(create_user("reception"), at="2026-11-22 10:00", book="showroom", text="咖啡机除垢")
+    freeze("2026-11-22 17:00")
+    sign_in(client, create_user("presales"))
+    home = html(client.get("/"))
+    assert 'id="card-handover-desk"' in home and "四天前的事" in home
+    assert 'id="card-handover-showroom"' not in home
+    sign_in(client, create_user("reception"))
+    home = html(client.get("/"))
+    assert 'id="card-handover-showroom"' in home and "咖啡机除垢" in home
+    sign_in(client, create_user("supervisor"))
+    home = html(client.get("/"))
+    assert 'id="card-handover-attention"' in home and "四天前的事" in home
+    assert 'id="card-handover-desk"' not in home
+    sign_in(client, create_user("manager"))
+    assert 'id="card-handover' not in html(client.get("/"))
+
+
+def test_the_book_page_queries_do_not_grow_with_items(client, sign_in, create_user, write,
+                                                      freeze):
+    authors = [create_user("presales"), create_user("aftersales")]
+
+    def add(n, day):
+        for i in range(n):
+            item = write(authors[i % 2], at=f"2026-11-{day} 1{i % 6}:00",
+                         priority="urgent" if i % 3 == 0 else "normal", order_no=f"TB{i}")
+            freeze(f"2026-11-{day} 17:00")
+            svc.sign(authors[(i + 1) % 2], item)
+            if i % 2:
+                svc.take_over(authors[(i + 1) % 2], item, item.version)
+                svc.edit(item.author, item, item.text + "(改)", item.version)
+
+    add(2, 20)
+    freeze("2026-11-22 10:00")
+    sign_in(client, create_user("order_clerk"))
+
+    def queries(path):
+        """SELECTs the page runs (the test's savepoints are not the page's)."""
+        selects = []
+        engine = db.session.get_bind().engine
+
+        def before(conn, cursor, statement, *args):
+            if statement.lstrip().upper().startswith("SELECT"):
+                selects.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+        return len(selects)
+
+    few = {p: queries(p) for p in ("/handover/desk/", "/handover/desk/history", "/")}
+    add(20, 21)
+    freeze("2026-11-22 10:00")
+    many = {p: queries(p) for p in few}
+    assert many == few
+    assert few["/handover/desk/"] <= 13, few
+    assert few["/handover/desk/history"] <= 8, few

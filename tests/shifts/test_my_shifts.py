@@ -1,0 +1,167 @@
+"""My shifts (/roster/me): my month, today's line-up, the top-bar shift, the Today cards."""
+
+import pytest
+
+from portal.auth.permissions import ROLES, role_can
+from tests.shifts.conftest import days, hx
+
+
+@pytest.fixture
+def agent(create_user, sign_in, client):
+    return sign_in(client, create_user("presales", display_name="张小红", locale="en"))
+
+
+def test_my_month_shows_my_published_cells(client, agent, roster, freeze):
+    freeze("2026-11-22 09:30")
+    roster(agent, {**days(16, 21), 22: "day", 23: "night", 24: None})
+    html = client.get("/roster/me").get_data(as_text=True)
+    assert "<html" in html and 'id="my-month"' in html
+    assert "2026-11" in html
+    cell = html.split('aria-current="date"', 1)[0].rsplit("<td", 1)[1]
+    assert "shift-order-1" in cell and "today" in cell
+    assert "晚班" in html and "16:00–24:00" in html
+    assert "shift-rest" in html
+    assert 'href="/roster/swaps?day=2026-11-23"' in html  # a coming shift can be swapped
+    assert 'href="/roster/swaps?day=2026-11-21"' not in html  # a past one cannot
+
+
+def test_a_draft_month_is_not_shown(client, agent, roster, freeze):
+    freeze("2026-11-22 09:30")
+    roster(agent, {22: "day"}, published=False)
+    html = client.get("/roster/me").get_data(as_text=True)
+    assert "The roster of 2026-11 is not published yet." in html
+    assert "shift-order-1" not in html.split('id="my-month"', 1)[1].split("</section>", 1)[0]
+
+
+def test_month_navigation_full_page_and_fragment(client, agent, roster, freeze):
+    freeze("2026-11-22 09:30")
+    roster(agent, {1: "night"}, month=12)
+    full = client.get("/roster/me?month=2026-12").get_data(as_text=True)
+    assert "<html" in full and 'href="/roster/me?month=2026-11"' in full
+    fragment = client.get("/roster/me?month=2026-12", headers=hx("my-month"))
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in body
+    assert body.lstrip().startswith('<section id="my-month"') and "晚班" in body
+    assert 'id="lineup"' not in body
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "nov", "2026-11-01", "99999-1"])
+def test_a_malformed_month_is_refused(client, agent, bad):
+    assert client.get(f"/roster/me?month={bad}").status_code == 400
+
+
+def test_todays_lineup_groups_by_shift_and_role_and_marks_now(client, agent, create_user,
+                                                              roster, freeze):
+    freeze("2026-11-22 17:05")
+    clerk = create_user("order_clerk", display_name="陈打单")
+    night = create_user("presales", display_name="周婷")
+    gone = create_user("presales", display_name="离职者", active=False)
+    roster(agent, {22: "day"})
+    roster(clerk, {22: "day"})
+    roster(night, {22: "night"})
+    roster(gone, {22: "night"})
+    response = client.get("/roster/me", headers=hx("lineup"))
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and body.lstrip().startswith('<section id="lineup"')
+    day_part, night_part = body.split("晚班", 1)
+    assert "张小红" in day_part and "陈打单" in day_part and "now-badge" not in day_part
+    assert "周婷" in night_part and "now-badge" in night_part
+    assert "离职者" not in body
+    assert 'class="person me"' in day_part
+
+
+def test_top_bar_shows_the_current_shift_with_time_left(client, agent, roster, freeze):
+    freeze("2026-11-22 09:30")
+    roster(agent, {22: "day"})
+    html = client.get("/").get_data(as_text=True)
+    bar = html.split('class="topbar"', 1)[1].split("</header>", 1)[0]
+    assert "白班 08:00–16:00" in bar and "on-now" in bar
+    assert "6 h 30 min left" in bar
+
+
+def test_top_bar_announces_a_shift_later_today_and_nothing_after_it(client, agent, roster,
+                                                                    freeze):
+    roster(agent, {22: "night", 23: None})
+    freeze("2026-11-22 09:30")
+    bar = client.get("/").get_data(as_text=True).split("</header>", 1)[0]
+    assert "晚班 16:00–24:00" in bar and "on-now" not in bar
+    freeze("2026-11-22 23:59")
+    bar = client.get("/").get_data(as_text=True).split("</header>", 1)[0]
+    assert "晚班" in bar and "on-now" in bar
+    freeze("2026-11-23 00:10")  # the night shift belongs to the 22nd; the 23rd is rest
+    bar = client.get("/").get_data(as_text=True).split("</header>", 1)[0]
+    assert "topbar-shift" not in bar
+
+
+def test_top_bar_shift_is_not_drawn_in_fragments(client, agent, roster, freeze):
+    freeze("2026-11-22 09:30")
+    roster(agent, {22: "day"})
+    assert "topbar-shift" not in client.get("/roster/me", headers=hx("my-month")).get_data(
+        as_text=True)
+
+
+def test_top_bar_costs_no_query_for_an_unrostered_role(client, create_user, sign_in,
+                                                      count_queries, freeze):
+    freeze("2026-11-22 09:30")
+    sign_in(client, create_user("manager"))
+    with count_queries() as manager_queries:
+        client.get("/notifications/")
+    clerk_client = client.application.test_client()
+    sign_in(clerk_client, create_user("order_clerk"))
+    with count_queries() as clerk_queries:
+        clerk_client.get("/notifications/")
+    assert clerk_queries.count == manager_queries.count + 1  # the one query of the top bar
+
+
+def test_my_shifts_queries_do_not_grow_with_staff(client, agent, create_user, roster,
+                                                  count_queries, freeze):
+    freeze("2026-11-22 09:30")
+    roster(agent, {**days(1, 21), 22: "day", 23: None})
+
+    def add_staff(n):
+        for i in range(n):
+            person = create_user(("presales", "aftersales", "order_clerk")[i % 3])
+            roster(person, {22: "day" if i % 2 else "night", 23: "day"})
+
+    add_staff(3)
+    with count_queries() as few:
+        assert client.get("/roster/me").status_code == 200
+    add_staff(20)
+    with count_queries() as many:
+        assert client.get("/roster/me").status_code == 200
+    assert many.count == few.count
+    assert few.count <= 14
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_sees_my_shifts_and_only_rostered_roles_record_overtime(
+        client, create_user, sign_in, role):
+    sign_in(client, create_user(role))
+    response = client.get("/roster/me")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert ('id="my-overtime"' in html) == role_can(role, "shifts.overtime")
+    nav = html.split('class="sidenav"', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/roster/me"' in nav
+    assert ('href="/roster/swaps"' in nav) == role_can(role, "shifts.swap")
+    assert ('href="/roster/overtime"' in nav) == role_can(role, "shifts.overtime_report")
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    response = client.get("/roster/me")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/roster/me", headers=hx("lineup")).status_code == 401
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_today_cards(client, create_user, sign_in, roster, freeze, role):
+    freeze("2026-11-22 09:30")
+    user = sign_in(client, create_user(role))
+    roster(user, {22: "day", 23: "night", 24: None})
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="card-my-week"' in html
+    week = html.split('id="card-my-week"', 1)[1].split("</section>", 1)[0]
+    assert "2026-11-22" in week and "2026-11-28" in week and "晚班" in week
+    assert ('id="card-swap-approvals"' in html) == role_can(role, "shifts.swap_approve")
+    assert ('id="card-overtime-month"' in html) == role_can(role, "shifts.overtime_report")
