@@ -24,6 +24,7 @@ from portal.i18n import N_
 from portal.notifications import notify
 from portal.shifts import rotation
 from portal.shifts.models import CleaningDuty, RosterEntry, RosterMonth, ShiftType, StaffingMinimum
+from portal.shifts.slots import shift_types
 from portal.web import Conflict
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -105,9 +106,8 @@ def _touch(found: RosterMonth) -> None:
 
 
 def active_shift_types() -> list[ShiftType]:
-    return list(db.session.scalars(
-        sa.select(ShiftType).where(ShiftType.active.is_(True))
-        .order_by(ShiftType.sort_order, ShiftType.start_minute, ShiftType.id)))
+    """Active shift types in the order of the day."""
+    return shift_types()
 
 
 def minimums_map() -> dict[tuple[str, int], int]:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from portal import clock
 from portal.extensions import db
@@ -29,11 +30,16 @@ class Slot:
 
 
 def shift_types() -> list[ShiftType]:
-    """Active shift types in the order of the day."""
-    return list(db.session.scalars(
+    """Active shift types in the order of the day (read once per request)."""
+    if has_request_context() and "portal_shift_types" in g:
+        return g.portal_shift_types
+    types = list(db.session.scalars(
         sa.select(ShiftType).where(ShiftType.active.is_(True))
-        .order_by(ShiftType.sort_order, ShiftType.start_minute)
+        .order_by(ShiftType.sort_order, ShiftType.start_minute, ShiftType.id)
     ))
+    if has_request_context():
+        g.portal_shift_types = types
+    return types
 
 
 def minute_of_day(moment: datetime) -> int:
