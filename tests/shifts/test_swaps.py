@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from portal.audit.models import AuditEvent
 from portal.audit.services import ACTION_LABELS
@@ -231,7 +232,7 @@ def test_rule_breaks_are_shown_to_the_supervisor_before_approval(app, sign_in, r
     ask(as_user(app, sign_in, a), b, "2026-11-25", "2026-11-26")
     swap = db.session.scalar(sa.select(SwapRequest))
     do(as_user(app, sign_in, b), swap, "accept")
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         breaks = swaps.rule_breaks(fresh(swap))
     assert [x.kind for x in breaks] == ["run"]
     assert "张小红 would work 8 days in a row (2026-11-20 – 2026-11-27)" in breaks[0].message
@@ -250,7 +251,7 @@ def test_a_role_change_after_the_request_shows_the_staffing_shortfall(app, sign_
     do(as_user(app, sign_in, b), swap, "accept")
     b.role = "aftersales"
     db.session.commit()
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         breaks = [(x.kind, x.message) for x in swaps.rule_breaks(fresh(swap))]
     # the pre-sales day shift loses a, the after-sales night shift loses b (now after-sales)
     assert [kind for kind, _ in breaks] == ["staffing", "staffing"]
