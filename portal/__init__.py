@@ -17,6 +17,7 @@ AREAS = (
     "portal.audit",
     "portal.shifts",
     "portal.handover",
+    "portal.reception",
 )
 
 

@@ -40,6 +40,13 @@ ROSTERED = frozenset({
 DESK_BOOK = frozenset({"handover.desk.read", "handover.desk.write"})
 SHOWROOM_BOOK = frozenset({"handover.showroom.read", "handover.showroom.write"})
 
+# The showroom's pages: reception works them; supervisor and manager read them and keep the
+# lists (menu, checklist items). Other roles have no access to the showroom log.
+SHOWROOM_READ = frozenset({
+    "reception.view",       # visitor board, today, history, month summary, checklist, repairs
+    "reception.personal",   # visitors' names and phone numbers in full (R-R6)
+})
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     "manager": EVERYONE | {
         "staff.manage",              # staff accounts
@@ -47,8 +54,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "audit.view",
         "shifts.overtime_report",
         "handover.desk.read", "handover.showroom.read",
-    },
-    "supervisor": EVERYONE | ROSTERED | {
+        "reception.lists",
+    } | SHOWROOM_READ,
+    "supervisor": EVERYONE | ROSTERED | SHOWROOM_READ | {
         "staff.manage",
         "audit.view",
         "roster.plan",               # plan, generate, publish the roster and cleaning duty
@@ -56,11 +64,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "shifts.overtime_report",
         "handover.desk.read", "handover.showroom.read",
         "handover.close_any",        # close any open item with a resolution
+        "reception.lists",           # the showroom menu and the checklist's items
+        "reception.repairs",         # follow up repairs (notes, status)
     },
     "presales": EVERYONE | ROSTERED | DESK_BOOK,
     "aftersales": EVERYONE | ROSTERED | DESK_BOOK,
     "order_clerk": EVERYONE | ROSTERED | DESK_BOOK,
-    "reception": EVERYONE | ROSTERED | SHOWROOM_BOOK,
+    "reception": EVERYONE | ROSTERED | SHOWROOM_BOOK | SHOWROOM_READ | {
+        "reception.work",            # log visitors, serve, mark departures, fill the checklist
+        "reception.repairs",         # report repairs and follow them up
+    },
 }
 
 # Roles that appear on the duty roster, in the order the grid groups them.

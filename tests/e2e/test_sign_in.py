@@ -9,12 +9,14 @@ from tests.e2e.support import expect
 pytestmark = pytest.mark.e2e
 
 DESK_NAV = ["/", "/handover/desk/", "/roster/me", "/roster/", "/roster/swaps", "/notifications/"]
-RECEPTION_NAV = ["/", "/handover/showroom/", "/roster/me", "/roster/", "/roster/swaps",
+SHOWROOM = ["/showroom/", "/showroom/checklist", "/showroom/repairs"]
+RECEPTION_NAV = ["/", *SHOWROOM, "/handover/showroom/", "/roster/me", "/roster/", "/roster/swaps",
                  "/notifications/"]
-MANAGER_NAV = ["/", "/handover/desk/", "/handover/showroom/", "/roster/me", "/roster/",
-               "/roster/overtime", "/notifications/", "/staff/", "/audit/"]
-SUPERVISOR_NAV = ["/", "/handover/desk/", "/handover/showroom/", "/roster/me", "/roster/",
-                  "/roster/swaps", "/roster/overtime", "/notifications/", "/staff/", "/audit/"]
+MANAGER_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", "/roster/me",
+               "/roster/", "/roster/overtime", "/notifications/", "/staff/", "/audit/"]
+SUPERVISOR_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", "/roster/me",
+                  "/roster/", "/roster/swaps", "/roster/overtime", "/notifications/", "/staff/",
+                  "/audit/"]
 ALL_LINKS = set(SUPERVISOR_NAV)
 
 ROLES = [

@@ -1,0 +1,430 @@
+"""The visitor log's rules (R-R5, R-R6): arrivals, what a party was served, departures,
+returning visitors by phone, today's list and the history.
+
+Plain functions taking the acting user; the clock is ``portal.clock``; no ``request`` here.
+Every change is written to the audit trail in the same transaction.
+"""
+
+import re
+from base64 import urlsafe_b64decode, urlsafe_b64encode
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit, clock
+from portal.auth.models import User
+from portal.extensions import db
+from portal.i18n import N_
+from portal.reception.models import MenuItem, Serving, Visit
+from portal.web import Conflict
+
+PURPOSES = {
+    "viewing": N_("Viewing"),
+    "signing": N_("Signing"),
+    "aftersales": N_("After-sales"),
+    "other": N_("Other"),
+}
+SOURCES = {
+    "walk_in": N_("Walk-in"),
+    "appointment": N_("Appointment"),
+    "referral": N_("Referral"),
+    "advertising": N_("Advertising"),
+    "returning": N_("Returning"),
+}
+MAX_PARTY = 50
+MAX_SERVING = 20
+LONG_STAY_MINUTES = 90  # default of app.config["SHOWROOM_LONG_STAY_MINUTES"]
+
+
+class VisitError(Exception):
+    """A rule refused the action; ``field`` names the form field it is about, if any."""
+
+    def __init__(self, message: str, field: str | None = None, **params) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.params = params
+
+
+# --- phone numbers (R-R6) --------------------------------------------------------------------
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# area code 0 + 2–3 digits, number 7–8 digits, optional extension (-123, 转123, x123, ext123)
+LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(?:(?:-|转|#|x|ext\.?)(\d{1,6}))?$", re.I)
+PHONE_MESSAGE = N_("Enter a mobile number (11 digits, e.g. 13812345678) or a landline with "
+                   "its area code (e.g. 0571-88886666).")
+
+
+def normalise_phone(raw: str | None) -> str | None:
+    """The stored form of a phone number: a mobile as 11 digits, a landline as
+    ``0571-88886666`` (``-123`` for an extension); None when empty. Raises VisitError."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    text = re.sub(r"[\s()（）]", "", text)
+    text = re.sub(r"^(\+86|0086)-?", "", text)
+    if MOBILE.match(text.replace("-", "")) and not text.startswith("0"):
+        return text.replace("-", "")
+    match = LANDLINE.match(text)
+    if match:
+        area, number, extension = match.groups()
+        return f"{area}-{number}" + (f"-{extension}" if extension else "")
+    raise VisitError(PHONE_MESSAGE, "phone")
+
+
+def mask_phone(phone: str | None) -> str:
+    """``13812341234`` → ``138****1234``; ``0571-88886666`` → ``0571-****6666``."""
+    if not phone:
+        return ""
+    if "-" in phone:
+        area, rest = phone.split("-", 1)
+        digits = rest.replace("-", "")
+        return f"{area}-{'*' * max(len(digits) - 4, 0)}{digits[-4:]}"
+    if len(phone) <= 7:
+        return "*" * (len(phone) - 4) + phone[-4:] if len(phone) > 4 else "****"
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def shown_phone(phone: str | None, user) -> str:
+    """The phone as ``user`` may see it: in full with "reception.personal", else masked."""
+    if not phone:
+        return ""
+    return phone if user.can("reception.personal") else mask_phone(phone)
+
+
+def shown_name(name: str | None, user) -> str:
+    """A visitor's name as ``user`` may see it (R-R6): the family name only, without
+    "reception.personal"."""
+    if not name:
+        return ""
+    return name if user.can("reception.personal") else name[0] + "**"
+
+
+# --- arrivals ---------------------------------------------------------------------------------
+
+
+def consultants():
+    """Active staff who may take a party (every active account; presales first)."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.active.is_(True))
+        .order_by(sa.case((User.role == "presales", 0), else_=1), User.display_name)))
+
+
+def _check_choices(purpose: str, source: str) -> None:
+    if purpose not in PURPOSES:
+        raise VisitError(N_("Choose a purpose from the list."), "purpose")
+    if source not in SOURCES:
+        raise VisitError(N_("Choose how they came from the list."), "source")
+
+
+def _resolve_consultant(consultant_id, consultant_name) -> tuple[int | None, str | None]:
+    name = (consultant_name or "").strip() or None
+    if consultant_id:
+        user = db.session.get(User, int(consultant_id))
+        if user is None or not user.active:
+            raise VisitError(N_("Choose an active staff member."), "consultant_id")
+        return user.id, None
+    if name and len(name) > 60:
+        raise VisitError(N_("Keep the name under %(max)d characters."), "consultant_name", max=60)
+    return None, name
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=clock.get_clock().tz) if moment.tzinfo is None else moment
+
+
+def arrive(user: User, *, party_size: int, purpose: str, source: str,
+           arrived_at: datetime | None = None, consultant_id: int | None = None,
+           consultant_name: str | None = None, visitor_name: str | None = None,
+           phone: str | None = None, note: str | None = None) -> Visit:
+    """R-R5: log a party's arrival (now unless corrected). Name and phone are optional (R-R6)."""
+    now = clock.now()
+    arrived_at = _aware(arrived_at) if arrived_at else now
+    if arrived_at > now + timedelta(minutes=1):
+        raise VisitError(N_("The arrival time cannot be in the future."), "arrived_at")
+    if party_size is None or party_size < 1:
+        raise VisitError(N_("A party has at least one person."), "party_size")
+    if party_size > MAX_PARTY:
+        raise VisitError(N_("A party has at most %(max)d people."), "party_size", max=MAX_PARTY)
+    _check_choices(purpose, source)
+    consultant_id, consultant_name = _resolve_consultant(consultant_id, consultant_name)
+    visit = Visit(
+        day=clock.local(arrived_at).date(), arrived_at=arrived_at, party_size=party_size,
+        purpose=purpose, source=source, consultant_id=consultant_id,
+        consultant_name=consultant_name, visitor_name=(visitor_name or "").strip() or None,
+        phone=normalise_phone(phone), note=(note or "").strip() or None,
+        created_by_id=user.id, created_at=now,
+    )
+    db.session.add(visit)
+    db.session.flush()
+    audit.record("reception.visit_arrived", visit, actor=user, changes={
+        "arrived_at": [None, arrived_at.isoformat()], "party_size": [None, party_size],
+        "purpose": [None, purpose], "source": [None, source],
+        "consultant": [None, consultant_display(visit)],
+        # personal data stays out of the trail's text: only whether it was given
+        "phone": [None, bool(visit.phone)],
+    })
+    db.session.commit()
+    return visit
+
+
+def consultant_display(visit: Visit) -> str:
+    """The consultant's name, whether a staff member or a free name."""
+    if visit.consultant is not None:
+        return visit.consultant.display_name
+    if visit.consultant_id:
+        user = db.session.get(User, visit.consultant_id)
+        return user.display_name if user else ""
+    return visit.consultant_name or ""
+
+
+# --- serving (R-R5, with the fridge stock) ----------------------------------------------------
+
+
+def _fridge_stock(day: date) -> dict[int, int]:
+    """Today's remaining fridge counts from the checklist (another module; optional)."""
+    try:
+        from portal.reception.stock import fridge_stock
+    except ImportError:
+        return {}
+    return fridge_stock(day) or {}
+
+
+def serve(user: User, visit: Visit, menu_item_id, quantity) -> Serving:
+    """R-R5: record what the party was served. A drink counted in the fridge cannot go
+    below zero in today's stock (R-R2, issue item 9)."""
+    if visit.left_at is not None:
+        raise VisitError(N_("This party has already left."))
+    try:
+        quantity = int(quantity)
+    except (TypeError, ValueError):
+        raise VisitError(N_("Enter how many, from 1 to %(max)d."), "quantity",
+                         max=MAX_SERVING) from None
+    if not 1 <= quantity <= MAX_SERVING:
+        raise VisitError(N_("Enter how many, from 1 to %(max)d."), "quantity", max=MAX_SERVING)
+    item = db.session.get(MenuItem, int(menu_item_id)) if str(menu_item_id or "").isdigit() \
+        else None
+    if item is None or not item.active:
+        raise VisitError(N_("Choose an item from the menu."), "menu_item_id")
+    today = clock.today()
+    if item.stock_item_id:
+        stock = _fridge_stock(today)
+        if item.stock_item_id in stock and stock[item.stock_item_id] - quantity < 0:
+            raise VisitError(
+                N_("Only %(left)d of %(name)s left in the fridge today."), "quantity",
+                left=max(stock[item.stock_item_id], 0), name=item.name)
+    serving = Serving(visit_id=visit.id, menu_item_id=item.id, quantity=quantity, day=today,
+                      served_at=clock.now(), served_by_id=user.id)
+    db.session.add(serving)
+    db.session.flush()
+    audit.record("reception.visit_served", visit, actor=user,
+                 details={"item": item.name, "quantity": quantity})
+    db.session.commit()
+    db.session.expire(visit, ["servings"])
+    return serving
+
+
+# --- departures -------------------------------------------------------------------------------
+
+
+def depart(user: User, visit: Visit, version: int | None = None,
+           left_at: datetime | None = None) -> Visit:
+    """R-R5: mark the party as left (now). A party already marked left, or changed since
+    ``version``, is a Conflict: never a second departure time."""
+    if visit.left_at is not None or (version is not None and version != visit.version):
+        raise Conflict(visit)
+    moment = _aware(left_at) if left_at else clock.now()
+    if moment < visit.arrived_at:
+        moment = visit.arrived_at  # a party logged a moment ago with a corrected arrival
+    visit.left_at = moment
+    audit.record("reception.visit_departed", visit, actor=user,
+                 changes={"left_at": [None, moment.isoformat()]})
+    try:
+        db.session.commit()  # UPDATE ... WHERE version = n: the loser of a race gets 0 rows
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(visit) from None
+    return visit
+
+
+def correct_departure(user: User, visit: Visit, left_at: datetime, version: int) -> Visit:
+    """Correct a recorded departure time (not before the arrival, not in the future)."""
+    if version != visit.version:
+        raise Conflict(visit)
+    left_at = _aware(left_at)
+    if left_at < visit.arrived_at:
+        raise VisitError(N_("The departure cannot be before the arrival (%(time)s)."),
+                         "left_at", time=clock.local(visit.arrived_at).strftime("%H:%M"))
+    if left_at > clock.now() + timedelta(minutes=1):
+        raise VisitError(N_("The departure time cannot be in the future."), "left_at")
+    before = visit.left_at
+    visit.left_at = left_at
+    audit.record("reception.departure_corrected", visit, actor=user,
+                 changes={"left_at": [before.isoformat() if before else None,
+                                      left_at.isoformat()]})
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(visit) from None
+    return visit
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def long_stay_minutes() -> int:
+    return int(current_app.config.get("SHOWROOM_LONG_STAY_MINUTES", LONG_STAY_MINUTES))
+
+
+def minutes_in_showroom(visit: Visit, now: datetime | None = None) -> int:
+    """How long the party has been (or was) in the showroom, in whole minutes."""
+    end = visit.left_at or now or clock.now()
+    return max(int((end - visit.arrived_at).total_seconds() // 60), 0)
+
+
+def in_showroom() -> list[Visit]:
+    """Parties in the showroom now (not marked as left), newest arrival first."""
+    return list(db.session.scalars(
+        sa.select(Visit).where(Visit.left_at.is_(None))
+        .order_by(Visit.arrived_at.desc(), Visit.id.desc())).unique())
+
+
+def in_showroom_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Visit)
+                             .where(Visit.left_at.is_(None)))
+
+
+@dataclass
+class DayList:
+    """Visitors of one day with their totals by purpose and source."""
+
+    day: date
+    visits: list
+    by_purpose: Counter = field(default_factory=Counter)
+    by_source: Counter = field(default_factory=Counter)
+
+    @property
+    def parties(self) -> int:
+        return len(self.visits)
+
+    @property
+    def people(self) -> int:
+        return sum(v.party_size for v in self.visits)
+
+
+def day_list(day: date | None = None) -> DayList:
+    """Every party that arrived on ``day`` (today by default), newest first, with totals."""
+    day = day or clock.today()
+    visits = list(db.session.scalars(
+        sa.select(Visit).where(Visit.day == day)
+        .order_by(Visit.arrived_at.desc(), Visit.id.desc())).unique())
+    result = DayList(day, visits)
+    for visit in visits:
+        result.by_purpose[visit.purpose] += 1
+        result.by_source[visit.source] += 1
+    return result
+
+
+def earlier_visits(phone: str | None, *, exclude_id: int | None = None,
+                   limit: int = 5) -> list[Visit]:
+    """Returning visitors: earlier visits with this phone number, newest first."""
+    if not phone:
+        return []
+    query = sa.select(Visit).where(Visit.phone == phone)
+    if exclude_id:
+        query = query.where(Visit.id != exclude_id)
+    return list(db.session.scalars(
+        query.order_by(Visit.arrived_at.desc(), Visit.id.desc()).limit(limit)).unique())
+
+
+# --- history (keyset pages) -------------------------------------------------------------------
+
+
+@dataclass
+class HistoryPage:
+    items: list
+    newer: str | None
+    older: str | None
+
+
+def encode_cursor(visit: Visit) -> str:
+    raw = f"{visit.day.isoformat()}|{visit.arrived_at.isoformat()}|{visit.id}".encode()
+    return urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str | None) -> tuple[date, datetime, int] | None:
+    if not token:
+        return None
+    try:
+        raw = urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        day, arrived, ident = raw.split("|")
+        arrived_at = datetime.fromisoformat(arrived)
+        if arrived_at.tzinfo is None:
+            return None
+        return date.fromisoformat(day), arrived_at, int(ident)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def history_query(*, date_from: date | None = None, date_to: date | None = None,
+                  consultant: str | None = None, purpose: str | None = None,
+                  source: str | None = None):
+    """The filtered visits; ``consultant`` is a staff id or ``name:<free name>``. Every
+    filter reads the ``day`` index first, so years of visits stay fast."""
+    query = sa.select(Visit)
+    if date_from:
+        query = query.where(Visit.day >= date_from)
+    if date_to:
+        query = query.where(Visit.day <= date_to)
+    if consultant:
+        if consultant.startswith("name:"):
+            query = query.where(Visit.consultant_name == consultant[5:])
+        elif consultant.isdigit():
+            query = query.where(Visit.consultant_id == int(consultant))
+    if purpose in PURPOSES:
+        query = query.where(Visit.purpose == purpose)
+    if source in SOURCES:
+        query = query.where(Visit.source == source)
+    return query
+
+
+def history_page(query, *, before: str | None = None, after: str | None = None,
+                 per_page: int = 50) -> HistoryPage:
+    """A page of ``query``, newest first, keyset-paged on (day, arrival, id): the
+    ``ix_visits_day_arrived`` index serves both the filter and the order."""
+    key = (Visit.day, Visit.arrived_at, Visit.id)
+    newer_than = decode_cursor(after)
+    older_than = decode_cursor(before)
+    if newer_than:
+        rows = list(db.session.scalars(
+            query.where(sa.tuple_(*key) > sa.tuple_(*newer_than))
+            .order_by(*key).limit(per_page + 1)).unique())
+        more_newer = len(rows) > per_page
+        items = list(reversed(rows[:per_page]))
+        return HistoryPage(items, encode_cursor(items[0]) if items and more_newer else None,
+                           encode_cursor(items[-1]) if items else None)
+    if older_than:
+        query = query.where(sa.tuple_(*key) < sa.tuple_(*older_than))
+    rows = list(db.session.scalars(
+        query.order_by(*(column.desc() for column in key)).limit(per_page + 1)).unique())
+    items = rows[:per_page]
+    return HistoryPage(items, encode_cursor(items[0]) if items and older_than else None,
+                       encode_cursor(items[-1]) if len(rows) > per_page else None)
+
+
+def consultant_choices() -> list[tuple[str, str]]:
+    """Staff who may take a party, and the free names used in the last year."""
+    staff = [(str(u.id), u.display_name) for u in db.session.scalars(
+        sa.select(User).where(User.role.in_(("presales", "supervisor", "manager", "reception")))
+        .order_by(User.display_name))]
+    since = clock.today() - timedelta(days=365)
+    names = db.session.scalars(
+        sa.select(Visit.consultant_name).where(Visit.day >= since,
+                                               Visit.consultant_name.is_not(None))
+        .distinct().order_by(Visit.consultant_name))
+    return staff + [(f"name:{n}", n) for n in names]

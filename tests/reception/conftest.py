@@ -1,0 +1,53 @@
+"""Fixtures of the visitor-log tests: a menu, parties arriving, signed-in clients."""
+
+import pytest
+
+from portal.extensions import db
+from portal.reception import menu as menu_svc
+from portal.reception import visitors as svc
+from portal.reception.models import ChecklistItem
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def receptionist(create_user):
+    return create_user("reception", display_name="赵前台")
+
+
+@pytest.fixture
+def consultant(create_user):
+    return create_user("presales", display_name="张小红")
+
+
+@pytest.fixture
+def menu(receptionist):
+    """A small menu: 矿泉水 and 可乐 (drinks), 饼干 (a snack); {name: MenuItem}."""
+    return {name: menu_svc.add_item(receptionist, name=name, kind=kind)
+            for name, kind in (("矿泉水", "drink"), ("可乐", "drink"), ("饼干", "snack"))}
+
+
+@pytest.fixture
+def fridge_item():
+    """A counted checklist item (the fridge's cola) a drink can draw on."""
+    item = ChecklistItem(name="可乐(冰箱)", group="fridge", counted=True, expected_count=12,
+                         restock_level=4)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+@pytest.fixture
+def arrive(freeze, receptionist, consultant):
+    """``arrive(at="2026-11-22 09:30", **fields)`` -> a new Visit logged by reception."""
+
+    def _arrive(at="2026-11-22 09:30", by=None, **fields):
+        freeze(at)
+        fields.setdefault("party_size", 2)
+        fields.setdefault("purpose", "viewing")
+        fields.setdefault("source", "walk_in")
+        if "consultant_name" not in fields:
+            fields.setdefault("consultant_id", consultant.id)
+        return svc.arrive(by or receptionist, **fields)
+
+    return _arrive
