@@ -8,15 +8,12 @@ from portal.auth.models import User, new_session_token
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.auth.permissions import ROLES, SENIOR_ROLES
 from portal.extensions import db
+from portal.rules import RuleError
 from portal.web import Conflict
 
 
-class AccountError(ValueError):
-    """A staff-account request the rules refuse; the message is shown next to ``field``."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class AccountError(RuleError):
+    """A staff-account request the rules refuse."""
 
 
 def normalise_username(username: str) -> str:

@@ -5,22 +5,12 @@ Every message is translatable; the rules themselves are checked again in service
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from portal import clock
-from portal.forms import FilterForm, VersionedForm, choices
+from portal.forms import FilterForm, LocalDateField, VersionedForm, choices
 from portal.handover.services import CATEGORIES, PRIORITIES, STATUSES, TEXT_MAX
-
-
-class LocalDateField(DateField):
-    """A ``YYYY-MM-DD`` date whose parse error is in the portal's catalogues."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_l("Enter the date as YYYY-MM-DD.")) from error
 
 
 def not_in_future(form, field):

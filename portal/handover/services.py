@@ -28,6 +28,7 @@ from portal.extensions import db
 from portal.handover.models import HandoverAck, HandoverItem, HandoverRevision
 from portal.i18n import N_
 from portal.notifications import notify
+from portal.rules import RuleError
 from portal.shifts.slots import (
     Slot,
     current_shift_of,
@@ -58,14 +59,8 @@ TEXT_MAX = 2000
 OPEN_TOO_LONG = timedelta(days=3)
 
 
-class HandoverError(Exception):
-    """A rule refused the action; ``field`` names the form field it is about, if any."""
-
-    def __init__(self, message: str, field: str | None = None, **params) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.params = params
+class HandoverError(RuleError):
+    """A handover request the rules refuse."""
 
 
 # --- shifts --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.reception.models import ChecklistDay, ChecklistItem, ChecklistMark
+from portal.rules import RuleError
 from portal.web import Conflict
 
 # R-R2 / R-R3: what is checked in the morning, grouped as the paper record is
@@ -38,14 +39,8 @@ NAME_MAX = 60
 NOTE_MAX = 200
 
 
-class ReceptionError(Exception):
-    """A rule refused the action; ``field`` names the form field it is about, if any."""
-
-    def __init__(self, message: str, field: str | None = None, **params) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.params = params
+class ReceptionError(RuleError):
+    """A checklist or repair request the rules refuse."""
 
 
 def _clean(value: str | None) -> str | None:

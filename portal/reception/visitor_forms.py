@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -16,19 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
-from portal.forms import FilterForm, VersionedForm, choices
+from portal.forms import FilterForm, LocalDateField, VersionedForm, choices
 from portal.reception.menu import KINDS
 from portal.reception.visitors import MAX_PARTY, MAX_SERVING, PURPOSES, SOURCES
-
-
-class LocalDateField(DateField):
-    """A ``YYYY-MM-DD`` date whose parse error is in the portal's catalogues."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_l("Enter the date as YYYY-MM-DD.")) from error
 
 
 class LocalDateTimeField(DateTimeLocalField):

@@ -20,6 +20,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.reception.models import MenuItem, Serving, Visit
+from portal.rules import RuleError
 from portal.web import Conflict
 
 PURPOSES = {
@@ -40,14 +41,8 @@ MAX_SERVING = 20
 LONG_STAY_MINUTES = 90  # default of app.config["SHOWROOM_LONG_STAY_MINUTES"]
 
 
-class VisitError(Exception):
-    """A rule refused the action; ``field`` names the form field it is about, if any."""
-
-    def __init__(self, message: str, field: str | None = None, **params) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.params = params
+class VisitError(RuleError):
+    """A visitor-log request the rules refuse."""
 
 
 # --- phone numbers (R-R6) --------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import audit, clock
 from portal.auth.models import User
 from portal.extensions import db
+from portal.rules import RuleError
 from portal.shifts.models import OvertimeRecord, RosterEntry, RosterMonth, ShiftType
 from portal.shifts.slots import published_entry
 from portal.web import Conflict
@@ -28,12 +29,8 @@ MAX_OVERTIME_MINUTES = 6 * 60
 RECORD_WITHIN_DAYS = 14
 
 
-class OvertimeError(ValueError):
-    """An overtime record the rules refuse; the message is shown next to ``field``."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class OvertimeError(RuleError):
+    """An overtime record the rules refuse."""
 
 
 class NotYours(PermissionError):

@@ -22,6 +22,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.notifications import notify
+from portal.rules import RuleError
 from portal.shifts import checks
 from portal.shifts.models import RosterEntry, RosterMonth, ShiftType, SwapRequest
 from portal.web import Conflict
@@ -37,12 +38,8 @@ STATUS_LABELS = {
 }
 
 
-class SwapError(ValueError):
-    """A swap the rules refuse; the message is shown next to ``field`` (or the form)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class SwapError(RuleError):
+    """A swap the rules refuse."""
 
 
 class NotYours(PermissionError):
