@@ -18,6 +18,7 @@ AREAS = (
     "portal.shifts",
     "portal.handover",
     "portal.reception",
+    "portal.scoring",
 )
 
 

@@ -47,6 +47,9 @@ SHOWROOM_READ = frozenset({
     "reception.personal",   # visitors' names and phone numbers in full (R-R6)
 })
 
+# Staff whose work is scored: they read their own sheets, acknowledge and appeal (R-P1).
+SCORED = frozenset({"scoring.own"})
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     "manager": EVERYONE | {
         "staff.manage",              # staff accounts
@@ -55,6 +58,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "shifts.overtime_report",
         "handover.desk.read", "handover.showroom.read",
         "reception.lists",
+        "scoring.overview",          # every sheet of a month
+        "scoring.approve",           # approve, return, reopen with a reason (R-P2, R-P3)
     } | SHOWROOM_READ,
     "supervisor": EVERYONE | ROSTERED | SHOWROOM_READ | {
         "staff.manage",
@@ -66,11 +71,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "handover.close_any",        # close any open item with a resolution
         "reception.lists",           # the showroom menu and the checklist's items
         "reception.repairs",         # follow up repairs (notes, status)
+        "scoring.overview",
+        "scoring.record",            # the catalogue, entries, submitting, answering appeals
     },
-    "presales": EVERYONE | ROSTERED | DESK_BOOK,
-    "aftersales": EVERYONE | ROSTERED | DESK_BOOK,
-    "order_clerk": EVERYONE | ROSTERED | DESK_BOOK,
-    "reception": EVERYONE | ROSTERED | SHOWROOM_BOOK | SHOWROOM_READ | {
+    "presales": EVERYONE | ROSTERED | DESK_BOOK | SCORED,
+    "aftersales": EVERYONE | ROSTERED | DESK_BOOK | SCORED,
+    "order_clerk": EVERYONE | ROSTERED | DESK_BOOK | SCORED,
+    "reception": EVERYONE | ROSTERED | SHOWROOM_BOOK | SHOWROOM_READ | SCORED | {
         "reception.work",            # log visitors, serve, mark departures, fill the checklist
         "reception.repairs",         # report repairs and follow them up
     },

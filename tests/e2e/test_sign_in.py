@@ -8,16 +8,16 @@ from tests.e2e.support import expect
 
 pytestmark = pytest.mark.e2e
 
-DESK_NAV = ["/", "/handover/desk/", "/roster/me", "/roster/", "/roster/swaps", "/notifications/"]
 SHOWROOM = ["/showroom/", "/showroom/checklist", "/showroom/repairs"]
-RECEPTION_NAV = ["/", *SHOWROOM, "/handover/showroom/", "/roster/me", "/roster/", "/roster/swaps",
-                 "/notifications/"]
+SHIFTS = ["/roster/me", "/roster/", "/roster/swaps"]
+DESK_NAV = ["/", "/handover/desk/", *SHIFTS, "/scores/my", "/notifications/"]
+RECEPTION_NAV = ["/", *SHOWROOM, "/handover/showroom/", *SHIFTS, "/scores/my", "/notifications/"]
 MANAGER_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", "/roster/me",
-               "/roster/", "/roster/overtime", "/notifications/", "/staff/", "/audit/"]
-SUPERVISOR_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", "/roster/me",
-                  "/roster/", "/roster/swaps", "/roster/overtime", "/notifications/", "/staff/",
+               "/roster/", "/roster/overtime", "/scores/", "/notifications/", "/staff/", "/audit/"]
+SUPERVISOR_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", *SHIFTS,
+                  "/roster/overtime", "/scores/", "/scores/appeals", "/notifications/", "/staff/",
                   "/audit/"]
-ALL_LINKS = set(SUPERVISOR_NAV)
+ALL_LINKS = {*DESK_NAV, *RECEPTION_NAV, *MANAGER_NAV, *SUPERVISOR_NAV}
 
 ROLES = [
     # username, display name, navigation links in order

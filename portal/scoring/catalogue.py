@@ -1,0 +1,101 @@
+"""The catalogue of standard rewards and penalties the supervisor keeps (issue 5, item 1).
+
+Points are stored positive; the kind gives the sign an entry takes (R-P1).
+"""
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal import audit
+from portal.extensions import db
+from portal.i18n import N_
+from portal.scoring.models import ScoreRule
+from portal.scoring.sheets import ScoringError, max_points
+from portal.web import Conflict
+
+KINDS = {"reward": N_("Reward"), "penalty": N_("Penalty")}
+FIELDS = ("kind", "default_points", "description", "active")
+
+# The domain brief's examples of penalties and rewards, with points the supervisor can change.
+SEED = (
+    ("penalty", 10, "客户在交班时未回复"),
+    ("penalty", 5, "工作时间做无关事情（看视频、玩游戏、听音乐）"),
+    ("penalty", 5, "踢皮球（未为同事登记咨询）"),
+    ("penalty", 10, "未在截单时间前发货"),
+    ("penalty", 20, "漏备注导致错发"),
+    ("penalty", 2, "工位不整洁"),
+    ("penalty", 3, "离线未设置离开状态"),
+    ("reward", 5, "客户表扬"),
+    ("reward", 10, "达成销售目标"),
+    ("reward", 10, "成功处理升级投诉"),
+)
+
+
+def signed(rule: ScoreRule) -> int:
+    """The points an entry from ``rule`` carries: negative for a penalty."""
+    return -rule.default_points if rule.kind == "penalty" else rule.default_points
+
+
+def all_rules() -> list[ScoreRule]:
+    """Every rule, active first, penalties then rewards, in the supervisor's order."""
+    return list(db.session.scalars(sa.select(ScoreRule).order_by(
+        ScoreRule.active.desc(), ScoreRule.kind, ScoreRule.sort_order, ScoreRule.id)))
+
+
+def active_rules() -> list[ScoreRule]:
+    """The rules offered when recording an entry."""
+    return list(db.session.scalars(sa.select(ScoreRule).where(ScoreRule.active.is_(True))
+                                   .order_by(ScoreRule.kind, ScoreRule.sort_order, ScoreRule.id)))
+
+
+def _check(kind: str, points: int | None, description: str | None) -> str:
+    if kind not in KINDS:
+        raise ScoringError(_("Choose reward or penalty."), field="kind")
+    if points is None or not 1 <= points <= max_points():
+        raise ScoringError(_("The points must be a whole number from 1 to %(max)d.",
+                             max=max_points()), field="default_points")
+    description = (description or "").strip()
+    if not description:
+        raise ScoringError(_("Describe the item."), field="description")
+    return description
+
+
+def create_rule(actor, *, kind: str, default_points: int | None, description: str | None,
+                active: bool = True) -> ScoreRule:
+    """Add an item to the catalogue."""
+    description = _check(kind, default_points, description)
+    order = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(ScoreRule.sort_order), 0)))
+    rule = ScoreRule(kind=kind, default_points=default_points, description=description,
+                     active=active, sort_order=order + 1)
+    db.session.add(rule)
+    db.session.flush()
+    audit.record("scoring.rule_created", rule, actor=actor,
+                 changes={name: [None, getattr(rule, name)] for name in FIELDS})
+    return rule
+
+
+def update_rule(actor, rule: ScoreRule, version: int | None, *, kind: str,
+                default_points: int | None, description: str | None, active: bool) -> ScoreRule:
+    """Change an item (entries already recorded keep their own points and reason)."""
+    if version is not None and version != rule.version:
+        raise Conflict(rule)
+    description = _check(kind, default_points, description)
+    before = {name: getattr(rule, name) for name in FIELDS}
+    rule.kind, rule.default_points = kind, default_points
+    rule.description, rule.active = description, active
+    changed = audit.changes(rule, FIELDS, before)
+    if changed:
+        db.session.flush()
+        audit.record("scoring.rule_changed", rule, actor=actor, changes=changed)
+    return rule
+
+
+def seed_catalogue() -> list[ScoreRule]:
+    """The domain brief's examples, once (an existing catalogue is left alone)."""
+    if db.session.scalar(sa.select(sa.func.count()).select_from(ScoreRule)):
+        return []
+    rules = [ScoreRule(kind=kind, default_points=points, description=text, sort_order=n)
+             for n, (kind, points, text) in enumerate(SEED, start=1)]
+    db.session.add_all(rules)
+    db.session.flush()
+    return rules

@@ -1,0 +1,109 @@
+"""The core of the score sheets, shared by every scoring module: which sheet, whether it may
+change, its totals, and the month's ranking (R-P1, R-P3).
+
+Every change to a sheet's entries goes through ``apply_totals`` so that the sheet row itself
+is updated with its ``version``: a concurrent approval and an added entry can never both win.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import flag_modified
+
+from portal.auth.models import User
+from portal.extensions import db
+from portal.rules import RuleError
+from portal.scoring.models import ScoreEntry, ScoreSheet
+
+# The staff whose work the supervisor scores (R-P1).
+SCORED_ROLES = ("presales", "aftersales", "order_clerk", "reception")
+
+STATES = ("draft", "submitted", "approved", "returned")
+
+
+class ScoringError(RuleError):
+    """A score-sheet request the rules refuse."""
+
+
+def base_score() -> int:
+    """The base every sheet starts from (SCORING_BASE_SCORE, default 100)."""
+    return int(current_app.config.get("SCORING_BASE_SCORE", 100))
+
+
+def max_points() -> int:
+    """The largest |points| of one entry (SCORING_MAX_POINTS, default 50)."""
+    return int(current_app.config.get("SCORING_MAX_POINTS", 50))
+
+
+def check_month(year: int, month: int) -> None:
+    """A real month, or ScoringError."""
+    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        raise ScoringError(_("There is no such month."))
+
+
+def find_sheet(user_id: int, year: int, month: int) -> ScoreSheet | None:
+    """The sheet if it exists."""
+    return db.session.scalar(sa.select(ScoreSheet).where(
+        ScoreSheet.user_id == user_id, ScoreSheet.year == year, ScoreSheet.month == month))
+
+
+def get_sheet(user: User, year: int, month: int) -> ScoreSheet:
+    """The user's sheet of the month, created on first use (R-P1) for scored staff."""
+    check_month(year, month)
+    sheet = find_sheet(user.id, year, month)
+    if sheet is None:
+        if user.role not in SCORED_ROLES:
+            raise ScoringError(_("%(name)s has no score sheet.", name=user.display_name))
+        sheet = ScoreSheet(user_id=user.id, year=year, month=month, base_score=base_score())
+        db.session.add(sheet)
+        db.session.flush()
+    return sheet
+
+
+def require_editable(sheet: ScoreSheet) -> None:
+    """Entries change only on a draft or returned sheet; approved sheets are locked (R-P3)."""
+    if not sheet.editable:
+        if sheet.status == "approved":
+            raise ScoringError(_("This sheet is approved and locked. The manager must reopen it "
+                                 "before anything changes."))
+        raise ScoringError(_("This sheet has been submitted to the manager; it cannot change "
+                             "unless the manager returns it."))
+
+
+def in_month(sheet: ScoreSheet, day: date) -> bool:
+    """True when ``day`` falls in the sheet's month."""
+    return (day.year, day.month) == (sheet.year, sheet.month)
+
+
+def apply_totals(sheet: ScoreSheet) -> None:
+    """Recompute rewards and penalties from the live entries; the sheet's version moves on."""
+    rows = db.session.execute(
+        sa.select(ScoreEntry.points).where(ScoreEntry.sheet_id == sheet.id,
+                                           ScoreEntry.removed_at.is_(None))
+    ).scalars().all()
+    sheet.rewards = sum(p for p in rows if p > 0)
+    sheet.penalties = -sum(p for p in rows if p < 0)
+    # touch the row even if the sums did not change: the version check guards the lock
+    flag_modified(sheet, "rewards")
+
+
+def month_sheets(year: int, month: int) -> list[ScoreSheet]:
+    """The month's sheets with their people, highest total first (one query)."""
+    return list(db.session.scalars(
+        sa.select(ScoreSheet).where(ScoreSheet.year == year, ScoreSheet.month == month)
+        .order_by((ScoreSheet.base_score + ScoreSheet.rewards - ScoreSheet.penalties).desc(),
+                  ScoreSheet.user_id)
+    ))
+
+
+def ranks(sheets: list[ScoreSheet]) -> dict[int, int]:
+    """{sheet id: rank} by total, ties sharing a rank (1, 2, 2, 4)."""
+    ordered = sorted(sheets, key=lambda s: -s.total)
+    result, previous, rank = {}, None, 0
+    for position, sheet in enumerate(ordered, start=1):
+        if sheet.total != previous:
+            rank, previous = position, sheet.total
+        result[sheet.id] = rank
+    return result

@@ -1,0 +1,538 @@
+"""The score sheets' workflow pages: submit, approve, return, reopen (one sheet or the whole
+month), the staff member's own sheets with acknowledge and appeal, and the supervisor's
+appeals list (R-P2, R-P3).
+
+The workflow buttons of a sheet are one fragment (``_sheet_actions.html``) that answers every
+action on it in place: 200, 409 (someone acted first: the current state), 422 (refused,
+nothing changed). A change sends ``score-sheet-changed`` so the sheet's record and the
+overview follow; an appeal step sends ``appeals-changed`` for the nav badge.
+"""
+
+from datetime import date
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import clock
+from portal.auth.decorators import require
+from portal.extensions import db
+from portal.i18n import N_
+from portal.scoring import appeals, bp, deadline, workflow
+from portal.scoring.models import Appeal, ScoreEntry, ScoreSheet
+from portal.scoring.sheets import ScoringError, check_month, find_sheet, month_sheets, ranks
+from portal.scoring.workflow_forms import (
+    AcknowledgeForm,
+    AnswerForm,
+    AppealForm,
+    MonthActionForm,
+    ReopenForm,
+    ReturnForm,
+    SheetActionForm,
+)
+from portal.web import Conflict, is_fragment_request, render, trigger
+
+ACTIONS = "scoring/workflow/_sheet_actions.html"
+APPEAL = "scoring/workflow/_entry_appeal.html"
+SHEET_PAGE = "scoring/workflow/sheet.html"
+MONTH_PAGE = "scoring/workflow/month.html"
+APPEALS_PAGE = "scoring/workflow/appeals.html"
+MY_PAGE = "scoring/my/sheet.html"
+SHEET_EVENT = "score-sheet-changed"
+APPEALS_EVENT = "appeals-changed"
+
+
+def _fragment(template: str, status: int = 200, **context):
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _safe_next(value: str | None, default: str) -> str:
+    """A local path to go back to (never another site)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def payday_day() -> int:
+    from flask import current_app
+
+    return int(current_app.config.get("SCORING_PAYDAY", 10))
+
+
+def _entries(sheet: ScoreSheet) -> list[ScoreEntry]:
+    import sqlalchemy as sa
+
+    return list(db.session.scalars(sa.select(ScoreEntry).where(ScoreEntry.sheet_id == sheet.id)
+                                   .order_by(ScoreEntry.day, ScoreEntry.id)))
+
+
+# --- one sheet ----------------------------------------------------------------------------
+
+
+def _sheet_context(sheet: ScoreSheet) -> dict:
+    return {"sheet": sheet, "entries": _entries(sheet), "appeals_by_entry": appeals.by_entry(sheet),
+            "due": deadline.due_date(sheet.year, sheet.month, payday_day())}
+
+
+@bp.route("/sheets/<int:sheet_id>/workflow")
+@require("scoring.overview")
+def sheet_workflow(sheet_id: int):
+    """A sheet with its state, its workflow buttons, its entries' appeals and its record."""
+    sheet = db.get_or_404(ScoreSheet, sheet_id)
+    return render(SHEET_PAGE, block="sheet_summary", **_sheet_context(sheet))
+
+
+@bp.route("/sheets/<int:sheet_id>/history")
+@require("scoring.overview")
+def sheet_history(sheet_id: int):
+    """The sheet's record (events and entry revisions): a fragment that refreshes itself."""
+    sheet = db.get_or_404(ScoreSheet, sheet_id)
+    return _fragment("scoring/workflow/_sheet_history.html", sheet=sheet)
+
+
+def _act(sheet_id: int, form_cls, step, done: str, **fields):
+    """One workflow step on a sheet; the action buttons answer in place."""
+    sheet = db.get_or_404(ScoreSheet, sheet_id)
+    form = form_cls()
+    default_back = url_for("scoring.sheet_workflow", sheet_id=sheet.id)
+    status, message = 200, None
+    if not form.validate_on_submit():
+        if form.version.errors:
+            abort(400)
+        status = 422
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    else:
+        try:
+            step(current_user, sheet, form.version.data,
+                 **{name: getattr(form, name).data for name in fields})
+        except (Conflict, StaleDataError):
+            status, message = 409, _("Someone else changed this sheet first. This is its "
+                                     "current state; check it and try again.")
+        except ScoringError as error:
+            status, message = 422, str(error)
+        if status != 200:
+            db.session.rollback()
+            db.session.refresh(sheet)
+    if is_fragment_request():
+        context = {"sheet": sheet, "action_message": message or _(done),
+                   "action_ok": status == 200}
+        if status == 422 and form_cls in (ReturnForm, ReopenForm):
+            context["action_form"] = form
+        response = _fragment(ACTIONS, status=status, **context)
+        return trigger(response, SHEET_EVENT) if status == 200 else response
+    if status != 200:
+        flash(message, "error")
+        return render(SHEET_PAGE, status=status, **_sheet_context(sheet))
+    flash(_(done), "success")
+    return redirect(_safe_next(form.next.data, default_back), 303)
+
+
+@bp.route("/sheets/<int:sheet_id>/submit", methods=["POST"])
+@require("scoring.record")
+def submit_sheet(sheet_id: int):
+    """The supervisor submits the sheet to the manager."""
+    return _act(sheet_id, SheetActionForm, workflow.submit,
+                N_("Sheet submitted to the manager."))
+
+
+@bp.route("/sheets/<int:sheet_id>/approve", methods=["POST"])
+@require("scoring.approve")
+def approve_sheet(sheet_id: int):
+    """The manager approves the sheet; it is locked."""
+    return _act(sheet_id, SheetActionForm, workflow.approve, N_("Sheet approved and locked."))
+
+
+@bp.route("/sheets/<int:sheet_id>/return", methods=["POST"])
+@require("scoring.approve")
+def return_sheet(sheet_id: int):
+    """The manager returns the sheet to the supervisor with a comment."""
+    return _act(sheet_id, ReturnForm, workflow.return_sheet,
+                N_("Sheet returned to the supervisor."), comment=True)
+
+
+@bp.route("/sheets/<int:sheet_id>/reopen", methods=["POST"])
+@require("scoring.approve")
+def reopen_sheet(sheet_id: int):
+    """The manager reopens an approved sheet with a reason."""
+    return _act(sheet_id, ReopenForm, workflow.reopen,
+                N_("Sheet reopened; the supervisor can correct it."), reason=True)
+
+
+# --- a month ------------------------------------------------------------------------------
+
+
+def _month_context(year: int, month: int) -> dict:
+    sheets = month_sheets(year, month)
+    today = clock.today()
+    return {"year": year, "month": month, "sheets": sheets, "ranks": ranks(sheets),
+            "payday": deadline.payday(year, month, payday_day()),
+            "due": deadline.due_date(year, month, payday_day()),
+            "days_left": deadline.days_left(year, month, today, payday_day()),
+            "open_appeal_sheets": {a.sheet_id for a in appeals.open_appeals()}}
+
+
+@bp.route("/<int:year>/<int:month>/status")
+@require("scoring.overview")
+def month_status(year: int, month: int):
+    """The month's sheets by state, the deadline, submit all / approve all."""
+    try:
+        check_month(year, month)
+    except ScoringError:
+        abort(404)
+    return render(MONTH_PAGE, block="month_status", **_month_context(year, month))
+
+
+def _month_act(year: int, month: int, step, done_message):
+    try:
+        check_month(year, month)
+    except ScoringError:
+        abort(404)
+    form = MonthActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    status, message = 200, None
+    try:
+        message = done_message(step(current_user, year, month))
+    except (Conflict, StaleDataError):
+        status, message = 409, _("Someone else changed a sheet of this month first. This is "
+                                 "the current state; check it and try again.")
+    except ScoringError as error:
+        status, message = 422, str(error)
+    if status != 200:
+        db.session.rollback()
+    context = _month_context(year, month)
+    if is_fragment_request():
+        response = render(MONTH_PAGE, block="month_status", status=status,
+                          month_message=message, month_ok=status == 200, **context)
+        return trigger(response, SHEET_EVENT) if status == 200 else response
+    flash(message, "success" if status == 200 else "error")
+    if status != 200:
+        return render(MONTH_PAGE, status=status, **context)
+    return redirect(url_for("scoring.month_status", year=year, month=month), 303)
+
+
+@bp.route("/<int:year>/<int:month>/submit-all", methods=["POST"])
+@require("scoring.record")
+def submit_all(year: int, month: int):
+    """The supervisor submits every draft or returned sheet of the month."""
+    return _month_act(year, month, workflow.submit_all,
+                      lambda sheets: _("%(count)d sheets submitted to the manager.",
+                                       count=len(sheets)))
+
+
+def _approved_message(result) -> str:
+    approved, skipped = result
+    message = _("%(count)d sheets approved.", count=len(approved))
+    if skipped:
+        message += " " + _("%(count)d left submitted: they have an open appeal (%(names)s).",
+                           count=len(skipped),
+                           names=", ".join(s.user.display_name for s in skipped))
+    return message
+
+
+@bp.route("/<int:year>/<int:month>/approve-all", methods=["POST"])
+@require("scoring.approve")
+def approve_all(year: int, month: int):
+    """The manager approves every submitted sheet of the month (not those with an open appeal)."""
+    return _month_act(year, month, workflow.approve_all, _approved_message)
+
+
+# --- my own sheets (staff) ----------------------------------------------------------------
+
+
+def _my_months(today: date) -> list[tuple[int, int, ScoreSheet | None]]:
+    """(year, month, sheet) for each month the user has a sheet, and the current month."""
+    import sqlalchemy as sa
+
+    sheets = {(s.year, s.month): s for s in db.session.scalars(
+        sa.select(ScoreSheet).where(ScoreSheet.user_id == current_user.id))}
+    keys = set(sheets) | {(today.year, today.month)}
+    return [(y, m, sheets.get((y, m))) for y, m in sorted(keys, reverse=True)]
+
+
+def _my_context(year: int, month: int) -> dict:
+    sheet = find_sheet(current_user.id, year, month)
+    today = clock.today()
+    return {"year": year, "month": month, "sheet": sheet, "months": _my_months(today),
+            "entries": _entries(sheet) if sheet else [],
+            "appeals_by_entry": appeals.by_entry(sheet) if sheet else {}}
+
+
+@bp.route("/my")
+@require("scoring.own")
+def my_current():
+    """My score sheet of the current month."""
+    today = clock.today()
+    return render(MY_PAGE, block="my_sheet", **_my_context(today.year, today.month))
+
+
+@bp.route("/my/<int:year>/<int:month>")
+@require("scoring.own")
+def my_month(year: int, month: int):
+    """My score sheet of a month, read-only."""
+    try:
+        check_month(year, month)
+    except ScoringError:
+        abort(404)
+    return render(MY_PAGE, block="my_sheet", **_my_context(year, month))
+
+
+@bp.route("/my/<int:year>/<int:month>/acknowledge", methods=["POST"])
+@require("scoring.own")
+def my_acknowledge(year: int, month: int):
+    """I confirm I have read my sheet."""
+    sheet = find_sheet(current_user.id, year, month)
+    if sheet is None:
+        abort(404)
+    form = AcknowledgeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    status, message = 200, _("You acknowledged your sheet.")
+    try:
+        workflow.acknowledge(current_user, sheet)
+    except ScoringError as error:
+        db.session.rollback()
+        status, message = 422, str(error)
+    if is_fragment_request():
+        return render(MY_PAGE, block="my_sheet", status=status, my_message=message,
+                      my_ok=status == 200, **_my_context(year, month))
+    flash(message, "success" if status == 200 else "error")
+    return redirect(url_for("scoring.my_month", year=year, month=month), 303)
+
+
+def _appeal_fragment(entry: ScoreEntry, status: int, message: str | None, ok: bool, **forms):
+    sheet = db.session.get(ScoreSheet, entry.sheet_id)
+    return _fragment(APPEAL, status=status, entry=entry, sheet=sheet,
+                     appeals_by_entry=appeals.by_entry(sheet), appeal_message=message,
+                     appeal_ok=ok, **forms)
+
+
+@bp.route("/my/entries/<int:entry_id>/appeal", methods=["POST"])
+@require("scoring.own")
+def my_appeal(entry_id: int):
+    """I appeal an entry of my own sheet."""
+    entry = db.get_or_404(ScoreEntry, entry_id)
+    sheet = db.session.get(ScoreSheet, entry.sheet_id)
+    if sheet.user_id != current_user.id:
+        abort(404)  # another person's sheet is never shown, not even that it exists
+    form = AppealForm()
+    status, message = 200, _("Your appeal went to the supervisor.")
+    if not form.validate_on_submit():
+        status = 422
+        message = (" ".join(str(e) for e in form.comment.errors)
+                   or _("Write why you disagree with this entry."))
+    else:
+        try:
+            appeals.file_appeal(current_user, entry, form.comment.data)
+        except ScoringError as error:
+            db.session.rollback()
+            status, message = 422, str(error)
+    if is_fragment_request():
+        response = _appeal_fragment(entry, status, message, status == 200,
+                                    appeal_form=form if status != 200 else None)
+        return trigger(response, APPEALS_EVENT) if status == 200 else response
+    flash(message, "success" if status == 200 else "error")
+    if status != 200:
+        return render(MY_PAGE, status=status, **_my_context(sheet.year, sheet.month))
+    return redirect(url_for("scoring.my_month", year=sheet.year, month=sheet.month), 303)
+
+
+# --- appeals (supervisor) -----------------------------------------------------------------
+
+
+def _appeals_context() -> dict:
+    open_ = appeals.open_appeals()
+    sheets = {a.sheet_id: db.session.get(ScoreSheet, a.sheet_id) for a in open_}
+    by_entry: dict[int, list[Appeal]] = {}
+    for appeal in open_:
+        by_entry.setdefault(appeal.entry_id, []).append(appeal)
+    return {"open_appeals": open_, "sheets": sheets, "appeals_by_entry": by_entry,
+            "answered": appeals.recent_answered()}
+
+
+@bp.route("/appeals", endpoint="appeals")
+@require("scoring.record")
+def appeals_index():
+    """Open appeals to answer, and the latest answers."""
+    return render(APPEALS_PAGE, block="appeal_list", **_appeals_context())
+
+
+@bp.route("/appeals/<int:appeal_id>/answer", methods=["POST"])
+@require("scoring.record")
+def answer_appeal(appeal_id: int):
+    """The supervisor answers an appeal: keep, change or remove the entry."""
+    appeal = db.get_or_404(Appeal, appeal_id)
+    entry = db.session.get(ScoreEntry, appeal.entry_id)
+    form = AnswerForm()
+    status, message = 200, _("Answer sent to %(name)s.", name=appeal.user.display_name)
+    if not form.validate_on_submit():
+        if form.version.errors:
+            abort(400)
+        status = 422
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    else:
+        try:
+            appeals.answer_appeal(current_user, appeal, form.version.data, form.outcome.data,
+                                  form.answer.data, form.points.data, form.reason.data)
+        except (Conflict, StaleDataError):
+            status, message = 409, _("Someone else answered this appeal or changed the sheet "
+                                     "first. This is the current state.")
+        except ScoringError as error:
+            status, message = 422, str(error)
+        if status != 200:
+            db.session.rollback()
+            db.session.refresh(appeal)
+            db.session.refresh(entry)
+    if is_fragment_request():
+        response = _appeal_fragment(entry, status, message, status == 200,
+                                    answer_form=form if status == 422 else None)
+        return trigger(response, APPEALS_EVENT, SHEET_EVENT) if status == 200 else response
+    flash(message, "success" if status == 200 else "error")
+    if status != 200:
+        return render(APPEALS_PAGE, status=status, **_appeals_context())
+    return redirect(_safe_next(request.form.get("next"), url_for("scoring.appeals")), 303)
+
+
+@bp.route("/appeals/badge")
+@require("scoring.record")
+def appeals_badge():
+    """How many appeals wait for an answer: the nav badge."""
+    count = appeals.open_count()
+    response = make_response(str(count) if count else "")
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.vary.add("HX-Request")
+    return response
+
+
+# --- Today cards --------------------------------------------------------------------------
+
+
+def _overdue(today: date) -> list[ScoreSheet]:
+    """Sheets still draft or returned whose due date has passed."""
+    import sqlalchemy as sa
+
+    pending = deadline.pending_month(today, payday_day())
+    return list(db.session.scalars(
+        sa.select(ScoreSheet).where(ScoreSheet.status.in_(workflow.TO_SUBMIT),
+                                    ScoreSheet.year * 12 + ScoreSheet.month
+                                    < pending.year * 12 + pending.month)
+        .order_by(ScoreSheet.year, ScoreSheet.month, ScoreSheet.id)))
+
+
+def supervisor_card(user) -> dict:
+    """The month to submit next: days left, sheets still draft or returned; overdue sheets."""
+    import sqlalchemy as sa
+
+    today = clock.today()
+    pending = deadline.pending_month(today, payday_day())
+    to_submit = list(db.session.scalars(sa.select(ScoreSheet).where(
+        ScoreSheet.year == pending.year, ScoreSheet.month == pending.month,
+        ScoreSheet.status.in_(workflow.TO_SUBMIT)).order_by(ScoreSheet.id)))
+    return {"pending": pending, "to_submit": to_submit, "overdue": _overdue(today),
+            "open_appeals": appeals.open_count()}
+
+
+def manager_card(user) -> dict:
+    """Sheets waiting for approval, and overdue sheets."""
+    import sqlalchemy as sa
+
+    today = clock.today()
+    waiting = list(db.session.scalars(sa.select(ScoreSheet).where(
+        ScoreSheet.status == "submitted").order_by(ScoreSheet.year, ScoreSheet.month,
+                                                   ScoreSheet.id)))
+    return {"pending": deadline.pending_month(today, payday_day()), "waiting": waiting,
+            "overdue": _overdue(today)}
+
+
+def _sheet_namer(ids):
+    import sqlalchemy as sa
+
+    from portal.auth.models import User
+
+    rows = db.session.execute(
+        sa.select(ScoreSheet.id, User.display_name, ScoreSheet.year, ScoreSheet.month)
+        .join(User, User.id == ScoreSheet.user_id)
+        .where(ScoreSheet.id.in_([int(i) for i in ids])))
+    return {sid: f"{name} {y}-{m:02d}" for sid, name, y, m in rows}
+
+
+def _appeal_namer(ids):
+    import sqlalchemy as sa
+
+    from portal.auth.models import User
+
+    rows = db.session.execute(
+        sa.select(Appeal.id, User.display_name, ScoreEntry.day)
+        .join(User, User.id == Appeal.user_id).join(ScoreEntry, ScoreEntry.id == Appeal.entry_id)
+        .where(Appeal.id.in_([int(i) for i in ids])))
+    return {aid: f"{name} {day.isoformat()}" for aid, name, day in rows}
+
+
+def register(app) -> None:
+    """Navigation (My score sheet, Appeals with its badge), Today cards, audit labels."""
+    from portal.audit.services import (
+        ACTION_LABELS,
+        FIELD_LABELS,
+        VALUE_LABELS,
+        register_target,
+    )
+    from portal.ui import Card, NavItem, register_card, register_nav
+
+    register_nav(app, NavItem("scoring.my_current", _l("My score sheet"), "scoring.own",
+                              order=50, active_prefix="scoring.my_"))
+    register_nav(app, NavItem("scoring.appeals", _l("Appeals"), "scoring.record",
+                              order=51, active_prefix=("scoring.appeals", "scoring.answer_appeal"),
+                              badge_endpoint="scoring.appeals_badge",
+                              badge_event=APPEALS_EVENT))
+    register_card(app, Card("scoring-deadline", _l("Score sheets due"), "scoring.record",
+                            "scoring/workflow/_card_supervisor.html", supervisor_card,
+                            order=50, stylesheet="css/scoring-workflow.css"))
+    register_card(app, Card("scoring-approval", _l("Score sheets to approve"),
+                            "scoring.approve", "scoring/workflow/_card_manager.html",
+                            manager_card, order=50, stylesheet="css/scoring-workflow.css"))
+    app.jinja_env.globals["sheet_status_labels"] = workflow.STATUS_LABELS
+    app.jinja_env.globals["sheet_event_labels"] = workflow.EVENT_LABELS
+    app.jinja_env.globals["appeal_status_labels"] = appeals.STATUS_LABELS
+    app.jinja_env.globals["sheet_open_appeals"] = workflow.open_appeal_count
+    app.jinja_env.globals["sheet_events"] = workflow.events_of
+    app.jinja_env.globals["sheet_revisions"] = _revisions
+    ACTION_LABELS.update({
+        "scoring.sheet_submitted": N_("Score sheet submitted"),
+        "scoring.sheet_approved": N_("Score sheet approved"),
+        "scoring.sheet_returned": N_("Score sheet returned"),
+        "scoring.sheet_reopened": N_("Score sheet reopened"),
+        "scoring.sheet_acknowledged": N_("Score sheet acknowledged"),
+        "scoring.appeal_filed": N_("Appeal filed"),
+        "scoring.appeal_answered": N_("Appeal answered"),
+        "scoring.entry_changed": N_("Score entry changed"),
+        "scoring.entry_removed": N_("Score entry removed"),
+    })
+    FIELD_LABELS.setdefault("status", N_("Status"))
+    FIELD_LABELS.setdefault("comment", N_("Comment"))
+    FIELD_LABELS.setdefault("answer", N_("Answer"))
+    FIELD_LABELS.setdefault("acknowledged_at", N_("Acknowledged"))
+    FIELD_LABELS.setdefault("points", N_("Points"))
+    FIELD_LABELS.setdefault("reason", N_("Reason"))
+    FIELD_LABELS.setdefault("removed_at", N_("Removed"))
+    VALUE_LABELS.setdefault("status", {})
+    for code, label in {**workflow.STATUS_LABELS, **appeals.STATUS_LABELS}.items():
+        VALUE_LABELS["status"].setdefault(code, label)
+    register_target("score_sheets", N_("Score sheet"), _sheet_namer)
+    register_target("score_appeals", N_("Score sheet appeal"), _appeal_namer)
+
+
+def _revisions(sheet: ScoreSheet):
+    """The earlier values of the sheet's entries, oldest first (one query)."""
+    import sqlalchemy as sa
+
+    from portal.scoring.models import ScoreEntryRevision
+
+    return list(db.session.execute(
+        sa.select(ScoreEntryRevision, ScoreEntry)
+        .join(ScoreEntry, ScoreEntry.id == ScoreEntryRevision.entry_id)
+        .where(ScoreEntry.sheet_id == sheet.id)
+        .order_by(ScoreEntryRevision.at, ScoreEntryRevision.id)).all())

@@ -1,0 +1,325 @@
+"""Entries of a sheet: the services without HTTP, then the sheet page and its actions over
+HTTP (full page and fragment), bad input, the lock, conflicts, quick entry."""
+
+import re
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+from portal.scoring import entries as svc
+from portal.scoring.models import Appeal, ScoreEntry, ScoreEntryRevision, ScoreSheet
+from portal.scoring.sheets import ScoringError, get_sheet
+from portal.web import Conflict
+from tests.conftest import count_rows
+from tests.scoring.conftest import HX, html
+
+# --- services ------------------------------------------------------------------------------
+
+
+def test_entries_move_the_totals_and_are_audited(supervisor, sheet, add, rules):
+    add(sheet, points=-5)
+    add(sheet, points=None, rule_id=rules["客户表扬"].id, reason="")
+    assert (sheet.rewards, sheet.penalties, sheet.total) == (5, 5, 100)
+    entry = db.session.scalar(sa.select(ScoreEntry).where(ScoreEntry.points == 5))
+    assert entry.reason == "客户表扬" and entry.rule_id == rules["客户表扬"].id
+    event = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "scoring.entry_added", AuditEvent.target_id == str(entry.id)))
+    assert event.changes["points"] == [None, 5] and event.actor_id == supervisor.id
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"points": 0}, "points"), ({"points": 51}, "points"), ({"points": -51}, "points"),
+    ({"points": None}, "points"), ({"day": date(2026, 10, 31)}, "day"),
+    ({"day": date(2026, 12, 1)}, "day"), ({"rule_id": 999999}, "rule"),
+    ({"reason": "  "}, "reason"), ({"link": "order:1"}, "link"),
+    ({"link": "handover_item:999999"}, "link")])
+def test_bad_entries_change_nothing(supervisor, sheet, fields, field):
+    data = {"day": date(2026, 11, 3), "points": -5, "reason": "迟到"} | fields
+    with pytest.raises(ScoringError) as error:
+        svc.add_entry(supervisor, sheet, **data)
+    assert error.value.field == field
+    db.session.rollback()
+    assert count_rows(ScoreEntry) == 0
+
+
+@pytest.mark.parametrize("status", ["submitted", "approved"])
+def test_a_locked_sheet_refuses_every_change(supervisor, sheet, add, status):
+    entry = add(sheet)
+    sheet.status = status
+    db.session.commit()
+    for change in (lambda: svc.add_entry(supervisor, sheet, day=date(2026, 11, 4), points=3,
+                                         reason="x"),
+                   lambda: svc.edit_entry(supervisor, entry, entry.version,
+                                          day=entry.day, points=-1, reason="x", evidence=None),
+                   lambda: svc.remove_entry(supervisor, entry, entry.version)):
+        with pytest.raises(ScoringError):
+            change()
+        db.session.rollback()
+    assert count_rows(ScoreEntry) == 1 and entry.points == -5 and entry.removed_at is None
+
+
+def test_edit_and_remove_keep_the_earlier_value(supervisor, sheet, add):
+    entry = add(sheet, points=-5, evidence="周会检查")
+    svc.edit_entry(supervisor, entry, entry.version, day=date(2026, 11, 4), points=-2,
+                   reason="工位不整洁", evidence="复查")
+    db.session.commit()
+    assert sheet.total == 98
+    svc.remove_entry(supervisor, entry, entry.version)
+    db.session.commit()
+    assert sheet.total == 100 and entry.removed_at is not None
+    revisions = db.session.scalars(sa.select(ScoreEntryRevision)
+                                   .order_by(ScoreEntryRevision.id)).all()
+    assert [(r.action, r.points_before) for r in revisions] == [("changed", -5),
+                                                                 ("removed", -2)]
+    assert revisions[0].evidence_before == "周会检查"
+    with pytest.raises(ScoringError):
+        svc.edit_entry(supervisor, entry, entry.version, day=entry.day, points=-1,
+                       reason="x", evidence=None)
+
+
+def test_stale_versions_are_conflicts(supervisor, sheet, add):
+    entry = add(sheet)
+    with pytest.raises(Conflict):
+        svc.edit_entry(supervisor, entry, entry.version - 1, day=entry.day, points=-1,
+                       reason="x", evidence=None)
+    with pytest.raises(Conflict):
+        svc.add_entry(supervisor, sheet, day=date(2026, 11, 4), points=2, reason="x",
+                      sheet_version=sheet.version - 1)
+
+
+def test_links_offer_the_persons_handover_items_and_visits(supervisor, staff, sheet,
+                                                           create_user, shift_types):
+    from portal.handover import services as handover
+
+    item = handover.write(staff, "desk", category="order_problem", text="客户要求修改地址")
+    other = handover.write(create_user("presales"), "desk", category="order_problem",
+                           text="别人的")
+    db.session.commit()
+    offered = dict((k, [v for v, _t in options]) for k, _l, options in svc.link_choices(sheet))
+    assert offered == {"handover_item": [f"handover_item:{item.id}"]}
+    entry = svc.add_entry(supervisor, sheet, day=date(2026, 11, 22), points=-10,
+                          reason="交班未回复", link=f"handover_item:{item.id}")
+    assert (entry.link_type, entry.link_id) == ("handover_item", item.id)
+    with pytest.raises(ScoringError):
+        svc.add_entry(supervisor, sheet, day=date(2026, 11, 22), points=-10, reason="x",
+                      link=f"handover_item:{other.id}")
+
+
+# --- the sheet page ----------------------------------------------------------------------------
+
+
+def url(sheet) -> str:
+    return f"/scores/{sheet.year}/{sheet.month}/{sheet.user_id}"
+
+
+def entry_data(sheet, **fields) -> dict:
+    return {"day": "2026-11-05", "points": "-5", "reason": "工作时间看视频", "rule": "",
+            "evidence": "10:20 在看视频", "link": "", "sheet_version": str(sheet.version),
+            **fields}
+
+
+def test_the_sheet_page_and_its_fragment(client, sign_in, supervisor, sheet, add):
+    add(sheet, points=-5)
+    sign_in(client, supervisor)
+    page = html(client.get(url(sheet)))
+    assert "<html" in page and f'id="sheet-body-{sheet.id}"' in page and "工位不整洁" in page
+    assert f'id="entry-form-{sheet.id}"' in page and "css/scoring.css" in page
+    response = client.get(url(sheet), headers=HX)
+    body = html(response)
+    assert "HX-Request" in response.headers["Vary"]
+    assert "<html" not in body and body.lstrip().startswith(f'<section id="sheet-body-{sheet.id}"')
+
+
+def test_the_manager_reads_the_sheet_without_forms(client, sign_in, create_user, sheet, add):
+    add(sheet)
+    sign_in(client, create_user("manager"))
+    page = html(client.get(url(sheet)))
+    assert "工位不整洁" in page and "entry-form-" not in page and "/remove" not in page
+
+
+def test_adding_shows_the_row_total_and_rank_at_once(client, sign_in, supervisor, sheet,
+                                                     create_user):
+    other = get_sheet(create_user("presales"), 2026, 11)
+    db.session.commit()
+    sign_in(client, supervisor)
+    response = client.post(f"{url(sheet)}/entries", data=entry_data(sheet), headers=HX)
+    assert response.status_code == 200
+    body = html(response)
+    assert "<html" not in body and "工作时间看视频" in body
+    assert '<strong class="value sheet-total">95</strong>' in body
+    assert "2 of 2" in body and other.total == 100
+    assert "scores-changed" in response.headers["HX-Trigger"]
+    assert 'hx-swap-oob' not in body  # not inside the overview: nothing out of band
+
+
+def test_inside_the_overview_the_rows_follow_out_of_band(client, sign_in, supervisor, sheet):
+    sign_in(client, supervisor)
+    response = client.post(f"{url(sheet)}/entries", headers=HX,
+                           data=entry_data(sheet, in_overview="1", points="7"))
+    body = html(response)
+    assert f'<tr id="overview-row-{sheet.user_id}"' in body and 'hx-swap-oob="true"' in body
+    assert "<template>" in body
+
+
+def test_a_catalogue_item_fills_reason_and_points(client, sign_in, supervisor, sheet, rules):
+    sign_in(client, supervisor)
+    rule = rules["漏备注导致错发"]
+    response = client.get(f"/scores/entries/new?user={sheet.user_id}&day=2026-11-05"
+                          f"&rule={rule.id}&inline=1", headers=HX)
+    body = html(response)
+    assert body.lstrip().startswith(f'<form id="entry-form-{sheet.id}"')
+    assert 'value="-20"' in body and 'value="漏备注导致错发"' in body
+    response = client.post(f"{url(sheet)}/entries", headers=HX,
+                           data=entry_data(sheet, rule=str(rule.id), reason="", points=""))
+    assert response.status_code == 200
+    db.session.refresh(sheet)
+    assert sheet.penalties == 20
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"points": "0"}, "0 is not an entry"), ({"points": "60"}, "at most 50 points"),
+    ({"points": "abc"}, "whole number"), ({"day": "2026-10-31"}, "must be in 2026-11"),
+    ({"rule": "999999", "reason": ""}, "Choose an item"), ({"day": ""}, "Give the date")])
+def test_bad_input_is_422_and_nothing_changes(client, sign_in, supervisor, sheet, fields,
+                                              message):
+    sign_in(client, supervisor)
+    response = client.post(f"{url(sheet)}/entries", data=entry_data(sheet, **fields),
+                           headers=HX)
+    assert response.status_code == 422
+    body = html(response)
+    assert message in body and f'id="sheet-body-{sheet.id}"' in body
+    assert count_rows(ScoreEntry) == 0
+
+
+def test_bad_input_without_htmx_is_the_page_with_422(client, sign_in, supervisor, sheet):
+    sign_in(client, supervisor)
+    response = client.post(f"{url(sheet)}/entries", data=entry_data(sheet, points="0"))
+    assert response.status_code == 422 and "<html" in html(response)
+
+
+@pytest.mark.parametrize("status", ["submitted", "approved"])
+def test_a_locked_sheet_refuses_crafted_posts(client, sign_in, supervisor, sheet, add, status):
+    entry = add(sheet)
+    sheet.status = status
+    db.session.commit()
+    sign_in(client, supervisor)
+    for headers in (HX, {}):
+        response = client.post(f"{url(sheet)}/entries", data=entry_data(sheet), headers=headers)
+        assert response.status_code == 409
+        assert "cannot change" in html(response) or "locked" in html(response)
+        response = client.post(f"/scores/entries/{entry.id}/edit", headers=headers, data={
+            "version": entry.version, "day": "2026-11-03", "points": "-1", "reason": "x"})
+        assert response.status_code == 409
+        response = client.post(f"/scores/entries/{entry.id}/remove", headers=headers,
+                               data={"version": entry.version})
+        assert response.status_code == 409
+    db.session.refresh(entry)
+    assert count_rows(ScoreEntry) == 1 and entry.points == -5 and entry.removed_at is None
+
+
+def test_edit_and_remove_in_place(client, sign_in, supervisor, sheet, add):
+    entry = add(sheet, points=-5)
+    sign_in(client, supervisor)
+    response = client.post(f"/scores/entries/{entry.id}/edit", headers=HX, data={
+        "version": entry.version, "day": "2026-11-03", "points": "-3", "reason": "工位不整洁",
+        "evidence": "复查"})
+    assert response.status_code == 200 and "97" in html(response)
+    db.session.refresh(entry)
+    response = client.post(f"/scores/entries/{entry.id}/remove", headers=HX,
+                           data={"version": entry.version})
+    body = html(response)
+    assert response.status_code == 200 and "<del>" in body and "removed" in body
+    db.session.refresh(sheet)
+    assert sheet.total == 100 and count_rows(ScoreEntryRevision) == 2
+
+
+def test_two_supervisors_editing_the_same_entry_second_gets_409(client, sign_in, supervisor,
+                                                               sheet, add, create_user, app):
+    entry = add(sheet)
+    seen = entry.version
+    sign_in(client, supervisor)
+    second = app.test_client()
+    sign_in(second, create_user("supervisor"))
+    data = {"version": seen, "day": "2026-11-03", "points": "-4", "reason": "工位不整洁"}
+    assert client.post(f"/scores/entries/{entry.id}/edit", data=data,
+                       headers=HX).status_code == 200
+    response = second.post(f"/scores/entries/{entry.id}/edit", headers=HX,
+                           data=dict(data, points="-1"))
+    assert response.status_code == 409
+    assert "Someone else changed this sheet first" in html(response)
+    db.session.refresh(entry)
+    assert entry.points == -4
+
+
+def test_approval_racing_an_added_entry_refuses_the_entry(client, sign_in, supervisor, sheet):
+    sign_in(client, supervisor)
+    form_version = sheet.version
+    # the manager approves between the page load and the post: the sheet's version moves on
+    sheet.status = "approved"
+    db.session.commit()
+    response = client.post(f"{url(sheet)}/entries", headers=HX,
+                           data=entry_data(sheet, sheet_version=str(form_version)))
+    assert response.status_code == 409 and count_rows(ScoreEntry) == 0
+    # and a version change alone (another supervisor's entry) is also a 409
+    sheet.status = "draft"
+    db.session.commit()
+    response = client.post(f"{url(sheet)}/entries", headers=HX,
+                           data=entry_data(sheet, sheet_version=str(form_version)))
+    assert response.status_code == 409 and count_rows(ScoreEntry) == 0
+    assert "current state" in html(response)
+
+
+def test_appeals_are_loaded_once_for_the_rows(client, sign_in, supervisor, sheet, add, staff,
+                                              count_queries):
+    for n in range(5):
+        entry = add(sheet, points=-(n + 1))
+        db.session.add(Appeal(entry_id=entry.id, sheet_id=sheet.id, user_id=staff.id,
+                              comment="不同意"))
+    db.session.commit()
+    sign_in(client, supervisor)
+    client.get(url(sheet))
+    with count_queries() as few:
+        client.get(url(sheet))
+    for n in range(10):
+        add(sheet, points=n + 1)
+    with count_queries() as many:
+        client.get(url(sheet))
+    assert many.count == few.count
+
+
+def test_quick_entry_from_a_handover_item(client, sign_in, supervisor, staff, freeze,
+                                          shift_types):
+    from portal.handover import services as handover
+
+    freeze("2026-11-22 10:00")
+    item = handover.write(staff, "desk", category="order_problem", text="客户要求修改地址")
+    db.session.commit()
+    sign_in(client, supervisor)
+    page = html(client.get(f"/handover/desk/items/{item.id}"))
+    link = (f"/scores/entries/new?user={staff.id}&amp;day=2026-11-22"
+            f"&amp;link_type=handover_item&amp;link_id={item.id}")
+    assert link in page
+    page = html(client.get(link.replace("&amp;", "&")))
+    assert "<html" in page and 'value="2026-11-22"' in page
+    selected = rf'<option selected value="handover_item:{item.id}"'
+    assert re.search(selected, page)
+    the_sheet = db.session.scalar(sa.select(ScoreSheet).where(ScoreSheet.user_id == staff.id))
+    response = client.post(f"{url(the_sheet)}/entries", data=entry_data(
+        the_sheet, day="2026-11-22", link=f"handover_item:{item.id}"))
+    assert response.status_code == 303
+    entry = db.session.scalar(sa.select(ScoreEntry))
+    assert (entry.link_type, entry.link_id) == ("handover_item", item.id)
+    page = html(client.get(url(the_sheet)))
+    assert f"/handover/desk/items/{item.id}" in page
+
+
+@pytest.mark.parametrize("role", ["presales", "aftersales", "order_clerk", "reception"])
+def test_staff_cannot_open_the_supervisor_pages(client, sign_in, create_user, sheet, role):
+    sign_in(client, create_user(role))
+    for path in ("/scores/", "/scores/2026/11", url(sheet), f"{url(sheet)}/print",
+                 "/scores/2026/11.xlsx", "/scores/2026/11/print"):
+        assert client.get(path).status_code == 403, path
+    assert client.post(f"{url(sheet)}/entries", data=entry_data(sheet)).status_code == 403
