@@ -22,11 +22,12 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.forms import choices
 from portal.i18n import N_
+from portal.scoring import appeals as appeal_svc
 from portal.scoring import bp
 from portal.scoring import catalogue as cat
 from portal.scoring import entries as svc
 from portal.scoring import overview as ov
-from portal.scoring.models import Appeal, ScoreEntry, ScoreRule, ScoreSheet
+from portal.scoring.models import ScoreEntry, ScoreRule, ScoreSheet
 from portal.scoring.sheet_forms import (
     EntryEditForm,
     EntryForm,
@@ -34,7 +35,7 @@ from portal.scoring.sheet_forms import (
     RuleEditForm,
     RuleForm,
 )
-from portal.scoring.sheets import SCORED_ROLES, ScoringError, get_sheet, max_points
+from portal.scoring.sheets import SCORED_ROLES, ScoringError, get_sheet, max_points, month_or_404
 from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
 
 CHANGED = "scores-changed"  # HX-Trigger: widgets that show totals follow
@@ -47,8 +48,7 @@ ENDPOINTS = ("scoring.index", "scoring.overview", "scoring.overview_print", "sco
 
 
 def _month(year: int, month: int) -> None:
-    if not (1 <= month <= 12 and 2000 <= year <= 2100):
-        abort(404)
+    month_or_404(year, month)
 
 
 def _person(user_id: int) -> User:
@@ -74,8 +74,6 @@ def body_context(sheet: ScoreSheet, *, form: EntryForm | None = None,
     """
     entries = svc.sheet_entries(sheet)
     rank, count = ov.sheet_rank(sheet)
-    appeals = db.session.scalars(sa.select(Appeal).where(Appeal.sheet_id == sheet.id)
-                                 .order_by(Appeal.created_at)).all()
     recorder = (not readonly and sheet.editable and current_user.is_authenticated
                 and current_user.can("scoring.record"))
     if recorder and form is None:
@@ -84,7 +82,7 @@ def body_context(sheet: ScoreSheet, *, form: EntryForm | None = None,
         _fill_choices(form, sheet)
     return {
         "sheet": sheet, "entries": entries, "rank": rank, "sheet_count": count,
-        "appeals_by_entry": appeals_by_entry(appeals),
+        "appeals_by_entry": appeal_svc.by_entry(sheet),
         "revisions": svc.revision_counts(e.id for e in entries),
         "link_urls": svc.link_urls(entries), "link_labels": {
             kind: source.label for kind, source in svc.LINK_SOURCES.items()},
@@ -92,14 +90,6 @@ def body_context(sheet: ScoreSheet, *, form: EntryForm | None = None,
         "recorder": recorder, "readonly": readonly, "body_message": message,
         "in_overview": in_overview, "max_points": max_points(),
     }
-
-
-def appeals_by_entry(appeals) -> dict[int, list[Appeal]]:
-    """{entry id: [its appeals, oldest first]}."""
-    grouped: dict[int, list[Appeal]] = {}
-    for appeal in appeals:
-        grouped.setdefault(appeal.entry_id, []).append(appeal)
-    return grouped
 
 
 def _fill_choices(form: EntryForm, sheet: ScoreSheet) -> None:

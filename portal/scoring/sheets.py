@@ -43,6 +43,16 @@ def check_month(year: int, month: int) -> None:
         raise ScoringError(_("There is no such month."))
 
 
+def month_or_404(year: int, month: int) -> None:
+    """For views: a month in the URL that does not exist is a 404."""
+    from flask import abort
+
+    try:
+        check_month(year, month)
+    except ScoringError:
+        abort(404)
+
+
 def find_sheet(user_id: int, year: int, month: int) -> ScoreSheet | None:
     """The sheet if it exists."""
     return db.session.scalar(sa.select(ScoreSheet).where(

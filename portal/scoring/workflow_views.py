@@ -22,7 +22,13 @@ from portal.extensions import db
 from portal.i18n import N_
 from portal.scoring import appeals, bp, deadline, workflow
 from portal.scoring.models import Appeal, ScoreEntry, ScoreSheet
-from portal.scoring.sheets import ScoringError, check_month, find_sheet, month_sheets, ranks
+from portal.scoring.sheets import (
+    ScoringError,
+    find_sheet,
+    month_or_404,
+    month_sheets,
+    ranks,
+)
 from portal.scoring.workflow_forms import (
     AcknowledgeForm,
     AnswerForm,
@@ -179,18 +185,12 @@ def _month_context(year: int, month: int) -> dict:
 @require("scoring.overview")
 def month_status(year: int, month: int):
     """The month's sheets by state, the deadline, submit all / approve all."""
-    try:
-        check_month(year, month)
-    except ScoringError:
-        abort(404)
+    month_or_404(year, month)
     return render(MONTH_PAGE, block="month_status", **_month_context(year, month))
 
 
 def _month_act(year: int, month: int, step, done_message):
-    try:
-        check_month(year, month)
-    except ScoringError:
-        abort(404)
+    month_or_404(year, month)
     form = MonthActionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -274,10 +274,7 @@ def my_current():
 @require("scoring.own")
 def my_month(year: int, month: int):
     """My score sheet of a month, read-only."""
-    try:
-        check_month(year, month)
-    except ScoringError:
-        abort(404)
+    month_or_404(year, month)
     return render(MY_PAGE, block="my_sheet", **_my_context(year, month))
 
 
