@@ -83,3 +83,17 @@ class BrowserProblems:
         # A request cut short by the next navigation (a bell poll, say) is not a failure.
         if "ERR_ABORTED" not in (request.failure or ""):
             self.errors.append(f"request failed: {request.url} ({request.failure})")
+
+
+def keep_marker(page) -> None:
+    """Put a marker on ``window`` once the page and htmx are ready; a full page load would
+    wipe it. Waiting matters: a click before htmx has processed the page submits the form
+    the plain way (the no-JavaScript fallback), which reloads the page."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
+    page.evaluate("window.__e2eMarker = 'still the same page'")
+
+
+def marker_survived(page) -> bool:
+    """True while no full page load happened since ``keep_marker``."""
+    return page.evaluate("window.__e2eMarker") == "still the same page"

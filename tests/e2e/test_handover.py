@@ -7,19 +7,11 @@ from datetime import datetime, time
 
 import pytest
 
-from tests.e2e.support import expect
+from tests.e2e.support import expect, keep_marker, marker_survived
 
 pytestmark = pytest.mark.e2e
 
 WRITER, READER = "presales4", "clerk2"  # 郑丽 and 梁强: accounts no other browser test touches
-
-
-def keep_marker(page):
-    page.evaluate("window.__e2eMarker = 'still the same page'")
-
-
-def marker_survived(page) -> bool:
-    return page.evaluate("window.__e2eMarker") == "still the same page"
 
 
 @pytest.fixture

@@ -5,20 +5,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.support import expect
+from tests.e2e.support import expect, keep_marker, marker_survived
 
 pytestmark = pytest.mark.e2e
 
 INACTIVE = re.compile(r"\binactive\b")
-
-
-def keep_marker(page):
-    """Put a marker on ``window``; a full page load would wipe it."""
-    page.evaluate("window.__e2eMarker = 'still the same page'")
-
-
-def marker_survived(page) -> bool:
-    return page.evaluate("window.__e2eMarker") == "still the same page"
 
 
 def answer_next_dialog(page, accept: bool) -> list[str]:

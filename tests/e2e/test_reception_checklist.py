@@ -7,19 +7,11 @@ import secrets
 
 import pytest
 
-from tests.e2e.support import expect
+from tests.e2e.support import expect, keep_marker, marker_survived
 
 pytestmark = pytest.mark.e2e
 
 RECEPTIONIST = "reception3"  # 韩雪: an account no other browser test touches
-
-
-def keep_marker(page):
-    page.evaluate("window.__e2eMarker = 'still the same page'")
-
-
-def marker_survived(page) -> bool:
-    return page.evaluate("window.__e2eMarker") == "still the same page"
 
 
 def test_reception_completes_the_checklist_and_reports_a_repair(page, t, sign_in, screenshot):

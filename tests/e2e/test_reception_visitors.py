@@ -8,20 +8,12 @@ import secrets
 
 import pytest
 
-from tests.e2e.support import expect
+from tests.e2e.support import expect, keep_marker, marker_survived
 
 pytestmark = pytest.mark.e2e
 
 RECEPTION = "reception3"  # 韩雪: an account no other browser test touches
 RETURNING_PHONE = "13912345678"  # portal.reception.demo_visitors: 钱先生, taken by 周婷
-
-
-def keep_marker(page):
-    page.evaluate("window.__e2eMarker = 'still the same page'")
-
-
-def marker_survived(page) -> bool:
-    return page.evaluate("window.__e2eMarker") == "still the same page"
 
 
 def stock_left(page, drink: str) -> int | None:

@@ -6,17 +6,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.support import expect
+from tests.e2e.support import expect, keep_marker, marker_survived
 
 pytestmark = pytest.mark.e2e
-
-
-def keep_marker(page):
-    page.evaluate("window.__e2eMarker = 'still the same page'")
-
-
-def marker_survived(page) -> bool:
-    return page.evaluate("window.__e2eMarker") == "still the same page"
 
 
 def test_supervisor_generates_publishes_and_edits_a_cell_in_place(

@@ -6,19 +6,11 @@ import re
 
 import pytest
 
-from tests.e2e.support import expect
+from tests.e2e.support import expect, keep_marker, marker_survived
 
 pytestmark = pytest.mark.e2e
 
 PERSON = "presales5"  # 孙浩: no entries in the demo; no other browser test scores them
-
-
-def keep_marker(page):
-    page.evaluate("window.__e2eMarker = 'still the same page'")
-
-
-def marker_survived(page) -> bool:
-    return page.evaluate("window.__e2eMarker") == "still the same page"
 
 
 @pytest.fixture

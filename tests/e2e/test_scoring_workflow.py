@@ -10,7 +10,7 @@ import secrets
 
 import pytest
 
-from tests.e2e.support import expect
+from tests.e2e.support import expect, keep_marker, marker_survived
 
 pytestmark = pytest.mark.e2e
 
@@ -19,14 +19,6 @@ pytestmark = pytest.mark.e2e
 TO_RETURN, TO_APPROVE = "reception2", "clerk3"  # 许蕾 and 宋佳: draft sheets with one entry
 LOCKED = "aftersales3"  # 何敏: a draft without entries; approved by the test's own setup
 APPELLANT = "clerk"  # 陈打单: a draft with one penalty and no appeal
-
-
-def keep_marker(page):
-    page.evaluate("window.__e2eMarker = 'still the same page'")
-
-
-def marker_survived(page) -> bool:
-    return page.evaluate("window.__e2eMarker") == "still the same page"
 
 
 def sign_out(page, t):
