@@ -108,3 +108,9 @@ def test_behind_a_proxy_the_client_address_is_used(monkeypatch, create_user):
 
     event = db.session.query(AuditEvent).filter_by(action="auth.login_failed").one()
     assert event.ip == "10.1.2.3"
+
+
+def test_the_page_names_its_icon_so_browsers_do_not_ask_for_a_missing_one(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg"' in html
+    assert client.get("/static/favicon.svg").status_code == 200
