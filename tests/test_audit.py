@@ -74,3 +74,24 @@ def test_changes_show_names_and_labels_not_codes(client, sign_in, create_user):
     assert "Staff account" in html and "小张</td>" in html
     assert "Pre-sales agent → Showroom reception" in html
     assert "Yes → No" in html
+
+
+def test_every_registered_namer_runs_its_query(app):
+    """Each area's namer (joins included) compiles and runs; unknown ids name nothing."""
+    from portal.audit.services import TARGET_NAMERS
+
+    assert {"users", "handover_items", "visits", "score_sheets", "swap_requests"} <= set(
+        TARGET_NAMERS)
+    for table, names in TARGET_NAMERS.items():
+        assert names(["999999"]) == {}, table
+
+
+def test_namer_formats_rows_through_joins(create_user):
+    from portal.audit.services import namer
+    from portal.auth.models import User
+
+    user = create_user("presales", display_name="小林")
+    plain = namer(User, User.display_name)
+    shaped = namer(User, User.username, User.role, fmt=lambda i, name, role: f"{name}/{role}")
+    assert plain([str(user.id)]) == {user.id: "小林"}
+    assert shaped([str(user.id)]) == {user.id: f"{user.username}/presales"}

@@ -51,6 +51,21 @@ def register_target(table: str, label: str, namer=None) -> None:
         TARGET_NAMERS[table] = namer
 
 
+def namer(model, *columns, fmt=None, joins=()):
+    """A ``register_target`` namer: ``ids -> {id: name}`` in one query of ``columns`` (joined
+    through ``joins``, pairs of (target, on clause)); ``fmt(id, *values)`` makes the name,
+    by default the first column's value."""
+
+    def names(ids) -> dict:
+        query = sa.select(model.id, *columns)
+        for target, on in joins:
+            query = query.join(target, on)
+        rows = db.session.execute(query.where(model.id.in_([int(i) for i in ids])))
+        return {row[0]: fmt(*row) if fmt else row[1] for row in rows}
+
+    return names
+
+
 def target_names(events) -> dict[tuple[str, str], str]:
     """{(type, id): name} for the events' targets, one query per record type."""
     wanted: dict[str, set[str]] = {}

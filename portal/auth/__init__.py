@@ -25,18 +25,10 @@ def init_app(app) -> None:
 
 def _register_audit_names() -> None:
     """Staff accounts appear in the audit trail by name, roles by their label."""
-    import sqlalchemy as sa
-
-    from portal.audit.services import VALUE_LABELS, register_target
+    from portal.audit.services import VALUE_LABELS, namer, register_target
     from portal.auth.models import User
     from portal.auth.permissions import ROLE_LABELS
-    from portal.extensions import db
     from portal.i18n import N_
 
-    def names(ids):
-        rows = db.session.execute(sa.select(User.id, User.display_name)
-                                  .where(User.id.in_([int(i) for i in ids])))
-        return dict(rows.all())
-
-    register_target("users", N_("Staff account"), names)
+    register_target("users", N_("Staff account"), namer(User, User.display_name))
     VALUE_LABELS["role"] = ROLE_LABELS

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.auth.permissions import ROLES, role_can
@@ -340,10 +341,8 @@ def _waiting_card(book: str):
     return context
 
 
-def _audit_names(ids) -> dict:
-    rows = db.session.execute(sa.select(HandoverItem.id, HandoverItem.text)
-                              .where(HandoverItem.id.in_([int(i) for i in ids])))
-    return {ident: f"#{ident} {text[:30]}" for ident, text in rows}
+_audit_names = namer(HandoverItem, HandoverItem.text,
+                     fmt=lambda ident, text: f"#{ident} {text[:30]}")
 
 
 def register(app) -> None:

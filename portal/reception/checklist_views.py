@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import clock
+from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
 from portal.i18n import N_
@@ -355,21 +356,13 @@ def _repairs_card(user) -> dict:
 
 
 def _namer(model, label):
-    def names(ids) -> dict:
-        rows = db.session.execute(sa.select(model.id, label)
-                                  .where(model.id.in_([int(i) for i in ids])))
-        return {ident: f"#{ident} {name}" for ident, name in rows}
-
-    return names
+    return namer(model, label, fmt=lambda ident, name: f"#{ident} {name}")
 
 
-def _mark_names(ids) -> dict:
-    rows = db.session.execute(
-        sa.select(ChecklistMark.id, ChecklistItem.name, ChecklistDay.day)
-        .join(ChecklistItem, ChecklistItem.id == ChecklistMark.item_id)
-        .join(ChecklistDay, ChecklistDay.id == ChecklistMark.checklist_id)
-        .where(ChecklistMark.id.in_([int(i) for i in ids])))
-    return {ident: f"{day.isoformat()} {name}" for ident, name, day in rows}
+_mark_names = namer(ChecklistMark, ChecklistItem.name, ChecklistDay.day,
+                    joins=[(ChecklistItem, ChecklistItem.id == ChecklistMark.item_id),
+                           (ChecklistDay, ChecklistDay.id == ChecklistMark.checklist_id)],
+                    fmt=lambda ident, name, day: f"{day.isoformat()} {name}")
 
 
 def register(app) -> None:

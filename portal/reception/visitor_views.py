@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import clock
+from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
 from portal.forms import choices
@@ -448,20 +449,9 @@ def _month_card(user) -> dict:
     return {"ready": True, "month": data.label, "parties": data.parties, "people": data.people}
 
 
-def _audit_names(ids) -> dict:
-    import sqlalchemy as sa
-
-    rows = db.session.execute(sa.select(Visit.id, Visit.day, Visit.party_size)
-                              .where(Visit.id.in_([int(i) for i in ids])))
-    return {ident: f"#{ident} {day.isoformat()} ({size})" for ident, day, size in rows}
-
-
-def _menu_names(ids) -> dict:
-    import sqlalchemy as sa
-
-    rows = db.session.execute(sa.select(MenuItem.id, MenuItem.name)
-                              .where(MenuItem.id.in_([int(i) for i in ids])))
-    return dict(rows.all())
+_audit_names = namer(Visit, Visit.day, Visit.party_size,
+                     fmt=lambda ident, day, size: f"#{ident} {day.isoformat()} ({size})")
+_menu_names = namer(MenuItem, MenuItem.name)
 
 
 def register(app) -> None:

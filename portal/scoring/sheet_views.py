@@ -9,7 +9,6 @@ stale form is a 409 that shows the current state; bad input is a 422 that change
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
+from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.extensions import db
@@ -473,16 +473,9 @@ def update_rule(rule_id: int):
 # --- navigation and audit ------------------------------------------------------------------
 
 
-def _audit_entries(ids) -> dict:
-    rows = db.session.execute(sa.select(ScoreEntry.id, ScoreEntry.reason, ScoreEntry.points)
-                              .where(ScoreEntry.id.in_([int(i) for i in ids])))
-    return {i: f"#{i} {reason[:30]} ({points:+d})" for i, reason, points in rows}
-
-
-def _audit_rules(ids) -> dict:
-    rows = db.session.execute(sa.select(ScoreRule.id, ScoreRule.description)
-                              .where(ScoreRule.id.in_([int(i) for i in ids])))
-    return {i: f"#{i} {text[:30]}" for i, text in rows}
+_audit_entries = namer(ScoreEntry, ScoreEntry.reason, ScoreEntry.points,
+                       fmt=lambda i, reason, points: f"#{i} {reason[:30]} ({points:+d})")
+_audit_rules = namer(ScoreRule, ScoreRule.description, fmt=lambda i, text: f"#{i} {text[:30]}")
 
 
 def register(app) -> None:

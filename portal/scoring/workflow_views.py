@@ -17,7 +17,9 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
+from portal.audit.services import namer
 from portal.auth.decorators import require
+from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.scoring import appeals, bp, deadline, workflow
@@ -445,28 +447,13 @@ def manager_card(user) -> dict:
             "overdue": _overdue(today)}
 
 
-def _sheet_namer(ids):
-    import sqlalchemy as sa
-
-    from portal.auth.models import User
-
-    rows = db.session.execute(
-        sa.select(ScoreSheet.id, User.display_name, ScoreSheet.year, ScoreSheet.month)
-        .join(User, User.id == ScoreSheet.user_id)
-        .where(ScoreSheet.id.in_([int(i) for i in ids])))
-    return {sid: f"{name} {y}-{m:02d}" for sid, name, y, m in rows}
-
-
-def _appeal_namer(ids):
-    import sqlalchemy as sa
-
-    from portal.auth.models import User
-
-    rows = db.session.execute(
-        sa.select(Appeal.id, User.display_name, ScoreEntry.day)
-        .join(User, User.id == Appeal.user_id).join(ScoreEntry, ScoreEntry.id == Appeal.entry_id)
-        .where(Appeal.id.in_([int(i) for i in ids])))
-    return {aid: f"{name} {day.isoformat()}" for aid, name, day in rows}
+_sheet_namer = namer(ScoreSheet, User.display_name, ScoreSheet.year, ScoreSheet.month,
+                     joins=[(User, User.id == ScoreSheet.user_id)],
+                     fmt=lambda sid, name, y, m: f"{name} {y}-{m:02d}")
+_appeal_namer = namer(Appeal, User.display_name, ScoreEntry.day,
+                      joins=[(User, User.id == Appeal.user_id),
+                             (ScoreEntry, ScoreEntry.id == Appeal.entry_id)],
+                      fmt=lambda aid, name, day: f"{name} {day.isoformat()}")
 
 
 def register(app) -> None:

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import clock
+from portal.audit.services import namer
 from portal.auth.decorators import refuse, require
 from portal.auth.models import User
 from portal.auth.permissions import ROSTER_ROLES
@@ -347,14 +348,9 @@ def overtime_card(user: User) -> dict:
 
 
 def _target_name(table_model):
-    def namer(ids):
-        rows = db.session.execute(
-            sa.select(table_model.id, User.display_name, table_model.day)
-            .join(User, User.id == table_model.user_id)
-            .where(table_model.id.in_([int(i) for i in ids])))
-        return {rid: f"{name} {day.isoformat()}" for rid, name, day in rows}
-
-    return namer
+    return namer(table_model, User.display_name, table_model.day,
+                 joins=[(User, User.id == table_model.user_id)],
+                 fmt=lambda rid, name, day: f"{name} {day.isoformat()}")
 
 
 def register(app) -> None:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.auth.permissions import ROSTER_ROLES
@@ -398,10 +399,7 @@ def register(app) -> None:
     VALUE_LABELS.setdefault("status", {}).update({"draft": N_("Draft"),
                                                   "published": N_("Published")})
 
-    def month_names(ids):
-        rows = db.session.execute(db.select(RosterMonth.id, RosterMonth.year, RosterMonth.month)
-                                  .where(RosterMonth.id.in_([int(i) for i in ids])))
-        return {rid: roster.month_label(y, m) for rid, y, m in rows}
-
-    register_target("roster_months", N_("Roster month"), month_names)
+    register_target("roster_months", N_("Roster month"), namer(
+        RosterMonth, RosterMonth.year, RosterMonth.month,
+        fmt=lambda rid, y, m: roster.month_label(y, m)))
 

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.audit.services import namer
 from portal.auth.decorators import refuse, require
 from portal.auth.models import User
 from portal.extensions import db
@@ -188,16 +189,14 @@ def approval_card(user) -> dict:
     return {"count": len(queue), "latest": queue[:5]}
 
 
-def _swap_namer(ids):
-    import sqlalchemy as sa
+def _swap_namer():
     from sqlalchemy.orm import aliased
 
     a, b = aliased(User), aliased(User)
-    rows = db.session.execute(
-        sa.select(SwapRequest.id, a.display_name, b.display_name, SwapRequest.requester_day)
-        .join(a, a.id == SwapRequest.requester_id).join(b, b.id == SwapRequest.colleague_id)
-        .where(SwapRequest.id.in_([int(i) for i in ids])))
-    return {sid: f"{x} ⇄ {y} {day.isoformat()}" for sid, x, y, day in rows}
+    return namer(SwapRequest, a.display_name, b.display_name, SwapRequest.requester_day,
+                 joins=[(a, a.id == SwapRequest.requester_id),
+                        (b, b.id == SwapRequest.colleague_id)],
+                 fmt=lambda sid, x, y, day: f"{x} ⇄ {y} {day.isoformat()}")
 
 
 def register(app) -> None:
@@ -226,4 +225,4 @@ def register(app) -> None:
     FIELD_LABELS.setdefault("requester_day", N_("Requester's day"))
     FIELD_LABELS.setdefault("colleague_day", N_("Colleague's day"))
     FIELD_LABELS.setdefault("colleague_id", N_("Colleague"))
-    register_target("swap_requests", N_("Shift swap request"), _swap_namer)
+    register_target("swap_requests", N_("Shift swap request"), _swap_namer())
