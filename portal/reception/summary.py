@@ -94,6 +94,15 @@ def month_summary(year: int, month: int) -> MonthSummary:
     return result
 
 
+def month_totals(year: int, month: int) -> tuple[int, int]:
+    """(parties, people) of a month in one query: what the Today card shows."""
+    days = month_days(year, month)
+    parties, people = db.session.execute(
+        sa.select(sa.func.count(), sa.func.sum(Visit.party_size))
+        .where(Visit.day >= days[0], Visit.day <= days[-1])).one()
+    return parties, int(people or 0)
+
+
 def summary_month_for(today: date | None = None) -> tuple[int, int] | None:
     """At month end (its last three days, and the first three of the next) the month whose
     summary is ready for the supervisor (R-R7); None at other times."""

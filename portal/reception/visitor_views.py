@@ -445,8 +445,9 @@ def _month_card(user) -> dict:
     month = summary_svc.summary_month_for()
     if month is None:
         return {"ready": False, "month": f"{clock.today():%Y-%m}"}
-    data = summary_svc.month_summary(*month)
-    return {"ready": True, "month": data.label, "parties": data.parties, "people": data.people}
+    parties, people = summary_svc.month_totals(*month)
+    return {"ready": True, "month": f"{month[0]:04d}-{month[1]:02d}", "parties": parties,
+            "people": people}
 
 
 _audit_names = namer(Visit, Visit.day, Visit.party_size,
