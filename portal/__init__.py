@@ -19,6 +19,7 @@ AREAS = (
     "portal.handover",
     "portal.reception",
     "portal.scoring",
+    "portal.orders",
 )
 
 

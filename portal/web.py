@@ -75,6 +75,20 @@ class Conflict(Exception):
         self.record = record
 
 
+def commit_or_conflict(record, also=()) -> None:
+    """Commit; a concurrent change of ``record``'s version (or a unique key taken meanwhile,
+    for the exception types in ``also``) becomes ``Conflict``: no lost update."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from portal.extensions import db
+
+    try:
+        db.session.commit()
+    except (StaleDataError, *also) as error:
+        db.session.rollback()
+        raise Conflict(record) from error
+
+
 def security_headers(response: Response) -> Response:
     """Strict CSP and the usual hardening headers on every response."""
     response.headers.setdefault("Content-Security-Policy", CSP)

@@ -47,6 +47,11 @@ SHOWROOM_READ = frozenset({
     "reception.personal",   # visitors' names and phone numbers in full (R-R6)
 })
 
+# The order desk (R-O1..R-O11): everyone who reads orders; pre-sales write remarks, create
+# orders, ask for cancellations and keep the registers; order clerks work the queue.
+ORDERS_READ = frozenset({"orders.view"})
+REGISTERS_READ = frozenset({"orders.registers_view"})
+
 # Staff whose work is scored: they read their own sheets, acknowledge and appeal (R-P1).
 SCORED = frozenset({"scoring.own"})
 
@@ -60,7 +65,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "reception.lists",
         "scoring.overview",          # every sheet of a month
         "scoring.approve",           # approve, return, reopen with a reason (R-P2, R-P3)
-    } | SHOWROOM_READ,
+    } | SHOWROOM_READ | ORDERS_READ | REGISTERS_READ,
     "supervisor": EVERYONE | ROSTERED | SHOWROOM_READ | {
         "staff.manage",
         "audit.view",
@@ -73,10 +78,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "reception.repairs",         # follow up repairs (notes, status)
         "scoring.overview",
         "scoring.record",            # the catalogue, entries, submitting, answering appeals
+        "orders.oversee",            # overdue orders on the Today page (R-O10)
+    } | ORDERS_READ | REGISTERS_READ,
+    "presales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | REGISTERS_READ | {
+        "orders.create",             # type an order in by hand
+        "orders.import",             # import a platform's export
+        "orders.remark",             # remarks in the standard form (R-O1, R-O3)
+        "orders.cancel",             # ask for a cancellation (R-O2)
+        "orders.registers",          # bank transfers (R-O7), out-of-stock waits (R-O8)
     },
-    "presales": EVERYONE | ROSTERED | DESK_BOOK | SCORED,
-    "aftersales": EVERYONE | ROSTERED | DESK_BOOK | SCORED,
-    "order_clerk": EVERYONE | ROSTERED | DESK_BOOK | SCORED,
+    "aftersales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ,
+    "order_clerk": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | REGISTERS_READ | {
+        "orders.import",
+        "orders.work",               # the queue: flags, slips, packing, shipping, voiding, tasks
+        "orders.stock",              # stock counts and expected arrivals
+    },
     "reception": EVERYONE | ROSTERED | SHOWROOM_BOOK | SHOWROOM_READ | SCORED | {
         "reception.work",            # log visitors, serve, mark departures, fill the checklist
         "reception.repairs",         # report repairs and follow them up

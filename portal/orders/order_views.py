@@ -1,0 +1,5 @@
+"""(being written)"""
+
+
+def register(app) -> None:
+    """Navigation entries and Today cards of this part."""
