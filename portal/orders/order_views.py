@@ -1,5 +1,320 @@
-"""(being written)"""
+"""The orders pages: the quick search with the shipping promise (R-O4), one order with its
+lines, remarks (R-O1, R-O3), tasks and cancellation (R-O2), and an order typed by hand.
+
+An order's card (``order_card``) is one fragment: a remark, a cancellation or a one-click
+action answers the card as it is now — 200 after the change, 422 with the messages (nothing
+changed), 409 with the current state when someone else was first.
+"""
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.audit.services import namer
+from portal.auth.decorators import require
+from portal.extensions import db
+from portal.forms import choices
+from portal.i18n import N_
+from portal.orders import bp
+from portal.orders import orders as svc
+from portal.orders import remarks as remark_svc
+from portal.orders.models import BankTransfer, Order, OrderRemark, OrderTask
+from portal.orders.order_forms import ActionForm, CancelForm, OrderForm, RemarkForm, SearchForm
+from portal.paging import keyset_page
+from portal.rules import RuleError
+from portal.web import Conflict, is_fragment_request, page_args, redirect_htmx_aware, render
+
+LIST = "orders/index.html"
+DETAIL = "orders/detail.html"
+NEW = "orders/new.html"
+CHANGED = "orders-changed"
+SEARCH_ARGS = ("q", "stage", "platform", "flag", "archive")
+CHANGED_FIRST = N_("Someone else changed this order first. This is its current state; "
+                   "check it and try again.")
+
+
+def vocab() -> dict:
+    """The order desk's words, for every orders template."""
+    return {"platforms": svc.PLATFORMS, "stages": svc.STAGES, "payments": svc.PAYMENTS,
+            "flags": svc.FLAGS, "task_kinds": svc.TASK_KINDS, "remark_kinds": remark_svc.KINDS,
+            "remark_text": remark_svc.text}
+
+
+# --- the list and the quick search -----------------------------------------------------------
+
+
+@bp.route("/")
+@require("orders.view")
+def index():
+    """Orders, newest first: the quick search (order number, buyer ID, phone) and filters,
+    each with its shipping promise; archived orders only when asked (R-O11)."""
+    form = SearchForm()
+    if not form.validate():
+        abort(400)
+    query = svc.search(form.q.data, stage=form.stage.data or None,
+                       platform=form.platform.data or None, flag=form.flag.data or None,
+                       include_archive=form.archive.data)
+    page = keyset_page(query, (Order.created_at, Order.id), before=request.args.get("before"),
+                       after=request.args.get("after"), per_page=30)
+    return render(LIST, block="order_results", form=form, page=page,
+                  promises=svc.promises(page.items), args=page_args(SEARCH_ARGS), **vocab())
+
+
+# --- one order -------------------------------------------------------------------------------
+
+
+def _order_or_404(order_id: int) -> Order:
+    order = db.session.get(Order, order_id)
+    if order is None:
+        abort(404)
+    return order
+
+
+def _remark_form(order: Order, formdata=None) -> RemarkForm:
+    form = RemarkForm(formdata=formdata)
+    form.line_id.choices = choices(
+        (str(line.id), f"{line.sku} {line.item_name} ({line.attributes or '—'})")
+        for line in order.lines)
+    if formdata is None:
+        form.version.data = order.version
+    return form
+
+
+def _card_context(order: Order) -> dict:
+    """What the order card shows, in a fixed number of queries."""
+    remarks = db.session.scalars(sa.select(OrderRemark).where(OrderRemark.order_id == order.id)
+                                 .order_by(OrderRemark.id)).all()
+    tasks = db.session.scalars(sa.select(OrderTask).where(OrderTask.order_id == order.id)
+                               .order_by(OrderTask.id)).all()
+    stock = svc.stock_of(line.sku for line in order.lines)
+    return {"order": order, "remarks": remarks, "tasks": tasks, "stock": stock,
+            "promise": svc.promise(order, stock), "archived": svc.is_archived(order),
+            "transfer": db.session.scalar(sa.select(BankTransfer)
+                                          .where(BankTransfer.order_id == order.id).limit(1)),
+            **vocab()}
+
+
+def _card(order: Order, *, status: int = 200, remark_form=None, cancel_form=None,
+          message: str | None = None, after_sales: str | None = None):
+    """The order card (htmx) or the whole order page."""
+    if remark_form is None and current_user.can("orders.remark"):
+        remark_form = _remark_form(order)
+    if cancel_form is None and current_user.can("orders.cancel"):
+        cancel_form = CancelForm(formdata=None, version=order.version)
+    return render(DETAIL, block="order_card", status=status, remark_form=remark_form,
+                  cancel_form=cancel_form, message=message, after_sales=after_sales,
+                  failed=status >= 400,
+                  action_form=ActionForm(formdata=None, version=order.version),
+                  **_card_context(order))
+
+
+@bp.route("/<int:order_id>")
+@require("orders.view")
+def detail(order_id: int):
+    """One order: lines, promise, remarks in the standard form, tasks, cancellation."""
+    return _card(_order_or_404(order_id))
+
+
+def _refused(order: Order, error: RuleError, form) -> tuple[str | None, str | None]:
+    """Put a rule's message next to its field (or above the form); a shipped order's
+    refusal offers after-sales instead."""
+    message = _(error.message, **{k: v for k, v in error.params.items()
+                                   if k != "after_sales"})
+    if error.field and form is not None and error.field in form:
+        form[error.field].errors = list(form[error.field].errors) + [message]
+        return None, None
+    return message, ("offer" if error.params.get("after_sales") else None)
+
+
+def _act(order: Order, form, action, **card):
+    """Run ``action`` for a valid ``form``; answer the card (422 / 409 / 200)."""
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _card(order, status=422, **card)
+    try:
+        action()
+    except Conflict:
+        db.session.rollback()
+        db.session.refresh(order)
+        return _card(order, status=409, message=_(CHANGED_FIRST))
+    except RuleError as error:
+        db.session.rollback()
+        db.session.refresh(order)
+        message, offer = _refused(order, error, form)
+        return _card(order, status=422, message=message, after_sales=offer, **card)
+    return None
+
+
+def _done(order: Order, message: str):
+    if not is_fragment_request():
+        flash(message, "success")
+        return redirect_htmx_aware(url_for("orders.detail", order_id=order.id))
+    from portal.web import trigger
+
+    return trigger(_card(order, message=message), CHANGED)
+
+
+@bp.route("/<int:order_id>/remarks", methods=["POST"])
+@require("orders.remark")
+def remark(order_id: int):
+    """R-O1: append a remark in the standard form (an address or attribute change also
+    changes the order); on a printed or packed order the clerks get a task."""
+    order = _order_or_404(order_id)
+    form = _remark_form(order, request.form)
+
+    def add():
+        remark_svc.add(current_user, order, form.version.data, form.kind.data,
+                       form.details.data, receiver_name=form.receiver_name.data,
+                       receiver_phone=form.receiver_phone.data,
+                       receiver_address=form.receiver_address.data,
+                       line_id=form.line_id.data, attributes=form.attributes.data)
+
+    refused = _act(order, form, add, remark_form=form)
+    if refused is not None:
+        return refused
+    if order.open_tasks and order.stage in ("printed", "packed"):
+        return _done(order, _("Remark added. The order clerks have a task: %(task)s.",
+                              task=_(svc.TASK_KINDS["correct_slip" if order.stage == "printed"
+                                                    else "reprint"])))
+    return _done(order, _("Remark added."))
+
+
+@bp.route("/<int:order_id>/cancel", methods=["POST"])
+@require("orders.cancel")
+def cancel(order_id: int):
+    """R-O2: ask for the cancellation; the clerks void it (after taking back a printed
+    order's slip or parcel); a shipped order goes to after-sales."""
+    order = _order_or_404(order_id)
+    form = CancelForm()
+    refused = _act(order, form, lambda: svc.request_cancel(
+        current_user, order, form.version.data, form.reason.data), cancel_form=form)
+    if refused is not None:
+        return refused
+    if order.open_tasks:
+        return _done(order, _("Cancellation asked. The clerks take the slip/parcel back from "
+                              "the warehouse first, then void the order."))
+    return _done(order, _("Cancellation asked. An order clerk voids the order."))
+
+
+@bp.route("/<int:order_id>/after-sales", methods=["POST"])
+@require("orders.cancel")
+def hand_over(order_id: int):
+    """A shipped order: hand the buyer's request to after-sales (interception, return)."""
+    order = _order_or_404(order_id)
+    form = CancelForm()
+    refused = _act(order, form, lambda: svc.hand_to_aftersales(
+        current_user, order, form.reason.data), cancel_form=form)
+    if refused is not None:
+        return refused
+    return _done(order, _("Handed to after-sales: they open a case for this order."))
+
+
+@bp.route("/<int:order_id>/paid", methods=["POST"])
+@require("orders.create")
+def mark_paid(order_id: int):
+    """An order awaiting payment has been paid."""
+    order = _order_or_404(order_id)
+    form = ActionForm()
+    refused = _act(order, form, lambda: svc.mark_paid(current_user, order, form.version.data))
+    return refused or _done(order, _("Marked paid."))
+
+
+@bp.route("/<int:order_id>/completed", methods=["POST"])
+@require("orders.work")
+def mark_completed(order_id: int):
+    """A shipped order whose buyer confirmed receipt is completed."""
+    order = _order_or_404(order_id)
+    form = ActionForm()
+    refused = _act(order, form, lambda: svc.complete(current_user, order, form.version.data))
+    return refused or _done(order, _("Marked completed."))
+
+
+# --- an order typed by hand ------------------------------------------------------------------
+
+
+def _lines_of(form: OrderForm) -> list[svc.LineInput]:
+    """The typed lines with a SKU; a missing name is the stock list's."""
+    typed = [entry for entry in form.lines.entries if (entry.sku.data or "").strip()]
+    known = svc.stock_of(entry.sku.data.strip() for entry in typed)
+    return [svc.LineInput(
+        sku=entry.sku.data.strip(),
+        item_name=(entry.item_name.data or "").strip()
+        or (known[entry.sku.data.strip()].name if entry.sku.data.strip() in known else ""),
+        quantity=entry.quantity.data if entry.quantity.data is not None else 1,
+        unit_price=entry.unit_price.data if entry.unit_price.data is not None
+        else Decimal("0"),
+        attributes=(entry.attributes.data or "").strip()) for entry in typed]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("orders.create")
+def new():
+    """Type an order in by hand (a phone order, a distributor's order)."""
+    form = OrderForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                order = svc.create(
+                    current_user, platform=form.platform.data, order_no=form.order_no.data,
+                    buyer_id=form.buyer_id.data, receiver_name=form.receiver_name.data,
+                    receiver_phone=form.receiver_phone.data,
+                    receiver_address=form.receiver_address.data, payment=form.payment.data,
+                    paid_at=form.paid_at.data.replace(tzinfo=svc.clock.get_clock().tz)
+                    if form.paid_at.data else None,
+                    lines=_lines_of(form))
+            except RuleError as error:
+                db.session.rollback()
+                message, _offer = _refused(None, error,
+                                           form if error.field != "lines" else None)
+                if message:
+                    form.form_errors.append(message)
+            else:
+                flash(_("Order %(no)s created.", no=order.order_no), "success")
+                return redirect_htmx_aware(url_for("orders.detail", order_id=order.id))
+        elif "csrf_token" in form.errors:
+            abort(400)
+        return render(NEW, form=form, status=422, **vocab())
+    return render(NEW, form=form, **vocab())
+
+
+# --- registration ----------------------------------------------------------------------------
+
+_order_names = namer(Order, Order.order_no)
+_task_names = namer(OrderTask, Order.order_no, joins=((Order, Order.id == OrderTask.order_id),))
 
 
 def register(app) -> None:
-    """Navigation entries and Today cards of this part."""
+    """Navigation entries and audit labels of the orders pages."""
+    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
+    from portal.ui import NavItem, register_nav
+
+    register_nav(app, NavItem("orders.index", _l("Orders"), "orders.view", order=20,
+                              active_prefix=("orders.index", "orders.detail", "orders.new")))
+    ACTION_LABELS.update({
+        "orders.created": N_("Order created"),
+        "orders.paid": N_("Order marked paid"),
+        "orders.remarked": N_("Order remark added"),
+        "orders.cancel_requested": N_("Order cancellation asked"),
+        "orders.handed_to_aftersales": N_("Shipped order handed to after-sales"),
+        "orders.completed": N_("Order completed"),
+        "orders.task_opened": N_("Order clerk task opened"),
+        "orders.task_done": N_("Order clerk task done"),
+    })
+    FIELD_LABELS.update({
+        "receiver_name": N_("Receiver"), "receiver_phone": N_("Receiver's phone"),
+        "receiver_address": N_("Address"), "attributes": N_("Attributes"),
+        "stage": N_("Stage"), "paid_at": N_("Paid at"), "payment": N_("Payment"),
+        "flag": N_("Flag"), "flag_sku": N_("Out-of-stock SKU"),
+        "flag_arrival": N_("Expected arrival"), "courier": N_("Courier"),
+        "tracking_no": N_("Tracking number"),
+    })
+    VALUE_LABELS.setdefault("stage", {}).update(svc.STAGES)
+    VALUE_LABELS.setdefault("payment", {}).update(svc.PAYMENTS)
+    VALUE_LABELS.setdefault("flag", {}).update(svc.FLAGS)
+    register_target("orders", N_("Order"), _order_names)
+    register_target("order_tasks", N_("Order clerk task"), _task_names)

@@ -1,0 +1,235 @@
+"""The orders pages: search with the promise, one order, remarks and cancellation in place,
+an order typed by hand; bad input (422), races (409) and roles (403)."""
+
+import pytest
+
+from portal.notifications.models import Notification
+from portal.orders.models import Order, OrderRemark, OrderTask
+from tests.conftest import count_rows
+from tests.orders.conftest import HX
+
+
+def test_search_finds_by_number_prefix_buyer_and_phone(client, login, make_order, freeze):
+    login("presales")
+    order = make_order("paid", order_no="TM2026112201", buyer_id="tb_lucy",
+                       receiver_phone="13912340000")
+    make_order("paid", order_no="JD99")
+    freeze("2026-11-22 11:00")
+    for text in ("TM20261122", "tb_lucy", "13912340000"):
+        page = client.get("/orders/", query_string={"q": text}).get_data(as_text=True)
+        assert "TM2026112201" in page and "JD99" not in page, text
+        assert "Ships today" in page
+    fragment = client.get("/orders/", query_string={"q": "JD"}, headers=HX)
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in body and 'id="order-results"' in body
+    assert "JD99" in body and order.order_no not in body
+
+
+def test_promise_after_four_and_out_of_stock(client, login, make_order, freeze):
+    login("presales")
+    late = make_order("paid", paid="2026-11-22 16:20")
+    short = make_order("paid", lines=(("POT-03", 1),), paid="2026-11-22 10:00")
+    freeze("2026-11-22 16:25")
+    page = client.get("/orders/").get_data(as_text=True)
+    assert "Ships on 2026-11-23" in page  # paid after 16:00
+    assert "Ships on 2026-11-28" in page  # the pot arrives on the 28th
+    detail = client.get(f"/orders/{short.id}").get_data(as_text=True)
+    assert "Ships on 2026-11-28" in detail and late.order_no not in detail
+
+
+def test_archive_leaves_the_default_list(client, login, make_order, freeze):
+    login("presales")
+    old = make_order("completed", paid="2026-03-01 10:00")
+    freeze("2026-11-22 10:00")
+    assert old.order_no not in client.get("/orders/").get_data(as_text=True)
+    found = client.get("/orders/", query_string={"q": old.order_no, "archive": "y"})
+    assert old.order_no in found.get_data(as_text=True)
+    assert "kept in the archive" in client.get(f"/orders/{old.id}").get_data(as_text=True)
+
+
+def test_address_remark_on_a_printed_order_makes_a_task(client, login, presales, make_order,
+                                                        freeze, clerk):
+    order = make_order("printed")
+    login(user=presales)
+    freeze("2026-11-22 11:05")
+    response = client.post(f"/orders/{order.id}/remarks", headers=HX, data={
+        "version": order.version, "kind": "address", "receiver_address": "上海市徐汇区 8 号"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body and 'id="order-card"' in body
+    assert "上海市徐汇区 8 号" in body and "---2026.11.22 张小红" in body
+    assert "浙江省杭州市西湖区文三路 1 号" in body  # the old address kept in the remark
+    assert "Take back and correct the slip" in body
+    assert count_rows(OrderTask, OrderTask.order_id == order.id,
+                      OrderTask.kind == "correct_slip") == 1
+    assert count_rows(Notification, Notification.user_id == clerk.id) == 1
+
+
+def test_attribute_remark_changes_the_line(client, login, presales, make_order):
+    order = make_order("paid")
+    line = order.lines[0]
+    login(user=presales)
+    response = client.post(f"/orders/{order.id}/remarks", headers=HX, data={
+        "version": order.version, "kind": "attributes", "line_id": line.id,
+        "attributes": "红色 XL"})
+    assert response.status_code == 200
+    assert "红色 XL" in response.get_data(as_text=True)
+    assert line.attributes == "红色 XL"
+    assert count_rows(OrderTask) == 0
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"kind": "address", "receiver_address": ""}, "Enter the new address."),
+    ({"kind": "other", "details": ""}, "Enter the remark."),
+    ({"kind": "attributes", "attributes": "红"}, "Choose the line to change."),
+    ({"kind": "nonsense", "details": "x"}, "Choose from the list."),
+])
+def test_bad_remark_changes_nothing(client, login, presales, make_order, data, message):
+    order = make_order("paid")
+    login(user=presales)
+    response = client.post(f"/orders/{order.id}/remarks", headers=HX,
+                           data={"version": order.version, **data})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert count_rows(OrderRemark) == 0
+
+
+def test_remark_on_a_shipped_order_is_refused_with_after_sales_offered(
+        client, login, presales, make_order, create_user):
+    agent = create_user("aftersales")
+    order = make_order("shipped")
+    login(user=presales)
+    response = client.post(f"/orders/{order.id}/remarks", headers=HX, data={
+        "version": order.version, "kind": "address", "receiver_address": "新地址"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Open an after-sales case" in body
+    assert count_rows(OrderRemark) == 0 and order.receiver_address != "新地址"
+    handed = client.post(f"/orders/{order.id}/after-sales", headers=HX, data={
+        "version": order.version, "reason": "买家要改地址"})
+    assert handed.status_code == 200
+    assert count_rows(Notification, Notification.user_id == agent.id) == 1
+
+
+def test_a_stale_remark_is_a_conflict(client, login, presales, make_order, clerk):
+    from portal.orders import orders as svc
+
+    order = make_order("paid")
+    seen = order.version
+    svc.print_slips(clerk, [order])  # the clerk printed it meanwhile
+    login(user=presales)
+    response = client.post(f"/orders/{order.id}/remarks", headers=HX, data={
+        "version": seen, "kind": "card", "details": "生日快乐"})
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert "Someone else changed this order first" in body and "Printed" in body
+    assert count_rows(OrderRemark) == 0
+
+
+@pytest.mark.parametrize(("stage", "tasks", "status"), [
+    ("awaiting_payment", 0, 200), ("paid", 0, 200), ("printed", 1, 200), ("packed", 1, 200),
+    ("shipped", 0, 422),
+])
+def test_cancellation_by_stage(client, login, presales, make_order, stage, tasks, status):
+    order = make_order(stage)
+    login(user=presales)
+    response = client.post(f"/orders/{order.id}/cancel", headers=HX,
+                           data={"version": order.version, "reason": "买家不要了"})
+    assert response.status_code == status
+    assert count_rows(OrderTask, OrderTask.kind == "retrieve") == tasks
+    if stage == "shipped":
+        assert "interception" in response.get_data(as_text=True)
+        assert db_order(order).cancel_requested_at is None
+    else:
+        assert db_order(order).cancel_requested_at is not None
+
+
+def db_order(order):
+    from portal.extensions import db
+
+    db.session.expire(order)
+    return db.session.get(Order, order.id)
+
+
+def test_cancel_without_a_reason_is_refused(client, login, presales, make_order):
+    order = make_order("paid")
+    login(user=presales)
+    response = client.post(f"/orders/{order.id}/cancel", headers=HX,
+                           data={"version": order.version, "reason": ""})
+    assert response.status_code == 422
+    assert order.cancel_requested_at is None
+
+
+def test_type_in_an_order(client, login, stock, freeze):
+    freeze("2026-11-22 09:00")
+    login("presales")
+    assert client.get("/orders/new").status_code == 200
+    data = {"platform": "phone", "order_no": "P-001", "buyer_id": "王女士",
+            "receiver_name": "王女士", "receiver_phone": "13700000000",
+            "receiver_address": "北京市朝阳区 1 号", "payment": "online",
+            "lines-0-sku": "TEA-01", "lines-0-quantity": "2", "lines-0-unit_price": "10.50",
+            "lines-1-sku": "CUP-02", "lines-1-quantity": "1", "lines-1-unit_price": "5"}
+    response = client.post("/orders/new", data=data)
+    assert response.status_code == 303
+    order = Order.query.filter_by(order_no="P-001").one()
+    assert order.stage == "paid" and str(order.amount) == "26.00"
+    assert [line.item_name for line in order.lines] == ["龙井茶 250g", "青瓷茶杯"]
+    again = client.post("/orders/new", data=data)
+    assert again.status_code == 422 and "already exists" in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"lines-0-sku": "NOPE"}, "SKU NOPE is not in the stock list"),
+    ({"lines-0-quantity": "-1"}, "From 1 to 9999."),
+    ({"lines-0-sku": ""}, "An order needs at least one line."),
+    ({"receiver_address": ""}, "Enter the address."),
+])
+def test_bad_order_is_refused(client, login, stock, change, message):
+    login("presales")
+    data = {"platform": "phone", "order_no": "P-002", "buyer_id": "b", "receiver_name": "r",
+            "receiver_phone": "1", "receiver_address": "a", "payment": "online",
+            "lines-0-sku": "TEA-01", "lines-0-quantity": "1", "lines-0-unit_price": "1"}
+    response = client.post("/orders/new", data={**data, **change})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert count_rows(Order) == 0
+
+
+@pytest.mark.parametrize("role", ["reception"])
+def test_reception_has_no_orders(client, login, role):
+    login(role)
+    assert client.get("/orders/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["aftersales", "order_clerk", "supervisor", "manager"])
+def test_only_presales_write_remarks_and_cancel(client, login, make_order, role):
+    order = make_order("paid")
+    login(role)
+    assert client.get(f"/orders/{order.id}").status_code == 200
+    assert client.post(f"/orders/{order.id}/remarks",
+                       data={"version": order.version, "kind": "other",
+                             "details": "x"}).status_code == 403
+    assert client.post(f"/orders/{order.id}/cancel",
+                       data={"version": order.version, "reason": "x"}).status_code == 403
+
+
+def test_list_and_detail_queries_do_not_grow(client, login, presales, make_order,
+                                              count_queries):
+    login("presales")
+    orders = [make_order("paid", lines=(("TEA-01", 1), ("CUP-02", 1))) for _ in range(3)]
+
+    def measure():
+        with count_queries() as list_count:
+            assert client.get("/orders/").status_code == 200
+        with count_queries() as detail_count:
+            assert client.get(f"/orders/{orders[0].id}").status_code == 200
+        return list_count.count, detail_count.count
+
+    few = measure()
+    for _ in range(12):
+        make_order("paid", lines=(("TEA-01", 1), ("POT-03", 2)))
+    from portal.orders import remarks
+
+    for n in range(5):
+        remarks.add(presales, orders[0], orders[0].version, "other", f"备注 {n}")
+    assert measure() == few
+    assert few[0] <= 10 and few[1] <= 12
+
