@@ -15,14 +15,13 @@ An item written in slot W waits for every later slot of its book until it is clo
 (R-H2): each incoming shift confirms the open items it inherits.
 """
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit, clock
+from portal import audit, clock, paging
 from portal.auth.models import User
 from portal.extensions import db
 from portal.handover.models import HandoverAck, HandoverItem, HandoverRevision
@@ -442,31 +441,9 @@ def _excerpt(text: str, length: int = 40) -> str:
 # --- history -------------------------------------------------------------------------------
 
 
-@dataclass
-class HistoryPage:
-    """One page of the history, newest first, with cursors for the pages around it.
-
-    Keyset pagination on (shift_date, id) — the ``ix_handover_items_book_shift`` index —
-    so a page costs the same on the first day and after years, with no COUNT.
-    """
-
-    items: list
-    newer: str | None
-    older: str | None
-
-
-def encode_cursor(item: HandoverItem) -> str:
-    return f"{item.shift_date.isoformat()}_{item.id}"
-
-
-def decode_cursor(value: str | None) -> tuple[date, int] | None:
-    if not value:
-        return None
-    try:
-        day, _, ident = value.partition("_")
-        return date.fromisoformat(day), int(ident)
-    except ValueError:
-        return None
+# Keyset pages on (shift_date, id) — the ``ix_handover_items_book_shift`` index — so a page
+# costs the same on the first day and after years, with no COUNT.
+HISTORY_KEY = (HandoverItem.shift_date, HandoverItem.id)
 
 
 def history_query(book: str, *, q: str | None = None, category: str | None = None,
@@ -524,30 +501,10 @@ def _like(text: str) -> str:
 
 
 def history_page(query, *, before: str | None = None, after: str | None = None,
-                 per_page: int = 50) -> HistoryPage:
+                 per_page: int = 50) -> paging.KeysetPage:
     """A page of ``query`` older than ``before`` or newer than ``after`` (keyset)."""
-    key = (HandoverItem.shift_date, HandoverItem.id)
-    newer_than = decode_cursor(after)
-    older_than = decode_cursor(before)
-    if newer_than:
-        rows = list(db.session.scalars(
-            query.where(sa.tuple_(*key) > sa.tuple_(*newer_than))
-            .order_by(HandoverItem.shift_date, HandoverItem.id).limit(per_page + 1)
-        ).unique())
-        more_newer = len(rows) > per_page
-        items = list(reversed(rows[:per_page]))
-        return HistoryPage(items, encode_cursor(items[0]) if items and more_newer else None,
-                           encode_cursor(items[-1]) if items else None)
-    if older_than:
-        query = query.where(sa.tuple_(*key) < sa.tuple_(*older_than))
-    rows = list(db.session.scalars(
-        query.order_by(HandoverItem.shift_date.desc(), HandoverItem.id.desc())
-        .limit(per_page + 1)
-    ).unique())
-    items = rows[:per_page]
-    return HistoryPage(items,
-                       encode_cursor(items[0]) if items and older_than else None,
-                       encode_cursor(items[-1]) if len(rows) > per_page else None)
+    return paging.keyset_page(query, HISTORY_KEY, before=before, after=after,
+                              per_page=per_page)
 
 
 # --- attention (Today cards) ---------------------------------------------------------------

@@ -1,5 +1,224 @@
-"""(being written)"""
+"""Importing orders from a platform's export (issue 6 item 2): the upload form with the
+recent imports, the preview of one import (what will be created, the duplicates and the
+wrong rows with why), confirming or discarding it, and its problems as a CSV file.
+"""
+
+import csv
+import io
+
+from flask import Response, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.routing import BuildError
+from wtforms import SelectField
+from wtforms.validators import AnyOf, InputRequired
+
+from portal import clock
+from portal.audit.services import namer
+from portal.auth.decorators import require
+from portal.extensions import db
+from portal.forms import VersionedForm, choices
+from portal.i18n import N_
+from portal.orders import bp
+from portal.orders import importer as svc
+from portal.orders.models import OrderImport
+from portal.orders.orders import PLATFORMS
+from portal.rules import RuleError
+from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render
+
+INDEX = "orders/imports/index.html"
+PREVIEW = "orders/imports/preview.html"
+PROBLEM_KINDS = {"duplicate": N_("Duplicate"), "error": N_("Wrong row")}
+ACCEPT = (".csv,.xlsx,text/csv,"
+          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+class UploadForm(FlaskForm):
+    """A platform's export to preview: which platform, and the file."""
+
+    platform = SelectField(_l("Platform"), validate_choice=False, validators=[
+        InputRequired(_l("Choose a platform from the list.")),
+        AnyOf(list(PLATFORMS), message=_l("Choose a platform from the list."))])
+    file = FileField(_l("Export file"), validators=[
+        FileRequired(_l("Choose the exported file (CSV or XLSX)."))])
+
+
+def _upload_form(submitted: bool = False) -> UploadForm:
+    # Flask-WTF reads the posted fields and files itself; None gives a fresh form
+    form = UploadForm() if submitted else UploadForm(formdata=None)
+    form.platform.choices = choices([("", _l("— choose —"))]
+                                    + [(code, _l(label)) for code, label in PLATFORMS.items()])
+    return form
+
+
+def _get(import_id: int) -> OrderImport:
+    record = db.session.get(OrderImport, import_id)
+    if record is None:
+        abort(404)
+    return record
+
+
+def _orders_url() -> str | None:
+    """The orders list, once it exists."""
+    try:
+        return url_for("orders.index")
+    except BuildError:
+        return None
+
+
+def _index(form=None, status: int = 200, block: str | None = None):
+    whole = block is None or not is_fragment_request()
+    return render(INDEX, block=block, status=status, form=form or _upload_form(),
+                  imports=svc.recent() if whole or block == "import_history" else [],
+                  fields=svc.FIELDS, field_labels=svc.FIELD_LABELS, platforms=PLATFORMS,
+                  states=svc.STATES, max_mb=svc.MAX_MB, accept=ACCEPT,
+                  orders_url=_orders_url())
+
+
+@bp.route("/import")
+@require("orders.import")
+def import_form():
+    """The upload form (platform and file) and the recent imports."""
+    return _index(block="import_history")
+
+
+@bp.route("/import", methods=["POST"])
+@require("orders.import")
+def import_upload():
+    """Read an uploaded export and keep it for the preview; nothing is created yet."""
+    too_large = _("The file is larger than %(mb)d MB: split it into smaller files.",
+                  mb=svc.MAX_MB)
+    # a fragment answer must be a 422 for htmx to show it next to the field
+    large_status = 422 if is_fragment_request() else 413
+    if (request.content_length or 0) > svc.MAX_BYTES + 64 * 1024:
+        form = _upload_form()
+        form.file.errors = [too_large]
+        return _index(form, status=large_status, block="import_upload")
+    form = _upload_form(submitted=True)
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            record = svc.preview(current_user, form.platform.data, upload.filename,
+                                 upload.stream.read(svc.MAX_BYTES + 1))
+        except RuleError as error:
+            db.session.rollback()
+            target = form[error.field] if error.field in ("platform", "file") else form.file
+            target.errors = [*target.errors, _(error.message, **error.params)]
+            status = error.params.get("status", 422)
+            return _index(form, status=large_status if status == 413 else status,
+                          block="import_upload")
+        return redirect_htmx_aware(url_for("orders.import_preview", import_id=record.id))
+    if "csrf_token" in form.errors:
+        abort(400)
+    return _index(form, status=422, block="import_upload")
+
+
+def _preview(record: OrderImport, *, status: int = 200, message: str | None = None,
+             error: bool = False):
+    kinds = {verdict: svc.entries(record, verdict) for verdict in ("error", "duplicate",
+                                                                   "create")}
+    return render(PREVIEW, block="import_preview", status=status, record=record,
+                  kinds=kinds, counts=record.counts or {}, form=VersionedForm(formdata=None),
+                  platforms=PLATFORMS, states=svc.STATES, verdicts=svc.VERDICTS,
+                  message=message, message_error=error, shown=svc.SHOWN,
+                  orders_url=_orders_url())
+
+
+@bp.route("/import/<int:import_id>")
+@require("orders.import")
+def import_preview(import_id: int):
+    """One import: the counts, the orders to create, the duplicates, the wrong rows and why;
+    confirm or discard while it waits."""
+    return _preview(_get(import_id))
+
+
+def _current_state(record: OrderImport) -> str:
+    if record.state == "done":
+        return _("This import was already confirmed at %(time)s: %(count)d orders were "
+                 "created. This is its current state.",
+                 time=clock.local(record.confirmed_at).strftime("%Y-%m-%d %H:%M"),
+                 count=record.created_count)
+    if record.state == "discarded":
+        return _("This import was discarded: nothing was imported. This is its current "
+                 "state.")
+    return _("This import changed meanwhile. This is its current state.")
+
+
+def _act(import_id: int, action, done_message):
+    """Confirm or discard (version checked); in place for htmx, else back to the import."""
+    record = _get(import_id)
+    form = VersionedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(current_user, record, form.version.data)
+    except Conflict:
+        db.session.rollback()
+        db.session.refresh(record)
+        return _preview(record, status=409, message=_current_state(record), error=True)
+    message = done_message(record)
+    if is_fragment_request():
+        return _preview(record, message=message)
+    flash(message, "success")
+    return redirect_htmx_aware(url_for("orders.import_preview", import_id=record.id))
+
+
+@bp.route("/import/<int:import_id>/confirm", methods=["POST"])
+@require("orders.import")
+def import_confirm(import_id: int):
+    """Create the import's good orders in bulk; a second confirm gets 409 and the result."""
+    return _act(import_id, svc.confirm, lambda record: _(
+        "%(count)d orders were created.", count=record.created_count))
+
+
+@bp.route("/import/<int:import_id>/discard", methods=["POST"])
+@require("orders.import")
+def import_discard(import_id: int):
+    """Drop an import waiting for confirmation: nothing is created."""
+    return _act(import_id, svc.discard, lambda record: _(
+        "The import was discarded: nothing was imported."))
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@bp.route("/import/<int:import_id>/problems.csv")
+@require("orders.import")
+def import_problems(import_id: int):
+    """The import's duplicates and wrong rows with why, as CSV (to fix the export)."""
+    record = _get(import_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Row"), _("Order number"), _("Verdict"), _("Why")])
+    for verdict, reason in svc.problems(record):
+        writer.writerow([reason["row"], _cell(reason["order_no"]), _(PROBLEM_KINDS[verdict]),
+                         _cell(_(reason["message"], **reason["params"]))])
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="order-import-{record.id}-problems.csv"')
+    return response
+
+
+_import_names = namer(OrderImport, OrderImport.filename,
+                      fmt=lambda ident, filename: f"#{ident} {filename}")
 
 
 def register(app) -> None:
-    """Navigation entries and Today cards of this part."""
+    """Navigation entry "Import orders" and the audit trail's words for imports."""
+    from portal.audit.services import ACTION_LABELS, register_target
+    from portal.ui import NavItem, register_nav
+
+    register_nav(app, NavItem("orders.import_form", _l("Import orders"), "orders.import",
+                              order=21, active_prefix="orders.import_"))
+    ACTION_LABELS.update({
+        "orders.import_uploaded": N_("Order export uploaded for preview"),
+        "orders.imported": N_("Orders imported"),
+        "orders.import_discarded": N_("Order import discarded"),
+    })
+    register_target("order_imports", N_("Order import"), _import_names)

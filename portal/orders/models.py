@@ -20,7 +20,11 @@ class StockItem(db.Model):
     expected arrival date (R-O4, R-O8)."""
 
     __tablename__ = "stock_items"
-    __table_args__ = (sa.CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),)
+    __table_args__ = (
+        sa.Index("ix_stock_items_name", "name"),  # the stock page's search by name prefix
+        sa.Index("ix_stock_items_on_hand", "on_hand", "sku"),  # "out of stock only"
+        sa.CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(sa.String(40), unique=True)
@@ -171,6 +175,8 @@ class BankTransfer(db.Model):
     __table_args__ = (
         sa.Index("ix_bank_transfers_received", "received_on", "id"),
         sa.Index("ix_bank_transfers_unlinked", "order_id", "received_on"),
+        # one transfer per order: two agents linking one order at once → one is refused
+        sa.Index("uq_bank_transfers_order", "order_id", unique=True),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
     )
 
@@ -239,6 +245,9 @@ class OrderImport(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_count: Mapped[int] = mapped_column(default=0)
+    # {"create": n, "duplicate": n, "error": n, "rows": n, ...}: the list of imports shows
+    # these without loading ``rows``
+    counts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -1,5 +1,466 @@
-"""(being written)"""
+"""The registers pre-sales keep: bank transfers (R-O7) with the order each one pays, picked
+by search, and buyers waiting for an out-of-stock item (R-O8); their Today cards.
+
+Each register has a quick-add form at the top (the entry appears at the top of the list
+without a reload) and rows swapped in place (``hx-target="this"``): 200 after a change,
+422 with the messages (nothing changed), 409 with the current row when someone was first.
+"""
+
+import re
+from datetime import timedelta
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from portal import clock
+from portal.audit.services import namer
+from portal.auth.decorators import require
+from portal.extensions import db
+from portal.forms import FilterForm, LocalDateField, VersionedForm
+from portal.i18n import N_
+from portal.orders import bp
+from portal.orders import orders as order_svc
+from portal.orders import registers as svc
+from portal.orders.models import BankTransfer, Order, StockWait
+from portal.orders.order_forms import labelled
+from portal.orders.stock import stock_of
+from portal.paging import keyset_page
+from portal.rules import RuleError
+from portal.web import (
+    Conflict,
+    is_fragment_request,
+    page_args,
+    redirect_htmx_aware,
+    render,
+    trigger,
+)
+
+TRANSFERS = "orders/registers/transfers.html"
+WAITS = "orders/registers/waits.html"
+PICKER = "orders/registers/_picker.html"
+TELL_ITEM = "orders/registers/_tell_item.html"
+TRANSFERS_CHANGED = "transfers-changed"
+WAITS_CHANGED = "waits-changed"
+TRANSFER_ARGS = ("date_from", "date_to", "unlinked", "q")
+WAIT_ARGS = ("state", "q")
+PICKER_KEY = re.compile(r"^(new|t\d{1,12})$")
+TRANSFER_CHANGED_FIRST = N_("Someone else changed this entry first (or linked that order to "
+                            "another transfer). This is its current state.")
+ORDER_CHANGED_FIRST = N_("Someone else changed that order (or linked it to another transfer) "
+                         "first. Nothing was entered; check it and try again.")
+WAIT_CHANGED_FIRST = N_("Someone else updated this buyer's entry first. This is its current "
+                        "state.")
+
+
+# --- forms -----------------------------------------------------------------------------------
+
+
+def _short(limit: int):
+    return Length(max=limit, message=_l("Keep this under %(max)d characters.", max=limit))
+
+
+class MoneyField(DecimalField):
+    """An amount of money (``1280.00``) whose parse error is in the portal's catalogues."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Enter the amount as a number, such as 1280.00.")) from error
+
+
+class TransferForm(FlaskForm):
+    """R-O7: a transfer received, with the order it pays when known (picked by search)."""
+
+    received_on = LocalDateField(_l("Date received"), validators=[
+        InputRequired(_l("Enter the date the transfer was received."))])
+    payer = StringField(_l("Payer"), validators=[InputRequired(_l("Enter who paid.")),
+                                                 _short(60)])
+    amount = MoneyField(_l("Amount"), places=2, validators=[
+        InputRequired(_l("Enter the amount.")),
+        NumberRange(min=0.01, message=_l("The amount must be more than zero."))])
+    bank = StringField(_l("Bank"), validators=[InputRequired(_l("Enter the bank.")),
+                                               _short(60)])
+    reference = StringField(_l("Reference (optional)"), validators=[Optional(), _short(60)])
+    order_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class LinkForm(VersionedForm):
+    """R-O7: link an unlinked entry to the order it pays."""
+
+    order_id = IntegerField(widget=HiddenInput(), validators=[
+        InputRequired(_l("Choose the order from the search results."))])
+
+
+class TransferFilterForm(FilterForm):
+    """The register's filters: dates received, unlinked only, payer or reference."""
+
+    date_from = LocalDateField(_l("Received from"), validators=[Optional()])
+    date_to = LocalDateField(_l("Received until"), validators=[Optional()])
+    unlinked = BooleanField(_l("Unlinked only"))
+    q = StringField(_l("Payer or reference contains"), validators=[Optional(), _short(60)])
+
+
+class WaitForm(FlaskForm):
+    """R-O8: a buyer who will wait for an out-of-stock item."""
+
+    buyer = StringField(_l("Buyer"), validators=[InputRequired(_l("Enter the buyer.")),
+                                                 _short(60)])
+    contact = StringField(_l("Contact (phone, WeChat or platform ID)"), validators=[
+        InputRequired(_l("Enter how to reach the buyer.")), _short(60)])
+    sku = StringField(_l("SKU"), validators=[InputRequired(_l("Enter the SKU.")), _short(40)])
+    quantity = IntegerField(_l("Quantity"), default=1, validators=[
+        InputRequired(_l("The quantity must be at least 1.")),
+        NumberRange(min=1, max=9999, message=_l("From 1 to 9999."))])
+    note = StringField(_l("Note"), validators=[Optional(), _short(300)])
+
+
+class WaitFilterForm(FilterForm):
+    """The out-of-stock register's filters: state, and a SKU or buyer."""
+
+    state = SelectField(_l("Show"), choices=labelled(svc.WAIT_FILTERS), default="waiting",
+                        validate_choice=False, validators=[
+                            Optional(), AnyOf(list(svc.WAIT_FILTERS),
+                                              message=_l("Choose from the list."))])
+    q = StringField(_l("SKU or buyer"), validators=[Optional(), _short(60)])
+
+
+class MarkForm(VersionedForm):
+    """R-O8: the waiting buyer was told, bought, or gave up."""
+
+    outcome = StringField(validators=[AnyOf(list(svc.NEXT_STATES["waiting"]),
+                                            message=_l("Choose told, bought or gave up."))])
+
+
+# --- shared ----------------------------------------------------------------------------------
+
+
+def _refuse(form, error: RuleError) -> None:
+    """A rule's message next to its field, else above the form."""
+    message = _(error.message, **error.params)
+    if error.field and error.field in form:
+        form[error.field].errors = list(form[error.field].errors) + [message]
+    else:
+        form.form_errors.append(message)
+
+
+def _vocab() -> dict:
+    return {"stages": order_svc.STAGES, "payments": order_svc.PAYMENTS,
+            "platforms": order_svc.PLATFORMS, "wait_states": svc.WAIT_STATES,
+            "next_states": svc.NEXT_STATES, "today": clock.today(),
+            "late_before": clock.today() - timedelta(days=svc.UNLINKED_AFTER_DAYS)}
+
+
+def _order(order_id) -> Order | None:
+    return db.session.get(Order, order_id) if order_id else None
+
+
+# --- bank transfers (R-O7) -------------------------------------------------------------------
+
+
+def _transfer_form(formdata=None) -> TransferForm | None:
+    if not current_user.can("orders.registers"):
+        return None
+    form = TransferForm(formdata=formdata)
+    if formdata is None:
+        form.received_on.data = clock.today()
+    return form
+
+
+def _transfers_page(*, status: int = 200, block: str | None = "transfer_table",
+                    add_form=None):
+    """The register (or its table): quick-add form, filters, the entries newest first."""
+    form = TransferFilterForm()
+    valid = form.validate()
+    if valid and form.date_from.data and form.date_to.data \
+            and form.date_from.data > form.date_to.data:
+        form.date_to.errors = [_("The end date is before the start date.")]
+        valid = False
+    query = svc.transfers_query(
+        date_from=form.date_from.data if valid else None,
+        date_to=form.date_to.data if valid else None,
+        unlinked=bool(form.unlinked.data), text=form.q.data if valid else None)
+    page = keyset_page(query, (BankTransfer.id,), before=request.args.get("before"),
+                       after=request.args.get("after"))
+    add_form = add_form if add_form is not None else _transfer_form()
+    return render(TRANSFERS, block=block, status=status if valid else 422, form=form,
+                  page=page, args=page_args(TRANSFER_ARGS), add_form=add_form,
+                  new_picked=_order(add_form.order_id.data) if add_form else None,
+                  **_vocab())
+
+
+def _transfer_row(transfer: BankTransfer, *, status: int = 200, link_form=None,
+                  message: str | None = None, events=()):
+    """The entry's row swapped in place (htmx), else back to the register."""
+    if not is_fragment_request():
+        if message:
+            flash(message, "error" if status >= 400 else "success")
+        elif link_form is not None and link_form.errors:
+            flash(" ".join(e for errors in link_form.errors.values() for e in errors), "error")
+        return redirect_htmx_aware(url_for("orders.transfers"))
+    response = render(TRANSFERS, block="transfer_row", status=status, t=transfer,
+                      link_form=link_form, row_message=message, row_error=status >= 400,
+                      link_picked=_order(link_form.order_id.data) if link_form else None,
+                      **_vocab())
+    return trigger(response, *events) if events else response
+
+
+@bp.route("/transfers")
+@require("orders.registers_view")
+def transfers():
+    """R-O7: the bank-transfer register, newest entry first; filters; quick-add on top."""
+    return _transfers_page()
+
+
+@bp.route("/transfers", methods=["POST"])
+@require("orders.registers")
+def transfer_add():
+    """R-O7: enter a transfer received; linked to an order awaiting payment, the order is
+    marked paid by transfer. The entry appears at the top of the list without a reload."""
+    form = _transfer_form(request.form)
+    transfer = paid = None
+    status = 422
+    if form.validate_on_submit():
+        try:
+            transfer, paid = svc.add_transfer(
+                current_user, received_on=form.received_on.data, payer=form.payer.data,
+                amount=form.amount.data, bank=form.bank.data, reference=form.reference.data,
+                order_id=form.order_id.data)
+        except RuleError as error:
+            db.session.rollback()
+            _refuse(form, error)
+        except Conflict:  # the order was paid or linked meanwhile
+            db.session.rollback()
+            form.form_errors.append(_(ORDER_CHANGED_FIRST))
+            status = 409
+    elif "csrf_token" in form.errors:
+        abort(400)
+    if transfer is None:
+        if is_fragment_request():
+            return render(TRANSFERS, block="transfer_add_form", add_form=form, status=status,
+                          new_picked=_order(form.order_id.data), **_vocab())
+        return _transfers_page(block=None, status=status, add_form=form)
+    saved = (_("Entered. Order %(no)s was marked paid by this transfer.",
+               no=transfer.order.order_no) if paid else
+             _("Entered and linked to order %(no)s.", no=transfer.order.order_no)
+             if transfer.order else _("Entered."))
+    if not is_fragment_request():
+        flash(saved, "success")
+        return redirect_htmx_aware(url_for("orders.transfers"))
+    response = render(TRANSFERS, block="transfer_add_form", add_form=_transfer_form(),
+                      added=transfer, saved=saved, new_picked=None, link_form=None,
+                      row_message=None, **_vocab())
+    return trigger(response, TRANSFERS_CHANGED)
+
+
+@bp.route("/transfers/pick")
+@require("orders.registers")
+def transfer_pick():
+    """Pick the order a transfer pays: matching orders (order number prefix, buyer ID) as
+    one types, and the picked one with its hidden ``order_id``."""
+    key = request.args.get("key", "new")
+    if not PICKER_KEY.match(key):
+        abort(404)
+    if not is_fragment_request():
+        return redirect_htmx_aware(url_for("orders.transfers"))
+    picked = _order(request.args.get("pick", type=int))
+    if picked is None and "order_q" in request.args:
+        text = request.args.get("order_q", "")[:60]
+        picks = svc.pick_orders(text)
+        return render(PICKER, block="order_picks", key=key, q=text, picks=picks,
+                      linked=svc.linked_orders(o.id for o in picks), **_vocab())
+    return render(PICKER, key=key, picked=picked, q="", picks=[], linked=set(), **_vocab())
+
+
+@bp.route("/transfers/<int:transfer_id>/link", methods=["POST"])
+@require("orders.registers")
+def transfer_link(transfer_id: int):
+    """R-O7: link an unlinked entry to its order (in place); an order awaiting payment by
+    transfer is marked paid."""
+    transfer = db.session.get(BankTransfer, transfer_id)
+    if transfer is None:
+        abort(404)
+    form = LinkForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors or form.version.errors:
+            abort(400)
+        return _transfer_row(transfer, status=422, link_form=form)
+    try:
+        paid = svc.link_transfer(current_user, transfer, form.version.data, form.order_id.data)
+    except Conflict:
+        db.session.rollback()
+        db.session.refresh(transfer)
+        return _transfer_row(transfer, status=409, message=_(TRANSFER_CHANGED_FIRST))
+    except RuleError as error:
+        db.session.rollback()
+        db.session.refresh(transfer)
+        _refuse(form, error)
+        return _transfer_row(transfer, status=422, link_form=form)
+    no = transfer.order.order_no
+    message = (_("Linked. Order %(no)s was marked paid by this transfer.", no=no) if paid
+               else _("Linked to order %(no)s.", no=no))
+    return _transfer_row(transfer, message=message, events=(TRANSFERS_CHANGED,))
+
+
+# --- the out-of-stock register (R-O8) ------------------------------------------------------
+
+
+def _wait_form(formdata=None) -> WaitForm | None:
+    if not current_user.can("orders.registers"):
+        return None
+    return WaitForm(formdata=formdata)
+
+
+def _stock_names(waits) -> dict:
+    return stock_of(w.sku for w in waits)
+
+
+def _waits_page(*, status: int = 200, block: str | None = "wait_table", add_form=None):
+    """The register (or its table): quick-add form, the state filter, the entries."""
+    form = WaitFilterForm()
+    valid = form.validate()
+    state = form.state.data if valid and form.state.data else "waiting"
+    page = db.paginate(svc.waits_query(state, form.q.data if valid else None),
+                       per_page=svc.WAITS_PER_PAGE, error_out=False)
+    return render(WAITS, block=block, status=status if valid else 422, form=form, page=page,
+                  state=state, add_form=add_form if add_form is not None else _wait_form(),
+                  stock=_stock_names(page.items), **_vocab())
+
+
+def _wait_row(wait: StockWait, *, status: int = 200, card: bool = False,
+              message: str | None = None, events=()):
+    """The entry swapped in place: its register row, or its line on the Today card."""
+    if not is_fragment_request():
+        if message:
+            flash(message, "error" if status >= 400 else "success")
+        return redirect_htmx_aware(url_for("home.index") if card else url_for("orders.waits"))
+    context = {"wait": wait, "row_message": message, "row_error": status >= 400,
+               "stock": _stock_names([wait]), **_vocab()}
+    if card:
+        response = render(TELL_ITEM, status=status, **context)
+    else:
+        response = render(WAITS, block="wait_row", status=status, **context)
+    return trigger(response, *events) if events else response
+
+
+@bp.route("/waits")
+@require("orders.registers_view")
+def waits():
+    """R-O8: the out-of-stock register: waiting buyers (those to tell first), or those
+    told, who bought, who gave up; quick-add on top."""
+    return _waits_page()
+
+
+@bp.route("/waits", methods=["POST"])
+@require("orders.registers")
+def wait_add():
+    """R-O8: register a buyer who will wait for an item; it appears at the top of the list
+    without a reload."""
+    form = _wait_form(request.form)
+    wait = None
+    if form.validate_on_submit():
+        try:
+            wait = svc.add_wait(current_user, buyer=form.buyer.data, contact=form.contact.data,
+                                sku=form.sku.data, quantity=form.quantity.data,
+                                note=form.note.data)
+        except RuleError as error:
+            db.session.rollback()
+            _refuse(form, error)
+    elif "csrf_token" in form.errors:
+        abort(400)
+    if wait is None:
+        if is_fragment_request():
+            return render(WAITS, block="wait_add_form", add_form=form, status=422, **_vocab())
+        return _waits_page(block=None, status=422, add_form=form)
+    if not is_fragment_request():
+        flash(_("%(buyer)s is registered as waiting for %(sku)s.", buyer=wait.buyer,
+                sku=wait.sku), "success")
+        return redirect_htmx_aware(url_for("orders.waits"))
+    response = render(WAITS, block="wait_add_form", add_form=_wait_form(), added=wait,
+                      stock=_stock_names([wait]), row_message=None, **_vocab())
+    return trigger(response, WAITS_CHANGED)
+
+
+@bp.route("/waits/<int:wait_id>/mark", methods=["POST"])
+@require("orders.registers")
+def wait_mark(wait_id: int):
+    """R-O8: mark a waiting buyer told, bought or gave up (in the register or on the Today
+    card)."""
+    wait = db.session.get(StockWait, wait_id)
+    if wait is None:
+        abort(404)
+    card = request.form.get("view") == "card"
+    form = MarkForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors or form.version.errors:
+            abort(400)
+        return _wait_row(wait, status=422, card=card,
+                         message=" ".join(form.outcome.errors))
+    try:
+        svc.mark_wait(current_user, wait, form.version.data, form.outcome.data)
+    except Conflict:
+        db.session.rollback()
+        db.session.refresh(wait)
+        return _wait_row(wait, status=409, card=card, message=_(WAIT_CHANGED_FIRST))
+    except RuleError as error:
+        db.session.rollback()
+        db.session.refresh(wait)
+        return _wait_row(wait, status=422, card=card, message=_(error.message, **error.params))
+    message = _("%(buyer)s: %(state)s.", buyer=wait.buyer, state=_(svc.WAIT_STATES[wait.state]))
+    return _wait_row(wait, card=card, message=message, events=(WAITS_CHANGED,))
+
+
+# --- navigation, cards, audit ----------------------------------------------------------------
+
+
+def _transfers_card(user) -> dict:
+    count, rows = svc.unlinked_late()
+    return {"count": count, "transfers": rows}
+
+
+def _tell_card(user) -> dict:
+    count, rows = svc.to_tell()
+    return {"count": count, "waits": rows, "stock": _stock_names(rows), **_vocab()}
+
+
+_transfer_names = namer(BankTransfer, BankTransfer.received_on, BankTransfer.payer,
+                        BankTransfer.amount,
+                        fmt=lambda ident, day, payer, amount:
+                        f"{day.isoformat()} {payer} ¥{amount:,.2f}")
+_wait_names = namer(StockWait, StockWait.buyer, StockWait.sku,
+                    fmt=lambda ident, buyer, sku: f"{buyer} ({sku})")
 
 
 def register(app) -> None:
-    """Navigation entries and Today cards of this part."""
+    """Navigation entries, Today cards and audit labels of the two registers."""
+    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
+    from portal.ui import Card, NavItem, register_card, register_nav
+
+    register_nav(app, NavItem("orders.transfers", _l("Bank transfers"),
+                              "orders.registers_view", order=24,
+                              active_prefix="orders.transfer"))
+    register_nav(app, NavItem("orders.waits", _l("Out-of-stock register"),
+                              "orders.registers_view", order=25, active_prefix="orders.wait"))
+    register_card(app, Card("orders-tell-buyers", _l("Tell these buyers"), "orders.registers",
+                            "orders/registers/_card_tell.html", _tell_card, order=22,
+                            stylesheet="css/orders-registers.css"))
+    register_card(app, Card("orders-unlinked-transfers", _l("Unlinked bank transfers"),
+                            "orders.registers", "orders/registers/_card_transfers.html",
+                            _transfers_card, order=24, stylesheet="css/orders-registers.css"))
+    ACTION_LABELS.update({
+        "orders.transfer_added": N_("Bank transfer entered"),
+        "orders.transfer_linked": N_("Bank transfer linked to an order"),
+        "orders.wait_added": N_("Buyer registered as waiting for stock"),
+        "orders.wait_marked": N_("Waiting buyer marked"),
+    })
+    FIELD_LABELS.setdefault("order", N_("Order"))
+    FIELD_LABELS.setdefault("state", N_("State"))
+    VALUE_LABELS.setdefault("state", {}).update(svc.WAIT_STATES)
+    register_target("bank_transfers", N_("Bank transfer"), _transfer_names)
+    register_target("stock_waits", N_("Out-of-stock register entry"), _wait_names)

@@ -6,7 +6,6 @@ Every change is written to the audit trail in the same transaction.
 """
 
 import re
-from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit, clock
+from portal import audit, clock, paging
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
@@ -339,31 +338,12 @@ def earlier_visits(phone: str | None, *, exclude_id: int | None = None,
 
 # --- history (keyset pages) -------------------------------------------------------------------
 
-
-@dataclass
-class HistoryPage:
-    items: list
-    newer: str | None
-    older: str | None
+HISTORY_KEY = (Visit.day, Visit.arrived_at, Visit.id)
 
 
-def encode_cursor(visit: Visit) -> str:
-    raw = f"{visit.day.isoformat()}|{visit.arrived_at.isoformat()}|{visit.id}".encode()
-    return urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(token: str | None) -> tuple[date, datetime, int] | None:
-    if not token:
-        return None
-    try:
-        raw = urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        day, arrived, ident = raw.split("|")
-        arrived_at = datetime.fromisoformat(arrived)
-        if arrived_at.tzinfo is None:
-            return None
-        return date.fromisoformat(day), arrived_at, int(ident)
-    except (ValueError, UnicodeDecodeError):
-        return None
+def decode_cursor(token: str | None):
+    """The (day, arrival, id) key in a history cursor, or None."""
+    return paging.decode_cursor(token, len(HISTORY_KEY))
 
 
 def history_query(*, date_from: date | None = None, date_to: date | None = None,
@@ -389,27 +369,11 @@ def history_query(*, date_from: date | None = None, date_to: date | None = None,
 
 
 def history_page(query, *, before: str | None = None, after: str | None = None,
-                 per_page: int = 50) -> HistoryPage:
+                 per_page: int = 50) -> paging.KeysetPage:
     """A page of ``query``, newest first, keyset-paged on (day, arrival, id): the
     ``ix_visits_day_arrived`` index serves both the filter and the order."""
-    key = (Visit.day, Visit.arrived_at, Visit.id)
-    newer_than = decode_cursor(after)
-    older_than = decode_cursor(before)
-    if newer_than:
-        rows = list(db.session.scalars(
-            query.where(sa.tuple_(*key) > sa.tuple_(*newer_than))
-            .order_by(*key).limit(per_page + 1)).unique())
-        more_newer = len(rows) > per_page
-        items = list(reversed(rows[:per_page]))
-        return HistoryPage(items, encode_cursor(items[0]) if items and more_newer else None,
-                           encode_cursor(items[-1]) if items else None)
-    if older_than:
-        query = query.where(sa.tuple_(*key) < sa.tuple_(*older_than))
-    rows = list(db.session.scalars(
-        query.order_by(*(column.desc() for column in key)).limit(per_page + 1)).unique())
-    items = rows[:per_page]
-    return HistoryPage(items, encode_cursor(items[0]) if items and older_than else None,
-                       encode_cursor(items[-1]) if len(rows) > per_page else None)
+    return paging.keyset_page(query, HISTORY_KEY, before=before, after=after,
+                              per_page=per_page)
 
 
 def consultant_choices() -> list[tuple[str, str]]:
