@@ -20,6 +20,7 @@ AREAS = (
     "portal.reception",
     "portal.scoring",
     "portal.orders",
+    "portal.aftersales",
 )
 
 

@@ -52,6 +52,10 @@ SHOWROOM_READ = frozenset({
 ORDERS_READ = frozenset({"orders.view"})
 REGISTERS_READ = frozenset({"orders.registers_view"})
 
+# The after-sales desk (R-A1..R-A7, R-C2, R-C3): agents work cases; supervisor and manager
+# read everything, keep the canned replies and check the refund/dispute queue daily.
+AFTERSALES_READ = frozenset({"aftersales.view"})
+
 # Staff whose work is scored: they read their own sheets, acknowledge and appeal (R-P1).
 SCORED = frozenset({"scoring.own"})
 
@@ -65,7 +69,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "reception.lists",
         "scoring.overview",          # every sheet of a month
         "scoring.approve",           # approve, return, reopen with a reason (R-P2, R-P3)
-    } | SHOWROOM_READ | ORDERS_READ | REGISTERS_READ,
+    } | SHOWROOM_READ | ORDERS_READ | REGISTERS_READ | AFTERSALES_READ | {
+        "aftersales.oversee",        # refund/dispute queue, reminders, weekly report, SLA card
+        "aftersales.replies",        # keep the canned replies
+    },
     "supervisor": EVERYONE | ROSTERED | SHOWROOM_READ | {
         "staff.manage",
         "audit.view",
@@ -79,19 +86,26 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "scoring.overview",
         "scoring.record",            # the catalogue, entries, submitting, answering appeals
         "orders.oversee",            # overdue orders on the Today page (R-O10)
-    } | ORDERS_READ | REGISTERS_READ,
+        "aftersales.oversee",
+        "aftersales.replies",
+    } | ORDERS_READ | REGISTERS_READ | AFTERSALES_READ,
     "presales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | REGISTERS_READ | {
         "orders.create",             # type an order in by hand
         "orders.import",             # import a platform's export
         "orders.remark",             # remarks in the standard form (R-O1, R-O3)
         "orders.cancel",             # ask for a cancellation (R-O2)
         "orders.registers",          # bank transfers (R-O7), out-of-stock waits (R-O8)
+        "aftersales.open",           # open an after-sales case from an order
     },
-    "aftersales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ,
+    "aftersales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | AFTERSALES_READ | {
+        "aftersales.open",
+        "aftersales.work",           # cases: assign, notes, photos, steps, refunds, visits
+    },
     "order_clerk": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | REGISTERS_READ | {
         "orders.import",
         "orders.work",               # the queue: flags, slips, packing, shipping, voiding, tasks
         "orders.stock",              # stock counts and expected arrivals
+        "aftersales.parcels",        # returned parcels: sign "原包裹已收到" (R-A5)
     },
     "reception": EVERYONE | ROSTERED | SHOWROOM_BOOK | SHOWROOM_READ | SCORED | {
         "reception.work",            # log visitors, serve, mark departures, fill the checklist

@@ -1,0 +1,24 @@
+"""The after-sales desk (售后): cases with evidence photos, the freight rule, parcel
+interception, the SLA clock that pauses, the refund/dispute queue, canned replies, return
+visits and the weekly satisfaction report (R-A1..R-A7, R-C2, R-C3)."""
+
+import importlib
+
+from flask import Blueprint
+
+bp = Blueprint("aftersales", __name__, url_prefix="/aftersales")
+
+VIEW_MODULES = ("case_views", "parcel_views", "desk_views")
+
+
+def init_app(app) -> None:
+    """Register the after-sales blueprint, its settings, navigation and cards."""
+    from portal.aftersales import models  # noqa: F401 - the tables belong to the app
+    from portal.aftersales.sla import DEFAULTS
+
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    modules = [importlib.import_module(f"portal.aftersales.{name}") for name in VIEW_MODULES]
+    app.register_blueprint(bp)
+    for module in modules:
+        module.register(app)
