@@ -76,7 +76,7 @@ class OrderForm(FlaskForm):
         InputRequired(_l("Enter the receiver's name.")), _short(60)])
     receiver_phone = StringField(_l("Receiver's phone"), validators=[
         InputRequired(_l("Enter the receiver's phone.")), _short(20)])
-    receiver_address = TextAreaField(_l("Address"), validators=[
+    receiver_address = TextAreaField(_l("Receiver's address"), validators=[
         InputRequired(_l("Enter the address.")), _short(300)])
     payment = SelectField(_l("Payment"), choices=labelled(PAYMENTS), validate_choice=False,
                           validators=[AnyOf(list(PAYMENTS),

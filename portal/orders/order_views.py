@@ -22,8 +22,9 @@ from portal.i18n import N_
 from portal.orders import bp
 from portal.orders import orders as svc
 from portal.orders import remarks as remark_svc
-from portal.orders.models import BankTransfer, Order, OrderRemark, OrderTask
+from portal.orders.models import Order, OrderRemark, OrderTask
 from portal.orders.order_forms import ActionForm, CancelForm, OrderForm, RemarkForm, SearchForm
+from portal.orders.registers import transfer_for
 from portal.paging import keyset_page
 from portal.rules import RuleError
 from portal.web import Conflict, is_fragment_request, page_args, redirect_htmx_aware, render
@@ -93,9 +94,7 @@ def _card_context(order: Order) -> dict:
     stock = svc.stock_of(line.sku for line in order.lines)
     return {"order": order, "remarks": remarks, "tasks": tasks, "stock": stock,
             "promise": svc.promise(order, stock), "archived": svc.is_archived(order),
-            "transfer": db.session.scalar(sa.select(BankTransfer)
-                                          .where(BankTransfer.order_id == order.id).limit(1)),
-            **vocab()}
+            "transfer": transfer_for(order.id), **vocab()}
 
 
 def _card(order: Order, *, status: int = 200, remark_form=None, cancel_form=None,
@@ -307,7 +306,7 @@ def register(app) -> None:
     })
     FIELD_LABELS.update({
         "receiver_name": N_("Receiver"), "receiver_phone": N_("Receiver's phone"),
-        "receiver_address": N_("Address"), "attributes": N_("Attributes"),
+        "receiver_address": N_("Receiver's address"), "attributes": N_("Attributes"),
         "stage": N_("Stage"), "paid_at": N_("Paid at"), "payment": N_("Payment"),
         "flag": N_("Flag"), "flag_sku": N_("Out-of-stock SKU"),
         "flag_arrival": N_("Expected arrival"), "courier": N_("Courier"),

@@ -10,7 +10,6 @@ from flask import abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 
 from portal import clock
 from portal.auth.decorators import require
@@ -29,12 +28,20 @@ from portal.orders.queue_forms import (
     TaskDoneForm,
 )
 from portal.rules import RuleError
-from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
+from portal.web import (
+    Conflict,
+    is_fragment_request,
+    page_args,
+    redirect_htmx_aware,
+    render,
+    trigger,
+)
 
 PAGE = "orders/queue/index.html"
 SLIPS = "orders/queue/slips.html"
 CHANGED = "orders-changed"  # HX-Trigger: the badge, the tasks, the overdue list follow
 PRINT = "orders-print"  # HX-Trigger: orders-queue.js opens the slips page in a new tab
+QUEUE_ARGS = ("sort", "flag", "platform", "page")
 
 
 def _order_changed(order_id: int) -> str:
@@ -43,6 +50,7 @@ def _order_changed(order_id: int) -> str:
 
 
 def _context() -> dict:
+    """The words and helpers every part of the queue page uses."""
     return {**vocab(), "couriers": svc.COURIERS, "now": clock.now(),
             "age_days": queue_svc.age_days, "paid_by": svc.paid_by(),
             "dispatch_days": queue_svc.dispatch_days()}
@@ -58,7 +66,8 @@ def _page(block: str | None = None, status: int = 200, **extra):
         page = queue_svc.queue_page(values["sort"], flag=values["flag"],
                                     platform=values["platform"],
                                     page=request.args.get("page", 1, type=int) or 1)
-        context.update(filter_form=form, page=page, **queue_svc.row_context(page.items))
+        context.update(filter_form=form, page=page, queue_args=page_args(QUEUE_ARGS),
+                       **queue_svc.row_context(page.items))
     if whole or block == "task_panel":
         tasks = queue_svc.open_tasks()
         context.update(tasks=tasks, task_total=queue_svc.open_task_count()
@@ -115,6 +124,7 @@ def queue_badge():
 
 
 def _order_or_404(order_id: int):
+    """The order, or 404."""
     order = queue_svc.get_order(order_id)
     if order is None:
         abort(404)
@@ -244,26 +254,12 @@ def queue_task_done(task_id: int):
 # --- slips -----------------------------------------------------------------------------------
 
 
-def _print_answer(status: int, message: str, rows=(), slips_url: str | None = None):
-    """The status line, with the rows concerned swapped out of band (they are on the page:
-    they were ticked)."""
-    rows = list(rows)
-    context = {**_context(), **queue_svc.row_context(rows)}
-    parts = [render_block(PAGE, "print_status", print_message=message,
-                          print_failed=status >= 400, slips_url=slips_url, **context)]
-    for order in rows:
-        parts.append(render_block(PAGE, "queue_row", order=order, oob=True, **context))
-    response = make_response("".join(parts), status)
-    response.vary.add("HX-Request")
-    return response
-
-
 @bp.route("/queue/print", methods=["POST"])
 @require("orders.work")
 def queue_print():
-    """Print the dispatch slips of the ticked orders: paid ones become "printed" (the rows
-    follow in place) and the slips page opens in a new tab; without JavaScript the answer
-    is the slips page itself."""
+    """Print the dispatch slips of the ticked orders: paid ones become "printed" (the queue
+    table is redrawn as it is now) and the slips page opens in a new tab; without
+    JavaScript the answer is the slips page itself."""
     form = PrintForm()
     if not form.validate_on_submit():
         abort(400)
@@ -276,26 +272,29 @@ def queue_print():
         message = _("Someone else changed these orders first: %(numbers)s. Their current "
                     "state is shown; nothing was printed.",
                     numbers=", ".join(order.order_no for order in stale))
-        return _print_refused(409, message, stale)
+        return _print_refused(409, message)
     except RuleError as error:
         db.session.rollback()
         return _print_refused(422, _(error.message, **error.params))
     if not is_fragment_request():
         return _slips_page([order.id for order in printed])
     url = url_for("orders.slips", ids=",".join(str(order.id) for order in printed))
-    message = _("%(count)d slips printed.", count=len(printed))
-    response = _print_answer(200, message, printed, slips_url=url)
+    response = _page(block="queue_table", print_message=_("%(count)d slips printed.",
+                                                           count=len(printed)),
+                     slips_url=url)
     return trigger(response, CHANGED, **{PRINT: {"url": url}})
 
 
-def _print_refused(status: int, message: str, rows=()):
+def _print_refused(status: int, message: str):
+    """The queue table as it is now, with why nothing was printed."""
     if not is_fragment_request():
         flash(message, "error")
         return redirect_htmx_aware(url_for("orders.queue"))
-    return _print_answer(status, message, rows)
+    return _page(block="queue_table", status=status, print_message=message, print_failed=True)
 
 
 def _slips_page(order_ids):
+    """The slips of ``order_ids``, ready to print."""
     orders, remarks = queue_svc.slips(order_ids)
     return render(SLIPS, orders=orders, remarks=remarks, printed_at=clock.now(), **vocab())
 
@@ -313,12 +312,14 @@ def slips():
 
 
 def _clerk_card(user) -> dict:
+    """The clerk's Today card: open tasks, overdue orders, the cut-off."""
     cutoff = queue_svc.cutoff()
     return {"tasks": queue_svc.open_task_count(), "overdue": svc.overdue_count(),
             "cutoff": cutoff, "dispatch_days": queue_svc.dispatch_days()}
 
 
 def _overdue_card(user) -> dict:
+    """The supervisor's Today card: overdue orders, the five oldest."""
     now = clock.now()
     return {"count": svc.overdue_count(now), "oldest": queue_svc.overdue(5, now),
             "age_days": queue_svc.age_days, "now": now,

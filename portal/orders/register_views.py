@@ -29,7 +29,6 @@ from portal.orders import orders as order_svc
 from portal.orders import registers as svc
 from portal.orders.models import BankTransfer, Order, StockWait
 from portal.orders.order_forms import labelled
-from portal.orders.stock import stock_of
 from portal.paging import keyset_page
 from portal.rules import RuleError
 from portal.web import (
@@ -186,8 +185,8 @@ def _transfers_page(*, status: int = 200, block: str | None = "transfer_table",
         date_from=form.date_from.data if valid else None,
         date_to=form.date_to.data if valid else None,
         unlinked=bool(form.unlinked.data), text=form.q.data if valid else None)
-    page = keyset_page(query, (BankTransfer.id,), before=request.args.get("before"),
-                       after=request.args.get("after"))
+    page = keyset_page(query, (BankTransfer.received_on, BankTransfer.id),
+                       before=request.args.get("before"), after=request.args.get("after"))
     add_form = add_form if add_form is not None else _transfer_form()
     return render(TRANSFERS, block=block, status=status if valid else 422, form=form,
                   page=page, args=page_args(TRANSFER_ARGS), add_form=add_form,
@@ -275,7 +274,9 @@ def transfer_pick():
         picks = svc.pick_orders(text)
         return render(PICKER, block="order_picks", key=key, q=text, picks=picks,
                       linked=svc.linked_orders(o.id for o in picks), **_vocab())
-    return render(PICKER, key=key, picked=picked, q="", picks=[], linked=set(), **_vocab())
+    label = _("Linked order (optional)") if key == "new" else _("Linked order")
+    return render(PICKER, key=key, picked=picked, q="", picks=[], linked=set(),
+                  picker_label=label, **_vocab())
 
 
 @bp.route("/transfers/<int:transfer_id>/link", methods=["POST"])
@@ -318,7 +319,7 @@ def _wait_form(formdata=None) -> WaitForm | None:
 
 
 def _stock_names(waits) -> dict:
-    return stock_of(w.sku for w in waits)
+    return order_svc.stock_of(w.sku for w in waits)
 
 
 def _waits_page(*, status: int = 200, block: str | None = "wait_table", add_form=None):
@@ -459,7 +460,7 @@ def register(app) -> None:
         "orders.wait_added": N_("Buyer registered as waiting for stock"),
         "orders.wait_marked": N_("Waiting buyer marked"),
     })
-    FIELD_LABELS.setdefault("order", N_("Order"))
+    FIELD_LABELS.setdefault("order", N_("Linked order"))
     FIELD_LABELS.setdefault("state", N_("State"))
     VALUE_LABELS.setdefault("state", {}).update(svc.WAIT_STATES)
     register_target("bank_transfers", N_("Bank transfer"), _transfer_names)

@@ -110,9 +110,7 @@ def _page(*, status: int = 200, block: str | None = "stock_table", add_form=None
     query = svc.stock_query(form.q.data if valid or text is not None else None,
                             bool(form.out.data) if valid else False)
     page = db.paginate(query, per_page=svc.PER_PAGE, error_out=False)
-    args = {k: v for k, v in {"q": form.q.data, "out": "y" if form.out.data else ""}.items()
-            if v}
-    return render(PAGE, block=block, status=status, form=form, page=page, args=args,
+    return render(PAGE, block=block, status=status, form=form, page=page,
                   add_form=add_form if add_form is not None else _add_form(),
                   editing=editing, row_form=row_form, row_message=row_message,
                   **_row_context(page.items))
@@ -186,7 +184,7 @@ def stock_save(item_id: int):
         _refuse(form, error)
         return _row(item, status=422, editing=True, form=form)
     if told:
-        message = _("Saved. %(count)d waiting buyers are to be told; pre-sales were notified.",
+        message = _("Saved. Buyers to tell now: %(count)d; pre-sales were notified.",
                     count=told)
     else:
         message = _("Saved.")

@@ -1,0 +1,271 @@
+"""The two registers pre-sales keep: bank transfers received (银行转账明细表, R-O7), each
+linked to the order it pays, and buyers waiting for an out-of-stock item (缺货登记表, R-O8),
+to be told when it arrives.
+
+Services take the acting user, use ``clock.now()``, write the audit trail in the same
+transaction and raise ``RuleError`` (nothing changed) or ``Conflict`` (someone was first).
+"""
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from portal import audit, clock
+from portal.auth.models import User
+from portal.extensions import db
+from portal.i18n import N_
+from portal.orders import orders as order_svc
+from portal.orders.models import BankTransfer, Order, StockItem, StockWait
+from portal.rules import RuleError
+from portal.web import Conflict, commit_or_conflict
+
+MAX_AMOUNT = Decimal("9999999999.99")
+UNLINKED_AFTER_DAYS = 2  # unlinked longer than this: on the pre-sales Today page (R-O7)
+PICKS = 10  # orders offered by the search that picks one
+CARD_ROWS = 5
+TELL_CARD_ROWS = 8
+WAITS_PER_PAGE = 50
+
+# The outcome of a wait (R-O8); "waiting" until the buyer is told, buys or gives up.
+WAIT_STATES = {
+    "waiting": N_("Waiting"),
+    "told": N_("Told"),
+    "bought": N_("Bought"),
+    "gave_up": N_("Gave up"),
+}
+# What the register's state filter offers ("to tell": waiting, and the SKU has arrived).
+WAIT_FILTERS = {
+    "waiting": N_("Waiting"),
+    "to_tell": N_("To tell"),
+    "told": N_("Told"),
+    "bought": N_("Bought"),
+    "gave_up": N_("Gave up"),
+    "all": N_("All"),
+}
+# What an entry may become from each state: a told buyer may still buy or give up.
+NEXT_STATES = {"waiting": ("told", "bought", "gave_up"), "told": ("bought", "gave_up")}
+
+
+def _text(value: str | None, field: str, message: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise RuleError(message, field)
+    if len(value) > limit:
+        raise RuleError(N_("Keep this under %(max)d characters."), field, max=limit)
+    return value
+
+
+# --- bank transfers (R-O7) -------------------------------------------------------------------
+
+
+def transfer_for(order_id: int) -> BankTransfer | None:
+    """The bank transfer linked to the order, if any."""
+    return db.session.scalar(sa.select(BankTransfer).where(BankTransfer.order_id == order_id)
+                             .limit(1))
+
+
+def linked_orders(order_ids) -> set[int]:
+    """Which of ``order_ids`` already have a transfer linked (one query)."""
+    ids = {i for i in order_ids if i}
+    if not ids:
+        return set()
+    return set(db.session.scalars(sa.select(BankTransfer.order_id)
+                                  .where(BankTransfer.order_id.in_(ids))))
+
+
+def pick_orders(text: str | None) -> list[Order]:
+    """Orders a transfer may be linked to: the quick search (order number prefix, buyer ID,
+    phone), at most ten."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    return list(db.session.scalars(order_svc.search(text).limit(PICKS)).unique())
+
+
+def _paid_at(received_on: date) -> datetime:
+    """When a transfer-paid order counts as paid: noon of the day received (or now, when
+    that noon is still to come)."""
+    noon = datetime.combine(received_on, time(12), clock.get_clock().tz)
+    return min(noon, clock.now())
+
+
+def _link(user: User, transfer: BankTransfer, order_id: int | None) -> bool:
+    """Link ``transfer`` to the order; an order awaiting payment by transfer is marked paid
+    (its commit carries the link). Returns True when the order was marked paid."""
+    order = db.session.get(Order, order_id) if order_id else None
+    if order is None:
+        raise RuleError(N_("Choose the order from the search results."), "order_id")
+    other = transfer_for(order.id)
+    if other is not None and other.id != transfer.id:
+        raise RuleError(N_("Order %(no)s is already linked to the transfer from %(payer)s "
+                           "of %(date)s."), "order_id", no=order.order_no, payer=other.payer,
+                        date=other.received_on.isoformat())
+    if order.stage == "cancelled":
+        raise RuleError(N_("Order %(no)s is cancelled: a transfer cannot pay it."), "order_id",
+                        no=order.order_no)
+    transfer.order = order
+    audit.record("orders.transfer_linked", transfer, actor=user,
+                 changes={"order": [None, order.order_no]},
+                 details={"order_id": order.id, "amount": str(transfer.amount)})
+    if order.stage == "awaiting_payment" and order.payment in ("awaiting", "transfer"):
+        order.payment = "transfer"
+        order_svc.mark_paid(user, order, order.version, paid_at=_paid_at(transfer.received_on))
+        return True
+    return False
+
+
+def add_transfer(user: User, *, received_on: date | None, payer: str, amount: Decimal | None,
+                 bank: str, reference: str = "", order_id: int | None = None
+                 ) -> tuple[BankTransfer, bool]:
+    """R-O7: a transfer received, entered in the register, linked to its order when known.
+    Returns the entry and whether its order was marked paid."""
+    if received_on is None:
+        raise RuleError(N_("Enter the date the transfer was received."), "received_on")
+    if received_on > clock.today():
+        raise RuleError(N_("The date received cannot be in the future."), "received_on")
+    payer = _text(payer, "payer", N_("Enter who paid."), 60)
+    bank = _text(bank, "bank", N_("Enter the bank."), 60)
+    reference = (reference or "").strip()
+    if len(reference) > 60:
+        raise RuleError(N_("Keep this under %(max)d characters."), "reference", max=60)
+    if amount is None or amount <= 0:
+        raise RuleError(N_("The amount must be more than zero."), "amount")
+    if amount > MAX_AMOUNT:
+        raise RuleError(N_("The amount is too large."), "amount")
+    transfer = BankTransfer(received_on=received_on, payer=payer, amount=amount, bank=bank,
+                            reference=reference, registered_by_id=user.id,
+                            created_at=clock.now())
+    db.session.add(transfer)
+    db.session.flush()
+    audit.record("orders.transfer_added", transfer, actor=user,
+                 details={"received_on": received_on.isoformat(), "payer": payer,
+                          "amount": str(amount), "bank": bank, "reference": reference})
+    paid = _link(user, transfer, order_id) if order_id else False
+    commit_or_conflict(transfer, also=(IntegrityError,))
+    return transfer, paid
+
+
+def link_transfer(user: User, transfer: BankTransfer, version: int,
+                  order_id: int | None) -> bool:
+    """Link an unlinked entry to its order (R-O7: the order is followed until done).
+    Returns whether the order was marked paid by the transfer."""
+    if version != transfer.version or transfer.order_id is not None:
+        raise Conflict(transfer)
+    paid = _link(user, transfer, order_id)
+    commit_or_conflict(transfer, also=(IntegrityError,))
+    return paid
+
+
+def transfers_query(*, date_from: date | None = None, date_to: date | None = None,
+                    unlinked: bool = False, text: str | None = None):
+    """The register, latest received first, filtered by the date received, unlinked
+    entries, and the payer or reference containing ``text``."""
+    query = sa.select(BankTransfer)
+    if date_from:
+        query = query.where(BankTransfer.received_on >= date_from)
+    if date_to:
+        query = query.where(BankTransfer.received_on <= date_to)
+    if unlinked:
+        query = query.where(BankTransfer.order_id.is_(None))
+    text = (text or "").strip()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(sa.or_(BankTransfer.payer.like(pattern, escape="\\"),
+                                   BankTransfer.reference.like(pattern, escape="\\")))
+    return query.order_by(BankTransfer.received_on.desc(), BankTransfer.id.desc())
+
+
+def _unlinked_late():
+    limit = clock.today() - timedelta(days=UNLINKED_AFTER_DAYS)
+    return sa.select(BankTransfer).where(BankTransfer.order_id.is_(None),
+                                         BankTransfer.received_on < limit)
+
+
+def unlinked_late(limit: int = CARD_ROWS) -> tuple[int, list[BankTransfer]]:
+    """R-O7: entries still unlinked two days after they were received: how many, and the
+    oldest few."""
+    query = _unlinked_late()
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = list(db.session.scalars(query.order_by(BankTransfer.received_on, BankTransfer.id)
+                                   .limit(limit)).unique()) if count else []
+    return count, rows
+
+
+# --- the out-of-stock register (R-O8) ------------------------------------------------------
+
+
+def add_wait(user: User, *, buyer: str, contact: str, sku: str, quantity: int | None,
+             note: str = "") -> StockWait:
+    """R-O8: a buyer who will wait for an item is registered. When the SKU is on hand
+    already (enough of it), the buyer is "to tell" at once."""
+    buyer = _text(buyer, "buyer", N_("Enter the buyer."), 60)
+    contact = _text(contact, "contact", N_("Enter how to reach the buyer."), 60)
+    sku = (sku or "").strip()
+    if not sku:
+        raise RuleError(N_("Enter the SKU."), "sku")
+    item = db.session.scalar(sa.select(StockItem).where(StockItem.sku == sku))
+    if item is None:
+        raise RuleError(N_("SKU %(sku)s is not in the stock list."), "sku", sku=sku)
+    if quantity is None or quantity < 1:
+        raise RuleError(N_("The quantity must be at least 1."), "quantity")
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise RuleError(N_("Keep this under %(max)d characters."), "note", max=300)
+    now = clock.now()
+    wait = StockWait(buyer=buyer, contact=contact, sku=sku, quantity=quantity, note=note,
+                     registered_by_id=user.id, created_at=now,
+                     available_at=now if item.on_hand >= quantity else None)
+    db.session.add(wait)
+    db.session.flush()
+    audit.record("orders.wait_added", wait, actor=user,
+                 details={"sku": sku, "quantity": quantity, "buyer": buyer})
+    commit_or_conflict(wait)
+    return wait
+
+
+def mark_wait(user: User, wait: StockWait, version: int, outcome: str) -> StockWait:
+    """R-O8: the buyer was told the item arrived, bought it, or gave up waiting."""
+    if outcome not in WAIT_STATES or outcome == "waiting":
+        raise RuleError(N_("Choose told, bought or gave up."), "outcome")
+    if version != wait.version or outcome not in NEXT_STATES.get(wait.state, ()):
+        raise Conflict(wait)
+    before = wait.state
+    wait.state = outcome
+    wait.closed_at = clock.now()
+    wait.closed_by_id = user.id
+    audit.record("orders.wait_marked", wait, actor=user, changes={"state": [before, outcome]},
+                 details={"sku": wait.sku, "buyer": wait.buyer})
+    commit_or_conflict(wait)
+    return wait
+
+
+def waits_query(state: str = "waiting", text: str | None = None):
+    """The register filtered by state: waiting (the ones to tell first, then first come
+    first served), to tell, told, bought, gave up, or all (newest first)."""
+    query = sa.select(StockWait)
+    if state == "to_tell":
+        query = query.where(StockWait.state == "waiting", StockWait.available_at.is_not(None))
+        order = (StockWait.available_at, StockWait.id)
+    elif state == "waiting":
+        query = query.where(StockWait.state == "waiting")
+        order = (StockWait.available_at.is_(None), StockWait.available_at, StockWait.id)
+    elif state in WAIT_STATES:
+        query = query.where(StockWait.state == state)
+        order = (StockWait.closed_at.desc(), StockWait.id.desc())
+    else:
+        order = (StockWait.id.desc(),)
+    text = (text or "").strip()
+    if text:
+        query = query.where(sa.or_(StockWait.sku == text, StockWait.buyer == text))
+    return query.order_by(*order)
+
+
+def to_tell(limit: int = TELL_CARD_ROWS) -> tuple[int, list[StockWait]]:
+    """R-O8: waiting buyers whose item has arrived: how many, and the first few."""
+    query = waits_query("to_tell")
+    count = db.session.scalar(sa.select(sa.func.count())
+                              .select_from(query.order_by(None).subquery()))
+    rows = list(db.session.scalars(query.limit(limit)).unique()) if count else []
+    return count, rows

@@ -1,0 +1,106 @@
+"""The order desk in the browser, pre-sales' side: the quick search shows an order's shipping
+promise; an address change on a printed order is written in the standard form, changes the
+address and gives the order clerks a task (which a clerk sees in the queue); a shipped
+order's cancellation is refused with after-sales offered — each without a reload."""
+
+import re
+
+import pytest
+
+from tests.e2e.support import expect, keep_marker, marker_survived
+
+pytestmark = pytest.mark.e2e
+
+PRESALES = "presales6"  # 黄静: no other browser test writes with this account
+CLERK = "clerk5"        # 董亮
+
+
+def _orders(portal_data, stage: str, **where):
+    """Order numbers (with ids) of demo orders at ``stage`` with no remark, task or
+    cancellation yet."""
+
+    def find():
+        import sqlalchemy as sa
+
+        from portal.extensions import db
+        from portal.orders.models import Order, OrderRemark
+
+        remarked = sa.select(OrderRemark.order_id)
+        rows = db.session.execute(
+            sa.select(Order.id, Order.order_no).where(
+                Order.stage == stage, Order.open_tasks == 0,
+                Order.cancel_requested_at.is_(None), Order.id.not_in(remarked),
+                *[getattr(Order, k) == v for k, v in where.items()])
+            .order_by(Order.id.desc()).limit(5))
+        return [tuple(row) for row in rows]
+
+    return portal_data(find)
+
+
+def test_presales_search_promise_and_late_address_change(page, t, sign_in, portal_data,
+                                                         browser, live_server):
+    order_id, number = _orders(portal_data, "printed")[0]
+    sign_in(PRESALES)
+    page.locator('nav.sidenav a[href="/orders/"]').click()
+    expect(page).to_have_url("/orders/")
+    keep_marker(page)
+
+    # --- quick search while chatting: the order and its promise, in place ---------------
+    page.get_by_label(t("Order number, buyer ID or phone"), exact=True) \
+        .press_sequentially(number[:-2])
+    results = page.locator("#order-results")
+    row = results.locator("tr").filter(has_text=number)
+    expect(row).to_have_count(1)
+    ships_on = re.escape(t("Ships on %(date)s", date="@")).replace("@", r"\d{4}-\d\d-\d\d")
+    expect(row.locator(".promise")).to_have_text(
+        re.compile(f"^({re.escape(t('Ships today'))}|{ships_on})$"))
+    assert marker_survived(page)
+
+    # --- the order: an address change after printing --------------------------------------
+    row.get_by_role("link", name=number).click()
+    expect(page).to_have_url(f"/orders/{order_id}")
+    keep_marker(page)
+    card = page.locator("#order-card")
+    card.get_by_label(t("The remark is about"), exact=True).select_option(
+        label=t("Address change"))
+    card.get_by_label(t("New address"), exact=True).fill("上海市徐汇区漕溪北路 88 号 1203 室")
+    card.get_by_role("button", name=t("Add the remark"), exact=True).click()
+    remark = card.locator(".remark-list li").last
+    expect(remark).to_contain_text("上海市徐汇区漕溪北路 88 号 1203 室")
+    expect(remark).to_contain_text(re.compile(r"---\d{4}\.\d\d\.\d\d 黄静"))
+    expect(card.locator(".receiver")).to_contain_text("上海市徐汇区漕溪北路 88 号 1203 室")
+    expect(card.locator(".order-tasks")).to_contain_text(t("Take back and correct the slip"))
+    assert marker_survived(page)
+
+    # --- a shipped order cannot be cancelled here: after-sales is offered -----------------
+    shipped_id, _shipped_no = _orders(portal_data, "shipped")[0]
+    page.goto(f"/orders/{shipped_id}")
+    keep_marker(page)
+    card = page.locator("#order-card")
+    card.get_by_text(t("The buyer cancels"), exact=True).click()
+    card.get_by_label(t("Why the buyer cancels"), exact=True).fill("买家不想要了")
+    card.get_by_role("button", name=t("Ask to cancel"), exact=True).click()
+    expect(card.get_by_role("alert")).to_contain_text(
+        t("This order has shipped: it cannot be cancelled here. Open an after-sales case "
+          "(interception) instead."))
+    card.get_by_role("button", name=t("Open an after-sales case (interception)"),
+                     exact=True).click()
+    expect(card).to_contain_text(t("Handed to after-sales: they open a case for this order."))
+    assert marker_survived(page)
+    page.problems.allow("422")
+
+    # --- the clerk sees the task on the queue ---------------------------------------------
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  base_url=live_server)
+    clerk_page = context.new_page()
+    try:
+        clerk_page.goto("/login")
+        clerk_page.locator("input[name=username]").fill(CLERK)
+        clerk_page.locator("input[name=password]").fill("demo-pass-2026")
+        clerk_page.get_by_role("button", name=t("Sign in"), exact=True).click()
+        clerk_page.wait_for_url("/")
+        clerk_page.goto("/orders/queue")
+        expect(clerk_page.locator("body")).to_contain_text(number)
+        expect(clerk_page.locator("body")).to_contain_text(t("Take back and correct the slip"))
+    finally:
+        context.close()

@@ -1,0 +1,163 @@
+"""The registers in the browser: pre-sales enter a bank transfer linked to an order picked
+by search, and it appears at the top of the register with the order marked paid (R-O7); an
+order clerk raises a SKU with nothing on hand to 10 in place, and pre-sales see the waiting
+buyer under "Tell these buyers" on the Today page and mark them told (R-O8) — each without
+a reload."""
+
+import secrets
+
+import pytest
+
+from tests.e2e.support import expect, keep_marker, marker_survived
+
+pytestmark = pytest.mark.e2e
+
+PRESALES = "presales4"  # 郑丽: writes handover items elsewhere, registers only here
+CLERK = "clerk4"        # 唐杰: scored elsewhere, counts stock only here
+
+
+def _awaiting_order(portal_data, number: str) -> None:
+    """An order awaiting payment (typed in by hand), with a SKU of its own."""
+
+    def create():
+        from decimal import Decimal
+
+        import sqlalchemy as sa
+
+        from portal.auth.models import User
+        from portal.extensions import db
+        from portal.orders import orders as svc
+        from portal.orders.models import StockItem
+
+        author = db.session.scalar(sa.select(User).where(User.username == PRESALES))
+        db.session.add(StockItem(sku=f"E2E-{number}", name="测试茶叶", on_hand=20))
+        db.session.commit()
+        svc.create(author, platform="phone", order_no=number, buyer_id="e2e_buyer",
+                   receiver_name="测试买家", receiver_phone="13800009999",
+                   receiver_address="浙江省杭州市西湖区文三路 9 号", payment="awaiting",
+                   lines=[svc.LineInput(sku=f"E2E-{number}", item_name="测试茶叶",
+                                        quantity=2, unit_price=Decimal("128.00"))])
+
+    portal_data(create)
+
+
+def _order_state(portal_data, number: str) -> tuple[str, str]:
+    def read():
+        import sqlalchemy as sa
+
+        from portal.extensions import db
+        from portal.orders.models import Order
+
+        order = db.session.scalar(sa.select(Order).where(Order.order_no == number))
+        return order.stage, order.payment
+
+    return portal_data(read)
+
+
+def test_presales_enter_a_transfer_for_an_order_picked_by_search(page, t, sign_in,
+                                                               portal_data):
+    token = secrets.token_hex(3).upper()
+    number, payer = f"DHE2E{token}", f"转账人{token}"
+    _awaiting_order(portal_data, number)
+    sign_in(PRESALES)
+    page.locator('nav.sidenav a[href="/orders/transfers"]').click()
+    expect(page).to_have_url("/orders/transfers")
+    keep_marker(page)
+
+    form = page.locator("#transfer-add-form")
+    form.get_by_label(t("Payer"), exact=True).fill(payer)
+    form.get_by_label(t("Amount"), exact=True).fill("256.00")
+    form.get_by_label(t("Bank"), exact=True).fill("招商银行")
+    form.get_by_label(t("Reference (optional)"), exact=True).fill(f"REF{token}")
+    form.get_by_label(t("Linked order (optional)"), exact=True) \
+        .press_sequentially(number[:-2])
+    form.get_by_role("button", name=number).click()  # the search's match, picked
+    expect(form.locator(".picked")).to_contain_text(number)
+    form.get_by_role("button", name=t("Enter the transfer"), exact=True).click()
+
+    expect(form).to_contain_text(
+        t("Entered. Order %(no)s was marked paid by this transfer.", no=number))
+    top = page.locator("#transfer-rows tr").first
+    expect(top).to_contain_text(payer)
+    expect(top).to_contain_text("¥256.00")
+    expect(top.get_by_role("link", name=number)).to_be_visible()
+    expect(form.get_by_label(t("Payer"), exact=True)).to_have_value("")
+    assert marker_survived(page), "entering the transfer reloaded the page"
+    assert _order_state(portal_data, number) == ("paid", "transfer")
+
+
+def _out_of_stock_with_a_buyer(portal_data, sku: str, buyer: str) -> None:
+    """A SKU with nothing on hand and one buyer waiting for it."""
+
+    def create():
+        from datetime import timedelta
+
+        import sqlalchemy as sa
+
+        from portal import clock
+        from portal.auth.models import User
+        from portal.extensions import db
+        from portal.orders import registers
+        from portal.orders.models import StockItem
+
+        author = db.session.scalar(sa.select(User).where(User.username == PRESALES))
+        db.session.add(StockItem(sku=sku, name="限量紫砂壶", on_hand=0,
+                                 expected_on=clock.today() + timedelta(days=3)))
+        db.session.commit()
+        registers.add_wait(author, buyer=buyer, contact="13912340000", sku=sku, quantity=1,
+                           note="到货请电话通知")
+
+    portal_data(create)
+
+
+def _wait_state(portal_data, buyer: str) -> str:
+    def read():
+        import sqlalchemy as sa
+
+        from portal.extensions import db
+        from portal.orders.models import StockWait
+
+        return db.session.scalar(sa.select(StockWait.state).where(StockWait.buyer == buyer))
+
+    return portal_data(read)
+
+
+def test_a_clerk_restocks_and_presales_tell_the_waiting_buyer(page, t, sign_in, portal_data,
+                                                              screenshot):
+    token = secrets.token_hex(3).upper()
+    sku, buyer = f"POT-E2E-{token}", f"等货买家{token}"
+    _out_of_stock_with_a_buyer(portal_data, sku, buyer)
+
+    # --- the order clerk: 0 → 10 in place ----------------------------------------------------
+    sign_in(CLERK)
+    page.locator('nav.sidenav a[href="/orders/stock"]').click()
+    expect(page).to_have_url("/orders/stock")
+    keep_marker(page)
+    page.get_by_label(t("SKU or name begins with"), exact=True).press_sequentially(sku)
+    expect(page.locator("#stock-rows tr")).to_have_count(1)  # the search has answered
+    row = page.locator("#stock-rows tr").filter(has_text=sku)
+    expect(row).to_contain_text(t("Out of stock"))
+    row.get_by_role("link", name=t("Edit"), exact=True).click()
+    row.get_by_label(t("On hand of %(sku)s", sku=sku), exact=True).fill("10")
+    row.get_by_role("button", name=t("Save"), exact=True).click()
+    expect(row).to_contain_text(
+        t("Saved. Buyers to tell now: %(count)d; pre-sales were notified.", count=1))
+    expect(row.locator("td.num").first).to_have_text("10")
+    assert marker_survived(page), "saving the count reloaded the page"
+    page.get_by_role("button", name=t("Sign out"), exact=True).click()
+
+    # --- pre-sales: the Today card, told in place --------------------------------------------
+    sign_in(PRESALES)
+    card = page.locator("#card-orders-tell-buyers")
+    expect(card).to_contain_text(t("Tell these buyers"))
+    item = card.locator("li.tell-item").filter(has_text=buyer)
+    expect(item).to_contain_text("13912340000")
+    expect(item).to_contain_text(sku)
+    keep_marker(page)
+    item.get_by_role("button", name=t("Told"), exact=True).click()
+    expect(item).to_contain_text(t("%(buyer)s: %(state)s.", buyer=buyer, state=t("Told")))
+    expect(item.get_by_role("button")).to_have_count(0)
+    assert marker_survived(page), "marking the buyer told reloaded the page"
+    assert _wait_state(portal_data, buyer) == "told"
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "orders-tell-buyers")
