@@ -53,6 +53,8 @@ DEFAULTS = {
     "PASSWORD_MIN_LENGTH": 12,
     "PASSWORD_MAX_LENGTH": 128,
     "PAGE_SIZE": 50,
+    # the largest request body: an order import (10 MB) with its form; photos are 5 MB
+    "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "NOTIFICATION_POLL_SECONDS": 30,
 }
 

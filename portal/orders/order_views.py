@@ -315,5 +315,5 @@ def register(app) -> None:
     VALUE_LABELS.setdefault("stage", {}).update(svc.STAGES)
     VALUE_LABELS.setdefault("payment", {}).update(svc.PAYMENTS)
     VALUE_LABELS.setdefault("flag", {}).update(svc.FLAGS)
-    register_target("orders", N_("Order"), _order_names)
+    register_target("orders", N_("Sales order"), _order_names)
     register_target("order_tasks", N_("Order clerk task"), _task_names)
