@@ -13,6 +13,7 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from portal.audit.services import namer
 from portal.auth.decorators import require
@@ -90,6 +91,7 @@ def _card_context(order: Order) -> dict:
     remarks = db.session.scalars(sa.select(OrderRemark).where(OrderRemark.order_id == order.id)
                                  .order_by(OrderRemark.id)).all()
     tasks = db.session.scalars(sa.select(OrderTask).where(OrderTask.order_id == order.id)
+                               .options(lazyload(OrderTask.order))
                                .order_by(OrderTask.id)).all()
     stock = svc.stock_of(line.sku for line in order.lines)
     return {"order": order, "remarks": remarks, "tasks": tasks, "stock": stock,

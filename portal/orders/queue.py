@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, lazyload
 
 from portal import clock
 from portal.auth.models import User
@@ -21,9 +22,9 @@ from portal.orders.models import Order, OrderRemark, OrderTask
 from portal.rules import RuleError
 from portal.web import Conflict
 
-PER_PAGE = 50
-TASKS_SHOWN = 50
-OVERDUE_SHOWN = 20
+PER_PAGE = 20  # a queue page stays under 60 KB of HTML (each row carries its actions)
+TASKS_SHOWN = 10  # the oldest first; the panel says how many more
+OVERDUE_SHOWN = 10
 MAX_SLIPS = 200
 
 
@@ -84,19 +85,18 @@ class RemarkSummary:
 
 
 def remark_summaries(order_ids) -> dict[int, RemarkSummary]:
-    """{order id: RemarkSummary} for a page of orders, in two queries."""
+    """{order id: RemarkSummary} for a page of orders, in one query: each order's last
+    remark joined to its count."""
     order_ids = list(order_ids)
     if not order_ids:
         return {}
-    rows = db.session.execute(
-        sa.select(OrderRemark.order_id, sa.func.count(), sa.func.max(OrderRemark.id))
-        .where(OrderRemark.order_id.in_(order_ids)).group_by(OrderRemark.order_id)).all()
-    if not rows:
-        return {}
-    last = {r.id: r for r in db.session.scalars(
-        sa.select(OrderRemark).where(OrderRemark.id.in_([row[2] for row in rows])))}
-    return {order_id: RemarkSummary(count, last.get(last_id))
-            for order_id, count, last_id in rows}
+    counts = (sa.select(OrderRemark.order_id, sa.func.count().label("n"),
+                        sa.func.max(OrderRemark.id).label("last_id"))
+              .where(OrderRemark.order_id.in_(order_ids)).group_by(OrderRemark.order_id)
+              .subquery())
+    rows = db.session.execute(sa.select(OrderRemark, counts.c.n)
+                              .join(counts, OrderRemark.id == counts.c.last_id)).all()
+    return {remark.order_id: RemarkSummary(count, remark) for remark, count in rows}
 
 
 def row_context(orders) -> dict:
@@ -116,7 +116,9 @@ def get_order(order_id: int) -> Order | None:
 
 def open_tasks(limit: int = TASKS_SHOWN) -> list[OrderTask]:
     """The oldest open tasks (order, remark and its author joined)."""
-    return list(db.session.scalars(svc.open_tasks_query().limit(limit)).unique())
+    # the panel shows no lines: don't load them with the tasks' orders
+    return list(db.session.scalars(svc.open_tasks_query().limit(limit).options(
+        joinedload(OrderTask.order).lazyload(Order.lines))).unique())
 
 
 def open_task_count() -> int:
@@ -169,7 +171,8 @@ def cutoff(now: datetime | None = None, *, with_missed: bool = True) -> Cutoff:
 
 def overdue(limit: int = OVERDUE_SHOWN, now: datetime | None = None) -> list[Order]:
     """The oldest overdue orders."""
-    return list(db.session.scalars(svc.overdue_query(now).limit(limit)))
+    return list(db.session.scalars(svc.overdue_query(now).limit(limit)
+                                   .options(lazyload(Order.lines))))
 
 
 def dispatch_days() -> int:

@@ -131,24 +131,37 @@ def _order_or_404(order_id: int):
     return order
 
 
+EDITORS = ("flag", "ship")
+
+
 def _row(order, *, status: int = 200, message: str | None = None, flag_form=None,
-         ship_form=None, events=()):
-    """The row swapped in place (htmx), else back to the queue with the message."""
+         ship_form=None, events=(), editing: str | None = None):
+    """The row swapped in place (htmx), else back to the queue with the message. A row
+    opens the red-flag or shipping form only when asked (``editing``): the queue stays
+    light with fifty rows."""
+    if editing is None and status == 422:
+        editing = "ship" if ship_form is not None else "flag" if flag_form is not None \
+            and flag_form.flag.data == "red" else None
+    context = {"order": order, "row_message": message, "row_failed": status >= 400,
+               "flag_form": flag_form, "ship_form": ship_form, "editing": editing,
+               **queue_svc.row_context([order]), **_context()}
     if not is_fragment_request():
+        if editing and status < 400 and request.method == "GET":
+            return render("orders/queue/row_page.html", **context)
         if message:
             flash(message, "error" if status >= 400 else "success")
         return redirect_htmx_aware(url_for("orders.queue"))
-    response = render(PAGE, block="queue_row", status=status, order=order,
-                      row_message=message, row_failed=status >= 400, flag_form=flag_form,
-                      ship_form=ship_form, **queue_svc.row_context([order]), **_context())
+    response = render(PAGE, block="queue_row", status=status, **context)
     return trigger(response, *events) if events else response
 
 
 @bp.route("/queue/<int:order_id>/row")
 @require("orders.work")
 def queue_row(order_id: int):
-    """One row of the queue as it is now (a row reloads itself when its order changed)."""
-    return _row(_order_or_404(order_id))
+    """One row of the queue as it is now (a row reloads itself when its order changed);
+    ``?edit=flag`` or ``?edit=ship`` opens that form in the row."""
+    edit = request.args.get("edit")
+    return _row(_order_or_404(order_id), editing=edit if edit in EDITORS else None)
 
 
 def _act(order, form, action, done: str, **forms):

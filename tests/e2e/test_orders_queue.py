@@ -90,7 +90,7 @@ def test_a_clerk_works_the_queue(page, t, sign_in, portal_data, screenshot):
 
     # --- red flag: SKU and expected arrival; pre-sales are told -----------------------------
     arrival = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=7)).isoformat()
-    row("red").get_by_text(t("Flag red"), exact=True).click()
+    row("red").get_by_role("link", name=t("Flag red") + "…", exact=True).click()
     row("red").get_by_label(t("Out-of-stock SKU"), exact=True).select_option(orders["sku"])
     row("red").get_by_label(t("Expected arrival"), exact=True).fill(arrival)
     row("red").get_by_role("button", name=t("Flag red and tell pre-sales"), exact=True).click()
@@ -122,7 +122,7 @@ def test_a_clerk_works_the_queue(page, t, sign_in, portal_data, screenshot):
     # --- one packed, then shipped with its tracking number --------------------------------
     row("one").get_by_role("button", name=t("Mark packed"), exact=True).click()
     expect(row("one").locator(".stage")).to_have_text(t("Packed"))
-    row("one").get_by_text(t("Ship"), exact=True).click()
+    row("one").get_by_role("link", name=t("Ship") + "…", exact=True).click()
     row("one").get_by_label(t("Courier"), exact=True).fill("顺丰")
     tracking = f"SF{tag}0001"
     row("one").get_by_label(t("Tracking number"), exact=True).fill(tracking)

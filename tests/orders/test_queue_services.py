@@ -51,12 +51,12 @@ def test_filters_and_stages(three, make_order, freeze):
     assert queue.queue_page(flag="red").items == []
 
 
-def test_pages_of_fifty(make_order, freeze):
-    for n in range(52):
+def test_pages_of_twenty(make_order, freeze):
+    for n in range(22):
         make_order("paid", paid=f"2026-11-22 09:{n:02d}")
     freeze("2026-11-22 14:00")
     first, second = queue.queue_page(page=1), queue.queue_page(page=2)
-    assert (first.total, first.pages, len(first.items), len(second.items)) == (52, 2, 50, 2)
+    assert (first.total, first.pages, len(first.items), len(second.items)) == (22, 2, 20, 2)
     assert first.has_next and not second.has_next and second.has_prev
     assert queue.queue_page(page=99).page == 2  # past the end: the last page
 
