@@ -64,6 +64,7 @@ def app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,  # tests/auth/test_security.py turns it on
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        "AFTERSALES_PHOTO_DIR": str(tmp_path_factory.mktemp("evidence")),
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import clock
 from portal.database import UTCDateTime
 from portal.extensions import db
+from portal.orders.models import Order  # noqa: F401 - a case points at an order
 
 MONEY = sa.Numeric(12, 2)
 
@@ -25,12 +26,16 @@ class AfterSalesCase(db.Model):
         sa.Index("ix_aftersales_cases_state_created", "state", "created_at", "id"),
         sa.Index("ix_aftersales_cases_assignee_state", "assignee_id", "state", "created_at"),
         sa.Index("ix_aftersales_cases_created", "created_at", "id"),
+        # the case lists: my cases / unassigned, and one kind, newest first
+        sa.Index("ix_aftersales_cases_assignee_created", "assignee_id", "created_at", "id"),
+        sa.Index("ix_aftersales_cases_type_created", "type", "created_at", "id"),
         sa.Index("ix_aftersales_cases_order_no", "order_no"),
         sa.Index("ix_aftersales_cases_order", "order_id"),
         sa.Index("ix_aftersales_cases_return_tracking", "return_tracking_no"),
         sa.Index("ix_aftersales_cases_sla", "sla_state", "resolve_due_at"),
         sa.Index("ix_aftersales_cases_platform", "platform_status", "created_at"),
         sa.Index("ix_aftersales_cases_closed", "closed_at"),
+        sa.Index("ix_aftersales_cases_resolved", "resolved_at"),  # the weekly report
         sa.CheckConstraint("refund_amount IS NULL OR refund_amount >= 0",
                            name="refund_not_negative"),
     )
@@ -80,6 +85,8 @@ class AfterSalesCase(db.Model):
     # running | paused | stopped
     sla_state: Mapped[str] = mapped_column(sa.String(8), default="running")
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # kept both due moments when resolved (set by sla.stop; the weekly report counts it)
+    sla_met: Mapped[bool | None]
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))

@@ -17,12 +17,14 @@ import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 
 from portal import clock
-from portal.extensions import db
 
 DEFAULTS = {
     "AFTERSALES_FIRST_RESPONSE_MINUTES": 120,  # 2 working hours
     "AFTERSALES_RESOLVE_DAYS": 3,              # 3 days of working hours
     "AFTERSALES_SOON_MINUTES": 120,            # "about to breach" within 2 working hours
+    # ... and the first response within 30 working minutes (its whole window is 2 hours:
+    # the resolution's window would mark every new case as about to breach)
+    "AFTERSALES_RESPONSE_SOON_MINUTES": 30,
 }
 WAITING = "waiting_customer"
 STOPPING = ("refunded", "exchange_shipped", "resolved", "closed")
@@ -53,11 +55,10 @@ def working_periods() -> Periods:
     per request); all day when there are none."""
     if has_app_context() and "aftersales_periods" in g:
         return g.aftersales_periods
-    from portal.shifts.models import ShiftType
+    from portal.shifts.slots import shift_types  # the one place that reads the shifts
 
-    rows = db.session.execute(sa.select(ShiftType.start_minute, ShiftType.end_minute)
-                              .where(ShiftType.active.is_(True))).all()
-    periods = merge((int(a), int(b)) for a, b in rows) or [(0, DAY)]
+    periods = merge((int(t.start_minute), int(t.end_minute)) for t in shift_types()) \
+        or [(0, DAY)]
     if has_app_context():
         g.aftersales_periods = periods
     return periods
@@ -67,14 +68,20 @@ def daily_minutes(periods: Periods) -> int:
     return sum(end - start for start, end in periods)
 
 
+def _local(moment: datetime, tz) -> datetime:
+    """``moment`` in the department's zone, where the working periods are (values read
+    from the database come back in UTC; naive values are department time)."""
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+
+
 def _at(day: date, minute: int, tz) -> datetime:
     return datetime.combine(day, time(), tz) + timedelta(minutes=minute)
 
 
 def add_working(start: datetime, minutes: int, periods: Periods) -> datetime:
     """The moment ``minutes`` of working time after ``start``."""
-    tz = start.tzinfo or clock.get_clock().tz
-    local = start.astimezone(tz)
+    tz = clock.get_clock().tz
+    local = _local(start, tz)
     day = local.date()
     minute = local.hour * 60 + local.minute + local.second / 60
     left = max(int(minutes), 0)
@@ -95,8 +102,8 @@ def working_minutes(start: datetime, end: datetime, periods: Periods) -> int:
     """Working minutes from ``start`` to ``end`` (negative when ``end`` is earlier)."""
     if end < start:
         return -working_minutes(end, start, periods)
-    tz = start.tzinfo or clock.get_clock().tz
-    a, b = start.astimezone(tz), end.astimezone(tz)
+    tz = clock.get_clock().tz
+    a, b = _local(start, tz), _local(end, tz)
     total = 0.0
     day = a.date()
     while day <= b.date():
@@ -157,7 +164,18 @@ def stop(case, now: datetime | None = None) -> None:
     resume(case, now)
     if case.resolved_at is None:
         case.resolved_at = now
+        # the weekly report's "SLA met": resolved by the resolution due moment (pauses
+        # excluded) and first answered by the first response due moment
+        case.sla_met = met(case, now)
     case.sla_state = "stopped"
+
+
+def met(case, now: datetime) -> bool:
+    """Whether a case resolved at ``now`` kept both due moments."""
+    answered = case.first_response_at or now
+    response_ok = case.first_response_due_at is None or answered <= case.first_response_due_at
+    resolve_ok = case.resolve_due_at is None or now <= case.resolve_due_at
+    return response_ok and resolve_ok
 
 
 def on_state_change(case, old: str, new: str, now: datetime | None = None) -> None:
@@ -172,6 +190,12 @@ def on_state_change(case, old: str, new: str, now: datetime | None = None) -> No
         resume(case, now)
 
 
+def soon_minutes(which: str) -> int:
+    """The working minutes before a due moment from which a case is "about to breach"."""
+    return setting("AFTERSALES_RESPONSE_SOON_MINUTES" if which == "response"
+                   else "AFTERSALES_SOON_MINUTES")
+
+
 @dataclass(frozen=True)
 class Status:
     """What a case shows: ``kind`` ok | soon | breached | paused | stopped; ``minutes`` the
@@ -181,12 +205,14 @@ class Status:
     minutes: int | None = None
     due: datetime | None = None
     which: str = "resolve"  # resolve | response
+    met: bool | None = None  # a stopped clock: whether both due moments were kept
 
 
 def status(case, now: datetime | None = None) -> Status:
-    """The case's SLA now (the first response when it is still due, else the resolution)."""
+    """The case's SLA now: the more urgent of the first response (while it is still due)
+    and the resolution."""
     if case.sla_state == "stopped":
-        return Status("stopped")
+        return Status("stopped", met=case.sla_met)
     now = now or clock.now()
     periods = working_periods()
     candidates = []
@@ -199,32 +225,43 @@ def status(case, now: datetime | None = None) -> Status:
         candidates.append((case.resolve_due_at, "resolve"))
     if not candidates:
         return Status("stopped")
-    due, which = min(candidates, key=lambda pair: pair[0])
-    left = working_minutes(now, due, periods)
-    if left < 0 or due <= now:
-        kind = "breached"
-    elif left <= setting("AFTERSALES_SOON_MINUTES"):
-        kind = "soon"
-    else:
-        kind = "ok"
-    return Status(kind, left, due, which)
+    shown = []
+    for due, which in candidates:
+        left = working_minutes(now, due, periods)
+        if left < 0 or due <= now:
+            kind = "breached"
+        elif left <= soon_minutes(which):
+            kind = "soon"
+        else:
+            kind = "ok"
+        shown.append(Status(kind, left, due, which))
+    # the most urgent: a breach before a near due, then the earliest due
+    return min(shown, key=lambda s: (("breached", "soon", "ok").index(s.kind), s.due))
 
 
 def breach_filter(model, kind: str, now: datetime | None = None):
-    """A WHERE clause for lists: cases whose resolution or first response is ``breached`` or
-    due ``soon`` (wall-clock approximation of the soon window, so an index serves it)."""
+    """A WHERE clause for lists: cases whose resolution or first response is ``breached``,
+    due ``soon`` (not breached, the nearest due within the soon window of working time, as
+    ``status`` says), or ``paused``. Compares the stored due moments, so an index serves it."""
     now = now or clock.now()
-    soon = now + timedelta(minutes=setting("AFTERSALES_SOON_MINUTES"))
+    # the first moment SOON + 1 working minutes away: a due before it has at most SOON
+    # working minutes left (nights included), exactly as status() counts them
+    periods = working_periods()
+    soon = add_working(now, soon_minutes("resolve") + 1, periods)
+    response_soon = add_working(now, soon_minutes("response") + 1, periods)
     response_open = sa.and_(model.first_response_at.is_(None),
-                            model.first_response_due_at.is_not(None))
-    running = model.sla_state == "running"
+                            model.first_response_due_at.is_not(None),
+                            model.sla_state != "stopped")
+    running = sa.and_(model.sla_state == "running", model.resolve_due_at.is_not(None))
+    breached = sa.or_(sa.and_(running, model.resolve_due_at <= now),
+                      sa.and_(response_open, model.first_response_due_at <= now))
     if kind == "breached":
-        return sa.or_(sa.and_(running, model.resolve_due_at < now),
-                      sa.and_(response_open, model.first_response_due_at < now))
+        return breached
     if kind == "soon":
-        return sa.or_(sa.and_(running, model.resolve_due_at >= now, model.resolve_due_at < soon),
-                      sa.and_(response_open, model.first_response_due_at >= now,
-                              model.first_response_due_at < soon))
+        return sa.and_(sa.not_(breached),
+                       sa.or_(sa.and_(running, model.resolve_due_at < soon),
+                              sa.and_(response_open,
+                                      model.first_response_due_at < response_soon)))
     if kind == "paused":
         return model.sla_state == "paused"
     raise ValueError(kind)

@@ -192,7 +192,7 @@ def seed(users: dict) -> dict:
                        "买家不想要了")
     svc.request_cancel(author, by_stage["packed"][5], by_stage["packed"][5].version,
                        "买家重复下单")
-    voided = by_stage["paid"][11]
+    voided = by_stage["awaiting_payment"][1]  # unpaid: voided with no refund to hand over
     svc.request_cancel(author, voided, voided.version, reason)
     svc.void(clerks[0], voided, voided.version)
 

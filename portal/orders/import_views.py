@@ -215,7 +215,7 @@ def register(app) -> None:
     from portal.ui import NavItem, register_nav
 
     register_nav(app, NavItem("orders.import_form", _l("Import orders"), "orders.import",
-                              order=21, active_prefix="orders.import_"))
+                              order=14, active_prefix="orders.import_"))
     ACTION_LABELS.update({
         "orders.import_uploaded": N_("Order export uploaded for preview"),
         "orders.imported": N_("Orders imported"),

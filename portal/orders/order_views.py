@@ -202,19 +202,6 @@ def cancel(order_id: int):
     return _done(order, _("Cancellation asked. An order clerk voids the order."))
 
 
-@bp.route("/<int:order_id>/after-sales", methods=["POST"])
-@require("orders.cancel")
-def hand_over(order_id: int):
-    """A shipped order: hand the buyer's request to after-sales (interception, return)."""
-    order = _order_or_404(order_id)
-    form = CancelForm()
-    refused = _act(order, form, lambda: svc.hand_to_aftersales(
-        current_user, order, form.reason.data), cancel_form=form)
-    if refused is not None:
-        return refused
-    return _done(order, _("Handed to after-sales: they open a case for this order."))
-
-
 @bp.route("/<int:order_id>/paid", methods=["POST"])
 @require("orders.create")
 def mark_paid(order_id: int):
@@ -294,14 +281,13 @@ def register(app) -> None:
     from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
     from portal.ui import NavItem, register_nav
 
-    register_nav(app, NavItem("orders.index", _l("Orders"), "orders.view", order=20,
+    register_nav(app, NavItem("orders.index", _l("Orders"), "orders.view", order=13,
                               active_prefix=("orders.index", "orders.detail", "orders.new")))
     ACTION_LABELS.update({
         "orders.created": N_("Order created"),
         "orders.paid": N_("Order marked paid"),
         "orders.remarked": N_("Order remark added"),
         "orders.cancel_requested": N_("Order cancellation asked"),
-        "orders.handed_to_aftersales": N_("Shipped order handed to after-sales"),
         "orders.completed": N_("Order completed"),
         "orders.task_opened": N_("Order clerk task opened"),
         "orders.task_done": N_("Order clerk task done"),

@@ -531,12 +531,19 @@ def void(user: User, order: Order, version: int) -> Order:
     order.stage = "cancelled"
     order.closed_at = clock.now()
     audit.record("orders.voided", order, actor=user, changes={"stage": [before, "cancelled"]})
-    if order.paid_at is not None:
-        notify_role("aftersales", N_("Order %(no)s was cancelled: refund %(amount)s to the "
-                                     "buyer."), _order_link(order), no=order.order_no,
-                    amount=f"¥{order.amount:,.2f}")
     commit_or_conflict(order)
+    if order.paid_at is not None:
+        hand_refund(user, order)
     return order
+
+
+def hand_refund(user: User, order: Order) -> None:
+    """R-O2: refunds are after-sales' — a paid order voided opens a "refund only" case for
+    them, with the buyer's reason as the problem (they are notified by the case)."""
+    from portal.aftersales.cases import open_case
+
+    open_case(user, type="refund_only", order_id=order.id,
+              problem=order.cancel_reason or order.order_no)
 
 
 # --- the clerk's day (R-O5, R-O9, R-O10) -----------------------------------------------------
@@ -604,20 +611,3 @@ def _order_link(order: Order) -> str | None:
         return url_for("orders.detail", order_id=order.id)
     except RuntimeError:  # outside a request (demo data, CLI)
         return f"/orders/{order.id}"
-
-
-def hand_to_aftersales(user: User, order: Order, request_text: str) -> None:
-    """A shipped order's change or cancellation goes to after-sales (R-O2, R-O3, R-A5): the
-    after-sales agents are told what the buyer asks (an interception, a return)."""
-    request_text = (request_text or "").strip()
-    if order.stage not in GONE:
-        raise RuleError(N_("This order has not shipped: change it here."))
-    if not request_text:
-        raise RuleError(N_("Enter what the buyer asks for."), "request")
-    audit.record("orders.handed_to_aftersales", order, actor=user,
-                 details={"request": request_text[:300]})
-    notify_role("aftersales", N_("Order %(no)s (shipped) handed over by %(name)s: %(text)s. "
-                                 "Open an after-sales case (interception)."),
-                _order_link(order), no=order.order_no, name=user.display_name,
-                text=request_text[:200])
-    db.session.commit()

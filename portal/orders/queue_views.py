@@ -345,7 +345,7 @@ def register(app) -> None:
     from portal.audit.services import ACTION_LABELS
     from portal.ui import Card, NavItem, register_card, register_nav
 
-    register_nav(app, NavItem("orders.queue", _l("Order queue"), "orders.work", order=22,
+    register_nav(app, NavItem("orders.queue", _l("Order queue"), "orders.work", order=12,
                               active_prefix=("orders.queue", "orders.slips"),
                               badge_endpoint="orders.queue_badge", badge_event=CHANGED))
     register_card(app, Card("orders-clerk", _l("Order queue"), "orders.work",

@@ -444,10 +444,10 @@ def register(app) -> None:
     from portal.ui import Card, NavItem, register_card, register_nav
 
     register_nav(app, NavItem("orders.transfers", _l("Bank transfers"),
-                              "orders.registers_view", order=24,
+                              "orders.registers_view", order=16,
                               active_prefix="orders.transfer"))
     register_nav(app, NavItem("orders.waits", _l("Out-of-stock register"),
-                              "orders.registers_view", order=25, active_prefix="orders.wait"))
+                              "orders.registers_view", order=17, active_prefix="orders.wait"))
     register_card(app, Card("orders-tell-buyers", _l("Tell these buyers"), "orders.registers",
                             "orders/registers/_card_tell.html", _tell_card, order=22,
                             stylesheet="css/orders-registers.css"))

@@ -233,7 +233,7 @@ def register(app) -> None:
     from portal.audit.services import ACTION_LABELS, FIELD_LABELS, register_target
     from portal.ui import NavItem, register_nav
 
-    register_nav(app, NavItem("orders.stock", _l("Stock"), "orders.view", order=23,
+    register_nav(app, NavItem("orders.stock", _l("Stock"), "orders.view", order=15,
                               active_prefix="orders.stock"))
     ACTION_LABELS.update({
         "orders.stock_changed": N_("Stock count changed"),

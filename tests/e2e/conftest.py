@@ -67,6 +67,7 @@ def live_app(tmp_path_factory):
         "SECRET_KEY": secrets.token_urlsafe(48),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "AFTERSALES_PHOTO_DIR": str(tmp_path_factory.mktemp("evidence")),
     })
     with app.app_context():
         _db.create_all()

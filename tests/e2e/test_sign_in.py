@@ -10,22 +10,32 @@ pytestmark = pytest.mark.e2e
 
 SHOWROOM = ["/showroom/", "/showroom/checklist", "/showroom/repairs"]
 SHIFTS = ["/roster/me", "/roster/", "/roster/swaps"]
-DESK_NAV = ["/", "/handover/desk/", *SHIFTS, "/scores/my", "/notifications/"]
+ORDERS = ["/orders/", "/orders/stock", "/orders/transfers", "/orders/waits"]
+AFTERSALES = ["/aftersales/", "/aftersales/visits"]
+PRESALES_NAV = ["/", "/handover/desk/", "/orders/", "/orders/import", "/orders/stock",
+                "/orders/transfers", "/orders/waits", *SHIFTS, "/scores/my", "/notifications/"]
+AFTERSALES_NAV = ["/", "/handover/desk/", "/orders/", "/orders/stock", *AFTERSALES, *SHIFTS,
+                  "/scores/my", "/notifications/"]
+CLERK_NAV = ["/", "/handover/desk/", "/orders/queue", "/orders/", "/orders/import",
+             "/orders/stock", "/orders/transfers", "/orders/waits", "/aftersales/parcels",
+             *SHIFTS, "/scores/my", "/notifications/"]
 RECEPTION_NAV = ["/", *SHOWROOM, "/handover/showroom/", *SHIFTS, "/scores/my", "/notifications/"]
-MANAGER_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", "/roster/me",
-               "/roster/", "/roster/overtime", "/scores/", "/notifications/", "/staff/", "/audit/"]
-SUPERVISOR_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", *SHIFTS,
-                  "/roster/overtime", "/scores/", "/scores/appeals", "/notifications/", "/staff/",
-                  "/audit/"]
-ALL_LINKS = {*DESK_NAV, *RECEPTION_NAV, *MANAGER_NAV, *SUPERVISOR_NAV}
+MANAGER_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", *ORDERS, *AFTERSALES,
+               "/aftersales/queue", "/roster/me", "/roster/", "/roster/overtime", "/scores/",
+               "/notifications/", "/staff/", "/audit/"]
+SUPERVISOR_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", *ORDERS,
+                  *AFTERSALES, "/aftersales/queue", *SHIFTS, "/roster/overtime", "/scores/",
+                  "/scores/appeals", "/notifications/", "/staff/", "/audit/"]
+ALL_LINKS = {*PRESALES_NAV, *AFTERSALES_NAV, *CLERK_NAV, *RECEPTION_NAV, *MANAGER_NAV,
+             *SUPERVISOR_NAV}
 
 ROLES = [
     # username, display name, navigation links in order
     ("manager", "王经理", MANAGER_NAV),
     ("supervisor", "李主管", SUPERVISOR_NAV),
-    ("presales", "张小红", DESK_NAV),
-    ("aftersales", "刘晓东", DESK_NAV),
-    ("clerk", "陈打单", DESK_NAV),
+    ("presales", "张小红", PRESALES_NAV),
+    ("aftersales", "刘晓东", AFTERSALES_NAV),
+    ("clerk", "陈打单", CLERK_NAV),
     ("reception", "赵前台", RECEPTION_NAV),
 ]
 

@@ -103,10 +103,8 @@ def test_remark_on_a_shipped_order_is_refused_with_after_sales_offered(
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and "Open an after-sales case" in body
     assert count_rows(OrderRemark) == 0 and order.receiver_address != "新地址"
-    handed = client.post(f"/orders/{order.id}/after-sales", headers=HX, data={
-        "version": order.version, "reason": "买家要改地址"})
-    assert handed.status_code == 200
-    assert count_rows(Notification, Notification.user_id == agent.id) == 1
+    assert f'href="/aftersales/new?order={order.id}"' in body
+    assert count_rows(Notification, Notification.user_id == agent.id) == 0
 
 
 def test_a_stale_remark_is_a_conflict(client, login, presales, make_order, clerk):
@@ -233,3 +231,19 @@ def test_list_and_detail_queries_do_not_grow(client, login, presales, make_order
     assert measure() == few
     assert few[0] <= 10 and few[1] <= 12
 
+
+
+def test_voiding_a_paid_order_opens_a_refund_case(presales, clerk, make_order, create_user):
+    from portal.aftersales.models import AfterSalesCase
+    from portal.orders import orders as svc
+
+    agent = create_user("aftersales")
+    order = make_order("paid")
+    unpaid = make_order("awaiting_payment")
+    for record in (order, unpaid):
+        svc.request_cancel(presales, record, record.version, "买家拍错了")
+        svc.void(clerk, record, record.version)
+    cases = AfterSalesCase.query.all()
+    assert [(c.type, c.order_id) for c in cases] == [("refund_only", order.id)]
+    assert cases[0].problem == "买家拍错了" and cases[0].state == "new"
+    assert count_rows(Notification, Notification.user_id == agent.id) == 1

@@ -1,0 +1,588 @@
+"""The after-sales case pages: the lists (my cases, unassigned, all) with their filters, a new
+case (from an order, or on a typed order number), one case with its actions in place —
+assign, a step of the workflow, a note, a photo, the photos' check, freight, interception —
+the evidence photos and their thumbnails, and the two-part return slip.
+
+A case's card (block ``case_card``) is one fragment: every action answers it as it is now —
+200 after the change, 422 with the messages (nothing changed), 409 with the current state
+when someone else changed the case first.
+"""
+
+from flask import abort, flash, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal import clock
+from portal.aftersales import bp, evidence, sla
+from portal.aftersales import cases as svc
+from portal.aftersales.case_forms import (
+    ActionForm,
+    AssignForm,
+    CaseFilterForm,
+    CaseForm,
+    ConfirmForm,
+    DetailsForm,
+    FreightForm,
+    HidePhotoForm,
+    InterceptionForm,
+    NoteForm,
+    OrderPickForm,
+    PhotoForm,
+    StateForm,
+)
+from portal.aftersales.models import AfterSalesCase, CasePhoto
+from portal.audit.services import namer
+from portal.auth.decorators import require
+from portal.extensions import db
+from portal.forms import choices
+from portal.i18n import N_
+from portal.paging import keyset_page
+from portal.rules import RuleError
+from portal.web import (
+    Conflict,
+    is_fragment_request,
+    page_args,
+    redirect_htmx_aware,
+    render,
+    trigger,
+)
+
+LIST = "aftersales/cases/index.html"
+NEW = "aftersales/cases/new.html"
+DETAIL = "aftersales/cases/detail.html"
+SLIP = "aftersales/cases/slip.html"
+CHANGED = "aftersales-changed"  # HX-Trigger: badges and lists that follow a case
+LIST_ARGS = ("view", "type", "state", "assignee", "sla", "date_from", "date_to", "order_no",
+             "tracking")
+CHANGED_FIRST = N_("Someone else changed this case first. This is its current state; check it "
+                   "and try again.")
+PER_PAGE = 50
+
+
+def vocab() -> dict:
+    """The after-sales words, for every case template."""
+    from portal.orders.orders import PLATFORMS, STAGES
+
+    return {"order_stages": STAGES, "step_actions": svc.STEP_ACTIONS, "types": svc.TYPES,
+            "states": svc.STATES, "categories": svc.CATEGORIES,
+            "problems": svc.LOGISTICS_PROBLEMS, "interceptions": svc.INTERCEPTION_STATES,
+            "platform_statuses": svc.PLATFORM_STATUSES, "event_kinds": svc.EVENT_KINDS,
+            "system_texts": svc.SYSTEM_TEXTS, "detail_labels": svc.DETAIL_LABELS,
+            "platforms": PLATFORMS, "sla_status": sla.status}
+
+
+def rule_message(error: RuleError) -> str:
+    """A rule's message in the reader's language (state codes in it named)."""
+    params = {key: (_(svc.STATES[value]) if key in ("from_state", "to_state")
+                    and value in svc.STATES else value)
+              for key, value in error.params.items()}
+    return _(error.message, **params)
+
+
+def _case_or_404(case_id: int) -> AfterSalesCase:
+    case = db.session.get(AfterSalesCase, case_id)
+    if case is None:
+        abort(404)
+    return case
+
+
+# --- the lists -------------------------------------------------------------------------------
+
+
+def _agent_choices(blank):
+    return choices([("", blank)] + [(str(u.id), u.display_name) for u in svc.agents()])
+
+
+@bp.route("/")
+@require("aftersales.view")
+def index():
+    """The case lists: my cases (agents' default), unassigned, all; filtered by kind, state,
+    agent, dates, SLA, order and tracking number; newest first, page by page."""
+    form = CaseFilterForm()
+    form.assignee.choices = _agent_choices(_l("Any agent"))
+    valid = form.validate()
+    if valid and form.date_from.data and form.date_to.data \
+            and form.date_from.data > form.date_to.data:
+        form.date_to.errors = [_("The end date is before the start date.")]
+        valid = False
+    default_view = "mine" if current_user.can("aftersales.work") else "all"
+    view = form.view.data if form.view.data in ("mine", "unassigned", "all") else default_view
+    if view == "mine" and not current_user.can("aftersales.work"):
+        view = "all"
+    data = {name: form[name].data if valid else None
+            for name in ("type", "state", "assignee", "sla", "date_from", "date_to",
+                         "order_no", "tracking")}
+    assignee = data["assignee"]
+    query = svc.search(
+        current_user, view=view, type=data["type"] if data["type"] in svc.TYPES else None,
+        state=data["state"] or None,
+        assignee_id=int(assignee) if assignee and str(assignee).isdigit() else None,
+        date_from=data["date_from"], date_to=data["date_to"],
+        sla_kind=data["sla"] if data["sla"] in ("breached", "soon", "paused") else None,
+        order_no=data["order_no"], tracking=data["tracking"])
+    page = keyset_page(query, (AfterSalesCase.created_at, AfterSalesCase.id),
+                       before=request.args.get("before"), after=request.args.get("after"),
+                       per_page=PER_PAGE)
+    args = page_args(LIST_ARGS)
+    args["view"] = view
+    return render(LIST, block="case_results", status=200 if valid else 422, form=form,
+                  page=page, view=view, args=args, now=clock.now(), **vocab())
+
+
+# --- a new case ------------------------------------------------------------------------------
+
+
+def _case_form(formdata=None, order=None) -> CaseForm:
+    from portal.orders.orders import PLATFORMS
+
+    form = CaseForm(formdata=formdata)
+    form.platform.choices = choices([("", _l("—"))] + [(code, _l(label))
+                                                      for code, label in PLATFORMS.items()])
+    form.assignee_id.choices = _agent_choices(_l("— unassigned —"))
+    if formdata is None:
+        if order is not None:
+            form.order_id.data = str(order.id)
+            if order.stage == "shipped":
+                form.type.data = "interception"
+        if current_user.role == "aftersales":
+            form.assignee_id.data = str(current_user.id)
+    return form
+
+
+def _picked_order(value):
+    from portal.orders.models import Order
+
+    if value and str(value).isdigit():
+        return db.session.get(Order, int(value))
+    return None
+
+
+def _new_page(form, order, status=200, found=None, pick=None):
+    return render(NEW, block="case_form", status=status, form=form,
+                  order=order, found=found, pick=pick or OrderPickForm(), **vocab())
+
+
+@bp.route("/new")
+@require("aftersales.open")
+def new():
+    """A new case: from an order (``?order=<id>``, the order page's link), an order found
+    by its number, or a typed order number when the order is not in the portal."""
+    order = _picked_order(request.args.get("order"))
+    if request.args.get("order") and order is None:
+        abort(404)
+    return _new_page(_case_form(order=order), order)
+
+
+@bp.route("/new/orders")
+@require("aftersales.open")
+def find_orders():
+    """The order search of the new-case form (a few matches, newest first)."""
+    from portal.orders import orders as order_svc
+
+    pick = OrderPickForm()
+    text = (pick.q.data or "").strip() if pick.validate() else ""
+    found = list(db.session.scalars(order_svc.search(text).limit(8))) if text else []
+    if not is_fragment_request():
+        return _new_page(_case_form(), None, found=found, pick=pick)
+    return render(NEW, block="order_matches", found=found, pick=pick, typed=bool(text),
+                  **vocab())
+
+
+@bp.route("/new", methods=["POST"])
+@require("aftersales.open")
+def create():
+    """Open the case; its SLA clock starts and the agent (or all agents) are told."""
+    form = _case_form(request.form)
+    order = _picked_order(form.order_id.data)
+    if form.validate_on_submit():
+        try:
+            case = svc.open_case(
+                current_user, type=form.type.data, problem=form.problem.data,
+                order_id=order.id if order else None, order_no=form.order_no.data,
+                platform=form.platform.data or None, purchase_date=form.purchase_date.data,
+                delivery_date=form.delivery_date.data, request=form.request.data or "",
+                logistics_problem=form.logistics_problem.data or None,
+                category=form.category.data or None, return_courier=form.return_courier.data,
+                return_tracking_no=form.return_tracking_no.data,
+                assignee_id=(form.assignee_id.data or None)
+                if current_user.can("aftersales.work") else None)
+        except RuleError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            message = _("After-sales case #%(id)s opened.", id=case.id)
+            flash(message, "success")
+            if current_user.can("aftersales.view"):
+                return redirect_htmx_aware(url_for("aftersales.detail", case_id=case.id))
+            if order is not None:
+                return redirect_htmx_aware(url_for("orders.detail", order_id=order.id))
+            return redirect_htmx_aware(url_for("aftersales.new"))
+    elif "csrf_token" in form.errors:
+        abort(400)
+    return _new_page(form, order, status=422)
+
+
+# --- one case --------------------------------------------------------------------------------
+
+
+def _forms(case: AfterSalesCase, **given) -> dict:
+    """The card's forms: fresh ones with the case's version, except those ``given``."""
+    forms = {}
+    if current_user.can("aftersales.work"):
+        agents = _agent_choices(_l("— unassigned —"))
+        assign = given.get("assign") or AssignForm(formdata=None, version=case.version,
+                                                   assignee_id=str(case.assignee_id or ""))
+        assign.assignee_id.choices = agents
+        details = given.get("details")
+        if details is None:
+            details = DetailsForm(formdata=None, obj=case)
+            details.platform_status.data = case.platform_status or ""
+            details.category.data = case.category or ""
+            details.logistics_problem.data = case.logistics_problem or ""
+        forms.update(
+            assign=assign, details=details,
+            state=given.get("state") or StateForm(formdata=None, version=case.version),
+            note=given.get("note") or NoteForm(formdata=None),
+            photo=given.get("photo") or PhotoForm(formdata=None),
+            hide=given.get("hide") or HidePhotoForm(formdata=None),
+            confirm=given.get("confirm") or ConfirmForm(formdata=None, version=case.version),
+            freight=given.get("freight") or FreightForm(formdata=None, version=case.version,
+                                                        amount=case.freight_owed),
+            action=given.get("action") or ActionForm(formdata=None, version=case.version),
+            interception=given.get("interception") or InterceptionForm(
+                formdata=None, version=case.version),
+        )
+    return forms
+
+
+def _card_context(case: AfterSalesCase) -> dict:
+    """What the case card shows, in a fixed number of queries."""
+    return {"case": case, "photos": svc.visible_photos(case),
+            "hidden": svc.hidden_photos(case), "events": svc.events(case),
+            "window": svc.window(case), "window_applies": svc.window_applies(case),
+            "needs_override": svc.needs_override(case), "freight": svc.freight(case),
+            "next_states": svc.next_states(case), "sla": sla.status(case),
+            "now": clock.now(), **vocab()}
+
+
+def _card(case: AfterSalesCase, *, status: int = 200, message: str | None = None,
+          hide_for: int | None = None, **given):
+    """The case card (htmx) or the whole case page."""
+    if status >= 400 and message is None and case.state == "closed":
+        # a closed case shows no forms: their messages go on top of the card
+        message = " ".join(str(error) for form in given.values() if form is not None
+                           for errors in form.errors.values() for error in errors) or None
+    return render(DETAIL, block="case_card", status=status, message=message,
+                  failed=status >= 400, forms=_forms(case, **given), hide_for=hide_for,
+                  **_card_context(case))
+
+
+@bp.route("/<int:case_id>")
+@require("aftersales.view")
+def detail(case_id: int):
+    """One case: the order, the return window, who pays the freight, the interception,
+    photos, the workflow's next steps, notes and everything that happened."""
+    return _card(_case_or_404(case_id))
+
+
+def _field_error(form, error: RuleError) -> None:
+    """Put a rule's message next to its field, else above the form."""
+    message = rule_message(error)
+    if error.field and error.field in form:
+        form[error.field].errors = list(form[error.field].errors) + [message]
+    else:
+        form.form_errors.append(message)
+
+
+def _act(case: AfterSalesCase, form, key: str, action, done: str, **card):
+    """Run ``action`` for a valid ``form``; answer the card (200 / 422 / 409)."""
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors or "version" in form.errors:
+            abort(400)
+        return _card(case, status=422, **{key: form}, **card)
+    try:
+        action()
+    except Conflict:
+        db.session.rollback()
+        db.session.refresh(case)
+        return _card(case, status=409, message=_(CHANGED_FIRST))
+    except RuleError as error:
+        db.session.rollback()
+        db.session.refresh(case)
+        _field_error(form, error)
+        return _card(case, status=422, **{key: form}, **card)
+    db.session.refresh(case)
+    if not is_fragment_request():
+        flash(done, "success")
+        return redirect_htmx_aware(url_for("aftersales.detail", case_id=case.id))
+    return trigger(_card(case, message=done), CHANGED)
+
+
+@bp.route("/<int:case_id>/assign", methods=["POST"])
+@require("aftersales.work")
+def assign(case_id: int):
+    """Give the case to an agent (they are told), or back to the unassigned list."""
+    case = _case_or_404(case_id)
+    form = AssignForm()
+    form.assignee_id.choices = _agent_choices(_l("— unassigned —"))
+    return _act(case, form, "assign", lambda: svc.assign(
+        current_user, case, form.version.data, form.assignee_id.data or None),
+        _("The case was assigned."))
+
+
+@bp.route("/<int:case_id>/state", methods=["POST"])
+@require("aftersales.work")
+def change_state(case_id: int):
+    """One step of the workflow (no step skipped; the rules of R-A1, R-A2 and refunds)."""
+    case = _case_or_404(case_id)
+    form = StateForm()
+    target = form.state.data if form.state.data in svc.STATES else None
+    return _act(case, form, "state", lambda: svc.change_state(
+        current_user, case, form.version.data, form.state.data,
+        refund_amount=form.refund_amount.data, window_override=form.window_override.data,
+        return_courier=form.return_courier.data,
+        return_tracking_no=form.return_tracking_no.data, comment=form.comment.data or ""),
+        _("Now: %(state)s.", state=_(svc.STATES[target])) if target else "")
+
+
+@bp.route("/<int:case_id>/notes", methods=["POST"])
+@require("aftersales.work")
+def add_note(case_id: int):
+    """An internal note (the first one answers the first-response clock)."""
+    case = _case_or_404(case_id)
+    form = NoteForm()
+    return _act(case, form, "note", lambda: svc.add_note(current_user, case, form.text.data),
+                _("Note added."))
+
+
+@bp.route("/<int:case_id>/details", methods=["POST"])
+@require("aftersales.work")
+def update_details(case_id: int):
+    """Correct the case's dates, problem, request, return parcel, category, platform status."""
+    case = _case_or_404(case_id)
+    form = DetailsForm()
+    return _act(case, form, "details", lambda: svc.update_details(
+        current_user, case, form.version.data, problem=form.problem.data,
+        request=form.request.data or "", purchase_date=form.purchase_date.data,
+        delivery_date=form.delivery_date.data, return_courier=form.return_courier.data,
+        return_tracking_no=form.return_tracking_no.data, category=form.category.data,
+        platform_status=form.platform_status.data,
+        logistics_problem=form.logistics_problem.data), _("The case was saved."))
+
+
+@bp.route("/<int:case_id>/confirm", methods=["POST"])
+@require("aftersales.work")
+def confirm_photos(case_id: int):
+    """R-A2: record whether the photos confirm the claim."""
+    case = _case_or_404(case_id)
+    form = ConfirmForm()
+    return _act(case, form, "confirm", lambda: svc.confirm_photos(
+        current_user, case, form.version.data, form.confirms.data == "yes"),
+        _("What the photos show was recorded."))
+
+
+@bp.route("/<int:case_id>/freight", methods=["POST"])
+@require("aftersales.work")
+def freight_owed(case_id: int):
+    """R-A3: the return freight the customer advanced, owed back by the company."""
+    case = _case_or_404(case_id)
+    form = FreightForm()
+    return _act(case, form, "freight", lambda: svc.set_freight_owed(
+        current_user, case, form.version.data, form.amount.data),
+        _("The freight owed was recorded."))
+
+
+@bp.route("/<int:case_id>/freight-refunded", methods=["POST"])
+@require("aftersales.work")
+def freight_refunded(case_id: int):
+    """R-A3: the advanced return freight was paid back."""
+    case = _case_or_404(case_id)
+    form = ActionForm()
+    return _act(case, form, "action", lambda: svc.freight_refunded(
+        current_user, case, form.version.data), _("Freight refunded."))
+
+
+@bp.route("/<int:case_id>/interception", methods=["POST"])
+@require("aftersales.work")
+def interception(case_id: int):
+    """R-A5: the courier's answer: intercepted (the parcel comes back) or failed (a return)."""
+    case = _case_or_404(case_id)
+    form = InterceptionForm()
+    done = (_("Intercepted: the case waits for the parcel.")
+            if form.outcome.data == "intercepted"
+            else _("Interception failed: the case continues as a return."))
+    return _act(case, form, "interception", lambda: svc.interception_result(
+        current_user, case, form.version.data, form.outcome.data), done)
+
+
+# --- photos ----------------------------------------------------------------------------------
+
+
+@bp.route("/<int:case_id>/photos", methods=["POST"])
+@require("aftersales.work")
+def add_photo(case_id: int):
+    """R-A2: upload an evidence photo (checked by its content, not its name)."""
+    case = _case_or_404(case_id)
+    # a much larger body is cut off before it is read (413); a slightly larger photo gets
+    # the message next to the field below
+    request.max_content_length = evidence.max_bytes() * 2 + 1024 * 1024
+    form = PhotoForm()
+    upload = form.photo.data if form.validate_on_submit() else None
+    if "csrf_token" in form.errors:
+        abort(400)
+    data = evidence.read_upload(getattr(upload, "stream", None))
+    name = getattr(upload, "filename", "") or ""
+
+    def action():
+        evidence.add_photo(current_user, case, data, name)
+
+    try:
+        action()
+    except RuleError as error:
+        db.session.rollback()
+        _field_error(form, error)
+        return _card(case, status=422, photo=form)
+    if not is_fragment_request():
+        flash(_("Photo added."), "success")
+        return redirect_htmx_aware(url_for("aftersales.detail", case_id=case.id))
+    return trigger(_card(case, message=_("Photo added.")), CHANGED)
+
+
+def _photo_or_404(photo_id: int, hidden_too: bool = False) -> CasePhoto:
+    photo = db.session.get(CasePhoto, photo_id)
+    if photo is None or (photo.hidden_at is not None and not hidden_too):
+        abort(404)
+    return photo
+
+
+@bp.route("/photos/<int:photo_id>/hide", methods=["POST"])
+@require("aftersales.work")
+def hide_photo(photo_id: int):
+    """Hide a photo with a reason (it is kept, never deleted)."""
+    photo = _photo_or_404(photo_id, hidden_too=True)
+    case = _case_or_404(photo.case_id)
+    form = HidePhotoForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _card(case, status=422, hide=form, hide_for=photo.id)
+    try:
+        evidence.hide(current_user, photo, form.reason.data)
+    except RuleError as error:
+        db.session.rollback()
+        db.session.refresh(photo)
+        if photo.hidden_at is not None:  # someone hid it first: its current state
+            return _card(case, status=409, message=rule_message(error))
+        _field_error(form, error)
+        return _card(case, status=422, hide=form, hide_for=photo.id)
+    if not is_fragment_request():
+        flash(_("The photo was hidden."), "success")
+        return redirect_htmx_aware(url_for("aftersales.detail", case_id=case.id))
+    return _card(case, message=_("The photo was hidden."))
+
+
+def _send(path, mimetype: str, name: str):
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=mimetype, conditional=True, download_name=name,
+                         as_attachment=False, max_age=0)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route("/photos/<int:photo_id>")
+@require("aftersales.view")
+def photo(photo_id: int):
+    """An evidence photo, to staff who may read cases (never cached by shared caches)."""
+    item = _photo_or_404(photo_id)
+    return _send(evidence.file_path(item), item.content_type,
+                 f"photo-{item.id}{evidence.EXTENSIONS.get(item.content_type, '')}")
+
+
+@bp.route("/photos/<int:photo_id>/thumb")
+@require("aftersales.view")
+def thumbnail(photo_id: int):
+    """A photo's thumbnail (made once, kept on disk)."""
+    item = _photo_or_404(photo_id)
+    if not evidence.file_path(item).is_file():
+        abort(404)
+    return _send(evidence.thumbnail_path(item), "image/jpeg", f"photo-{item.id}-thumb.jpg")
+
+
+# --- the return slip -------------------------------------------------------------------------
+
+
+def case_slip(case_id: int):
+    """R-A5: the two-part return slip of a case (courier's signature; courier's copy)."""
+    case = _case_or_404(case_id)
+    return render(SLIP, case=case, today=clock.today(), **vocab())
+
+
+@bp.route("/<int:case_id>/slip")
+@require("aftersales.view")
+def slip(case_id: int):
+    """R-A5: the printable two-part return slip (A4, cut in two)."""
+    return case_slip(case_id)
+
+
+# --- registration ----------------------------------------------------------------------------
+
+_case_names = namer(AfterSalesCase, AfterSalesCase.order_no,
+                    fmt=lambda ident, order_no: f"#{ident} ({order_no})")
+_photo_names = namer(CasePhoto, CasePhoto.case_id, CasePhoto.original_name,
+                     fmt=lambda ident, case_id, name: f"#{case_id} {name}")
+
+
+def register(app) -> None:
+    """Navigation entry, settings and audit labels of the case pages."""
+    import os
+
+    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
+    from portal.ui import NavItem, register_nav
+
+    app.config.setdefault("AFTERSALES_MAX_PHOTO_BYTES", evidence.MAX_PHOTO_BYTES)
+    app.config.setdefault("AFTERSALES_PHOTO_DIR", os.path.join(app.instance_path, "evidence"))
+    register_nav(app, NavItem("aftersales.index", _l("After-sales"), "aftersales.view",
+                              order=18, active_prefix=(
+                                  "aftersales.index", "aftersales.detail", "aftersales.new",
+                                  "aftersales.find_orders", "aftersales.slip")))
+    ACTION_LABELS.update({
+        "aftersales.case_opened": N_("After-sales case opened"),
+        "aftersales.case_assigned": N_("After-sales case assigned"),
+        "aftersales.note_added": N_("After-sales note added"),
+        "aftersales.case_changed": N_("After-sales case details changed"),
+        "aftersales.state_changed": N_("After-sales case moved on"),
+        "aftersales.photos_checked": N_("After-sales photos checked"),
+        "aftersales.freight_owed": N_("Return freight owed recorded"),
+        "aftersales.freight_refunded": N_("Return freight refunded"),
+        "aftersales.interception": N_("Parcel interception answered"),
+        "aftersales.parcel_received": N_("Returned parcel received (原包裹已收到)"),
+        "aftersales.photo_added": N_("Evidence photo added"),
+        "aftersales.photo_hidden": N_("Evidence photo hidden"),
+    })
+    for name, label in {
+        "assignee": N_("Agent"), "state": N_("State"), "refund_amount": N_("Refund"),
+        "window_override": N_("Accepted outside the 7 days because"),
+        "photos_confirm": N_("Photos confirm the claim"),
+        "freight_owed": N_("Return freight owed"),
+        "freight_refunded_at": N_("Freight refunded at"),
+        "interception_state": N_("Interception"), "type": N_("Kind"),
+        "problem": N_("What is wrong"), "request": N_("What the customer asks for"),
+        "purchase_date": N_("Purchase date"), "delivery_date": N_("Delivery date"),
+        "return_courier": N_("Return courier"),
+        "return_tracking_no": N_("Return tracking number"),
+        "category": N_("Complaint category"), "platform_status": N_("Platform status"),
+        "logistics_problem": N_("Delivery problem"), "hidden_reason": N_("Hidden because"),
+    }.items():
+        FIELD_LABELS.setdefault(name, label)
+    VALUE_LABELS.setdefault("state", {}).update(svc.STATES)
+    VALUE_LABELS.setdefault("type", {}).update(svc.TYPES)
+    VALUE_LABELS.setdefault("category", {}).update(svc.CATEGORIES)
+    VALUE_LABELS.setdefault("platform_status", {}).update(svc.PLATFORM_STATUSES)
+    VALUE_LABELS.setdefault("interception_state", {}).update(svc.INTERCEPTION_STATES)
+    VALUE_LABELS.setdefault("logistics_problem", {}).update(svc.LOGISTICS_PROBLEMS)
+    register_target("aftersales_cases", N_("After-sales case"), _case_names)
+    register_target("aftersales_photos", N_("Evidence photo"), _photo_names)

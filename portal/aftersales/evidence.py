@@ -1,0 +1,174 @@
+"""Evidence photos of after-sales cases (R-A2).
+
+An upload is accepted by its content, never by its name or declared type: the first bytes
+must be a JPEG, PNG or WebP signature and Pillow must read the whole image. Files are
+stored outside the web root (``AFTERSALES_PHOTO_DIR``, by default the instance folder's
+``evidence``) under random names and served only through the portal's views to staff who
+may read cases. Thumbnails are made once and kept next to them. A photo is never deleted:
+it is hidden with a reason, and the file stays.
+"""
+
+import os
+import secrets
+import warnings
+from io import BytesIO
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from portal import audit, clock
+from portal.aftersales.models import AfterSalesCase, CaseEvent, CasePhoto
+from portal.auth.models import User
+from portal.extensions import db
+from portal.i18n import N_
+from portal.rules import RuleError
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 60_000_000  # a decompression bomb is refused before it is decoded
+THUMB_SIZE = (320, 320)
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+
+def max_bytes() -> int:
+    """The largest photo accepted (``AFTERSALES_MAX_PHOTO_BYTES``)."""
+    return int(current_app.config.get("AFTERSALES_MAX_PHOTO_BYTES", MAX_PHOTO_BYTES))
+
+
+def photo_dir() -> Path:
+    """Where photos are kept: ``AFTERSALES_PHOTO_DIR``, else ``<instance>/evidence``."""
+    folder = current_app.config.get("AFTERSALES_PHOTO_DIR") or os.path.join(
+        current_app.instance_path, "evidence")
+    return Path(folder)
+
+
+def sniff(data: bytes) -> str | None:
+    """The image type the first bytes announce, or None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def check_image(data: bytes) -> str:
+    """The content type of an acceptable photo; ``RuleError`` for anything else."""
+    if not data:
+        raise RuleError(N_("Choose a photo to upload."), "photo")
+    limit = max_bytes()
+    if len(data) > limit:
+        raise RuleError(N_("The photo is larger than %(limit)s MB; send a smaller one."),
+                        "photo", limit=f"{limit / 1024 / 1024:g}")
+    not_an_image = RuleError(N_("This file is not an image (JPEG, PNG or WebP), whatever its "
+                                "name says."), "photo")
+    announced = sniff(data)
+    if announced is None:
+        raise not_an_image
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(data)) as image:
+                if FORMATS.get(image.format) != announced:
+                    raise not_an_image
+                if image.width * image.height > MAX_PIXELS:
+                    raise not_an_image
+                image.verify()
+            with Image.open(BytesIO(data)) as image:
+                image.load()  # verify() misses a truncated image; decoding does not
+    except RuleError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as error:
+        raise not_an_image from error
+    return announced
+
+
+def read_upload(stream) -> bytes:
+    """At most the limit plus one byte of an upload (enough to tell it is too large)."""
+    return stream.read(max_bytes() + 1) if stream is not None else b""
+
+
+def add_photo(user: User, case: AfterSalesCase, data: bytes,
+              original_name: str = "") -> CasePhoto:
+    """R-A2: keep an evidence photo of the case under a random name (checked by content)."""
+    if case.state == "closed":
+        raise RuleError(N_("The case is closed."), "photo")
+    content_type = check_image(data)
+    folder = photo_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16) + EXTENSIONS[content_type]
+    path = folder / stored
+    with open(path, "xb") as file:
+        file.write(data)
+    name = Path((original_name or "").replace("\\", "/")).name[:200] or stored
+    now = clock.now()
+    photo = CasePhoto(case_id=case.id, stored_name=stored, original_name=name,
+                      content_type=content_type, size=len(data), uploaded_by_id=user.id,
+                      uploaded_at=now)
+    db.session.add(photo)
+    try:
+        db.session.flush()
+        db.session.add(CaseEvent(case_id=case.id, kind="photo", text=name, actor_id=user.id,
+                                 at=now))
+        audit.record("aftersales.photo_added", photo, actor=user, details={
+            "case": case.id, "name": name, "type": content_type, "size": len(data)})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        raise
+    return photo
+
+
+def hide(user: User, photo: CasePhoto, reason: str) -> CasePhoto:
+    """Hide a photo with a reason (never deleted: the file and the record stay)."""
+    reason = (reason or "").strip()[:300]
+    if not reason:
+        raise RuleError(N_("Write why the photo is hidden."), "reason")
+    now = clock.now()
+    # one UPDATE that only a visible photo matches: two people hiding at once → one wins
+    done = db.session.execute(
+        sa.update(CasePhoto).where(CasePhoto.id == photo.id, CasePhoto.hidden_at.is_(None))
+        .values(hidden_at=now, hidden_by_id=user.id, hidden_reason=reason)
+        .execution_options(synchronize_session=False)).rowcount
+    if not done:
+        raise RuleError(N_("This photo is already hidden."), "reason")
+    db.session.add(CaseEvent(case_id=photo.case_id, kind="photo_hidden",
+                             text=f"{photo.original_name}: {reason}", actor_id=user.id, at=now))
+    audit.record("aftersales.photo_hidden", photo, actor=user,
+                 changes={"hidden_reason": [None, reason]}, details={"case": photo.case_id})
+    db.session.commit()
+    db.session.refresh(photo)
+    return photo
+
+
+def file_path(photo: CasePhoto) -> Path:
+    """Where the photo's file is (its stored name is ours, never the uploader's)."""
+    return photo_dir() / Path(photo.stored_name).name
+
+
+def thumbnail_path(photo: CasePhoto) -> Path:
+    """The photo's thumbnail (a small JPEG), made on first use and kept on disk."""
+    folder = photo_dir() / "thumbs"
+    target = folder / (Path(photo.stored_name).stem + ".jpg")
+    if target.exists():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    with Image.open(file_path(photo)) as image:
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail(THUMB_SIZE)
+        if image.mode in ("RGBA", "LA", "P"):
+            image = image.convert("RGBA")
+            background = Image.new("RGB", image.size, "white")
+            background.paste(image, mask=image.getchannel("A"))
+            image = background
+        elif image.mode != "RGB":
+            image = image.convert("RGB")
+        partial = target.with_suffix(f".{secrets.token_hex(4)}.tmp")
+        image.save(partial, "JPEG", quality=82)
+    os.replace(partial, target)
+    return target

@@ -1,0 +1,110 @@
+"""The order clerks' returned-parcels page (R-A5): the cases waiting for a returned parcel,
+found by tracking number, and the one-click "原包裹已收到" that signs the receipt in place
+(name and date) and tells the case's agent. A navigation entry counts what is waiting.
+"""
+
+from flask import abort, flash, make_response, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.aftersales import bp
+from portal.aftersales import cases as svc
+from portal.aftersales.case_forms import ActionForm, ParcelSearchForm
+from portal.aftersales.case_views import CHANGED, case_slip, rule_message
+from portal.aftersales.models import AfterSalesCase
+from portal.auth.decorators import require
+from portal.extensions import db
+from portal.paging import keyset_page
+from portal.rules import RuleError
+from portal.web import (
+    Conflict,
+    is_fragment_request,
+    page_args,
+    redirect_htmx_aware,
+    render,
+    trigger,
+)
+
+PAGE = "aftersales/parcels/index.html"
+
+
+def _context() -> dict:
+    return {"types": svc.TYPES, "states": svc.STATES, "problems": svc.LOGISTICS_PROBLEMS}
+
+
+@bp.route("/parcels")
+@require("aftersales.parcels")
+def parcels():
+    """R-A5: the returned parcels after-sales is waiting for; search by tracking number."""
+    form = ParcelSearchForm()
+    valid = form.validate()
+    query = svc.waiting_parcels(form.q.data if valid else None)
+    page = keyset_page(query, (AfterSalesCase.created_at, AfterSalesCase.id),
+                       before=request.args.get("before"), after=request.args.get("after"),
+                       per_page=50)
+    return render(PAGE, block="parcel_results", status=200 if valid else 422, form=form,
+                  page=page, since=svc.waiting_since(c.id for c in page.items),
+                  args=page_args(("q",)), action_form=ActionForm(formdata=None), **_context())
+
+
+@bp.route("/parcels/badge")
+@require("aftersales.parcels")
+def parcels_badge():
+    """The navigation count: returned parcels being waited for."""
+    response = make_response(render("aftersales/parcels/_badge.html",
+                                    count=svc.waiting_parcel_count()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _row(case: AfterSalesCase, *, status: int = 200, message: str | None = None):
+    """The parcel's row swapped in place (htmx), else back to the page with a message."""
+    if is_fragment_request():
+        return render(PAGE, block="parcel_row", status=status, case=case, row_message=message,
+                      failed=status >= 400, since=svc.waiting_since([case.id]),
+                      action_form=ActionForm(formdata=None), **_context())
+    if message:
+        flash(message, "error" if status >= 400 else "success")
+    return redirect_htmx_aware(url_for("aftersales.parcels"))
+
+
+@bp.route("/parcels/<int:case_id>/received", methods=["POST"])
+@require("aftersales.parcels")
+def parcel_received(case_id: int):
+    """R-A5: sign "原包裹已收到": the returned parcel is back (the agent is told)."""
+    case = db.session.get(AfterSalesCase, case_id)
+    if case is None:
+        abort(404)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        svc.sign_parcel(current_user, case, form.version.data)
+    except Conflict:
+        db.session.rollback()
+        db.session.refresh(case)
+        return _row(case, status=409, message=_(
+            "Someone else changed this case first. This is its current state."))
+    except RuleError as error:
+        db.session.rollback()
+        db.session.refresh(case)
+        return _row(case, status=422, message=rule_message(error))
+    return trigger(_row(case, message=_("Signed: original parcel received.")), CHANGED)
+
+
+@bp.route("/parcels/<int:case_id>/slip")
+@require("aftersales.parcels")
+def parcel_slip(case_id: int):
+    """R-A5: the two-part return slip, for the order clerk to print."""
+    return case_slip(case_id)
+
+
+def register(app) -> None:
+    """Navigation entry (with the count of parcels being waited for)."""
+    from portal.ui import NavItem, register_nav
+
+    register_nav(app, NavItem("aftersales.parcels", _l("Returned parcels"), "aftersales.parcels",
+                              order=17, active_prefix=("aftersales.parcels",
+                                                       "aftersales.parcel_slip"),
+                              badge_endpoint="aftersales.parcels_badge", badge_event=CHANGED))

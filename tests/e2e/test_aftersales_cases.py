@@ -1,0 +1,183 @@
+"""The after-sales desk in the browser: an agent opens a quality complaint on an order found
+by its number, is refused a text file renamed .jpg, uploads a real photo, confirms the
+claim, sees the freight rule, and moves the case to waiting for the parcel; an order clerk
+signs "原包裹已收到" on their page; the agent refunds and closes the case — each action in
+place, without a reload — and the return visit appears three days later."""
+
+import re
+import secrets
+from datetime import datetime, time, timedelta
+
+import pytest
+from PIL import Image
+
+from tests.e2e.support import expect, keep_marker, marker_survived
+
+pytestmark = pytest.mark.e2e
+
+AGENT = "aftersales3"  # 何敏: no other browser test works cases with this account
+CLERK = "clerk4"       # 唐杰
+
+
+def a_completed_order(portal_data) -> tuple[int, str, str]:
+    """(id, number, amount) of a demo order that is completed, not archived, with no case."""
+
+    def find():
+        import sqlalchemy as sa
+
+        from portal.aftersales.models import AfterSalesCase
+        from portal.extensions import db
+        from portal.orders import orders as order_svc
+        from portal.orders.models import Order
+
+        taken = sa.select(AfterSalesCase.order_id).where(AfterSalesCase.order_id.is_not(None))
+        row = db.session.execute(
+            sa.select(Order.id, Order.order_no, Order.amount).where(
+                Order.stage == "completed", Order.id.not_in(taken),
+                Order.closed_at >= order_svc.archive_before())
+            .order_by(Order.id.desc()).limit(1)).one()
+        return row[0], row[1], f"{row[2]:.2f}"
+
+    return portal_data(find)
+
+
+def sign_out(page, t):
+    page.get_by_role("button", name=t("Sign out"), exact=True).click()
+    page.wait_for_url(re.compile(r"/login"))
+
+
+def state_badge(page):
+    return page.locator("#case-card .as-head .as-state")
+
+
+def test_a_quality_complaint_from_photo_to_refund_and_return_visit(
+        page, t, sign_in, portal_data, live_app, tmp_path, screenshot):
+    token = secrets.token_hex(3)
+    tracking = f"SF{secrets.randbelow(10**10):010d}"
+    order_id, order_no, amount = a_completed_order(portal_data)
+    today = portal_data(lambda: live_app.extensions["portal_clock"].today())
+
+    # --- the agent opens a quality complaint on the order, found by its number ---------------
+    sign_in(AGENT)
+    page.locator('nav.sidenav a[href="/aftersales/"]').click()
+    expect(page).to_have_url(re.compile(r"/aftersales/$"))
+    page.get_by_role("link", name=t("New case"), exact=True).click()
+    keep_marker(page)
+    page.get_by_label(t("Find the order (number, buyer ID or phone)"), exact=True) \
+        .press_sequentially(order_no)
+    page.get_by_role("link", name=t("Pick order %(no)s", no=order_no), exact=True).click()
+    form = page.locator("#case-form")
+    expect(form).to_contain_text(order_no)
+    assert marker_survived(page), "picking the order reloaded the page"
+    form.get_by_label(t("Kind of case"), exact=True).select_option(label=t("Quality complaint"))
+    form.get_by_label(t("Delivery date"), exact=True).fill(f"{today - timedelta(days=2):%Y-%m-%d}")
+    form.get_by_label(t("What is wrong"), exact=True).fill(f"茶杯收到有裂纹 {token}")
+    form.get_by_label(t("What the customer asks for"), exact=True).fill("退货退款")
+    form.get_by_role("button", name=t("Open the case"), exact=True).click()
+    page.wait_for_url(re.compile(r"/aftersales/\d+$"))
+    case_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    card = page.locator("#case-card")
+    expect(card).to_contain_text(f"茶杯收到有裂纹 {token}")
+    expect(state_badge(page)).to_have_text(t("New"))
+    keep_marker(page)
+
+    # --- a text file renamed .jpg is refused with the message; a real PNG is taken -----------
+    fake = tmp_path / "crack.jpg"
+    fake.write_text("this is not a photo, only text\n")
+    photo_input = card.get_by_label(t("Photo (JPEG, PNG or WebP, up to 5 MB)"), exact=True)
+    photo_input.set_input_files(str(fake))
+    card.get_by_role("button", name=t("Upload the photo"), exact=True).click()
+    expect(card).to_contain_text(
+        t("This file is not an image (JPEG, PNG or WebP), whatever its name says."))
+    expect(card.locator(".as-thumb")).to_have_count(0)
+    page.problems.allow("422")
+    real = tmp_path / "crack.png"
+    Image.new("RGB", (640, 480), (180, 140, 120)).save(real, "PNG")
+    card.get_by_label(t("Photo (JPEG, PNG or WebP, up to 5 MB)"), exact=True) \
+        .set_input_files(str(real))
+    card.get_by_role("button", name=t("Upload the photo"), exact=True).click()
+    expect(card.locator(".as-thumb img")).to_have_count(1)
+    expect(card).to_contain_text(t("Photo added."))
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.as-thumb img');"
+        " return i && i.complete && i.naturalWidth > 0; }")
+
+    # --- work on it, confirm the claim: the freight rule says the company pays ---------------
+    card.get_by_role("button", name=t("Start working on it"), exact=True).click()
+    expect(state_badge(page)).to_have_text(t("In progress"))
+    card.get_by_role("button", name=t("The photos confirm the claim"), exact=True).click()
+    freight = card.locator(".as-freight")
+    expect(freight).to_contain_text(t(
+        "Confirmed quality problem: the company pays both ways and owes the customer the "
+        "return freight they advanced."))
+    freight.get_by_label(t("Return freight the customer paid"), exact=True).fill("12")
+    freight.get_by_role("button", name=t("Record the freight owed"), exact=True).click()
+    expect(freight).to_contain_text(
+        t("Owed to the customer: %(amount)s, not yet refunded.", amount="¥12.00"))
+
+    # --- waiting for the returned parcel -----------------------------------------------------
+    workflow = card.locator(".as-workflow")
+    workflow.get_by_label(t("Return courier"), exact=True).fill("顺丰")
+    workflow.get_by_label(t("Return tracking number"), exact=True).fill(tracking)
+    workflow.get_by_role("button", name=t("Wait for the returned parcel"), exact=True).click()
+    expect(state_badge(page)).to_have_text(t("Waiting for the returned parcel"))
+    assert marker_survived(page), "an action on the case reloaded the page"
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "aftersales-case-waiting")
+    sign_out(page, t)
+
+    # --- the order clerk signs "原包裹已收到" on their page -----------------------------------
+    sign_in(CLERK)
+    page.locator('nav.sidenav a[href="/aftersales/parcels"]').click()
+    expect(page).to_have_url(re.compile(r"/aftersales/parcels$"))
+    keep_marker(page)
+    page.get_by_label(t("Tracking number"), exact=True).press_sequentially(tracking)
+    row = page.locator("#parcel-results tr").filter(has_text=tracking)
+    expect(row).to_have_count(1)
+    expect(page.locator("#parcel-results tbody tr")).to_have_count(1)
+    row.get_by_role("button", name=t("Original parcel received"), exact=True).click()
+    expect(row).to_contain_text(t("Original parcel received: %(name)s %(date)s", name="唐杰",
+                                  date=f"{today:%Y-%m-%d}"))
+    assert marker_survived(page), "signing the receipt reloaded the page"
+    sign_out(page, t)
+
+    # --- the agent refunds and closes --------------------------------------------------------
+    sign_in(AGENT)
+    page.goto(f"/aftersales/{case_id}")
+    keep_marker(page)
+    card = page.locator("#case-card")
+    expect(state_badge(page)).to_have_text(t("Parcel received"))
+    expect(card).to_contain_text(t("Original parcel received: %(name)s %(date)s", name="唐杰",
+                                   date=f"{today:%Y-%m-%d}"))
+    workflow = card.locator(".as-workflow")
+    workflow.get_by_label(t("Refunded amount"), exact=True).fill(amount)
+    workflow.get_by_role("button", name=t("Refund"), exact=True).click()
+    expect(state_badge(page)).to_have_text(t("Refunded"))
+    card.locator(".as-workflow").get_by_role("button", name=t("Close the case"),
+                                             exact=True).click()
+    expect(state_badge(page)).to_have_text(t("Closed"))
+    assert marker_survived(page), "refunding or closing reloaded the page"
+
+    # --- the return visit: due in three days, on the after-sales pages then ------------------
+    def visit_due():
+        import sqlalchemy as sa
+
+        from portal.aftersales.models import ReturnVisit
+        from portal.extensions import db
+
+        return db.session.scalar(sa.select(ReturnVisit.due_on)
+                                 .where(ReturnVisit.case_id == case_id))
+
+    assert portal_data(visit_due) == today + timedelta(days=3)
+    case_link = f'a[href="/aftersales/{case_id}"]'
+    page.goto("/aftersales/visits")
+    expect(page.locator(f"main {case_link}")).to_have_count(0)  # not due yet
+    clock = live_app.extensions["portal_clock"]
+    try:
+        clock.freeze(datetime.combine(today + timedelta(days=3), time(10, 0)))
+        page.goto("/aftersales/visits")
+        expect(page.locator(f"main {case_link}").first).to_be_visible()
+        page.goto("/")
+        expect(page.locator("#card-aftersales-visits")).to_be_visible()
+    finally:
+        clock.unfreeze()

@@ -1,0 +1,133 @@
+"""The after-sales desk in the browser: the supervisor adds a canned reply; an agent inserts
+it into a case note in one click and saves the note; the supervisor reminds an agent from
+the refund and dispute queue; the agent records a due return visit with satisfaction 4 —
+each without a reload."""
+
+import re
+import secrets
+
+import pytest
+
+from tests.e2e.support import (
+    REPORT_CSP_VIOLATIONS,
+    BrowserProblems,
+    expect,
+    keep_marker,
+    marker_survived,
+)
+
+pytestmark = pytest.mark.e2e
+
+SUPERVISOR = "supervisor2"  # 冯主管: no other browser test writes with these accounts
+AGENT = "aftersales5"       # 罗琳
+
+
+def _open_case(portal_data, problem: str, *, platform_status=None, visit_due_today=False):
+    """A case assigned to the agent (opened through the services); optionally in a platform
+    dispute, or closed with its return visit due today. Returns (case id, order number)."""
+
+    def make():
+        import sqlalchemy as sa
+
+        from portal import clock
+        from portal.aftersales import cases
+        from portal.aftersales.models import ReturnVisit
+        from portal.auth.models import User
+        from portal.extensions import db
+
+        agent = db.session.scalar(sa.select(User).where(User.username == AGENT))
+        number = f"E2E{secrets.randbelow(10**9):09d}"
+        case = cases.open_case(agent, type="return_refund", problem=problem,
+                               order_no=number, assignee_id=agent.id)
+        if platform_status:
+            cases.update_details(agent, case, case.version, platform_status=platform_status)
+        if visit_due_today:
+            db.session.add(ReturnVisit(case_id=case.id, due_on=clock.today()))
+            db.session.commit()
+        return case.id, number
+
+    return portal_data(make)
+
+
+def test_a_canned_reply_goes_from_the_supervisor_into_an_agents_note(page, t, sign_in,
+                                                                    portal_data, browser,
+                                                                    live_server):
+    title = f"运费{secrets.token_hex(2)}"
+    text = f"亲，质量问题来回运费由我们承担（{title}）。"
+    case_id, _number = _open_case(portal_data, "客户说茶杯有裂纹")
+
+    # --- the supervisor adds the reply ----------------------------------------------------
+    sign_in(SUPERVISOR)
+    page.goto("/aftersales/replies")
+    keep_marker(page)
+    panel = page.locator("#replies-panel")
+    add_form = panel.locator("form").first
+    add_form.get_by_label(t("Title"), exact=True).fill(title)
+    add_form.get_by_label(t("Text"), exact=True).fill(text)
+    panel.get_by_role("button", name=t("Add the reply"), exact=True).click()
+    expect(panel.locator(".reply").filter(has_text=title)).to_have_count(1)
+    expect(panel).to_contain_text(t("Reply “%(title)s” added.", title=title))
+    assert marker_survived(page), "adding a reply reloaded the page"
+
+    # --- an agent inserts it into a note in one click and saves the note --------------------
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  base_url=live_server)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    agent = context.new_page()
+    problems = BrowserProblems()
+    agent.on("console", problems.console)
+    agent.on("pageerror", problems.page_error)
+    agent.goto("/login")
+    agent.locator("input[name=username]").fill(AGENT)
+    agent.locator("input[name=password]").fill("demo-pass-2026")
+    agent.get_by_role("button", name=t("Sign in"), exact=True).click()
+    agent.wait_for_url("/")
+    agent.goto(f"/aftersales/{case_id}")
+    keep_marker(agent)
+    note_form = agent.locator("form").filter(has=agent.locator('textarea[name="text"]'))
+    note_form.get_by_role("button", name=title, exact=True).click()
+    field = note_form.locator('textarea[name="text"]')
+    expect(field).to_have_value(text)
+    note_form.get_by_role("button", name=t("Add the note"), exact=True).click()
+    expect(agent.locator("#case-card")).to_contain_text(text)
+    expect(agent.locator('#case-card textarea[name="text"]')).to_have_value("")
+    assert marker_survived(agent), "inserting or saving the note reloaded the page"
+    context.close()
+    assert not problems.errors, "the agent's browser reported problems:\n" + "\n".join(
+        problems.errors)
+
+
+def test_the_supervisor_reminds_from_the_queue_in_place(page, t, sign_in, portal_data):
+    case_id, number = _open_case(portal_data, "客户在平台发起维权", platform_status="dispute")
+    sign_in(SUPERVISOR)
+    page.locator('nav.sidenav a[href="/aftersales/queue"]').click()
+    expect(page).to_have_url("/aftersales/queue")
+    keep_marker(page)
+    row = page.locator(f"#queue-case-{case_id}")
+    expect(row).to_contain_text(number)
+    expect(row).to_contain_text("罗琳")
+    row.get_by_role("button", name=t("Remind %(name)s of case #%(id)s", name="罗琳",
+                                     id=case_id), exact=True).click()
+    reminded = re.escape(t("reminded at %(time)s", time="@")).replace("@", r"\d\d:\d\d")
+    expect(row.locator(".reminded")).to_have_text(re.compile(reminded))
+    expect(row).to_contain_text(t("%(name)s was reminded.", name="罗琳"))
+    assert marker_survived(page), "the reminder reloaded the page"
+
+
+def test_an_agent_records_a_due_return_visit(page, t, sign_in, portal_data):
+    _case_id, number = _open_case(portal_data, "退货已退款，三天后回访", visit_due_today=True)
+    sign_in(AGENT)
+    page.locator('nav.sidenav a[href="/aftersales/visits"]').click()
+    expect(page).to_have_url("/aftersales/visits")
+    keep_marker(page)
+    row = page.locator("li.visit-row").filter(has_text=number)
+    expect(row).to_have_count(1)
+    row.get_by_label(t("Reached"), exact=True).check()
+    row.get_by_role("group", name=t("Satisfaction (1–5)")).get_by_label("4", exact=True) \
+        .check()
+    row.get_by_label(t("Comment"), exact=True).fill("客户很满意")
+    row.get_by_role("button", name=t("Save the result"), exact=True).click()
+    expect(row).to_contain_text(t("satisfaction %(score)d of 5", score=4))
+    expect(row.locator("form")).to_have_count(0)
+    expect(page.locator("#done-visits")).to_contain_text("客户很满意")
+    assert marker_survived(page), "recording the visit reloaded the page"
