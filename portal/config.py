@@ -31,6 +31,8 @@ def from_environment(instance_path: str) -> dict:
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto;
         # without this, every client would share the proxy's address in the sign-in limits.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # evidence photos of after-sales cases: outside the web root (empty: instance/evidence)
+        "AFTERSALES_PHOTO_DIR": os.environ.get("AFTERSALES_PHOTO_DIR") or None,
     }
 
 

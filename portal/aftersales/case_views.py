@@ -544,7 +544,8 @@ def register(app) -> None:
     from portal.ui import NavItem, register_nav
 
     app.config.setdefault("AFTERSALES_MAX_PHOTO_BYTES", evidence.MAX_PHOTO_BYTES)
-    app.config.setdefault("AFTERSALES_PHOTO_DIR", os.path.join(app.instance_path, "evidence"))
+    if not app.config.get("AFTERSALES_PHOTO_DIR"):
+        app.config["AFTERSALES_PHOTO_DIR"] = os.path.join(app.instance_path, "evidence")
     register_nav(app, NavItem("aftersales.index", _l("After-sales"), "aftersales.view",
                               order=18, active_prefix=(
                                   "aftersales.index", "aftersales.detail", "aftersales.new",
