@@ -150,6 +150,24 @@ def test_placeholders_survive_translation(locale):
     assert not problems, f"placeholders differ in the {locale} catalogue:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_translation_formats(locale):
+    """Templates format every message (Jinja's new-style gettext applies ``%`` even without
+    parameters), so a bare ``%`` in a translation is a 500 on the page that shows it."""
+    cat = catalogue(locale)
+    problems = []
+    for message in cat:
+        if not message.id:
+            continue
+        for string in _strings(message):
+            names = re.findall(r"%\(([^)]+)\)", string)
+            try:
+                string % {name: 1 for name in names} if names else string % {}
+            except (ValueError, TypeError, KeyError) as error:
+                problems.append(f"  {message.id!r} -> {string!r}: {error}")
+    assert not problems, f"{locale} messages that cannot be formatted:\n" + "\n".join(problems)
+
+
 def test_english_catalogue_is_the_source_text():
     cat = catalogue("en")
     differing = [
