@@ -1,5 +1,6 @@
 """Form pieces shared by every area."""
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField
@@ -43,3 +44,14 @@ class LocalDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(_l("Enter the date as YYYY-MM-DD.")) from error
+
+
+def show_refusal(form, error, message: str | None = None) -> None:
+    """Show a rule's refusal (a ``RuleError``) next to its field, else above the form; the
+    message is translated here unless the caller gives it."""
+    if message is None:
+        message = gettext(error.message, **error.params)
+    if error.field and error.field in form:
+        form[error.field].errors = list(form[error.field].errors) + [message]
+    else:
+        form.form_errors.append(message)

@@ -35,7 +35,7 @@ from portal.aftersales.models import AfterSalesCase, CasePhoto
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import choices
+from portal.forms import choices, show_refusal
 from portal.i18n import N_
 from portal.paging import keyset_page
 from portal.rules import RuleError
@@ -209,7 +209,7 @@ def create():
                 if current_user.can("aftersales.work") else None)
         except RuleError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_refusal(form, error, rule_message(error))
         else:
             message = _("After-sales case #%(id)s opened.", id=case.id)
             flash(message, "success")
@@ -286,14 +286,6 @@ def detail(case_id: int):
     return _card(_case_or_404(case_id))
 
 
-def _field_error(form, error: RuleError) -> None:
-    """Put a rule's message next to its field, else above the form."""
-    message = rule_message(error)
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [message]
-    else:
-        form.form_errors.append(message)
-
 
 def _act(case: AfterSalesCase, form, key: str, action, done: str, **card):
     """Run ``action`` for a valid ``form``; answer the card (200 / 422 / 409)."""
@@ -310,7 +302,7 @@ def _act(case: AfterSalesCase, form, key: str, action, done: str, **card):
     except RuleError as error:
         db.session.rollback()
         db.session.refresh(case)
-        _field_error(form, error)
+        show_refusal(form, error, rule_message(error))
         return _card(case, status=422, **{key: form}, **card)
     db.session.refresh(case)
     if not is_fragment_request():
@@ -441,7 +433,7 @@ def add_photo(case_id: int):
         action()
     except RuleError as error:
         db.session.rollback()
-        _field_error(form, error)
+        show_refusal(form, error, rule_message(error))
         return _card(case, status=422, photo=form)
     if not is_fragment_request():
         flash(_("Photo added."), "success")
@@ -474,7 +466,7 @@ def hide_photo(photo_id: int):
         db.session.refresh(photo)
         if photo.hidden_at is not None:  # someone hid it first: its current state
             return _card(case, status=409, message=rule_message(error))
-        _field_error(form, error)
+        show_refusal(form, error, rule_message(error))
         return _card(case, status=422, hide=form, hide_for=photo.id)
     if not is_fragment_request():
         flash(_("The photo was hidden."), "success")

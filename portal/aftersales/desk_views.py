@@ -36,6 +36,7 @@ from portal.aftersales.models import AfterSalesCase, CannedReply, ReturnVisit
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
+from portal.forms import show_refusal
 from portal.i18n import N_
 from portal.rules import RuleError
 from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
@@ -59,13 +60,6 @@ def vocab() -> dict:
 def _rule_message(error: RuleError) -> str:
     return _(error.message, **error.params)
 
-
-def _field_error(form, error: RuleError) -> None:
-    message = _rule_message(error)
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [message]
-    else:
-        form.form_errors.append(message)
 
 
 def _csrf_only() -> None:
@@ -127,7 +121,7 @@ def reply_add():
             reply = replies_svc.add(current_user, form.title.data, form.text.data)
         except RuleError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_refusal(form, error, _rule_message(error))
         else:
             return _replies_done(_("Reply “%(title)s” added.", title=reply.title))
     elif "csrf_token" in form.errors:
@@ -153,7 +147,7 @@ def _reply_action(reply: CannedReply, form, action, done: str, edit: bool = Fals
         db.session.rollback()
         db.session.refresh(reply)
         if edit:
-            _field_error(form, error)
+            show_refusal(form, error, _rule_message(error))
             return _replies_page(status=422, edited=reply.id, edit_form=form)
         return _replies_page(status=422, message=_rule_message(error))
     return _replies_done(done)
@@ -328,7 +322,7 @@ def visit_record(visit_id: int):
             "Someone else recorded this visit first. This is its current state."))
     except RuleError as error:
         db.session.rollback()
-        _field_error(form, error)
+        show_refusal(form, error, _rule_message(error))
         return _visit_row(visit, status=422, form=form)
     message = (_("Recorded; the customer will be called again on %(day)s.",
                  day=following.due_on.isoformat()) if following else _("Recorded."))

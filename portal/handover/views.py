@@ -21,7 +21,7 @@ from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.auth.permissions import ROLES, role_can
 from portal.extensions import db
-from portal.forms import choices
+from portal.forms import choices, show_refusal
 from portal.handover import bp
 from portal.handover import services as svc
 from portal.handover.forms import CloseForm, EditForm, HistoryFilterForm, ItemForm, TakeOverForm
@@ -127,7 +127,7 @@ def create(book: str):
                              customer_request=form.customer_request.data)
         except svc.HandoverError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_refusal(form, error)
     if item is None:
         if is_fragment_request():
             return render(TEMPLATE, block="item_form", form=form, book=book, status=422)
@@ -140,13 +140,6 @@ def create(book: str):
                       saved=True, **_card_context(book, reading, shift_types(), [item]))
     return trigger(response, CHANGED)
 
-
-def _field_error(form, error: "svc.HandoverError") -> None:
-    message = _(error.message, **error.params)
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [message]
-    else:
-        form.form_errors.append(message)
 
 
 def _conflict_message(item: HandoverItem) -> str:
@@ -278,7 +271,7 @@ def edit(book: str, item_id: int):
         return _item_page(book, item, status=409, message=_conflict_message(item))
     except svc.HandoverError as error:
         db.session.rollback()
-        _field_error(form, error)
+        show_refusal(form, error)
         return _item_page(book, item, edit_form=form, status=422)
     if is_fragment_request():
         return trigger(_item_page(book, item, message=_("The correction was saved; the earlier "

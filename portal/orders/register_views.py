@@ -22,7 +22,7 @@ from portal import clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import FilterForm, LocalDateField, VersionedForm
+from portal.forms import FilterForm, LocalDateField, VersionedForm, show_refusal
 from portal.i18n import N_
 from portal.orders import bp
 from portal.orders import orders as order_svc
@@ -140,14 +140,6 @@ class MarkForm(VersionedForm):
 # --- shared ----------------------------------------------------------------------------------
 
 
-def _refuse(form, error: RuleError) -> None:
-    """A rule's message next to its field, else above the form."""
-    message = _(error.message, **error.params)
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [message]
-    else:
-        form.form_errors.append(message)
-
 
 def _vocab() -> dict:
     return {"stages": order_svc.STAGES, "payments": order_svc.PAYMENTS,
@@ -233,7 +225,7 @@ def transfer_add():
                 order_id=form.order_id.data)
         except RuleError as error:
             db.session.rollback()
-            _refuse(form, error)
+            show_refusal(form, error)
         except Conflict:  # the order was paid or linked meanwhile
             db.session.rollback()
             form.form_errors.append(_(ORDER_CHANGED_FIRST))
@@ -301,7 +293,7 @@ def transfer_link(transfer_id: int):
     except RuleError as error:
         db.session.rollback()
         db.session.refresh(transfer)
-        _refuse(form, error)
+        show_refusal(form, error)
         return _transfer_row(transfer, status=422, link_form=form)
     no = transfer.order.order_no
     message = (_("Linked. Order %(no)s was marked paid by this transfer.", no=no) if paid
@@ -372,7 +364,7 @@ def wait_add():
                                 note=form.note.data)
         except RuleError as error:
             db.session.rollback()
-            _refuse(form, error)
+            show_refusal(form, error)
     elif "csrf_token" in form.errors:
         abort(400)
     if wait is None:

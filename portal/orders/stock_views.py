@@ -18,7 +18,7 @@ from portal import clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import FilterForm, LocalDateField, VersionedForm
+from portal.forms import FilterForm, LocalDateField, VersionedForm, show_refusal
 from portal.i18n import N_
 from portal.orders import bp
 from portal.orders import stock as svc
@@ -73,14 +73,6 @@ def _item_or_404(item_id: int) -> StockItem:
         abort(404)
     return item
 
-
-def _refuse(form, error: RuleError) -> None:
-    """A rule's message next to its field, else above the form."""
-    message = _(error.message, **error.params)
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [message]
-    else:
-        form.form_errors.append(message)
 
 
 def _row_context(items) -> dict:
@@ -181,7 +173,7 @@ def stock_save(item_id: int):
     except RuleError as error:
         db.session.rollback()
         db.session.refresh(item)
-        _refuse(form, error)
+        show_refusal(form, error)
         return _row(item, status=422, editing=True, form=form)
     if told:
         message = _("Saved. Buyers to tell now: %(count)d; pre-sales were notified.",
@@ -203,7 +195,7 @@ def stock_add():
                                 form.expected_on.data)
         except RuleError as error:
             db.session.rollback()
-            _refuse(form, error)
+            show_refusal(form, error)
         except Conflict:  # the same SKU added at the same moment by another clerk
             db.session.rollback()
             form.sku.errors = [_("SKU %(sku)s is already in the stock list.",

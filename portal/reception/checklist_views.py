@@ -16,6 +16,7 @@ from portal import clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
+from portal.forms import show_refusal
 from portal.i18n import N_
 from portal.reception import bp
 from portal.reception import checklist as svc
@@ -41,13 +42,6 @@ STOCK_CHANGED = "stock-changed"
 REPAIRS_CHANGED = "repairs-changed"
 STYLESHEET = "css/reception.css"
 
-
-def _error_to(form, error: ReceptionError) -> None:
-    message = _(error.message, **error.params)
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [message]
-    else:
-        form.form_errors.append(message)
 
 
 def _open_repairs_by_item() -> dict[int, RepairReport]:
@@ -117,7 +111,7 @@ def checklist_mark(item_id: int):
             time=clock.local(mark.marked_at).strftime("%H:%M") if mark else ""))
     except ReceptionError as error:
         db.session.rollback()
-        _error_to(form, error)
+        show_refusal(form, error)
         return _row(item, status=422, form=form)
     return _row(item)
 
@@ -160,7 +154,7 @@ def checklist_item_create():
                             restock_level=form.restock_level.data, sort_order=form.sort_order.data)
         except ReceptionError as error:
             db.session.rollback()
-            _error_to(form, error)
+            show_refusal(form, error)
         else:
             if not is_fragment_request():
                 flash(_("The item was added to the checklist."), "success")
@@ -206,7 +200,7 @@ def checklist_item_edit(item_id: int):
     except Conflict:
         return _item_row(item, status=409, message=_(CHANGED_FIRST))
     except ReceptionError as error:
-        _error_to(form, error)
+        show_refusal(form, error)
         return _item_row(item, status=422, form=form)
     return trigger(_item_row(item), CHECKLIST_CHANGED)
 
@@ -281,7 +275,7 @@ def repair_create():
                                   item=item)
         except ReceptionError as error:
             db.session.rollback()
-            _error_to(form, error)
+            show_refusal(form, error)
     if created is None:
         if is_fragment_request():
             return render(REPAIRS, block="repair_form", form=form, status=422,
@@ -327,7 +321,7 @@ def repair_note(report_id: int):
             "Someone else followed this repair up first. This is its current state; check it "
             "and try again."))
     except ReceptionError as error:
-        _error_to(form, error)
+        show_refusal(form, error)
         return _repair_row(report, status=422, form=form)
     db.session.refresh(report)
     return _repair_row(report)

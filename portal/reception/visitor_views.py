@@ -14,7 +14,7 @@ from portal import clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import choices
+from portal.forms import choices, show_refusal
 from portal.i18n import N_
 from portal.reception import bp
 from portal.reception import menu as menu_svc
@@ -120,13 +120,6 @@ def badge():
     return response
 
 
-def _field_error(form, error: svc.VisitError) -> None:
-    message = _(error.message, **error.params)
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [message]
-    else:
-        form.form_errors.append(message)
-
 
 @bp.route("/visits", methods=["POST"])
 @require("reception.work")
@@ -144,7 +137,7 @@ def arrive():
                 note=form.note.data)
         except svc.VisitError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_refusal(form, error)
     if visit is None:
         if is_fragment_request():
             return render(BOARD, block="arrival_form", form=form, status=422)
@@ -187,7 +180,7 @@ def serve(visit_id: int):
         serving = svc.serve(current_user, visit, form.menu_item_id.data, form.quantity.data)
     except svc.VisitError as error:
         db.session.rollback()
-        _field_error(form, error)
+        show_refusal(form, error)
         status = 409 if visit.left_at is not None else 422
         return _row(visit, status=status, serve_form=form,
                     message=" ".join(form.form_errors) or None)
@@ -259,7 +252,7 @@ def correct_departure(visit_id: int):
     except svc.VisitError as error:
         db.session.rollback()
         db.session.refresh(visit)
-        _field_error(form, error)
+        show_refusal(form, error)
         return _visit_page(visit, form=form, status=422)
     if is_fragment_request():
         return trigger(_visit_page(visit, message=_("The departure time was corrected.")),
@@ -389,7 +382,7 @@ def menu_create():
                               stock_item_id=form.stock_item_id.data)
         except svc.VisitError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_refusal(form, error)
         else:
             if is_fragment_request():
                 return _menu_page(block="menu_page", message=_("Added to the menu."))
@@ -423,7 +416,7 @@ def menu_update(item_id: int):
     except svc.VisitError as error:
         db.session.rollback()
         db.session.refresh(item)
-        _field_error(form, error)
+        show_refusal(form, error)
         return _menu_page(status=422, block="menu_page", edited=item, edit_form=form)
     if is_fragment_request():
         return _menu_page(block="menu_page", message=_("The menu was saved."))
