@@ -7,6 +7,7 @@ afterwards (the app's commits become savepoints).
 
 import contextvars
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -142,6 +143,26 @@ def count_rows(model, *where) -> int:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+_LOADING_CARD = re.compile(r'<section class="card card-loading" id="card-([^"]+)"[^>]*?'
+                           r'hx-get="([^"]+)".*?</section>', re.S)
+
+
+def today(client, **kwargs):
+    """The Today page as a browser shows it: the frame, then each card it loads (every card
+    is a request of its own) put in its place. The frame's response, with the cards in."""
+    response = client.get("/", **kwargs)
+    if response.status_code != 200:
+        return response
+    page = response.get_data(as_text=True)
+
+    def fill(match):
+        card = client.get(match.group(2), headers={"HX-Request": "true"})
+        assert card.status_code == 200, f"card {match.group(1)}: {card.status_code}"
+        return card.get_data(as_text=True)
+
+    response.set_data(_LOADING_CARD.sub(fill, page))
+    return response
 
 
 @pytest.fixture

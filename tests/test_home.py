@@ -5,12 +5,13 @@ from flask_babel import lazy_gettext as _l
 
 from portal.auth.permissions import ROLES, role_can
 from portal.ui import Card, cards_for, nav_for, register_card
+from tests.conftest import today
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_lands_on_its_today_page(client, sign_in, create_user, role):
     sign_in(client, create_user(role))
-    html = client.get("/").get_data(as_text=True)
+    html = today(client).get_data(as_text=True)
     assert 'id="card-notifications"' in html
     assert ('id="card-staff"' in html) == role_can(role, "staff.manage")
 
@@ -20,7 +21,7 @@ def test_navigation_lists_only_the_roles_pages(app, client, sign_in, create_user
     from flask import url_for
 
     user = sign_in(client, create_user(role))
-    html = client.get("/").get_data(as_text=True)
+    html = today(client).get_data(as_text=True)
     nav = html.split('class="sidenav"', 1)[1].split("</nav>", 1)[0]
     with app.test_request_context():
         # a blueprint's name need not be its URL prefix (shifts lives under /roster/)
@@ -40,7 +41,7 @@ def test_an_area_card_appears_for_its_permission_only(app, client, sign_in, crea
                             "notifications/_card.html",
                             lambda user: seen.append(user.id) or {"unread": 0, "latest": []}))
     manager = sign_in(client, create_user("manager"))
-    assert 'id="card-audit-test"' in client.get("/").get_data(as_text=True)
+    assert 'id="card-audit-test"' in today(client).get_data(as_text=True)
     assert seen == [manager.id]
     assert "audit-test" in [c.key for c in cards_for(manager)]
     clerk = create_user("order_clerk")
@@ -50,4 +51,4 @@ def test_an_area_card_appears_for_its_permission_only(app, client, sign_in, crea
 def test_today_shows_the_department_date(client, sign_in, create_user, freeze):
     freeze("2026-11-22 23:30")
     sign_in(client, create_user("presales"))
-    assert "2026-11-22" in client.get("/").get_data(as_text=True)
+    assert "2026-11-22" in today(client).get_data(as_text=True)

@@ -7,7 +7,7 @@ from portal.i18n import N_
 from portal.notifications import notify, notify_role
 from portal.notifications.models import Notification
 from portal.notifications.services import unread_count
-from tests.conftest import count_rows
+from tests.conftest import count_rows, today
 
 HX = {"HX-Request": "true"}
 
@@ -89,7 +89,7 @@ def test_message_is_translated_for_each_reader(client, sign_in, create_user, cre
 def test_unread_card_on_today(client, sign_in, create_user, create_notification):
     user = sign_in(client, create_user("reception"))
     create_notification(user)
-    html = client.get("/").get_data(as_text=True)
+    html = today(client).get_data(as_text=True)
     assert 'id="card-notifications"' in html and user.display_name in html
 
 

@@ -30,3 +30,30 @@ def test_page_queries_do_not_grow_with_rows(client, sign_in, create_user, create
     many = _queries(client, count_queries, path)
     assert many == few, f"{path}: {few} queries with few rows, {many} with many"
     assert 2 <= few <= 12
+
+
+@pytest.mark.parametrize("role", ["supervisor", "manager", "presales", "aftersales",
+                                  "order_clerk", "reception"])
+def test_today_reads_nothing_itself_and_each_card_little(client, sign_in, create_user,
+                                                         count_queries, role):
+    """The Today page is a frame whose cards each load by their own request: the frame costs
+    the shell's queries only, and no card costs more than eight."""
+    import re
+
+    user = sign_in(client, create_user(role))
+    frame = _queries(client, count_queries, "/")
+    assert frame <= 6
+    page = client.get("/").get_data(as_text=True)
+    cards = re.findall(r'hx-get="(/today/[^"]+)"', page)
+    assert cards, f"{role} has no Today card"
+    for url in cards:
+        with count_queries() as counter:
+            response = client.get(url, headers={"HX-Request": "true"})
+        assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
+        assert counter.count <= 8, f"{user.role} {url}: {counter.count} queries"
+
+
+def test_a_card_of_another_role_is_not_found(client, sign_in, create_user):
+    sign_in(client, create_user("reception"))
+    assert client.get("/today/orders-overdue").status_code == 404
+    assert client.get("/today/no-such-card").status_code == 404

@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from portal.aftersales import sla
 from portal.extensions import db
 from tests.aftersales.fixtures_desk import *  # noqa: F403
+from tests.conftest import today
 
 TZ = ZoneInfo("Asia/Shanghai")
 DUE = datetime(2026, 11, 22, 11, 30, tzinfo=TZ)
@@ -88,7 +89,7 @@ def card(html: str, key: str) -> str:
 
 def test_the_agent_sees_own_cases_about_to_breach(client, sign_in, agent, desk):
     sign_in(client, agent)
-    html = client.get("/").get_data(as_text=True)
+    html = today(client).get_data(as_text=True)
     mine = card(html, "aftersales-my-sla")
     assert ">2</strong>" in mine
     assert f"#{desk['breached'].id} " in mine and f"#{desk['soon'].id} " in mine
@@ -102,7 +103,7 @@ def test_the_agent_sees_own_cases_about_to_breach(client, sign_in, agent, desk):
 
 def test_the_supervisor_sees_the_whole_desk(client, sign_in, supervisor, desk):
     sign_in(client, supervisor)
-    html = client.get("/").get_data(as_text=True)
+    html = today(client).get_data(as_text=True)
     counts = card(html, "aftersales-desk")
     assert 'data-count="breached">2<' in counts  # the agent's and the other agent's
     assert 'data-count="soon">1<' in counts
@@ -113,7 +114,7 @@ def test_the_supervisor_sees_the_whole_desk(client, sign_in, supervisor, desk):
 @pytest.mark.parametrize("role", ["presales", "order_clerk", "reception"])
 def test_other_roles_get_no_desk_cards(client, sign_in, create_user, role, desk):
     sign_in(client, create_user(role))
-    html = client.get("/").get_data(as_text=True)
+    html = today(client).get_data(as_text=True)
     assert "card-aftersales-my-sla" not in html and "card-aftersales-desk" not in html
 
 
@@ -126,7 +127,7 @@ def test_the_today_page_costs_the_same_with_few_or_many_cases(client, sign_in, w
     def measure():
         db.session.commit()  # as in a new request: nothing read before, no transaction open
         with count_queries() as counter:
-            assert client.get("/").status_code == 200
+            assert today(client).status_code == 200
         return counter.count
 
     few = measure()

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from portal.audit.models import AuditEvent
 from portal.auth.passwords import HASHER
 from portal.extensions import db
+from tests.conftest import today
 from tests.fixtures.factories import TEST_PASSWORD
 
 
@@ -19,7 +20,7 @@ def test_sign_in_lands_on_today(client, create_user):
     response = client.post("/login", data={"username": "FrontDesk ", "password": TEST_PASSWORD})
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
-    page = client.get("/").get_data(as_text=True)
+    page = today(client).get_data(as_text=True)
     assert user.display_name in page
     assert [e.actor_id for e in events("auth.login")] == [user.id]
 
@@ -29,7 +30,7 @@ def test_wrong_password_is_refused_and_audited(client, create_user):
     response = client.post("/login", data={"username": user.username, "password": "nope" * 4})
     assert response.status_code == 422
     assert 'class="field-error"' in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302
+    assert today(client).status_code == 302
     (event,) = events("auth.login_failed")
     assert event.target_id == str(user.id) and event.actor_id is None
 
@@ -82,21 +83,21 @@ def test_sign_out_clears_the_session(client, login):
     assert response.status_code == 303
     with client.session_transaction() as session:
         assert "_user_id" not in session
-    assert client.get("/").status_code == 302
+    assert today(client).status_code == 302
     assert [e.actor_id for e in events("auth.logout")] == [user.id]
 
 
 def test_sign_out_needs_post(client, login):
     login("presales")
     assert client.get("/logout").status_code == 405
-    assert client.get("/").status_code == 200
+    assert today(client).status_code == 200
 
 
 def test_deactivation_ends_open_sessions(client, login):
     user = login("presales")
     user.active = False
     db.session.commit()
-    assert client.get("/").status_code == 302
+    assert today(client).status_code == 302
 
 
 def test_htmx_request_when_signed_out_redirects_the_page(client):
@@ -118,7 +119,7 @@ def test_ten_failures_lock_the_username_for_fifteen_minutes(client, create_user,
     refused = client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
     assert refused.status_code == 429
     assert "15" in refused.get_data(as_text=True)
-    assert client.get("/").status_code == 302, "the right password must not get through"
+    assert today(client).status_code == 302, "the right password must not get through"
     assert len(events("auth.login_throttled")) == 1
     # another account from the same address is not locked
     ok = client.post("/login", data={"username": other.username, "password": TEST_PASSWORD})

@@ -6,7 +6,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.auth.passwords import verify_password
 from portal.extensions import db
-from tests.conftest import count_rows
+from tests.conftest import count_rows, today
 
 HX = {"HX-Request": "true"}
 
@@ -150,7 +150,7 @@ def test_reset_password_signs_the_person_out(client, app, sign_in, login, create
     assert response.status_code == 303
     db.session.refresh(user)
     assert verify_password(user.password_hash, "brand new password")
-    assert their_browser.get("/").status_code == 302
+    assert today(their_browser).status_code == 302
 
 
 def test_staff_list_filters_and_fragment(client, sign_in, create_user):
@@ -168,7 +168,7 @@ def test_staff_list_filters_and_fragment(client, sign_in, create_user):
 
 def test_staff_card_on_today_for_supervisors_only(client, sign_in, create_user):
     sign_in(client, create_user("supervisor"))
-    assert 'id="card-staff"' in client.get("/").get_data(as_text=True)
+    assert 'id="card-staff"' in today(client).get_data(as_text=True)
     other = client.application.test_client()
     sign_in(other, create_user("presales"))
-    assert 'id="card-staff"' not in other.get("/").get_data(as_text=True)
+    assert 'id="card-staff"' not in today(other).get_data(as_text=True)

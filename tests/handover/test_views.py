@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.handover import services as svc
 from portal.handover.models import HandoverAck, HandoverItem, HandoverRevision
-from tests.conftest import count_rows
+from tests.conftest import count_rows, today
 from tests.handover.conftest import HX
 
 ITEM = {"category": "order_problem", "priority": "normal", "text": "客户要求修改地址"}
@@ -352,18 +352,18 @@ def test_today_cards_for_desk_reception_and_supervisor(client, sign_in, create_u
     write(create_user("reception"), at="2026-11-22 10:00", book="showroom", text="咖啡机除垢")
     freeze("2026-11-22 17:00")
     sign_in(client, create_user("presales"))
-    home = html(client.get("/"))
+    home = html(today(client))
     assert 'id="card-handover-desk"' in home and "四天前的事" in home
     assert 'id="card-handover-showroom"' not in home
     sign_in(client, create_user("reception"))
-    home = html(client.get("/"))
+    home = html(today(client))
     assert 'id="card-handover-showroom"' in home and "咖啡机除垢" in home
     sign_in(client, create_user("supervisor"))
-    home = html(client.get("/"))
+    home = html(today(client))
     assert 'id="card-handover-attention"' in home and "四天前的事" in home
     assert 'id="card-handover-desk"' not in home
     sign_in(client, create_user("manager"))
-    assert 'id="card-handover' not in html(client.get("/"))
+    assert 'id="card-handover' not in html(today(client))
 
 
 def test_the_book_page_queries_do_not_grow_with_items(client, sign_in, create_user, write,

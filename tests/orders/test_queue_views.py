@@ -14,7 +14,7 @@ from portal.notifications.models import Notification
 from portal.orders import orders as svc
 from portal.orders import remarks as remark_svc
 from portal.orders.models import Order, OrderTask, StockItem
-from tests.conftest import ROOT
+from tests.conftest import ROOT, today
 from tests.orders.conftest import HX
 
 NOW = "2026-11-22 14:00"
@@ -396,7 +396,7 @@ def test_the_badge_counts_open_tasks(desk, make_order, presales):
 
 
 def test_the_nav_entry(desk, client):
-    body = html(desk().get("/"))
+    body = html(today(desk()))
     assert 'href="/orders/queue"' in body and 'hx-get="/orders/queue/badge"' in body
     assert "orders-changed from:body" in body
 
@@ -440,7 +440,7 @@ def test_overdue_section(desk, make_order):
 def test_the_clerks_today_card(desk, make_order, presales, freeze):
     order = make_order("printed", paid="2026-11-18 09:00")
     remark_svc.add(presales, order, order.version, "card", "生日快乐")
-    body = html(desk().get("/"))
+    body = html(today(desk()))
     card = re.search(r'<section class="card" id="card-orders-clerk".*?</section>', body,
                      re.S).group(0)
     assert "Open tasks: 1" in card and "Overdue orders (paid over 3 days ago): 1" in card
@@ -453,7 +453,7 @@ def test_the_supervisors_today_card(client, sign_in, create_user, make_order, fr
         make_order("paid", order_no=f"OLD-{n}", paid=f"2026-11-{day} 09:00")
     freeze(NOW)
     sign_in(client, create_user("supervisor"))
-    body = html(client.get("/"))
+    body = html(today(client))
     card = re.search(r'<section class="card" id="card-orders-overdue".*?</section>', body,
                      re.S).group(0)
     assert "6 orders paid more than 3 days ago are not shipped." in card

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.orders import registers as svc
 from portal.orders import stock as stock_svc
 from portal.orders.models import BankTransfer, StockWait
-from tests.conftest import count_rows
+from tests.conftest import count_rows, today
 from tests.orders.conftest import HX
 
 TRANSFER = {"received_on": "2026-11-21", "payer": "杭州茶香贸易", "amount": "176.00",
@@ -336,7 +336,7 @@ def test_the_today_cards_of_presales(agent, presales, clerk, stock, freeze):
     freeze("2026-11-22 09:30")
     pot = stock["POT-03"]
     stock_svc.set_stock(clerk, pot, pot.version, 10, None)
-    page = html(agent.get("/"))
+    page = html(today(agent))
     assert 'id="card-orders-tell-buyers"' in page and 'id="card-orders-unlinked-transfers"' in page
     assert "Their item has arrived. Buyers to tell: 1." in page
     assert f'id="tell-{wait.id}"' in page and "13800001111" in page
@@ -349,13 +349,13 @@ def test_the_today_cards_of_presales(agent, presales, clerk, stock, freeze):
     body = html(response)
     assert opens_with(body, f"tell-{wait.id}") and "王先生: Told." in body
     assert 'name="outcome"' not in body
-    assert "No waiting buyer&#39;s item has arrived." in html(agent.get("/")) \
-        or "No waiting buyer's item has arrived." in html(agent.get("/"))
+    assert "No waiting buyer&#39;s item has arrived." in html(today(agent)) \
+        or "No waiting buyer's item has arrived." in html(today(agent))
 
 
 def test_the_cards_are_not_shown_to_clerks(client, sign_in, clerk):
     sign_in(client, clerk)
-    page = html(client.get("/"))
+    page = html(today(client))
     assert "card-orders-tell-buyers" not in page and "card-orders-unlinked-transfers" not in page
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.reception import checklist as svc
 from portal.reception.models import ChecklistItem, ChecklistMark
-from tests.conftest import count_rows
+from tests.conftest import count_rows, today
 from tests.reception import fixtures_checklist as fx
 from tests.reception.fixtures_checklist import HX, html, triggered
 
@@ -117,7 +117,7 @@ def test_a_damaged_item_offers_a_prefilled_repair_report(client, receptionist, i
 
 def test_the_last_item_completes_the_checklist_and_the_today_card_says_so(client, receptionist,
                                                                           items, mark):
-    card = html(client.get("/"))
+    card = html(today(client))
     assert "The checklist is not yet done today." in card
     for name in ("装饰摆件", "音响设备"):
         mark(receptionist, items[name])
@@ -126,7 +126,7 @@ def test_the_last_item_completes_the_checklist_and_the_today_card_says_so(client
     response = client.post(f"/showroom/checklist/marks/{water.id}",
                            data={"status": "ok", "quantity": "3", "version": 0}, headers=HX)
     assert "The checklist is done for today." in html(response)
-    card = html(client.get("/"))
+    card = html(today(client))
     assert "The checklist is done for today." in card and "Restock: 矿泉水" in card
 
 

@@ -11,7 +11,7 @@ from portal.reception import repairs as rsvc
 from portal.reception.checklist import ReceptionError
 from portal.reception.models import RepairNote, RepairReport
 from portal.web import Conflict
-from tests.conftest import count_rows
+from tests.conftest import count_rows, today
 from tests.reception import fixtures_checklist as fx
 from tests.reception.fixtures_checklist import HX, html, triggered
 
@@ -196,7 +196,7 @@ def test_the_today_card_shows_open_repairs_with_their_age(client, receptionist, 
     freeze("2026-11-19 08:30")
     report(place="门锁")
     freeze("2026-11-22 08:30")
-    card = html(client.get("/"))
+    card = html(today(client))
     assert 'id="card-reception-repairs"' in card and "门锁" in card and "3 days open" in card
 
 
@@ -209,7 +209,7 @@ def test_the_manager_reads_repairs_but_cannot_report_or_follow_up(client, sign_i
     assert client.post("/showroom/repairs", data={"place": "x", "problem": "y"}).status_code == 403
     assert client.post(f"/showroom/repairs/{record.id}/notes",
                        data={"text": "x", "version": record.version}).status_code == 403
-    assert 'id="card-reception-repairs"' not in html(client.get("/"))
+    assert 'id="card-reception-repairs"' not in html(today(client))
 
 
 def test_the_supervisor_follows_up(client, sign_in, create_user, report):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.reception import visitors as svc
 from portal.reception.models import Serving, Visit
-from tests.conftest import count_rows
+from tests.conftest import count_rows, today
 from tests.reception.conftest import HX
 
 ARRIVAL = {"arrived_at": "2026-11-22T09:25", "party_size": "3", "purpose": "viewing",
@@ -267,14 +267,14 @@ def test_the_navigation_badge_and_today_cards(desk, arrive, client, sign_in, cre
                                               freeze):
     arrive()
     assert html(desk.get("/showroom/badge")).startswith("1")
-    home = html(desk.get("/"))
+    home = html(today(desk))
     assert 'id="card-showroom-now"' in home and "1 parties in the showroom now" in home
     sup = create_user("supervisor")
     sign_in(client, sup)
     freeze("2026-11-29 09:00")
-    assert "Showroom month summary ready" in html(client.get("/"))
+    assert "Showroom month summary ready" in html(today(client))
     freeze("2026-11-15 09:00")
-    assert "Showroom month summary ready" not in html(client.get("/"))
+    assert "Showroom month summary ready" not in html(today(client))
 
 
 # --- speed -----------------------------------------------------------------------------------

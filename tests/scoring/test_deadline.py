@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from portal.scoring import deadline
+from tests.conftest import today
 from tests.scoring import fixtures_workflow
 
 # the shared fixtures of these tests
@@ -54,7 +55,7 @@ def test_supervisor_card_days_left_and_drafts(client, sign_in, people, make_shee
     make_sheet(status="draft")
     make_sheet(user=people["other"], status="submitted")
     sign_in(client, people["supervisor"])
-    html = client.get("/").get_data(as_text=True)
+    html = today(client).get_data(as_text=True)
     assert "Score sheets due" in html
     assert "4 days left." in html
     assert people["staff"].display_name in html
@@ -68,11 +69,11 @@ def test_overdue_shown_to_supervisor_and_manager(client, sign_in, people, make_s
     make_sheet(user=people["other"], status="submitted")
     for who in ("supervisor", "manager"):
         sign_in(client, people[who])
-        html = client.get("/").get_data(as_text=True)
+        html = today(client).get_data(as_text=True)
         card = html.split('id="card-scoring-', 1)[1]
         assert "Overdue" in card, who
         assert f"{people['staff'].display_name} 2026-11" in html, who
-    html = client.get("/").get_data(as_text=True)  # the manager: the submitted one waits
+    html = today(client).get_data(as_text=True)  # the manager: the submitted one waits
     assert "1 waiting for your approval" in html
 
 
@@ -81,4 +82,4 @@ def test_payday_is_configurable(app, client, sign_in, people, make_sheet, freeze
     freeze("2026-12-12 09:00")
     make_sheet(status="draft")
     sign_in(client, people["supervisor"])
-    assert "2 days left." in client.get("/").get_data(as_text=True)
+    assert "2 days left." in today(client).get_data(as_text=True)

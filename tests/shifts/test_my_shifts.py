@@ -3,6 +3,7 @@
 import pytest
 
 from portal.auth.permissions import ROLES, role_can
+from tests.conftest import today
 from tests.shifts.conftest import days, hx
 
 
@@ -74,7 +75,7 @@ def test_todays_lineup_groups_by_shift_and_role_and_marks_now(client, agent, cre
 def test_top_bar_shows_the_current_shift_with_time_left(client, agent, roster, freeze):
     freeze("2026-11-22 09:30")
     roster(agent, {22: "day"})
-    html = client.get("/").get_data(as_text=True)
+    html = today(client).get_data(as_text=True)
     bar = html.split('class="topbar"', 1)[1].split("</header>", 1)[0]
     assert "白班 08:00–16:00" in bar and "on-now" in bar
     assert "6 h 30 min left" in bar
@@ -84,13 +85,13 @@ def test_top_bar_announces_a_shift_later_today_and_nothing_after_it(client, agen
                                                                     freeze):
     roster(agent, {22: "night", 23: None})
     freeze("2026-11-22 09:30")
-    bar = client.get("/").get_data(as_text=True).split("</header>", 1)[0]
+    bar = today(client).get_data(as_text=True).split("</header>", 1)[0]
     assert "晚班 16:00–24:00" in bar and "on-now" not in bar
     freeze("2026-11-22 23:59")
-    bar = client.get("/").get_data(as_text=True).split("</header>", 1)[0]
+    bar = today(client).get_data(as_text=True).split("</header>", 1)[0]
     assert "晚班" in bar and "on-now" in bar
     freeze("2026-11-23 00:10")  # the night shift belongs to the 22nd; the 23rd is rest
-    bar = client.get("/").get_data(as_text=True).split("</header>", 1)[0]
+    bar = today(client).get_data(as_text=True).split("</header>", 1)[0]
     assert "topbar-shift" not in bar
 
 
@@ -159,7 +160,7 @@ def test_today_cards(client, create_user, sign_in, roster, freeze, role):
     freeze("2026-11-22 09:30")
     user = sign_in(client, create_user(role))
     roster(user, {22: "day", 23: "night", 24: None})
-    html = client.get("/").get_data(as_text=True)
+    html = today(client).get_data(as_text=True)
     assert 'id="card-my-week"' in html
     week = html.split('id="card-my-week"', 1)[1].split("</section>", 1)[0]
     assert "2026-11-22" in week and "2026-11-28" in week and "晚班" in week

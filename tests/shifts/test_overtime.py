@@ -11,7 +11,7 @@ from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.shifts import overtime as ot
 from portal.shifts.models import OvertimeRecord
-from tests.conftest import count_rows
+from tests.conftest import count_rows, today
 from tests.shifts.conftest import HX, hx
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -209,8 +209,8 @@ def test_report_per_person_with_totals(app, client, agent, create_user, sign_in,
     fragment = boss.get("/roster/overtime?month=2026-10", headers=HX).get_data(as_text=True)
     assert "<html" not in fragment and fragment.lstrip().startswith('<section id="overtime-report"')
     assert "No overtime recorded in 2026-10." in fragment
-    today = boss.get("/").get_data(as_text=True)
-    card = today.split('id="card-overtime-month"', 1)[1].split("</section>", 1)[0]
+    page = today(boss).get_data(as_text=True)
+    card = page.split('id="card-overtime-month"', 1)[1].split("</section>", 1)[0]
     assert "2 h 10 min in 2 records by 2 people" in card
 
 

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.shifts import roster
 from portal.shifts.models import CleaningDuty, RosterEntry, RosterMonth, StaffingMinimum
-from tests.conftest import count_rows
+from tests.conftest import count_rows, today
 
 HX = {"HX-Request": "true"}
 PLAN = "/roster/plan/2026/11"
@@ -97,7 +97,7 @@ def test_read_only_month_page_and_fragment_for_everyone_once_published(
     assert "hx-get=" not in html.split('class="roster-grid', 1)[1]  # read-only
     assert team["aftersales"][0].display_name in html
     fragment_ok(staff_client.get("/roster/2026/11", headers=HX), "roster-grid")
-    nav = staff_client.get("/").get_data(as_text=True)
+    nav = today(staff_client).get_data(as_text=True)
     assert 'href="/roster/"' in nav
 
 
@@ -357,14 +357,14 @@ def test_shift_type_colours_are_served_as_a_stylesheet(client, team):
 
 def test_the_supervisors_today_card(client, team):
     generate(client, team)
-    html = client.get("/").get_data(as_text=True)
+    html = today(client).get_data(as_text=True)
     assert 'id="card-roster"' in html and f'href="{PLAN}"' in html
 
 
 def test_staff_do_not_get_the_planners_card(app, team, sign_in):
     staff_client = app.test_client()
     sign_in(staff_client, team["presales"][0])
-    assert 'id="card-roster"' not in staff_client.get("/").get_data(as_text=True)
+    assert 'id="card-roster"' not in today(staff_client).get_data(as_text=True)
 
 
 def test_plan_page_queries_do_not_grow_with_staff(client, team, create_user, count_queries):

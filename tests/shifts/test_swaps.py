@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.shifts import swaps
 from portal.shifts.models import RosterEntry, SwapRequest
-from tests.conftest import count_rows
+from tests.conftest import count_rows, today
 from tests.shifts.conftest import HX, days
 
 
@@ -318,10 +318,10 @@ def test_badge_counts_what_waits_for_me(app, sign_in, team):
     do(as_user(app, sign_in, b), db.session.scalar(sa.select(SwapRequest)), "accept")
     assert as_user(app, sign_in, b).get("/roster/swaps/badge").get_data(as_text=True) == ""
     assert as_user(app, sign_in, s1).get("/roster/swaps/badge").get_data(as_text=True) == "1"
-    today = as_user(app, sign_in, s1).get("/").get_data(as_text=True)
-    nav = today.split('class="sidenav"', 1)[1].split("</nav>", 1)[0]
+    page = today(as_user(app, sign_in, s1)).get_data(as_text=True)
+    nav = page.split('class="sidenav"', 1)[1].split("</nav>", 1)[0]
     assert 'hx-get="/roster/swaps/badge"' in nav and "swaps-changed from:body" in nav
-    card = today.split('id="card-swap-approvals"', 1)[1].split("</section>", 1)[0]
+    card = page.split('id="card-swap-approvals"', 1)[1].split("</section>", 1)[0]
     assert "1 waiting" in card and "张小红" in card
 
 
