@@ -1,5 +1,6 @@
 # make run   - set up everything and serve the portal with demo data on SQLite at 127.0.0.1:5000
 # make test  - set up everything, run ruff and the whole test suite
+# make bench - the benchmarks (bench/, docs/performance.md)
 VENV    ?= .venv
 PYTHON  ?= python3
 BIN     := $(VENV)/bin
@@ -49,6 +50,12 @@ extract-messages: install
 		--ignore-dirs='.*' -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations \
 		--ignore-obsolete --no-fuzzy-matching
+
+# Benchmarks (bench/): data at scales 0.01, 0.1 and 1, the day's 20 staff and the 50-staff
+# shift change under gunicorn, the bare-Flask baseline; writes bench/results/latest.md.
+# SQLite by default; DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench make bench
+bench: install translations
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 vendor-htmx:
 	cd /tmp && npm pack htmx.org@$(HTMX_VERSION) >/dev/null && rm -rf htmx-pack && mkdir htmx-pack \

@@ -46,3 +46,25 @@ def seed_demo(if_empty: bool) -> None:
         return
     counts = seed()
     click.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@portal_cli.command("bench-data")
+@click.option("--scale", type=float, default=0.01, show_default=True,
+              help="1 = full scale (1,000,000 handover items, 1,000,000 orders, ...).")
+@click.option("--reset", is_flag=True, help="Drop every table of this database first.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
+def bench_data(scale: float, reset: bool, seed: int) -> None:
+    """Fill an empty database with benchmark data: years of history, linear in the scale.
+
+    For a benchmark database only (every account's password is bench-pass-2026); see
+    bench/data/__init__.py and docs/performance.md.
+    """
+    from bench import data
+
+    if reset:
+        data.reset()
+    elif not data.is_empty():
+        raise click.ClickException("the database has accounts; use a bench database "
+                                   "(or --reset to drop its tables)")
+    counts = data.build(scale, seed=seed, echo=click.echo)
+    click.echo("bench data: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))

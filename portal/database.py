@@ -49,16 +49,36 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 # SQLite: enforce foreign keys, and let SQLAlchemy (not the sqlite3 module) begin
 # transactions, so that SAVEPOINTs and rollbacks behave as on PostgreSQL.
+# Many staff at once (gunicorn workers, the shift change): WAL lets readers go on while one
+# writer writes; a writer waits up to SQLITE_BUSY_TIMEOUT_MS for the lock instead of failing
+# with "database is locked"; and a request that may write (POST, PUT, PATCH, DELETE) begins
+# its transactions IMMEDIATE, taking the write lock first: a deferred transaction that read
+# and then writes cannot wait for the lock (SQLite answers SQLITE_BUSY at once when another
+# writer committed in between), an immediate one simply queues. GET requests stay deferred,
+# so reading never waits for writers. synchronous=NORMAL is WAL's recommended setting.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_connect(dbapi_connection, connection_record):
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def _writing_request() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method in WRITE_METHODS
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")

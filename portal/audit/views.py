@@ -1,11 +1,12 @@
 """Browsing the audit trail."""
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
+from portal.audit.models import AuditEvent
 from portal.audit.services import (
     ACTION_LABELS,
     FIELD_LABELS,
@@ -18,7 +19,8 @@ from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.extensions import db
 from portal.forms import FilterForm, choices
-from portal.web import render
+from portal.paging import keyset_page
+from portal.web import page_args, render
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -49,8 +51,11 @@ def index():
         date_from=form.date_from.data if valid else None,
         date_to=form.date_to.data if valid else None,
     )
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    # newer/older pages by a cursor on (at, id): no COUNT over years of events
+    page = keyset_page(query, (AuditEvent.at, AuditEvent.id), before=request.args.get("before"),
+                       after=request.args.get("after"), per_page=current_app.config["PAGE_SIZE"])
     return render("audit/index.html", block="audit_table", form=form, page=page,
+                  args=page_args(("actor", "action", "date_from", "date_to")),
                   labels=ACTION_LABELS, targets=TARGET_LABELS, fields=FIELD_LABELS,
                   values=VALUE_LABELS, names=target_names(page.items),
                   status=200 if valid else 422)

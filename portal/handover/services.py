@@ -450,18 +450,20 @@ def history_query(book: str, *, q: str | None = None, category: str | None = Non
                   status: str | None = None, author_id: int | None = None,
                   date_from: date | None = None, date_to: date | None = None):
     """R-H6: every item of ``book`` ever written, filtered; ordered by the caller."""
-    query = sa.select(HandoverItem).where(HandoverItem.book == book)
+    query = sa.select(HandoverItem)
     q = (q or "").strip()
-    if q:
-        matches = _reference_matches(book, q) if _is_reference(q) else []
-        if matches:
-            # an order number or customer ID: found through their indexes, where a text
-            # search reads every row of the book
-            query = query.where(HandoverItem.id.in_(matches))
-        else:
-            query = query.where(sa.or_(
-                HandoverItem.text.ilike(f"%{_like(q)}%", escape="\\"),
-                HandoverItem.order_no == q, HandoverItem.customer_ref == q))
+    matches = _reference_matches(book, q) if q and _is_reference(q) else []
+    if matches:
+        # an order number or customer ID: found through their indexes, where a text search
+        # reads every row of the book. The ids are of this book already: a "book = ?" next
+        # to them would tempt SQLite into reading the whole book through the book's index
+        query = query.where(HandoverItem.id.in_(matches))
+    else:
+        query = query.where(HandoverItem.book == book)
+    if q and not matches:
+        query = query.where(sa.or_(
+            HandoverItem.text.ilike(f"%{_like(q)}%", escape="\\"),
+            HandoverItem.order_no == q, HandoverItem.customer_ref == q))
     if category:
         query = query.where(HandoverItem.category == category)
     if status in STATUSES:
@@ -487,8 +489,11 @@ def _reference_matches(book: str, reference: str, limit: int = 1000) -> list[int
     ).limit(limit)).all()
     if not ids:
         return []
-    return list(db.session.scalars(sa.select(HandoverItem.id)
-                                   .where(HandoverItem.id.in_(ids), HandoverItem.book == book)))
+    # the book is checked here, not in SQL: "id IN (...) AND book = ?" makes SQLite walk the
+    # book's index instead of looking the few ids up
+    rows = db.session.execute(sa.select(HandoverItem.id, HandoverItem.book)
+                              .where(HandoverItem.id.in_(ids)))
+    return [ident for ident, item_book in rows if item_book == book]
 
 
 def _is_reference(text: str) -> bool:

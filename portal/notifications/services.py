@@ -14,15 +14,22 @@ def notify(users: User | Iterable[User], message: str, link: str | None = None,
            **params) -> list[Notification]:
     """Notify one user or several; ``message`` is an ``N_()``-marked text with %(name)s params.
 
-    Added to the caller's session: they are sent with the caller's commit.
+    Written in the caller's transaction: they are sent with the caller's commit. One person's
+    notification is returned; several people's (a whole role) are written in one statement
+    (the ORM would send one INSERT per person) and not returned.
     """
     if isinstance(users, User):
         users = [users]
-    created = [
-        Notification(user_id=user.id, message=message, params=params or None, link=link,
-                     created_at=clock.now())
-        for user in users
-    ]
+    users = list(users)
+    now = clock.now()
+    if len(users) > 1:
+        db.session.execute(sa.insert(Notification), [
+            {"user_id": user.id, "message": message, "params": params or None, "link": link,
+             "created_at": now}
+            for user in users])
+        return []
+    created = [Notification(user_id=user.id, message=message, params=params or None,
+                            link=link, created_at=now) for user in users]
     db.session.add_all(created)
     return created
 

@@ -382,8 +382,11 @@ def consultant_choices() -> list[tuple[str, str]]:
         sa.select(User).where(User.role.in_(("presales", "supervisor", "manager", "reception")))
         .order_by(User.display_name))]
     since = clock.today() - timedelta(days=365)
+    # a free name is kept only when no staff member was chosen: asking for those rows (the
+    # consultant_id IS NULL range of ix_visits_consultant_day) reads the year's few free
+    # names, not the whole year of visits
     names = db.session.scalars(
-        sa.select(Visit.consultant_name).where(Visit.day >= since,
+        sa.select(Visit.consultant_name).where(Visit.consultant_id.is_(None), Visit.day >= since,
                                                Visit.consultant_name.is_not(None))
         .distinct().order_by(Visit.consultant_name))
     return staff + [(f"name:{n}", n) for n in names]

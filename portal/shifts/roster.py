@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal import audit, clock
@@ -179,6 +180,7 @@ class MonthGrid:
     long_cells: set = field(default_factory=set)
     shortfalls: list[rotation.Shortfall] = field(default_factory=list)
     short_keys: set = field(default_factory=set)
+    _labels: dict | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         role_of = {u.id: u.role for g in self.groups for u in g.people}
@@ -238,6 +240,41 @@ class MonthGrid:
     def cell(self, user: User, day: date) -> RosterEntry | None:
         return self.cells.get((user.id, day))
 
+    def readonly_cells(self, user: User) -> Markup:
+        """A row's cells as the read-only grid shows them (the same markup as the ``cell``
+        macro of shifts/roster/_grid.html without ``editable``), built here because a month
+        of sixty people is 1,800 cells and a template macro call per cell cost more than all
+        the page's queries."""
+        labels = self._readonly_labels()
+        parts = []
+        for day in self.days:
+            entry = self.cells.get((user.id, day))
+            long = (user.id, day) in self.long_cells
+            css = "cell"
+            label = ""
+            if entry is not None:
+                css += f" shift-{entry.shift_type_id}" if entry.shift_type_id else " rest"
+                if entry.fixed:
+                    css += " fixed"
+                label = labels.get(entry.shift_type_id) or _shift_label(entry.shift_type.name)
+            if long:
+                css += " long-run"
+                label += labels["long"]
+            if day.weekday() >= 5:
+                css += " weekend"
+            parts.append(f'<td id="c-{user.id}-{day.day}" class="{css}">{label}</td>')
+        # numbers, our own class names, and labels escaped in _shift_label
+        return Markup("".join(parts))  # noqa: S704
+
+    def _readonly_labels(self) -> dict:
+        if self._labels is None:
+            labels = {t.id: _shift_label(t.name) for t in self.shift_types}
+            labels[None] = _shift_label(_("Rest"))
+            labels["long"] = str(Markup('<span class="visually-hidden">%s</span>')
+                                 % _("(more than six days in a row)"))
+            self._labels = labels
+        return self._labels
+
     def row(self, user: User) -> tuple[int, int]:
         """(days worked, rest days) of a row."""
         worked = rest = 0
@@ -274,6 +311,12 @@ class MonthGrid:
                 and e.shift_type_id is not None]
 
 
+def _shift_label(name: str) -> str:
+    """A cell's label: the shift's first letter shown, its whole name read out."""
+    return str(Markup('<span aria-hidden="true">%s</span><span class="visually-hidden">%s</span>')
+               % (name[:1], name))
+
+
 def load_grid(year: int, month: int, *, only_published: bool = False) -> MonthGrid:
     """The month's grid in a fixed number of queries: the month, shift types, minimums, the
     rostered staff, the month's cells (people and shift types joined), the previous month's
@@ -287,10 +330,16 @@ def load_grid(year: int, month: int, *, only_published: bool = False) -> MonthGr
     people = {u.id: u for u in ([] if only_published else rostered_staff())}
     visible = record is not None and (record.is_published or not only_published)
     if visible:
+        # the cells without their people joined (1,800 copies of sixty rows): the people
+        # not loaded yet come in one query
         for entry in db.session.scalars(sa.select(RosterEntry)
-                                        .where(RosterEntry.month_id == record.id)):
+                                        .where(RosterEntry.month_id == record.id)
+                                        .options(sa.orm.lazyload(RosterEntry.user))):
             cells[(entry.user_id, entry.day)] = entry
-            people.setdefault(entry.user_id, entry.user)
+        missing = {user_id for user_id, _day in cells} - set(people)
+        if missing:
+            people.update((u.id, u) for u in db.session.scalars(
+                sa.select(User).where(User.id.in_(missing))))
         for duty in db.session.scalars(
                 sa.select(CleaningDuty).where(CleaningDuty.day.between(days[0], days[-1]))
                 .order_by(CleaningDuty.day, CleaningDuty.id)):

@@ -1,0 +1,490 @@
+"""Virtual staff doing their day, for Locust (headless); started by ``bench.run``.
+
+Each virtual user signs in as one account of the plan (``BENCH_PLAN``, a JSON file written by
+``bench.run``) and works as a browser with htmx would: a full page, then the fragments the page
+loads itself (``hx-trigger="load"``: the navigation badges) and, every 30 s, the ones it polls;
+an htmx action is a POST with ``HX-Request`` and the CSRF header, after which the widgets that
+listen to the response's ``HX-Trigger`` events are fetched again. Between steps it thinks.
+
+Phases (``phase`` in the plan):
+
+* ``mixed``  the day: 20 staff of every role (the plan's accounts) with the baseline users;
+* ``burst``  the shift change: 50 staff arriving within the same minute, each signing in and
+  working through the handover book at once, then going on with their day.
+
+Every request is kept as a sample (name, milliseconds, bytes, SQL queries from the bench-only
+``X-Query-Count`` header, ok) and written to the plan's ``samples`` file when the run ends.
+Request names say what they are: ``page``, ``fragment``, ``action`` (htmx POST), ``signin``,
+``baseline``.
+"""
+
+import html
+import json
+import os
+import random
+import re
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+from itertools import count
+from zoneinfo import ZoneInfo
+
+from locust import FastHttpUser, between, events, task
+
+PLAN = json.loads(open(os.environ["BENCH_PLAN"], encoding="utf-8").read())  # noqa: SIM115
+TZ = ZoneInfo(PLAN.get("timezone", "Asia/Shanghai"))
+THINK = PLAN.get("think", [1.0, 3.0])
+POLL_SECONDS = 30
+ACCOUNTS = PLAN["accounts"]  # [[username, role], ...] in the order users start
+NEXT_ACCOUNT = count()
+SAMPLES: dict[str, list] = defaultdict(list)
+ERRORS: dict[str, list[str]] = defaultdict(list)
+STARTED = time.time()
+
+TAG = re.compile(r"<[a-zA-Z][^>]*\bhx-get=\"[^\"]*\"[^>]*>")
+ATTR = re.compile(r"\b(hx-get|hx-trigger)=\"([^\"]*)\"")
+CSRF_HEADER = re.compile(r"\"X-CSRFToken\": \"([^\"]+)\"")
+CSRF_FIELD = re.compile(r"name=\"csrf_token\" type=\"hidden\" value=\"([^\"]+)\"")
+NUMBER = re.compile(r"/\d+")
+
+
+def route(path: str) -> str:
+    """``/handover/desk/items/123/sign?x=1`` -> ``/handover/desk/items/<n>/sign``."""
+    bare, _, query = path.partition("?")
+    return NUMBER.sub("/<n>", bare) + ("?…" if query else "")
+
+
+def hidden(body: str, name: str) -> str | None:
+    """The value of the hidden input ``name`` in ``body``."""
+    match = re.search(r"<input[^>]*\bname=\"" + re.escape(name) + r"\"[^>]*>", body)
+    if not match:
+        return None
+    value = re.search(r"value=\"([^\"]*)\"", match.group(0))
+    return html.unescape(value.group(1)) if value else None
+
+
+@events.request.add_listener
+def keep_sample(request_type, name, response_time, response_length, response=None,
+                exception=None, **_kwargs):
+    """Every request as a sample; the first few failures of each name with their reason."""
+    queries = None
+    if response is not None:
+        try:
+            value = response.headers.get("X-Query-Count")
+            queries = int(value) if value is not None else None
+        except (AttributeError, ValueError, TypeError):
+            queries = None
+    ok = exception is None
+    SAMPLES[name].append((round(time.time() - STARTED, 3), round(response_time, 2),
+                          response_length or 0, queries, ok))
+    if not ok and len(ERRORS[name]) < 5:
+        ERRORS[name].append(str(exception)[:300])
+
+
+@events.quitting.add_listener
+def write_samples(environment, **_kwargs):
+    with open(PLAN["samples"], "w", encoding="utf-8") as out:
+        json.dump({"phase": PLAN["phase"], "started": STARTED, "samples": SAMPLES,
+                   "errors": ERRORS}, out)
+
+
+class Browser:
+    """What a browser keeps for one person: the CSRF token, the widgets of the current page
+    (polled ones and the ones listening for events), when it last polled."""
+
+    def __init__(self, user: "StaffUser") -> None:
+        self.user = user
+        self.csrf = ""
+        self.current = "/"
+        self.polled: list[str] = []
+        self.listeners: dict[str, list[str]] = {}
+        self.last_poll = time.time()
+
+    def _get(self, path: str, name: str, fragment: bool) -> str:
+        headers = {"HX-Request": "true", "HX-Current-URL": self.current} if fragment else {}
+        with self.user.client.get(path, headers=headers, name=name,
+                                  catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code} for GET {path}")
+                return ""
+            return response.text or ""
+
+    def page(self, path: str) -> str:
+        """A full page, then what it loads by itself."""
+        body = self._get(path, f"page {route(path)}", False)
+        if not body:
+            return body
+        self.current = path
+        token = CSRF_HEADER.search(body)
+        self.csrf = token.group(1) if token else self.csrf
+        self.polled, self.listeners = [], {}
+        for tag in TAG.findall(body):
+            attrs = dict(ATTR.findall(tag))
+            url, triggers = html.unescape(attrs.get("hx-get", "")), attrs.get("hx-trigger", "")
+            if not url:
+                continue
+            if re.search(r"(^|,)\s*load\b", triggers):
+                self.fragment(url)
+            if "every " in triggers:
+                self.polled.append(url)
+            for event in re.findall(r"([\w-]+) from:body", triggers):
+                self.listeners.setdefault(event, []).append(url)
+        return body
+
+    def fragment(self, path: str) -> str:
+        return self._get(path, f"fragment {route(path)}", True)
+
+    def poll(self) -> None:
+        """The widgets htmx polls (badges every 30 s, the bell)."""
+        if time.time() - self.last_poll >= POLL_SECONDS:
+            self.last_poll = time.time()
+            for url in self.polled:
+                self.fragment(url)
+
+    def action(self, path: str, data: dict, expect: int = 200) -> str:
+        """An htmx POST; then the widgets that listen to the events it triggers."""
+        headers = {"HX-Request": "true", "HX-Current-URL": self.current,
+                   "X-CSRFToken": self.csrf}
+        with self.user.client.post(path, data=data, headers=headers,
+                                   name=f"action {route(path)}",
+                                   catch_response=True) as response:
+            if response.status_code != expect:
+                response.failure(f"{response.status_code} for POST {path}: "
+                                 f"{(response.text or '')[:200]!r}")
+                return ""
+            body = response.text or ""
+            fired = response.headers.get("HX-Trigger") or ""
+        events_fired = []
+        if fired:
+            try:
+                events_fired = list(json.loads(fired))
+            except ValueError:
+                events_fired = [e.strip() for e in fired.split(",")]
+        for event in events_fired:
+            for url in self.listeners.get(event, []):
+                self.fragment(url)
+        return body
+
+
+class StaffUser(FastHttpUser):
+    """One member of staff: signs in, opens the Today page, then works as their role does."""
+
+    wait_time = between(*THINK)
+    weight = 10
+
+    def on_start(self) -> None:
+        index = next(NEXT_ACCOUNT)
+        self.index = index
+        self.username, self.role = ACCOUNTS[index % len(ACCOUNTS)]
+        self.rng = random.Random(index)
+        self.browser = Browser(self)
+        self.sign_in()
+        self.browser.page("/")
+        if PLAN["phase"] == "burst":
+            self.shift_change()
+        elif PLAN.get("smoke"):
+            for step in SMOKE_STEPS[self.role]:  # every htmx action at least once
+                getattr(self, step)()
+
+    def sign_in(self) -> None:
+        with self.client.get("/login", name="signin GET /login",
+                             catch_response=True) as response:
+            token = CSRF_FIELD.search(response.text or "")
+            if response.status_code != 200 or not token:
+                response.failure(f"sign-in page {response.status_code}")
+                return
+        form = {"csrf_token": token.group(1), "username": self.username,
+                "password": PLAN["password"]}
+        with self.client.post("/login", data=form, name="signin POST /login",
+                              allow_redirects=False, catch_response=True) as response:
+            if response.status_code != 303:
+                response.failure(f"sign-in {response.status_code} for {self.username}")
+
+    # -- the role's day ---------------------------------------------------------------------
+
+    @task
+    def day(self) -> None:
+        self.browser.poll()
+        steps = ROLE_STEPS[self.role]
+        names, weights = zip(*steps, strict=True)
+        getattr(self, self.rng.choices(names, weights)[0])()
+
+    def shift_change(self) -> None:
+        """The burst: the incoming shift reads and signs the book, the outgoing one writes."""
+        book = "showroom" if self.role == "reception" else "desk"
+        if self.role in ("manager", "supervisor"):
+            self.browser.page("/handover/desk/")
+            return
+        # the incoming half signs what waits; the outgoing half writes for the next shift
+        if self.index % 2:
+            self.sign_items(book, 2)
+        else:
+            self.write_item(book)
+
+    # steps shared by several roles
+    def home(self) -> None:
+        self.browser.page("/")
+
+    def desk_book(self) -> None:
+        self.sign_items("desk", 1)
+
+    def showroom_book(self) -> None:
+        self.sign_items("showroom", 1)
+
+    def write_desk(self) -> None:
+        self.write_item("desk")
+
+    def write_showroom(self) -> None:
+        self.write_item("showroom")
+
+    def sign_items(self, book: str, how_many: int) -> None:
+        body = self.browser.page(f"/handover/{book}/")
+        items = self.signable(book, re.findall(rf"/handover/{book}/items/(\d+)/sign", body))
+        for item in self.rng.sample(items, min(how_many, len(items))):
+            self.wait_a_moment()
+            self.browser.action(f"/handover/{book}/items/{item}/sign", {})
+
+    def write_item(self, book: str) -> None:
+        if not self.browser.current.startswith(f"/handover/{book}/"):
+            self.browser.page(f"/handover/{book}/")
+            self.wait_a_moment()
+        problem = self.rng.random() < 0.4
+        self.browser.action(f"/handover/{book}/items", {
+            "category": "order_problem" if problem else ("showroom" if book == "showroom"
+                                                         else "customer_follow_up"),
+            "priority": "urgent" if self.rng.random() < 0.1 else "normal",
+            "text": f"压测：客户来电询问订单进度，请下一班跟进（{self.username}）",
+            "order_no": f"TB{self.rng.randrange(10**8):08d}" if problem else "",
+            "customer_ref": f"C{self.rng.randrange(10**5):06d}" if problem else "",
+            "purchase_date": "", "return_tracking": "", "customer_request": "",
+        })
+
+    def follow_up(self) -> None:
+        """Take over an item of the book and close it with a resolution (R-H2, R-H3)."""
+        book = "showroom" if self.role == "reception" else "desk"
+        body = self.browser.page(f"/handover/{book}/")
+        index, count = self.share(BOOK_ROLES[book])
+        offered = [(item, form) for item, form in re.findall(
+            rf'action="/handover/{book}/items/(\d+)/take-over"[^>]*>(.*?)</form>', body, re.S)
+            if int(item) % count == index]
+        if not offered:
+            return
+        item, form = self.rng.choice(offered)
+        self.wait_a_moment()
+        card = self.browser.action(f"/handover/{book}/items/{item}/take-over",
+                                   {"version": hidden(form, "version") or ""})
+        version = hidden(card, "version")
+        if version is None:
+            return
+        self.wait_a_moment()
+        self.browser.action(f"/handover/{book}/items/{item}/close",
+                            {"version": version, "resolution": "压测：已联系客户，处理完毕。"})
+
+    def roster(self) -> None:
+        self.browser.page("/roster/")
+
+    def my_shifts(self) -> None:
+        self.browser.page("/roster/me")
+
+    def my_scores(self) -> None:
+        self.browser.page("/scores/my")
+
+    def notifications(self) -> None:
+        self.browser.page("/notifications/")
+
+    def handover_history(self) -> None:
+        self.browser.page("/handover/desk/history")
+        self.wait_a_moment()
+        self.browser.fragment("/handover/desk/history?q=" + self.rng.choice(
+            ("退款", "发票", f"C{self.rng.randrange(50000):06d}")))
+
+    def audit(self) -> None:
+        self.browser.page("/audit/")
+
+    # pre-sales and after-sales: orders
+    def order_search(self) -> None:
+        self.browser.page("/orders/")
+        self.wait_a_moment()
+        self.browser.fragment("/orders/?q=" + self.rng.choice(PLAN["search_terms"]))
+
+    def order_remark(self) -> None:
+        orders = self.mine("remark_orders")
+        if not orders:
+            return self.order_search()
+        order = self.rng.choice(orders)
+        body = self.browser.page(f"/orders/{order}")
+        version = hidden(body, "version")
+        if version is None:
+            return None
+        self.wait_a_moment()
+        self.browser.action(f"/orders/{order}/remarks", {
+            "version": version, "kind": "other", "details": "客户要求周末送货",
+            "receiver_name": "", "receiver_phone": "", "receiver_address": "",
+            "line_id": "", "attributes": ""})
+        return None
+
+    def order_detail(self) -> None:
+        self.browser.page(f"/orders/{self.rng.choice(PLAN['any_orders'])}")
+
+    # order clerks
+    def queue(self) -> None:
+        self.browser.page("/orders/queue")
+
+    def flag_order(self) -> None:
+        orders = self.mine("flag_orders")
+        if not orders:
+            return self.queue()
+        order = self.rng.choice(orders)
+        self.browser.page("/orders/queue")
+        self.wait_a_moment()
+        row = self.browser.fragment(f"/orders/queue/{order}/row")
+        version = hidden(row, "version")
+        if version is None:
+            return None
+        flag = "yellow" if "flag-yellow" not in row else "none"
+        self.browser.action(f"/orders/queue/{order}/flag",
+                            {"version": version, "flag": flag, "sku": "", "arrival": ""})
+        return None
+
+    def stock(self) -> None:
+        self.browser.page("/orders/stock")
+
+    # reception
+    def showroom(self) -> None:
+        self.browser.page("/showroom/")
+
+    def log_visitor(self) -> None:
+        if self.browser.current != "/showroom/":
+            self.browser.page("/showroom/")
+            self.wait_a_moment()
+        now = datetime.now(TZ) - timedelta(minutes=1)
+        self.browser.action("/showroom/visits", {
+            "arrived_at": now.strftime("%Y-%m-%dT%H:%M"), "party_size": str(self.rng.randint(1, 4)),
+            "purpose": "viewing", "source": "walk_in", "consultant_id": "",
+            "consultant_name": "", "visitor_name": "", "phone": "", "note": ""})
+
+    def serve(self) -> None:
+        body = self.browser.page("/showroom/")
+        index, count = self.share(("reception",))  # the parties only this user marks as left
+        visits = [v for v in re.findall(r"/showroom/visits/(\d+)/serve", body)
+                  if int(v) % count == index]
+        if not visits or not PLAN["menu_items"]:
+            return
+        self.wait_a_moment()
+        self.browser.action(f"/showroom/visits/{self.rng.choice(visits)}/serve",
+                            {"menu_item_id": str(self.rng.choice(PLAN["menu_items"])),
+                             "quantity": "1"})
+
+    def depart(self) -> None:
+        """Mark the party that came first as left (one click on the board)."""
+        body = self.browser.page("/showroom/")
+        index, count = self.share(("reception",))
+        parties = sorted((int(visit), form) for visit, form in re.findall(
+            r'action="/showroom/visits/(\d+)/depart"[^>]*>(.*?)</form>', body, re.S)
+            if int(visit) % count == index)
+        if not parties:
+            return
+        visit, form = parties[0]
+        self.wait_a_moment()
+        self.browser.action(f"/showroom/visits/{visit}/depart",
+                            {"version": hidden(form, "version") or ""})
+
+    def showroom_history(self) -> None:
+        self.browser.page("/showroom/history")
+
+    def checklist(self) -> None:
+        self.browser.page("/showroom/checklist")
+
+    # supervisors and managers
+    def score_entry(self) -> None:
+        people = self.mine("scored_people")
+        if not people:
+            return self.scores()
+        person = self.rng.choice(people)
+        year, month = PLAN["month"]
+        path = f"/scores/{year}/{month}/{person}"
+        body = self.browser.page(path)
+        version = hidden(body, "sheet_version")
+        if version is None:
+            return None
+        self.wait_a_moment()
+        self.browser.action(f"{path}/entries", {
+            "rule": "", "reason": "压测：主动跟进客户", "points": "2",
+            "day": datetime.now(TZ).date().isoformat(), "evidence": "", "link": "",
+            "sheet_version": version, "in_overview": ""})
+        return None
+
+    def scores(self) -> None:
+        year, month = PLAN["month"]
+        self.browser.page(f"/scores/{year}/{month}")
+
+    def staff(self) -> None:
+        self.browser.page("/staff/")
+
+    # helpers
+    def mine(self, key: str) -> list:
+        """This user's share of a list in the plan (no two users change the same record)."""
+        shares = PLAN.get(key, {})
+        return shares.get(self.username, [])
+
+    def signable(self, book: str, items: list[str]) -> list[str]:
+        """Items nobody of the plan closes (``follow_up`` closes those in its own share):
+        signing one that was closed a moment before is a 409, as it should be."""
+        names = [role for _name, role in ACCOUNTS if role in BOOK_ROLES[book]]
+        closers = {i for i, role in enumerate(names) if role in FOLLOWERS}
+        return [i for i in items if int(i) % max(1, len(names)) not in closers]
+
+    def share(self, roles) -> tuple[int, int]:
+        """(this user's position, how many) among the plan's users of ``roles``: each
+        changes only the records of its share, so no two change one record at once."""
+        names = [name for name, role in ACCOUNTS if role in roles]
+        return (names.index(self.username) if self.username in names else 0), max(1, len(names))
+
+    def wait_a_moment(self) -> None:
+        """A short pause between reading a page and acting on it."""
+        time.sleep(self.rng.uniform(0.3, 1.0))
+
+
+BOOK_ROLES = {"desk": ("presales", "aftersales", "order_clerk"), "showroom": ("reception",)}
+FOLLOWERS = ("presales", "aftersales")  # the roles whose day has follow_up
+
+ROLE_STEPS = {
+    "presales": [("home", 2), ("desk_book", 3), ("write_desk", 0.5), ("follow_up", 1),
+                 ("order_search", 4),
+                 ("order_remark", 3), ("order_detail", 2), ("my_shifts", 1), ("my_scores", 1),
+                 ("notifications", 1), ("handover_history", 1)],
+    "aftersales": [("home", 2), ("desk_book", 3), ("write_desk", 0.5), ("follow_up", 1),
+                   ("order_search", 3),
+                   ("order_detail", 2), ("handover_history", 2), ("my_shifts", 1),
+                   ("my_scores", 1), ("notifications", 1)],
+    "order_clerk": [("home", 2), ("queue", 4), ("flag_order", 4), ("order_detail", 1),
+                    ("stock", 2), ("desk_book", 2), ("write_desk", 0.3), ("my_shifts", 1)],
+    "reception": [("home", 2), ("showroom", 3), ("log_visitor", 4), ("depart", 3), ("serve", 2),
+                  ("showroom_book", 2), ("write_showroom", 0.3), ("showroom_history", 1),
+                  ("checklist", 1), ("my_shifts", 1)],
+    "supervisor": [("home", 2), ("score_entry", 2), ("scores", 2), ("roster", 1),
+                   ("audit", 1), ("handover_history", 1), ("showroom", 1), ("staff", 1)],
+    "manager": [("home", 2), ("scores", 2), ("audit", 2), ("roster", 1), ("staff", 1),
+                ("order_search", 1), ("handover_history", 1)],
+}
+
+SMOKE_STEPS = {
+    "presales": ("order_remark", "write_desk", "desk_book"),
+    "aftersales": ("desk_book", "follow_up", "order_search"),
+    "order_clerk": ("flag_order", "queue"),
+    "reception": ("log_visitor", "serve", "depart", "showroom_book"),
+    "supervisor": ("score_entry", "handover_history"),
+    "manager": ("audit", "scores"),
+}
+
+
+class BaselineUser(FastHttpUser):
+    """The yardstick: a bare Flask app rendering a small template, same gunicorn settings."""
+
+    wait_time = between(*THINK)
+    fixed_count = PLAN.get("baseline_users", 2)
+    host = PLAN.get("baseline_url")
+
+    @task
+    def hello(self) -> None:
+        self.client.get("/", name="baseline GET /")
