@@ -51,8 +51,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
 
     from portal.auth.decorators import guard_undeclared
-    from portal.web import security_headers
+    from portal.web import PortalSessionInterface, security_headers
 
+    app.session_interface = PortalSessionInterface()
     app.before_request(guard_undeclared)
     app.after_request(security_headers)
 

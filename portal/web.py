@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable
 
 from flask import Response, current_app, make_response, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from jinja2_fragments.flask import render_block
 
 from portal.extensions import htmx
@@ -73,6 +74,20 @@ class Conflict(Exception):
     def __init__(self, record=None, message: str | None = None) -> None:
         super().__init__(message or "conflict")
         self.record = record
+
+
+class PortalSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions that htmx requests do not re-send unless they changed them.
+
+    A badge poll or a Today card in flight while the user signs out would otherwise answer
+    after the sign-out with the old session's cookie and sign the user back in; and polls
+    alone would keep an idle browser's session alive for ever. Page loads and real changes
+    still slide the session's lifetime."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        if htmx and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
 
 
 def commit_or_conflict(record, also=()) -> None:

@@ -115,3 +115,14 @@ def test_the_page_names_its_icon_so_browsers_do_not_ask_for_a_missing_one(client
     html = client.get("/login").get_data(as_text=True)
     assert 'rel="icon" href="/static/favicon.svg"' in html
     assert client.get("/static/favicon.svg").status_code == 200
+
+
+def test_an_htmx_request_in_flight_cannot_sign_a_user_back_in(client, create_user):
+    """A badge poll or a Today card that answers after the user signed out must not carry the
+    old session's cookie back (htmx requests re-send the cookie only when they changed it)."""
+    user = create_user("reception")
+    client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
+    page = client.get("/notifications/")
+    assert "session=" in page.headers.get("Set-Cookie", "")  # a page slides the lifetime
+    poll = client.get("/notifications/bell", headers={"HX-Request": "true"})
+    assert poll.status_code == 200 and "Set-Cookie" not in poll.headers
