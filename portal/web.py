@@ -77,15 +77,19 @@ class Conflict(Exception):
 
 
 class PortalSessionInterface(SecureCookieSessionInterface):
-    """Signed-cookie sessions that htmx requests do not re-send unless they changed them.
+    """Signed-cookie sessions re-sent only by page loads and by requests that changed them.
 
-    A badge poll or a Today card in flight while the user signs out would otherwise answer
-    after the sign-out with the old session's cookie and sign the user back in; and polls
-    alone would keep an idle browser's session alive for ever. Page loads and real changes
-    still slide the session's lifetime."""
+    A badge poll, a Today card or a stylesheet in flight while the user signs out would
+    otherwise answer after the sign-out with the old session's cookie and sign the user back
+    in; and polls alone would keep an idle browser's session alive for ever. Page loads and
+    real changes still slide the session's lifetime."""
 
     def should_set_cookie(self, app, session) -> bool:
-        if htmx and not session.modified:
+        if session.modified:
+            return True
+        # a static file or an htmx request (poll, card) that did not change the session:
+        # nothing to send, and nothing stale to send after a sign-out
+        if htmx or request.endpoint == "static":
             return False
         return super().should_set_cookie(app, session)
 

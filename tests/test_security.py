@@ -126,3 +126,5 @@ def test_an_htmx_request_in_flight_cannot_sign_a_user_back_in(client, create_use
     assert "session=" in page.headers.get("Set-Cookie", "")  # a page slides the lifetime
     poll = client.get("/notifications/bell", headers={"HX-Request": "true"})
     assert poll.status_code == 200 and "Set-Cookie" not in poll.headers
+    css = client.get("/static/css/portal.css")
+    assert "Set-Cookie" not in css.headers
