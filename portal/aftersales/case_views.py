@@ -80,12 +80,6 @@ def rule_message(error: RuleError) -> str:
     return _(error.message, **params)
 
 
-def _case_or_404(case_id: int) -> AfterSalesCase:
-    case = db.session.get(AfterSalesCase, case_id)
-    if case is None:
-        abort(404)
-    return case
-
 
 # --- the lists -------------------------------------------------------------------------------
 
@@ -283,7 +277,7 @@ def _card(case: AfterSalesCase, *, status: int = 200, message: str | None = None
 def detail(case_id: int):
     """One case: the order, the return window, who pays the freight, the interception,
     photos, the workflow's next steps, notes and everything that happened."""
-    return _card(_case_or_404(case_id))
+    return _card(db.get_or_404(AfterSalesCase, case_id))
 
 
 
@@ -315,7 +309,7 @@ def _act(case: AfterSalesCase, form, key: str, action, done: str, **card):
 @require("aftersales.work")
 def assign(case_id: int):
     """Give the case to an agent (they are told), or back to the unassigned list."""
-    case = _case_or_404(case_id)
+    case = db.get_or_404(AfterSalesCase, case_id)
     form = AssignForm()
     form.assignee_id.choices = _agent_choices(_l("— unassigned —"))
     return _act(case, form, "assign", lambda: svc.assign(
@@ -327,7 +321,7 @@ def assign(case_id: int):
 @require("aftersales.work")
 def change_state(case_id: int):
     """One step of the workflow (no step skipped; the rules of R-A1, R-A2 and refunds)."""
-    case = _case_or_404(case_id)
+    case = db.get_or_404(AfterSalesCase, case_id)
     form = StateForm()
     target = form.state.data if form.state.data in svc.STATES else None
     return _act(case, form, "state", lambda: svc.change_state(
@@ -342,7 +336,7 @@ def change_state(case_id: int):
 @require("aftersales.work")
 def add_note(case_id: int):
     """An internal note (the first one answers the first-response clock)."""
-    case = _case_or_404(case_id)
+    case = db.get_or_404(AfterSalesCase, case_id)
     form = NoteForm()
     return _act(case, form, "note", lambda: svc.add_note(current_user, case, form.text.data),
                 _("Note added."))
@@ -352,7 +346,7 @@ def add_note(case_id: int):
 @require("aftersales.work")
 def update_details(case_id: int):
     """Correct the case's dates, problem, request, return parcel, category, platform status."""
-    case = _case_or_404(case_id)
+    case = db.get_or_404(AfterSalesCase, case_id)
     form = DetailsForm()
     return _act(case, form, "details", lambda: svc.update_details(
         current_user, case, form.version.data, problem=form.problem.data,
@@ -367,7 +361,7 @@ def update_details(case_id: int):
 @require("aftersales.work")
 def confirm_photos(case_id: int):
     """R-A2: record whether the photos confirm the claim."""
-    case = _case_or_404(case_id)
+    case = db.get_or_404(AfterSalesCase, case_id)
     form = ConfirmForm()
     return _act(case, form, "confirm", lambda: svc.confirm_photos(
         current_user, case, form.version.data, form.confirms.data == "yes"),
@@ -378,7 +372,7 @@ def confirm_photos(case_id: int):
 @require("aftersales.work")
 def freight_owed(case_id: int):
     """R-A3: the return freight the customer advanced, owed back by the company."""
-    case = _case_or_404(case_id)
+    case = db.get_or_404(AfterSalesCase, case_id)
     form = FreightForm()
     return _act(case, form, "freight", lambda: svc.set_freight_owed(
         current_user, case, form.version.data, form.amount.data),
@@ -389,7 +383,7 @@ def freight_owed(case_id: int):
 @require("aftersales.work")
 def freight_refunded(case_id: int):
     """R-A3: the advanced return freight was paid back."""
-    case = _case_or_404(case_id)
+    case = db.get_or_404(AfterSalesCase, case_id)
     form = ActionForm()
     return _act(case, form, "action", lambda: svc.freight_refunded(
         current_user, case, form.version.data), _("Freight refunded."))
@@ -399,7 +393,7 @@ def freight_refunded(case_id: int):
 @require("aftersales.work")
 def interception(case_id: int):
     """R-A5: the courier's answer: intercepted (the parcel comes back) or failed (a return)."""
-    case = _case_or_404(case_id)
+    case = db.get_or_404(AfterSalesCase, case_id)
     form = InterceptionForm()
     done = (_("Intercepted: the case waits for the parcel.")
             if form.outcome.data == "intercepted"
@@ -415,7 +409,7 @@ def interception(case_id: int):
 @require("aftersales.work")
 def add_photo(case_id: int):
     """R-A2: upload an evidence photo (checked by its content, not its name)."""
-    case = _case_or_404(case_id)
+    case = db.get_or_404(AfterSalesCase, case_id)
     # a much larger body is cut off before it is read (413); a slightly larger photo gets
     # the message next to the field below
     request.max_content_length = evidence.max_bytes() * 2 + 1024 * 1024
@@ -453,7 +447,7 @@ def _photo_or_404(photo_id: int, hidden_too: bool = False) -> CasePhoto:
 def hide_photo(photo_id: int):
     """Hide a photo with a reason (it is kept, never deleted)."""
     photo = _photo_or_404(photo_id, hidden_too=True)
-    case = _case_or_404(photo.case_id)
+    case = db.get_or_404(AfterSalesCase, photo.case_id)
     form = HidePhotoForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -509,7 +503,7 @@ def thumbnail(photo_id: int):
 
 def case_slip(case_id: int):
     """R-A5: the two-part return slip of a case (courier's signature; courier's copy)."""
-    case = _case_or_404(case_id)
+    case = db.get_or_404(AfterSalesCase, case_id)
     return render(SLIP, case=case, today=clock.today(), **vocab())
 
 

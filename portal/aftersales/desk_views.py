@@ -72,12 +72,6 @@ def _csrf_only() -> None:
 # --- canned replies (aftersales.replies) -----------------------------------------------------
 
 
-def _reply_or_404(reply_id: int) -> CannedReply:
-    reply = db.session.get(CannedReply, reply_id)
-    if reply is None:
-        abort(404)
-    return reply
-
 
 def _prefix(reply_id: int) -> str:
     return f"reply-{reply_id}"
@@ -157,7 +151,7 @@ def _reply_action(reply: CannedReply, form, action, done: str, edit: bool = Fals
 @require("aftersales.replies")
 def reply_edit(reply_id: int):
     """Change a reply's title or text (version-checked)."""
-    reply = _reply_or_404(reply_id)
+    reply = db.get_or_404(CannedReply, reply_id)
     form = ReplyEditForm(prefix=_prefix(reply.id))
     return _reply_action(reply, form, lambda: replies_svc.update(
         current_user, reply, form.version.data, form.title.data, form.text.data),
@@ -168,7 +162,7 @@ def reply_edit(reply_id: int):
 @require("aftersales.replies")
 def reply_move(reply_id: int):
     """Move a reply one place up or down in the order agents see."""
-    reply = _reply_or_404(reply_id)
+    reply = db.get_or_404(CannedReply, reply_id)
     form = ReplyMoveForm()
     return _reply_action(reply, form, lambda: replies_svc.move(
         current_user, reply, form.version.data, form.direction.data),
@@ -179,7 +173,7 @@ def reply_move(reply_id: int):
 @require("aftersales.replies")
 def reply_active(reply_id: int):
     """Deactivate a reply (kept, no longer offered), or bring it back."""
-    reply = _reply_or_404(reply_id)
+    reply = db.get_or_404(CannedReply, reply_id)
     form = ReplyActiveForm()
     active = form.active.data == "1"
     done = (_("Reply “%(title)s” is offered again.", title=reply.title) if active

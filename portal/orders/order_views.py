@@ -69,12 +69,6 @@ def index():
 # --- one order -------------------------------------------------------------------------------
 
 
-def _order_or_404(order_id: int) -> Order:
-    order = db.session.get(Order, order_id)
-    if order is None:
-        abort(404)
-    return order
-
 
 def _remark_form(order: Order, formdata=None) -> RemarkForm:
     form = RemarkForm(formdata=formdata)
@@ -117,7 +111,7 @@ def _card(order: Order, *, status: int = 200, remark_form=None, cancel_form=None
 @require("orders.view")
 def detail(order_id: int):
     """One order: lines, promise, remarks in the standard form, tasks, cancellation."""
-    return _card(_order_or_404(order_id))
+    return _card(db.get_or_404(Order, order_id))
 
 
 def _refused(order: Order, error: RuleError, form) -> tuple[str | None, str | None]:
@@ -165,7 +159,7 @@ def _done(order: Order, message: str):
 def remark(order_id: int):
     """R-O1: append a remark in the standard form (an address or attribute change also
     changes the order); on a printed or packed order the clerks get a task."""
-    order = _order_or_404(order_id)
+    order = db.get_or_404(Order, order_id)
     form = _remark_form(order, request.form)
 
     def add():
@@ -190,7 +184,7 @@ def remark(order_id: int):
 def cancel(order_id: int):
     """R-O2: ask for the cancellation; the clerks void it (after taking back a printed
     order's slip or parcel); a shipped order goes to after-sales."""
-    order = _order_or_404(order_id)
+    order = db.get_or_404(Order, order_id)
     form = CancelForm()
     refused = _act(order, form, lambda: svc.request_cancel(
         current_user, order, form.version.data, form.reason.data), cancel_form=form)
@@ -206,7 +200,7 @@ def cancel(order_id: int):
 @require("orders.create")
 def mark_paid(order_id: int):
     """An order awaiting payment has been paid."""
-    order = _order_or_404(order_id)
+    order = db.get_or_404(Order, order_id)
     form = ActionForm()
     refused = _act(order, form, lambda: svc.mark_paid(current_user, order, form.version.data))
     return refused or _done(order, _("Marked paid."))
@@ -216,7 +210,7 @@ def mark_paid(order_id: int):
 @require("orders.work")
 def mark_completed(order_id: int):
     """A shipped order whose buyer confirmed receipt is completed."""
-    order = _order_or_404(order_id)
+    order = db.get_or_404(Order, order_id)
     form = ActionForm()
     refused = _act(order, form, lambda: svc.complete(current_user, order, form.version.data))
     return refused or _done(order, _("Marked completed."))

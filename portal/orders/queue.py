@@ -106,11 +106,6 @@ def row_context(orders) -> dict:
             "remarks": remark_summaries(order.id for order in orders)}
 
 
-def get_order(order_id: int) -> Order | None:
-    """One order (with its lines)."""
-    return db.session.get(Order, order_id)
-
-
 # --- the clerks' tasks -----------------------------------------------------------------------
 
 
@@ -125,11 +120,6 @@ def open_task_count() -> int:
     """How many tasks are open (the navigation badge, the clerk's card)."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(OrderTask)
                              .where(OrderTask.state == "open"))
-
-
-def get_task(task_id: int) -> OrderTask | None:
-    """One task."""
-    return db.session.get(OrderTask, task_id)
 
 
 # --- the cut-off (R-O5) ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from portal.i18n import N_
 from portal.orders import bp
 from portal.orders import orders as svc
 from portal.orders import queue as queue_svc
+from portal.orders.models import Order, OrderTask
 from portal.orders.order_views import CHANGED_FIRST, vocab
 from portal.orders.queue_forms import (
     ActionForm,
@@ -123,13 +124,6 @@ def queue_badge():
 # --- one row ---------------------------------------------------------------------------------
 
 
-def _order_or_404(order_id: int):
-    """The order, or 404."""
-    order = queue_svc.get_order(order_id)
-    if order is None:
-        abort(404)
-    return order
-
 
 EDITORS = ("flag", "ship")
 
@@ -161,7 +155,7 @@ def queue_row(order_id: int):
     """One row of the queue as it is now (a row reloads itself when its order changed);
     ``?edit=flag`` or ``?edit=ship`` opens that form in the row."""
     edit = request.args.get("edit")
-    return _row(_order_or_404(order_id), editing=edit if edit in EDITORS else None)
+    return _row(db.get_or_404(Order, order_id), editing=edit if edit in EDITORS else None)
 
 
 def _act(order, form, action, done: str, **forms):
@@ -191,7 +185,7 @@ def _act(order, form, action, done: str, **forms):
 def queue_flag(order_id: int):
     """R-O6: flag yellow (checked) or red (out of stock: SKU and arrival; pre-sales are
     told), or clear the flag."""
-    order = _order_or_404(order_id)
+    order = db.get_or_404(Order, order_id)
     form = FlagForm().for_order(order)
     flag = None if form.flag.data == "none" else form.flag.data
     done = {"yellow": _("Flagged yellow: checked."),
@@ -205,7 +199,7 @@ def queue_flag(order_id: int):
 @require("orders.work")
 def queue_pack(order_id: int):
     """A printed order is packed."""
-    order = _order_or_404(order_id)
+    order = db.get_or_404(Order, order_id)
     form = ActionForm()
     return _act(order, form, lambda: svc.pack(current_user, order, form.version.data),
                 _("Packed."))
@@ -215,7 +209,7 @@ def queue_pack(order_id: int):
 @require("orders.work")
 def queue_ship(order_id: int):
     """A packed order is shipped with its courier and tracking number."""
-    order = _order_or_404(order_id)
+    order = db.get_or_404(Order, order_id)
     form = ShipForm()
     return _act(order, form, lambda: svc.ship(current_user, order, form.version.data,
                                               form.courier.data, form.tracking_no.data),
@@ -227,7 +221,7 @@ def queue_ship(order_id: int):
 def queue_void(order_id: int):
     """R-O2: void an order whose cancellation was asked for (after taking back its slip or
     parcel when it was printed or packed)."""
-    order = _order_or_404(order_id)
+    order = db.get_or_404(Order, order_id)
     form = ActionForm()
     return _act(order, form, lambda: svc.void(current_user, order, form.version.data),
                 _("Voided."))
@@ -241,9 +235,7 @@ def queue_void(order_id: int):
 def queue_task_done(task_id: int):
     """A task done (slip corrected, reprinted, taken back): the panel, the badge and the
     order's row follow."""
-    task = queue_svc.get_task(task_id)
-    if task is None:
-        abort(404)
+    task = db.get_or_404(OrderTask, task_id)
     form = TaskDoneForm()
     if not form.validate_on_submit():
         abort(400)

@@ -67,12 +67,6 @@ class StockAddForm(FlaskForm):
     expected_on = LocalDateField(_l("Expected arrival"), validators=[Optional()])
 
 
-def _item_or_404(item_id: int) -> StockItem:
-    item = db.session.get(StockItem, item_id)
-    if item is None:
-        abort(404)
-    return item
-
 
 
 def _row_context(items) -> dict:
@@ -135,7 +129,7 @@ def stock():
 @require("orders.view")
 def stock_row(item_id: int):
     """One SKU's row (the edit form's Cancel swaps it back)."""
-    item = _item_or_404(item_id)
+    item = db.get_or_404(StockItem, item_id)
     if not is_fragment_request():
         return _page(block=None, text=item.sku)
     return _row(item)
@@ -145,7 +139,7 @@ def stock_row(item_id: int):
 @require("orders.stock")
 def stock_edit(item_id: int):
     """One SKU's row as a form: the count on hand and the expected arrival."""
-    item = _item_or_404(item_id)
+    item = db.get_or_404(StockItem, item_id)
     form = StockForm(formdata=None, obj=item)
     if not is_fragment_request():
         return _page(block=None, text=item.sku, editing=item.id, row_form=form)
@@ -157,7 +151,7 @@ def stock_edit(item_id: int):
 def stock_save(item_id: int):
     """Save a SKU's count and expected arrival; from zero to positive, the waiting buyers
     are to be told and pre-sales notified (R-O8)."""
-    item = _item_or_404(item_id)
+    item = db.get_or_404(StockItem, item_id)
     form = StockForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors or form.version.errors:
