@@ -47,16 +47,6 @@ def other_agent(create_user):
 
 
 @pytest.fixture
-def presales(create_user):
-    return create_user("presales", display_name="张小红")
-
-
-@pytest.fixture
-def clerk(create_user):
-    return create_user("order_clerk", display_name="陈打单")
-
-
-@pytest.fixture
 def stock():
     items = {"TEA-01": StockItem(sku="TEA-01", name="龙井茶 250g", on_hand=50)}
     db.session.add_all(items.values())

@@ -16,16 +16,10 @@ from portal.aftersales import sla
 from portal.aftersales.models import AfterSalesCase, CannedReply, CaseEvent, ReturnVisit
 from portal.extensions import db
 
-__all__ = ["HX", "agent", "make_case", "make_reply", "make_visit", "supervisor"]
+__all__ = ["HX", "make_case", "make_reply", "make_visit", "supervisor"]
 
 HX = {"HX-Request": "true"}
 _numbers = count(1)
-
-
-@pytest.fixture
-def agent(create_user):
-    """An after-sales agent."""
-    return create_user("aftersales", display_name="刘晓东")
 
 
 @pytest.fixture

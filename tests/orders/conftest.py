@@ -15,16 +15,6 @@ _numbers = count(1)
 
 
 @pytest.fixture
-def presales(create_user):
-    return create_user("presales", display_name="张小红")
-
-
-@pytest.fixture
-def clerk(create_user):
-    return create_user("order_clerk", display_name="陈打单")
-
-
-@pytest.fixture
 def stock():
     """Three SKUs: TEA-01 (50 on hand), CUP-02 (5), POT-03 (none, arriving 2026-11-28)."""
     items = {
