@@ -159,6 +159,14 @@ def plan_for(url: str, args, phase: str, accounts, samples: Path, baseline: str)
         )).scalars().all()
         any_orders = connection.execute(sa.text(
             "SELECT id FROM orders ORDER BY id DESC LIMIT 200")).scalars().all()
+        user_ids = dict(connection.execute(sa.text("SELECT username, id FROM users")).all())
+        open_cases = connection.execute(sa.text(
+            "SELECT id, state, assignee_id, platform_status, return_tracking_no "
+            "FROM aftersales_cases WHERE state <> 'closed' ORDER BY id")).all()
+        due_visits = connection.execute(sa.text(
+            "SELECT id FROM aftersales_visits WHERE done_at IS NULL AND due_on <= :today "
+            "ORDER BY due_on, id LIMIT 100").bindparams(sa.bindparam("today", type_=sa.Date)),
+            {"today": now.date()}).scalars().all()
     engine.dispose()
 
     def share(role: str, items: list) -> dict:
@@ -168,6 +176,7 @@ def plan_for(url: str, args, phase: str, accounts, samples: Path, baseline: str)
     awaiting = [i for i, stage in live if stage == "awaiting_payment"]
     paid = [i for i, stage in live if stage == "paid"]
     low, high = (float(x) for x in args.think.split(","))
+    cases = case_shares(accounts, user_ids, open_cases)
     return {
         "phase": phase, "accounts": accounts, "password": "bench-pass-2026",
         "samples": str(samples), "baseline_url": baseline, "baseline_users": 2,
@@ -177,7 +186,40 @@ def plan_for(url: str, args, phase: str, accounts, samples: Path, baseline: str)
         "scored_people": share("supervisor", scored),
         "search_terms": [n for row in numbers[:20] for n in row] + list(oldest),
         "any_orders": any_orders, "menu_items": menu, "smoke": args.smoke,
+        "user_ids": {name: user_ids[name] for name, _role in accounts if name in user_ids},
+        "due_visits": share("aftersales", due_visits), **cases,
     }
+
+
+def case_shares(accounts, user_ids: dict, open_cases) -> dict:
+    """The open after-sales cases each virtual user may change alone: an agent notes and
+    steps the cases assigned to it (the others' cases go round among the plan's agents), and
+    takes unassigned ones of its share; the cases waiting for their returned parcel are the
+    order clerks' (they sign the receipt), and an agent steps no case in the platform refund
+    or dispute queue (a supervisor reminds its assignee: it must stay in the queue)."""
+    agents = [name for name, role in accounts if role == "aftersales"]
+    clerks = [name for name, role in accounts if role == "order_clerk"]
+    by_id = {user_ids.get(name): name for name in agents}
+    notes: dict = {name: [] for name in agents}
+    steps: dict = {name: [] for name in agents}
+    unassigned: dict = {name: [] for name in agents}
+    parcels: dict = {name: [] for name in clerks}
+    for n, (ident, state, assignee, platform_status, tracking) in enumerate(open_cases):
+        if state == "waiting_parcel":
+            if clerks and tracking:
+                parcels[clerks[n % len(clerks)]].append([ident, tracking])
+            continue
+        if not agents:
+            continue
+        if assignee is None:
+            unassigned[agents[n % len(agents)]].append(ident)
+            continue
+        owner = by_id.get(assignee) or agents[n % len(agents)]
+        notes[owner].append(ident)
+        if platform_status is None:
+            steps[owner].append(ident)
+    return {"case_notes": notes, "case_steps": steps, "unassigned_cases": unassigned,
+            "parcel_cases": parcels}
 
 
 class Server:

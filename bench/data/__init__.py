@@ -2,19 +2,21 @@
 
 ``flask portal bench-data --scale N`` calls ``build(N)``. At ``--scale 1``: 60 staff, three
 years of rosters, 1,000,000 handover items, 300,000 visits, 36 months of score sheets with
-60,000 entries, 1,000,000 orders with their lines, and the audit trail and notifications such
-a department leaves. Every history volume is N times that; the department itself (60 staff,
-the shift types, the menu, the SKU list) and its *live* state (what is open right now: the
-items waiting for the next shift, the parties in the showroom, the orders in today's queue)
+60,000 entries, 1,000,000 orders with their lines, 100,000 after-sales cases with their events
+and return visits, and the audit trail and notifications such a department leaves. Every
+history volume is N times that; the department itself (60 staff, the shift types, the menu,
+the SKU list) and its *live* state (what is open right now: the items waiting for the next
+shift, the parties in the showroom, the orders in today's queue, the open after-sales cases)
 are the same at every scale, as in a real department whose history grows while its day does
 not. That is what the scale curve measures: the same day's pages over more and more history.
 
 Rows are written with the DB-API directly: ``executemany`` in one transaction per table on
 SQLite, ``COPY`` on PostgreSQL; secondary indexes are dropped while a table loads and built
-once afterwards. Ids are assigned here, so no row is read back.
+once afterwards. Ids are assigned here, so no row is read back (but the few columns of the
+orders that after-sales cases copy, read by id).
 
 Each area has a module here with ``build(ctx)``; ``AREAS`` lists them in dependency order.
-A new area adds its module and a line (after-sales cases: ``bench.data.aftersales``).
+A new area adds its module and a line.
 """
 
 import importlib
@@ -36,6 +38,7 @@ AREAS = (
     "bench.data.reception",
     "bench.data.scoring",
     "bench.data.orders",
+    "bench.data.aftersales",
     "bench.data.activity",  # last: audit events and notifications about everything above
 )
 
@@ -52,6 +55,7 @@ FULL = {
     "swap_requests": 2_000,
     "stock_waits": 20_000,
     "bank_transfers": 40_000,
+    "aftersales_cases": 100_000,
 }
 HISTORY_DAYS = 3 * 365  # the history spans three years at every scale; N sets its density
 FULL_MONTHS = 36  # roster and score-sheet months at N = 1

@@ -18,6 +18,8 @@ ACTIONS = (
     ("scoring.entry_added", "score_sheets", "score_sheets"),
     ("orders.remarked", "orders", "orders"),
     ("orders.shipped", "orders", "orders"),
+    ("aftersales.state_changed", "aftersales_cases", "aftersales_cases"),
+    ("aftersales.note_added", "aftersales_cases", "aftersales_cases"),
     ("auth.login", None, None),
 )
 MESSAGES = (
