@@ -63,14 +63,22 @@ def decode_cursor(token: str | None, size: int) -> tuple | None:
         return None
 
 
+def _bound(values, columns):
+    """The cursor's values bound with their columns' types (a moment in any time zone is
+    compared as the UTC a UTCDateTime column stores), or None."""
+    if values is None:
+        return None
+    return tuple(sa.literal(value, column.type) for value, column in zip(values, columns))
+
+
 def keyset_page(query, columns, *, before: str | None = None, after: str | None = None,
                 per_page: int = 50) -> KeysetPage:
     """A page of ``query`` ordered by ``columns`` descending: older than ``before`` or newer
     than ``after``."""
     columns = tuple(columns)
     key = sa.tuple_(*columns)
-    newer_than = decode_cursor(after, len(columns))
-    older_than = decode_cursor(before, len(columns))
+    newer_than = _bound(decode_cursor(after, len(columns)), columns)
+    older_than = _bound(decode_cursor(before, len(columns)), columns)
 
     def fetch(q):
         return list(db.session.scalars(q.limit(per_page + 1)).unique())

@@ -94,18 +94,35 @@ class PortalSessionInterface(SecureCookieSessionInterface):
         return super().should_set_cookie(app, session)
 
 
-def commit_or_conflict(record, also=()) -> None:
+def commit_or_conflict(record, also=(), *, keep_loaded: bool = False) -> None:
     """Commit; a concurrent change of ``record``'s version (or a unique key taken meanwhile,
-    for the exception types in ``also``) becomes ``Conflict``: no lost update."""
+    for the exception types in ``also``) becomes ``Conflict``: no lost update.
+    ``keep_loaded``: see ``commit_keeping_loaded``."""
     from sqlalchemy.orm.exc import StaleDataError
 
     from portal.extensions import db
 
     try:
-        db.session.commit()
+        commit_keeping_loaded() if keep_loaded else db.session.commit()
     except (StaleDataError, *also) as error:
         db.session.rollback()
         raise Conflict(record) from error
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds: the response that shows what the
+    request just wrote (and the signed-in user) renders from memory instead of reading each
+    row again. Only for changes made through the ORM objects themselves (no bulk UPDATE, no
+    value the database computes besides keys and versions)."""
+    from portal.extensions import db
+
+    session = db.session()
+    before = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = before
 
 
 def security_headers(response: Response) -> Response:

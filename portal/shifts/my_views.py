@@ -118,9 +118,9 @@ def month_context(user: User, year: int, month: int) -> dict:
                                          RosterEntry.user_id == user.id))}
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     worked = [e for e in entries.values() if e.shift_type_id is not None]
-    per_shift: dict[str, int] = OrderedDict()
+    per_shift: dict[ShiftType, int] = OrderedDict()  # each shift's hours are said here once
     for entry in sorted(worked, key=lambda e: (e.shift_type.sort_order, e.shift_type.id)):
-        per_shift[entry.shift_type.name] = per_shift.get(entry.shift_type.name, 0) + 1
+        per_shift[entry.shift_type] = per_shift.get(entry.shift_type, 0) + 1
     previous, following = neighbour_months(year, month)
     return {
         "year": year, "month": month, "month_key": month_key(year, month),
@@ -131,6 +131,8 @@ def month_context(user: User, year: int, month: int) -> dict:
         "rest_days": sum(1 for e in entries.values() if e.shift_type_id is None),
         "per_shift": per_shift,
         "may_swap": current_user.can("shifts.swap"),
+        "swappable": current_user.can("shifts.swap") and any(
+            day >= clock.today() for day, e in entries.items() if e.shift_type_id is not None),
     }
 
 
@@ -203,9 +205,12 @@ BLOCKS = {"my-month": "my_month", "lineup": "lineup", "my-overtime": "my_overtim
 @bp.route("/me")
 @require("roster.view")
 def my_shifts():
-    """My month of the published roster, today's line-up and my overtime."""
+    """My month of the published roster, today's line-up and my overtime. An htmx request
+    gets the one part it asks for (``?part=lineup``, as the line-up polls, or the id it
+    targets), my month when it says none."""
     year, month = parse_month(request.args.get("month"))
-    block = BLOCKS.get(htmx.target or "", "my_month") if is_fragment_request() else None
+    part = request.args.get("part") or htmx.target or ""
+    block = BLOCKS.get(part, "my_month") if is_fragment_request() else None
     context: dict = {}
     if block in (None, "my_month"):
         context.update(month_context(current_user, year, month))

@@ -10,11 +10,13 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal import audit, clock
@@ -26,7 +28,7 @@ from portal.notifications import notify
 from portal.shifts import rotation
 from portal.shifts.models import CleaningDuty, RosterEntry, RosterMonth, ShiftType, StaffingMinimum
 from portal.shifts.slots import shift_types
-from portal.web import Conflict
+from portal.web import Conflict, commit_keeping_loaded
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 REST = "rest"  # the form value of a rest day (休)
@@ -128,15 +130,25 @@ def _person_order(user: User):
     return rank, user.display_name, user.id
 
 
+def _tail_start(first_day: date) -> date:
+    """The first of the days before a month that can carry a run into it."""
+    return first_day - timedelta(days=rotation.MAX_RUN + 1)
+
+
 def carry_in(first_day: date, user_ids=None) -> dict[int, int]:
     """Working days in a row ending the day before ``first_day`` (the previous month's tail)."""
-    start = first_day - timedelta(days=rotation.MAX_RUN + 1)
     query = sa.select(RosterEntry.user_id, RosterEntry.day, RosterEntry.shift_type_id).where(
-        RosterEntry.day >= start, RosterEntry.day < first_day)
+        RosterEntry.day >= _tail_start(first_day), RosterEntry.day < first_day)
     if user_ids is not None:
         query = query.where(RosterEntry.user_id.in_(list(user_ids)))
+    return _runs_into(first_day, db.session.execute(query))
+
+
+def _runs_into(first_day: date, rows) -> dict[int, int]:
+    """{user id: working days in a row up to the day before ``first_day``} from (user id,
+    day, shift type id) rows of the days before it."""
     working = defaultdict(set)
-    for uid, day, sid in db.session.execute(query):
+    for uid, day, sid in rows:
         if sid is not None:
             working[uid].add(day)
     result = {}
@@ -161,6 +173,15 @@ class Group:
     people: list[User]
 
 
+class Cell(NamedTuple):
+    """One person's day as the grid shows it: read as plain rows, not as ORM objects (a month
+    of sixty people is 1,800 cells)."""
+
+    shift_type_id: int | None  # None: a rest day
+    fixed: bool  # set by hand: Generate keeps it
+    version: int
+
+
 @dataclass
 class MonthGrid:
     """Everything the month grid, its totals and its checks show."""
@@ -171,7 +192,7 @@ class MonthGrid:
     days: list[date]
     shift_types: list[ShiftType]
     groups: list[Group]
-    cells: dict[tuple[int, date], RosterEntry]
+    cells: dict[tuple[int, date], Cell]
     carry: dict[int, int]
     minimums: dict[tuple[str, int], int]
     cleaning: dict[date, list[User]]
@@ -180,7 +201,7 @@ class MonthGrid:
     long_cells: set = field(default_factory=set)
     shortfalls: list[rotation.Shortfall] = field(default_factory=list)
     short_keys: set = field(default_factory=set)
-    _labels: dict | None = field(default=None, repr=False)
+    _looks: dict | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         role_of = {u.id: u.role for g in self.groups for u in g.people}
@@ -224,7 +245,7 @@ class MonthGrid:
     def people(self) -> list[User]:
         return [u for g in self.groups for u in g.people]
 
-    @property
+    @cached_property
     def shift_by_id(self) -> dict[int, ShiftType]:
         return {t.id: t for t in self.shift_types}
 
@@ -237,43 +258,81 @@ class MonthGrid:
     def problem_count(self) -> int:
         return len(self.long_runs) + len(self.shortfalls) + len(self.inactive)
 
-    def cell(self, user: User, day: date) -> RosterEntry | None:
+    def shortfall_lines(self) -> list[tuple[str, ShiftType, int, str]]:
+        """The shortfalls for the list of checks, one line per role and shift however many
+        days fall short: (role, shift type, minimum, the days as "1–5, 8")."""
+        days: dict[tuple[str, int], list[int]] = defaultdict(list)
+        needed: dict[tuple[str, int], int] = {}
+        for s in self.shortfalls:
+            days[(s.role, s.shift_type_id)].append(s.day.day)
+            needed[(s.role, s.shift_type_id)] = s.needed
+        order = {role: n for n, role in enumerate(ROSTER_ROLES)}
+        keys = sorted(days, key=lambda k: (order.get(k[0], len(order)),
+                                           self.shift_types.index(self.shift_by_id[k[1]])))
+        return [(role, self.shift_by_id[sid], needed[(role, sid)], day_ranges(days[(role, sid)]))
+                for role, sid in keys]
+
+    def cell(self, user: User, day: date) -> Cell | None:
         return self.cells.get((user.id, day))
 
-    def readonly_cells(self, user: User) -> Markup:
-        """A row's cells as the read-only grid shows them (the same markup as the ``cell``
-        macro of shifts/roster/_grid.html without ``editable``), built here because a month
-        of sixty people is 1,800 cells and a template macro call per cell cost more than all
-        the page's queries."""
-        labels = self._readonly_labels()
+    def cell_name(self, entry: Cell | None) -> str:
+        """A cell in words: the shift's name, Rest, or "" for an empty cell."""
+        if entry is None:
+            return ""
+        if entry.shift_type_id is None:
+            return _("Rest")
+        return self.shift_by_id[entry.shift_type_id].name
+
+    def day_cells(self, user: User, focus: date | None = None,
+                  message: str | None = None) -> Markup:
+        """A person's day cells, as compact as a month of sixty people (1,800 cells) needs
+        them: the shift's first letter and class only (``s<id>`` its colour, ``r`` rest,
+        ``f`` set by hand, ``lr`` in a run of more than six working days), a one-word class
+        unquoted and no ``</td>`` (both optional in HTML). The row says whose cells they are
+        (``data-user``), the column which day (weekends are coloured by their ``<col>``);
+        the shift's whole name and the editor come on request. Built here, not by a macro
+        per cell, which cost more than the page's queries. ``focus``: the day just edited
+        (focused after the swap, with ``message`` read out)."""
+        looks = self._cell_looks()
+        cells, long, uid = self.cells, self.long_cells, user.id
         parts = []
         for day in self.days:
-            entry = self.cells.get((user.id, day))
-            long = (user.id, day) in self.long_cells
-            css = "cell"
-            label = ""
-            if entry is not None:
-                css += f" shift-{entry.shift_type_id}" if entry.shift_type_id else " rest"
+            entry = cells.get((uid, day))
+            if entry is None:
+                css, text = "", ""
+            else:
+                css, text = looks[entry.shift_type_id]
                 if entry.fixed:
-                    css += " fixed"
-                label = labels.get(entry.shift_type_id) or _shift_label(entry.shift_type.name)
-            if long:
-                css += " long-run"
-                label += labels["long"]
-            if day.weekday() >= 5:
-                css += " weekend"
-            parts.append(f'<td id="c-{user.id}-{day.day}" class="{css}">{label}</td>')
-        # numbers, our own class names, and labels escaped in _shift_label
+                    css += " f"
+            if (uid, day) in long:
+                css += " lr"
+            css = css.lstrip()
+            attrs = (f' class="{css}"' if " " in css else f" class={css}") if css else ""
+            if day == focus:
+                attrs += ' tabindex="0" autofocus'
+                if message:
+                    text += str(Markup('<span class="cell-message" role="alert">%s</span>')
+                                % message)
+            parts.append(f"<td{attrs}>{text}")
+        # our own class names and numbers; the letters are escaped in _cell_looks
         return Markup("".join(parts))  # noqa: S704
 
-    def _readonly_labels(self) -> dict:
-        if self._labels is None:
-            labels = {t.id: _shift_label(t.name) for t in self.shift_types}
-            labels[None] = _shift_label(_("Rest"))
-            labels["long"] = str(Markup('<span class="visually-hidden">%s</span>')
-                                 % _("(more than six days in a row)"))
-            self._labels = labels
-        return self._labels
+    def total_cells(self, role: str, shift_type_id: int) -> Markup:
+        """A role's head count on one shift, day by day (``short``: below the minimum)."""
+        parts = []
+        for day in self.days:
+            key = (role, shift_type_id, day)
+            css = " class=short" if key in self.short_keys else ""
+            parts.append(f"<td{css}>{self.totals[key]}")  # as compact as day_cells
+        return Markup("".join(parts))  # noqa: S704 (numbers)
+
+    def _cell_looks(self) -> dict:
+        """{shift type id or None (rest): (class, the letter shown)}."""
+        if self._looks is None:
+            looks = {t.id: (f"s{t.id}", str(escape(t.name[:1]))) for t in self.shift_types}
+            looks[None] = ("r", str(escape(_("Rest")[:1])))
+            self._looks = looks
+        return self._looks
 
     def row(self, user: User) -> tuple[int, int]:
         """(days worked, rest days) of a row."""
@@ -311,31 +370,50 @@ class MonthGrid:
                 and e.shift_type_id is not None]
 
 
-def _shift_label(name: str) -> str:
-    """A cell's label: the shift's first letter shown, its whole name read out."""
-    return str(Markup('<span aria-hidden="true">%s</span><span class="visually-hidden">%s</span>')
-               % (name[:1], name))
+def day_ranges(numbers) -> str:
+    """[1, 2, 3, 5, 7, 8] -> "1–3, 5, 7–8"."""
+    parts: list[str] = []
+    run: list[int] = []
+    for n in sorted(set(numbers)):
+        if run and n != run[-1] + 1:
+            parts.append(str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}")
+            run = []
+        run.append(n)
+    if run:
+        parts.append(str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}")
+    return ", ".join(parts)
 
 
 def load_grid(year: int, month: int, *, only_published: bool = False) -> MonthGrid:
     """The month's grid in a fixed number of queries: the month, shift types, minimums, the
-    rostered staff, the month's cells (people and shift types joined), the previous month's
-    tail and the cleaning duty."""
+    rostered staff, the month's cells with the previous month's last days (plain rows, one
+    query), the people with cells who are not rostered staff (deactivated, another role) and
+    shift types switched off but still on the roster (both only when there are any), and the
+    cleaning duty."""
     days = month_days(year, month)
     record = get_month(year, month)
-    shift_types = active_shift_types()
+    shift_types = list(active_shift_types())
     minimums = minimums_map()
-    cells: dict[tuple[int, date], RosterEntry] = {}
+    cells: dict[tuple[int, date], Cell] = {}
     cleaning: dict[date, list[User]] = defaultdict(list)
     people = {u.id: u for u in ([] if only_published else rostered_staff())}
     visible = record is not None and (record.is_published or not only_published)
+    carry = None
     if visible:
-        # the cells without their people joined (1,800 copies of sixty rows): the people
-        # not loaded yet come in one query
-        for entry in db.session.scalars(sa.select(RosterEntry)
-                                        .where(RosterEntry.month_id == record.id)
-                                        .options(sa.orm.lazyload(RosterEntry.user))):
-            cells[(entry.user_id, entry.day)] = entry
+        # the month's cells and, in the same query, the previous month's last days (the runs
+        # that carry into this month)
+        tail = []
+        for month_id, uid, day, sid, fixed, version in db.session.execute(
+                sa.select(RosterEntry.month_id, RosterEntry.user_id, RosterEntry.day,
+                          RosterEntry.shift_type_id, RosterEntry.fixed, RosterEntry.version)
+                .where(sa.or_(RosterEntry.month_id == record.id,
+                              RosterEntry.day.between(_tail_start(days[0]),
+                                                      days[0] - timedelta(days=1))))):
+            if month_id == record.id and day >= days[0]:
+                cells[(uid, day)] = Cell(sid, fixed, version)
+            elif day < days[0]:
+                tail.append((uid, day, sid))
+        carry = _runs_into(days[0], tail)
         missing = {user_id for user_id, _day in cells} - set(people)
         if missing:
             people.update((u.id, u) for u in db.session.scalars(
@@ -344,32 +422,59 @@ def load_grid(year: int, month: int, *, only_published: bool = False) -> MonthGr
                 sa.select(CleaningDuty).where(CleaningDuty.day.between(days[0], days[-1]))
                 .order_by(CleaningDuty.day, CleaningDuty.id)):
             cleaning[duty.day].append(duty.user)
-    # a shift type switched off still shows where it is on the roster
-    known = {t.id for t in shift_types}
-    for entry in cells.values():
-        if entry.shift_type_id is not None and entry.shift_type_id not in known:
-            shift_types.append(entry.shift_type)
-            known.add(entry.shift_type_id)
+    _add_switched_off(shift_types, cells)
+    if carry is None:
+        carry = carry_in(days[0]) if people else {}
+    return MonthGrid(year, month, record, days, shift_types, _groups(people.values()), cells,
+                     carry, minimums, dict(cleaning))
+
+
+def _add_switched_off(shift_types: list[ShiftType], cells: dict) -> None:
+    """A shift type switched off still shows where it is on the roster (a query only then)."""
+    unknown = {e.shift_type_id for e in cells.values()} - {t.id for t in shift_types} - {None}
+    if unknown:
+        shift_types += db.session.scalars(sa.select(ShiftType).where(ShiftType.id.in_(unknown))
+                                          .order_by(ShiftType.sort_order, ShiftType.id))
+
+
+def load_row(year: int, month: int, user: User) -> MonthGrid:
+    """The month of one person (one query, and the day's shift types, read once a request):
+    what their row of the grid shows after a cell changes; the totals and the checks, which
+    need everyone, come by a request of their own."""
+    days = month_days(year, month)
+    shift_types = list(active_shift_types())
+    cells: dict[tuple[int, date], Cell] = {}
+    tail = []
+    for day, sid, fixed, version in db.session.execute(
+            sa.select(RosterEntry.day, RosterEntry.shift_type_id, RosterEntry.fixed,
+                      RosterEntry.version)
+            .where(RosterEntry.user_id == user.id,
+                   RosterEntry.day.between(_tail_start(days[0]), days[-1]))):
+        if day >= days[0]:
+            cells[(user.id, day)] = Cell(sid, fixed, version)
+        else:
+            tail.append((user.id, day, sid))
+    _add_switched_off(shift_types, cells)
+    return MonthGrid(year, month, None, days, shift_types, [Group(user.role, [user])], cells,
+                     _runs_into(days[0], tail), {}, {})
+
+
+def load_frame(year: int, month: int) -> MonthGrid:
+    """The month without its cells (four queries): the month, shift types, minimums and the
+    rostered staff, as the planner's Generate and Minimum staffing forms need them."""
+    days = month_days(year, month)
+    return MonthGrid(year, month, get_month(year, month), days, list(active_shift_types()),
+                     _groups(rostered_staff()), {}, {}, minimums_map(), {})
+
+
+def _groups(people) -> list[Group]:
+    """People by role, the rostered roles first, each by name."""
     groups: dict[str, list[User]] = defaultdict(list)
-    for user in sorted(people.values(), key=_person_order):
+    for user in sorted(people, key=_person_order):
         groups[user.role].append(user)
     ordered = [Group(role, groups[role]) for role in ROSTER_ROLES if groups.get(role)]
-    ordered += [Group(role, users) for role, users in groups.items() if role not in ROSTER_ROLES]
-    carry = carry_in(days[0]) if people else {}
-    return MonthGrid(year, month, record, days, shift_types, ordered, cells, carry, minimums,
-                     dict(cleaning))
-
-
-def long_run_days(user: User, year: int, month: int) -> set[date]:
-    """The days of ``user``'s runs of more than six working days in the month (two queries)."""
-    days = month_days(year, month)
-    cells = dict(db.session.execute(
-        sa.select(RosterEntry.day, RosterEntry.shift_type_id)
-        .where(RosterEntry.user_id == user.id, RosterEntry.day.between(days[0], days[-1]))
-    ).all())
-    runs = rotation.long_runs({(user.id, d): s for d, s in cells.items()}, days,
-                              carry_in(days[0], [user.id]), [user.id])
-    return {d for r in runs for d in days if r.first_day <= d <= r.last_day}
+    return ordered + [Group(role, users) for role, users in groups.items()
+                      if role not in ROSTER_ROLES]
 
 
 # --- editing a cell -------------------------------------------------------------------------
@@ -382,10 +487,9 @@ def parse_choice(value: str | None) -> int | None | str:
         return CLEAR
     if value == REST:
         return None
-    if value.isdigit():
-        shift_type = db.session.get(ShiftType, int(value))
-        if shift_type is not None and shift_type.active:
-            return shift_type.id
+    # the active types are read once a request (the grid drawn after uses them too)
+    if value.isdigit() and any(t.id == int(value) for t in active_shift_types()):
+        return int(value)
     raise RosterError(_("Choose a shift, a rest day or an empty cell."))
 
 
@@ -423,19 +527,19 @@ def set_cell(actor: User, year: int, month: int, user: User, day: date, choice,
         return None
     record = _month_for_change(year, month)
     before, was_fixed = cell_text(entry), bool(entry and entry.fixed)
+    # the shift type as an object too, so the entry says its name without being read again
+    shift_type = db.session.get(ShiftType, choice) if choice not in (CLEAR, None) else None
     if choice == CLEAR:
         db.session.delete(entry)
         entry = None
     elif entry is None:
         entry = RosterEntry(month_id=record.id, user_id=user.id, day=day,
-                            shift_type_id=choice, fixed=True)
+                            shift_type=shift_type, fixed=True)
         db.session.add(entry)
     else:
-        entry.shift_type_id = choice
+        entry.shift_type = shift_type
         entry.fixed = True
     db.session.flush()
-    if entry is not None:
-        db.session.refresh(entry)
     after = cell_text(entry)
     if before != after or (entry is not None and not was_fixed):
         audit.record("roster.cell_set", record, actor=actor,
@@ -443,7 +547,9 @@ def set_cell(actor: User, year: int, month: int, user: User, day: date, choice,
                      details={"person": user.display_name, "day": day.isoformat()})
     if record.is_published and before != after:
         _notify_cell(user, day, entry)
-    db.session.commit()
+    # the grid's row drawn next reads the cells afresh; the people, the month and the shift
+    # types this request loaded need not be read again
+    commit_keeping_loaded()
     return entry
 
 
@@ -781,10 +887,7 @@ def export_xlsx(grid: MonthGrid) -> bytes:
         role = _(ROLE_LABELS.get(group.role, group.role))
         for user in group.people:
             row = [user.display_name, role]
-            for day in grid.days:
-                entry = grid.cell(user, day)
-                row.append("" if entry is None else
-                           entry.shift_type.name if entry.shift_type_id else _("Rest"))
+            row += [grid.cell_name(grid.cell(user, day)) for day in grid.days]
             row += list(grid.row(user))
             sheet.append(row)
             for index, day in enumerate(grid.days):

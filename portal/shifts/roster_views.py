@@ -127,7 +127,9 @@ def shift_type_css():
     lines = []
     for shift_type in db.session.scalars(db.select(ShiftType).order_by(ShiftType.id)):
         colour = shift_type.colour if COLOUR.match(shift_type.colour or "") else "#dbe8f6"
-        lines.append(f".shift-{shift_type.id} {{ background: {colour}; }}")
+        # .s<id>: a day cell of the month grid (MonthGrid.day_cells keeps those short)
+        lines.append(f".shift-{shift_type.id}, .roster-grid .s{shift_type.id} "
+                     f"{{ background: {colour}; }}")
         # the same colour as a variable, for chips and the top bar (myshifts.css, portal.css)
         lines.append(f".shift-order-{shift_type.sort_order} {{ --shift-bg: {colour}; }}")
     response = Response("\n".join(lines) + "\n", mimetype="text/css")
@@ -146,20 +148,25 @@ def plan_current():
     return redirect(url_for("shifts.plan", year=year, month=month), 302)
 
 
-def _plan_page(grid, status: int = 200, **extra):
-    staff = roster.rostered_staff()
-    generate_form = extra.pop("generate_form", None) or GenerateForm(
-        formdata=None, staff=[u.id for u in staff], version=grid.version)
-    roles = [r for r in ROSTER_ROLES]
-    minimums = extra.pop("minimums", None) or minimums_form(roles, grid.shift_types,
-                                                            grid.minimums)
+def _plan_page(grid, status: int = 200, block: str = "roster_grid", **extra):
+    """The planning page. The Generate and Minimum staffing forms are drawn only when their
+    panel is open (a GET of the panel, or the form sent back with its errors); closed, the
+    panel fetches them when opened. A page with a panel open is that form's page: the month
+    without its cells (``roster.load_frame``) and a link back to the grid."""
+    roles = list(ROSTER_ROLES)
+    if extra.get("generate_open"):
+        staff = [u for u in grid.people if u.active and u.role in ROSTER_ROLES]
+        extra["staff"] = staff
+        extra.setdefault("generate_form", GenerateForm(
+            formdata=None, staff=[u.id for u in staff], version=grid.version))
+    if extra.get("minimums_open"):
+        extra.setdefault("minimums", minimums_form(roles, grid.shift_types, grid.minimums))
     cleaning_form = extra.pop("cleaning_form", None) or CleaningGenerateForm(
         formdata=None, per_day=max([len(v) for v in grid.cleaning.values()] or [1]),
         version=grid.version)
-    return render("shifts/roster/plan.html", block="roster_grid", status=status, g=grid,
-                  planner=True, staff=staff, generate_form=generate_form,
-                  publish_form=MonthActionForm(formdata=None, version=grid.version),
-                  minimums=minimums, min_roles=roles, cleaning_form=cleaning_form,
+    return render("shifts/roster/plan.html", block=block, status=status, g=grid,
+                  planner=True, publish_form=MonthActionForm(formdata=None, version=grid.version),
+                  min_roles=roles, cleaning_form=cleaning_form,
                   **_month_nav(grid.year, grid.month), **extra)
 
 
@@ -174,26 +181,42 @@ def plan(year: int, month: int):
     return _plan_page(grid)
 
 
+CHANGED = "roster-changed"  # a cell changed: the grid fetches its totals and checks again
+
+
 def _cell_update(year: int, month: int, user: User, day: date, status: int = 200,
-                 message: str | None = None, long_before: set | None = None):
-    """The cell, and out of band its row's totals and checks, the day's totals per shift of
-    the person's role group, the row's cells whose "more than six days" mark changed, and
-    the list of checks."""
-    grid = roster.load_grid(year, month)
-    long_after = {d for (uid, d) in grid.long_cells if uid == user.id}
-    remarked = sorted((long_after ^ (long_after if long_before is None else long_before))
-                      - {day})
+                 message: str | None = None, changed: bool = True):
+    """The person's row with the cell focused (a row is what a cell changes: its sums, its
+    "more than six days" marks). The day totals and the checks need the whole month: the
+    ``roster-changed`` event has the grid fetch them (``plan_summary``)."""
+    grid = roster.load_row(year, month, user)
     response = render("shifts/roster/_cell_update.html", g=grid, user=user, day=day,
-                      remarked=remarked, message=message, status=status)
+                      message=message, status=status)
+    if changed:
+        trigger(response, CHANGED)
     if message:
         trigger(response, **{"portal-toast": {"level": "error", "message": message}})
     return response
 
 
+@bp.route("/plan/<int:year>/<int:month>/summary")
+@require("roster.plan")
+def plan_summary(year: int, month: int):
+    """The grid's day totals and its checks, out of band (after a cell changed); a page
+    asking for it gets the grid."""
+    if not is_fragment_request():
+        return redirect(url_for("shifts.plan", year=year, month=month), 303)
+    try:
+        grid = roster.load_grid(year, month)
+    except RosterError as error:
+        return _refuse(error)
+    return render("shifts/roster/_summary.html", g=grid)
+
+
 @bp.route("/plan/<int:year>/<int:month>/cell/<int:user_id>/<int:day>", methods=["GET", "POST"])
 @require("roster.plan")
 def plan_cell(year: int, month: int, user_id: int, day: int):
-    """One cell: GET the editor (or, with ?view=1, the cell itself); POST a new value."""
+    """One cell: GET the editor (or, with ?view=1, the person's row again); POST a new value."""
     try:
         the_day = _day(year, month, day)
     except RosterError as error:
@@ -201,12 +224,11 @@ def plan_cell(year: int, month: int, user_id: int, day: int):
     user = db.get_or_404(User, user_id)
     if request.method == "GET":
         if request.args.get("view") and is_fragment_request():
-            return _cell_update(year, month, user, the_day)
+            return _cell_update(year, month, user, the_day, changed=False)
         return _cell_editor(year, month, user, the_day)
     form = CellForm()
     if not form.validate_on_submit():
         return error_response(422, _first_error(form))
-    long_before = roster.long_run_days(user, year, month)
     try:
         choice = roster.parse_choice(form.shift.data)
         roster.set_cell(current_user, year, month, user, the_day, choice, form.version.data)
@@ -221,25 +243,42 @@ def plan_cell(year: int, month: int, user_id: int, day: int):
     except RosterError as error:
         return _refuse(error)
     if is_fragment_request():
-        return _cell_update(year, month, user, the_day, long_before=long_before)
+        return _cell_update(year, month, user, the_day)
     flash(_("Saved: %(name)s on %(day)s.", name=user.display_name, day=the_day.isoformat()),
           "success")
-    return redirect(url_for("shifts.plan", year=year, month=month), 303)
+    return redirect(url_for("shifts.plan_person", year=year, month=month, user_id=user.id), 303)
 
 
 def _cell_editor(year, month, user, day, status: int = 200):
-    grid = roster.load_grid(year, month)
+    grid = roster.load_row(year, month, user)
     entry = grid.cells.get((user.id, day))
     return render("shifts/roster/cell.html", block="cell_editor", status=status, g=grid,
-                  user=user, day=day, entry=entry)
+                  user=user, day=day, entry=entry, inline=is_fragment_request())
 
 
-@bp.route("/plan/<int:year>/<int:month>/generate", methods=["POST"])
+@bp.route("/plan/<int:year>/<int:month>/person/<int:user_id>")
 @require("roster.plan")
-def plan_generate(year: int, month: int):
-    """Fill the month with the rotation; nothing is saved when a minimum falls short."""
+def plan_person(year: int, month: int, user_id: int):
+    """One person's month, day by day, each day leading to its editor (the grid without
+    JavaScript: there a cell opens its editor in place by script)."""
     try:
         roster.check_month(year, month)
+    except RosterError as error:
+        return _refuse(error)
+    user = db.get_or_404(User, user_id)
+    return render("shifts/roster/person.html", g=roster.load_row(year, month, user), user=user)
+
+
+@bp.route("/plan/<int:year>/<int:month>/generate", methods=["GET", "POST"])
+@require("roster.plan")
+def plan_generate(year: int, month: int):
+    """GET: the Generate form (the panel's body, or the page with the panel open). POST: fill
+    the month with the rotation; nothing is saved when a minimum falls short."""
+    try:
+        roster.check_month(year, month)
+        if request.method == "GET":
+            return _plan_page(roster.load_frame(year, month), block="generate_body",
+                              generate_open=True)
     except RosterError as error:
         return _refuse(error)
     form = GenerateForm()
@@ -255,10 +294,10 @@ def plan_generate(year: int, month: int):
     except RosterError as error:
         db.session.rollback()
         form.staff.errors = [str(error)]
-        return _plan_page(roster.load_grid(year, month), 422, generate_form=form,
+        return _plan_page(roster.load_frame(year, month), 422, generate_form=form,
                           generate_open=True)
     if not result.saved:
-        return _plan_page(roster.load_grid(year, month), 422, generate_form=form,
+        return _plan_page(roster.load_frame(year, month), 422, generate_form=form,
                           generate_open=True, generate_shortfalls=result.plan.shortfalls)
     flash(_("The month was generated for %(count)d people.", count=len(form.staff.data)),
           "success")
@@ -287,12 +326,16 @@ def plan_publish(year: int, month: int):
     return redirect(url_for("shifts.plan", year=year, month=month), 303)
 
 
-@bp.route("/plan/<int:year>/<int:month>/minimums", methods=["POST"])
+@bp.route("/plan/<int:year>/<int:month>/minimums", methods=["GET", "POST"])
 @require("roster.plan")
 def plan_minimums(year: int, month: int):
-    """Change the minimum staffing per role and shift."""
+    """GET: the Minimum staffing form (the panel's body, or the page with the panel open).
+    POST: change the minimum staffing per role and shift."""
     try:
-        grid = roster.load_grid(year, month)
+        if request.method == "GET":
+            return _plan_page(roster.load_frame(year, month), block="minimums_body",
+                              minimums_open=True)
+        grid = roster.load_frame(year, month)
     except RosterError as error:
         return _refuse(error)
     roles = list(ROSTER_ROLES)
@@ -319,7 +362,7 @@ def plan_cleaning(year: int, month: int):
         return _refuse(error)
     form = CleaningGenerateForm()
     if not form.validate_on_submit():
-        return _plan_page(roster.load_grid(year, month), 422, cleaning_form=form,
+        return _plan_page(roster.load_frame(year, month), 422, cleaning_form=form,
                           cleaning_open=True)
     try:
         count = roster.generate_cleaning(current_user, year, month, form.per_day.data,

@@ -30,8 +30,10 @@ class Slot:
 
 
 def shift_types() -> list[ShiftType]:
-    """Active shift types in the order of the day (read once per request)."""
-    if has_request_context() and "portal_shift_types" in g:
+    """Active shift types in the order of the day (read once per request, and again in one
+    query, not one per type, when a commit or rollback has expired them)."""
+    if has_request_context() and "portal_shift_types" in g and not any(
+            sa.inspect(t).expired for t in g.portal_shift_types):
         return g.portal_shift_types
     types = list(db.session.scalars(
         sa.select(ShiftType).where(ShiftType.active.is_(True))

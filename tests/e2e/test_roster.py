@@ -1,5 +1,6 @@
-"""The supervisor plans a month in the browser: generate, publish, then edit a cell in place
-and see the row and column totals follow without a reload."""
+"""The supervisor plans a month in the browser: generate (its form comes when the panel is
+opened), publish, then edit a cell in place (a click fetches its editor; the keyboard works
+too) and see the row and column totals follow without a reload."""
 
 import re
 
@@ -38,25 +39,25 @@ def test_supervisor_generates_publishes_and_edits_a_cell_in_place(
     page.locator("#generate-panel summary").click()
     page.get_by_role("button", name=t("Generate the month"), exact=True).click()
     expect(page.locator(".flash-success")).to_be_visible()
-    expect(page.locator(f"#c-{person_id}-10")).to_have_class(
-        re.compile(r"shift-\d+|rest"))
+    # day 10 of the person's row: the row's heading is its first child
+    cell = page.locator(f"#row-{person_id} > td:nth-child(11)")
+    expect(cell).to_have_class(re.compile(r"\bs\d+\b|\br\b"))
 
     page.get_by_role("button", name=t("Publish"), exact=True).click()
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator(".roster-head .badge-ok")).to_have_text(t("Published"))
     screenshot(page, "roster-plan")
 
-    cell = page.locator(f"#c-{person_id}-10")
-    worked = page.locator(f"#worked-{person_id}")
-    rest_days = page.locator(f"#rest-{person_id}")
-    day_total = page.locator(f"#t-presales-{day_shift}-10")
-    was_rest = "rest" in (cell.get_attribute("class") or "").split()
-    was_day = f"shift-{day_shift}" in (cell.get_attribute("class") or "")
+    worked = page.locator(f"#row-{person_id} > td.sum").first
+    rest_days = page.locator(f"#row-{person_id} > td.sum").last
+    day_total = page.locator(f"#t-presales-{day_shift} > td:nth-child(11)")
+    was_rest = "r" in (cell.get_attribute("class") or "").split()
+    was_day = f"s{day_shift}" in (cell.get_attribute("class") or "").split()
     worked_before, rest_before = int(worked.inner_text()), int(rest_days.inner_text())
     day_before = int(day_total.inner_text().split()[0] if day_total.inner_text() else 0)
     keep_marker(page)
 
-    cell.locator("a").click()
+    cell.click()
     select = page.locator(f"#c-{person_id}-10 select[name=shift]")
     expect(select).to_be_visible()
     expect(select).to_be_focused()
@@ -72,6 +73,19 @@ def test_supervisor_generates_publishes_and_edits_a_cell_in_place(
         expect(rest_days).to_have_text(str(rest_before + 1))
         if was_day:
             expect(day_total).to_contain_text(str(day_before - 1))
-    expect(cell).to_have_class(re.compile(r"\bfixed\b"))
+    expect(cell).to_have_class(re.compile(r"\bf\b"))  # set by hand
+    expect(cell).to_be_focused()  # the saved cell keeps the focus
     assert marker_survived(page), "the page was reloaded instead of the cell being swapped"
     screenshot(page, "roster-plan-edited")
+
+    # the keyboard: arrows move through the grid, Enter opens the editor, Escape closes it
+    page.keyboard.press("ArrowRight")
+    next_cell = page.locator(f"#row-{person_id} > td:nth-child(12)")
+    expect(next_cell).to_be_focused()
+    page.keyboard.press("Enter")
+    editor = page.locator(f"#c-{person_id}-11 select[name=shift]")
+    expect(editor).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(editor).to_have_count(0)
+    expect(next_cell).not_to_have_class(re.compile(r"\bediting\b"))
+    assert marker_survived(page)

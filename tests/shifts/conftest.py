@@ -1,6 +1,7 @@
 """Roster fixtures for the shifts tests: months and cells made directly (not by the grid)."""
 
 from datetime import date
+from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
@@ -63,3 +64,53 @@ def roster(shift_types, roster_month):
 def days(first: int, last: int, code: str | None = "day") -> dict:
     """{first..last: code}: a run of the same cell."""
     return dict.fromkeys(range(first, last + 1), code)
+
+
+class _GridRows(HTMLParser):
+    """The cells of every table row with an id: ``{row id: [(classes, text), ...]}``, the
+    row's heading left out. The grid writes its day cells without ``</td>`` (optional in
+    HTML), so a cell ends where the next begins."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, list[tuple[set, str]]] = {}
+        self.row: list | None = None
+        self.cell: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "tr":
+            self.row = self.rows.setdefault(attrs["id"], []) if attrs.get("id") else None
+            self.cell = None
+        elif tag == "th":
+            self.cell = None
+        elif tag == "td" and self.row is not None:
+            self.cell = [set((attrs.get("class") or "").split()), ""]
+            self.row.append(self.cell)
+
+    def handle_endtag(self, tag):
+        if tag in ("tr", "tbody", "table"):
+            self.row = self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell[1] += data
+
+
+def grid_rows(html: str) -> dict[str, list[tuple[set, str]]]:
+    parser = _GridRows()
+    parser.feed(html)
+    return {key: [(classes, text.strip()) for classes, text in cells]
+            for key, cells in parser.rows.items()}
+
+
+def person_days(html: str, user) -> list[tuple[set, str]]:
+    """A person's day cells in the grid (day 1 first): (classes, text shown)."""
+    return [cell for cell in grid_rows(html)[f"row-{user.id}"] if "sum" not in cell[0]]
+
+
+def person_sums(html: str, user) -> tuple[int, int]:
+    """(days worked, rest days) as the person's row shows them."""
+    worked, rest = (int(text) for classes, text in grid_rows(html)[f"row-{user.id}"]
+                    if "sum" in classes)
+    return worked, rest

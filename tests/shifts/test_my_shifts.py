@@ -47,6 +47,30 @@ def test_month_navigation_full_page_and_fragment(client, agent, roster, freeze):
     assert "HX-Request" in fragment.headers["Vary"]
 
 
+def test_my_month_is_a_small_fragment_and_says_each_shifts_hours_once(client, agent, roster,
+                                                                    freeze):
+    freeze("2026-12-01 09:30")  # a whole month of coming shifts, each one a swap link
+    roster(agent, {d: ("day", "night", None)[d % 3] for d in range(1, 32)}, month=12)
+    for headers in (hx("my-month"), hx()):  # an htmx request that names no part: my month
+        response = client.get("/roster/me", headers=headers)
+        body = response.get_data(as_text=True)
+        assert body.lstrip().startswith('<section id="my-month"')
+        assert len(response.data) <= 5 * 1024, len(response.data)
+    assert body.count("16:00–24:00") == 1 and body.count("08:00–16:00") == 1
+    assert body.count('href="/roster/swaps?day=2026-12-') == 21
+    assert "Choose a coming shift to ask a colleague to swap it." in body
+
+
+def test_the_lineup_polls_for_itself(client, agent, roster, freeze):
+    freeze("2026-11-22 09:30")
+    roster(agent, {22: "day"})
+    page = client.get("/roster/me").get_data(as_text=True)
+    assert 'hx-get="/roster/me?part=lineup" hx-trigger="every 300s"' in page
+    body = client.get("/roster/me?part=lineup", headers=hx()).get_data(as_text=True)
+    assert body.lstrip().startswith('<section id="lineup"') and "张小红" in body
+    assert 'id="my-month"' not in body
+
+
 @pytest.mark.parametrize("bad", ["2026-13", "nov", "2026-11-01", "99999-1"])
 def test_a_malformed_month_is_refused(client, agent, bad):
     assert client.get(f"/roster/me?month={bad}").status_code == 400

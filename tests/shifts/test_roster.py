@@ -349,3 +349,21 @@ def test_the_xlsx_export_has_names_shifts_totals_and_cleaning_duty(department):
     totals = next(r for r in rows if r[0] and "白班" in r[0] and r[1] == "Total")
     assert totals[2] == grid.total(department["supervisor"].role,
                                    department["types"]["day"].id, NOV_DAYS[0])
+
+
+def test_the_grid_draws_a_row_compactly_and_keeps_a_switched_off_shift_type(department):
+    types, person = department["types"], department["presales"][0]
+    put(person, NOV_DAYS[0], types["day"], fixed=True)
+    put(person, NOV_DAYS[1], types["night"])
+    put(person, NOV_DAYS[2])
+    types["night"].active = False
+    db.session.commit()
+    grid = roster.load_grid(*NOV)
+    assert types["night"] in grid.shift_types  # still on the roster, so still on the grid
+    cells = str(grid.day_cells(person, focus=NOV_DAYS[2], message="<b>stale</b>"))
+    assert cells.startswith(f'<td class="s{types["day"].id} f">白<td class=s{types["night"].id}>晚'
+                            '<td class=r tabindex="0" autofocus>R')
+    assert "&lt;b&gt;stale&lt;/b&gt;" in cells and cells.count("<td") == 30
+    assert [grid.cell_name(grid.cell(person, d)) for d in NOV_DAYS[:4]] == \
+        ["白班", "晚班", "Rest", ""]
+    assert roster.day_ranges([9, 1, 2, 3, 5, 7, 8]) == "1–3, 5, 7–9"

@@ -16,6 +16,7 @@ from portal.notifications.models import Notification
 from portal.shifts import roster
 from portal.shifts.models import CleaningDuty, RosterEntry, RosterMonth, StaffingMinimum
 from tests.conftest import count_rows, today
+from tests.shifts.conftest import grid_rows, person_days, person_sums
 
 HX = {"HX-Request": "true"}
 PLAN = "/roster/plan/2026/11"
@@ -73,7 +74,12 @@ def test_plan_page_and_its_grid_fragment(client, team):
     assert page.status_code == 200 and "<html" in html
     assert 'href="/roster/shift-types.css"' in html and "css/roster.css" in html
     assert 'id="roster-grid"' in html and 'id="roster-checks"' in html
-    assert html.count('class="cell') >= len(team["everyone"]) * 30
+    assert "js/roster.js" in html
+    for person in team["everyone"]:  # every day planned: a shift's class and letter, or rest
+        cells = person_days(html, person)
+        assert len(cells) == 30
+        assert all(text and ("r" in classes or any(re.fullmatch(r"s\d+", c) for c in classes))
+                   for classes, text in cells)
     assert "style=" not in html and "<style" not in html
     fragment_ok(client.get(PLAN, headers=HX), "roster-grid")
 
@@ -114,13 +120,27 @@ def test_staff_cannot_fetch_a_draft_as_xlsx_or_print(client, team, app, sign_in)
 def test_cell_editor_as_fragment_and_as_page(client, team):
     person = team["presales"][0]
     url = f"{PLAN}/cell/{person.id}/3"
-    html = fragment_ok(client.get(url, headers=HX), f"c-{person.id}-3")
+    response = client.get(url, headers=HX)
+    html = fragment_ok(response, f"c-{person.id}-3")
     assert '<select name="shift"' in html and 'value="rest"' in html
     assert 'name="version" value="0"' in html
+    assert 'hx-post=' in html and 'hx-target="closest tr"' in html
+    assert len(response.data) < 1500  # the editor is fetched per cell: small
     page = client.get(url).get_data(as_text=True)
     assert "<html" in page and f'id="c-{person.id}-3"' in page
-    view = fragment_ok(client.get(f"{url}?view=1", headers=HX), f"c-{person.id}-3")
-    assert "<select" not in view
+    assert "hx-post=" not in page  # without JavaScript a plain form
+    # closing the editor brings the person's row back
+    view = fragment_ok(client.get(f"{url}?view=1", headers=HX), f"row-{person.id}")
+    assert "<select" not in view and len(person_days(view, person)) == 30
+
+
+def test_the_cell_editor_says_what_the_grid_only_marks(client, team):
+    person, types = team["presales"][0], team["types"]
+    client.post(f"{PLAN}/cell/{person.id}/3", headers=HX,
+                data={"shift": str(types["day"].id), "version": "0"})
+    html = client.get(f"{PLAN}/cell/{person.id}/3", headers=HX).get_data(as_text=True)
+    assert "(set by hand)" in html
+    assert f'<option value="{types["day"].id}" selected>' in html
 
 
 def test_editing_a_cell_swaps_it_and_updates_the_totals_out_of_band(client, team):
@@ -128,18 +148,30 @@ def test_editing_a_cell_swaps_it_and_updates_the_totals_out_of_band(client, team
     response = client.post(f"{PLAN}/cell/{person.id}/3", headers=HX,
                            data={"shift": str(types["night"].id), "version": "0"})
     assert response.status_code == 200
-    html = fragment_ok(response, f"c-{person.id}-3")
-    main = html.split("</td>", 1)[0]
-    assert "hx-swap-oob" not in main and f"shift-{types['night'].id}" in main
-    assert "fixed" in main and "晚班" in main
-    assert re.search(rf'<td id="worked-{person.id}" class="sum" hx-swap-oob="true">1</td>', html)
-    assert re.search(rf'<td id="rest-{person.id}" class="sum" hx-swap-oob="true">0</td>', html)
-    night_total = re.search(
-        rf'<td id="t-presales-{types["night"].id}-3" class="total[^"]*" hx-swap-oob="true">(\d+)',
-        html)
-    assert night_total and night_total.group(1) == "1"
-    assert f'id="t-presales-{types["day"].id}-3"' in html
-    assert 'id="roster-checks"' in html
+    html = fragment_ok(response, f"row-{person.id}")
+    main = html.split("</tr>", 1)[0]  # the person's row is what is swapped
+    assert main.lstrip().startswith(f'<tr id="row-{person.id}"') and "hx-swap-oob" not in main
+    classes, text = person_days(html, person)[2]
+    assert classes == {f"s{types['night'].id}", "f"} and text == "晚"
+    assert 'tabindex="0" autofocus' in main  # the edited cell keeps the focus
+    assert person_sums(html, person) == (1, 0)
+    assert len(response.data) < 5 * 1024
+    # the day totals and the checks come by their own request, which the change announces
+    assert "roster-changed" in response.headers["HX-Trigger"]
+    page = client.get(PLAN).get_data(as_text=True)
+    assert (f'hx-get="{PLAN}/summary" hx-trigger="roster-changed from:body" hx-swap="none"'
+            in page)
+    summary = client.get(f"{PLAN}/summary", headers=HX).get_data(as_text=True)
+    assert "<html" not in summary and not summary.replace("\n", "").startswith("<tr>")
+    rows = grid_rows(summary)
+    assert re.search(rf'<tr class="totals" id="t-presales-{types["night"].id}" hx-swap-oob="true"',
+                     summary)
+    assert rows[f"t-presales-{types['night'].id}"][2][1] == "1"
+    assert rows[f"t-presales-{types['day'].id}"][2][1] == "0"
+    assert f't-aftersales-{types["day"].id}' in summary  # every role's totals
+    assert 'id="roster-checks" class="roster-checks has-problems"' in summary
+    assert 'hx-swap-oob="true"' in summary.split('id="roster-checks"', 1)[1].split(">", 1)[0]
+    assert client.get(f"{PLAN}/summary").status_code == 303  # a page: the grid
     entry = entry_of(person, date(2026, 11, 3))
     assert (entry.shift_type_id, entry.fixed) == (types["night"].id, True)
     assert count_rows(AuditEvent, AuditEvent.action == "roster.cell_set") == 1
@@ -152,27 +184,43 @@ def test_a_seventh_day_in_a_row_marks_the_whole_run_and_the_checks(client, team)
                     data={"shift": day_id, "version": "0"})
     response = client.post(f"{PLAN}/cell/{person.id}/7", headers=HX,
                            data={"shift": day_id, "version": "0"})
-    html = fragment_ok(response, f"c-{person.id}-7")
-    for d in range(1, 7):  # the earlier days of the run are re-marked out of band
-        assert re.search(rf'<td id="c-{person.id}-{d}" class="[^"]*long-run[^"]*"'
-                         r'\s+hx-swap-oob="true"', html), d
-    assert f'id="c-{person.id}-8"' not in html
-    assert "7 working days in a row" in html  # the row badge and the checks, in words
-    assert 'class="roster-checks has-problems"' in html
+    html = fragment_ok(response, f"row-{person.id}")
+    cells = person_days(html, person)
+    assert all("lr" in classes for classes, _text in cells[:7])  # the whole run is marked
+    assert "lr" not in cells[7][0]
+    assert "7 working days in a row" in html  # the row badge, in words
+    summary = client.get(f"{PLAN}/summary", headers=HX).get_data(as_text=True)
+    assert "7 working days in a row" in summary and "has-problems" in summary
     # back to a rest day: the marks go again
     entry = entry_of(person, date(2026, 11, 7))
     html = client.post(f"{PLAN}/cell/{person.id}/7", headers=HX,
                        data={"shift": "rest", "version": str(entry.version)}
                        ).get_data(as_text=True)
-    assert re.search(rf'<td id="c-{person.id}-1" class="cell[^"]*"\s+hx-swap-oob', html)
-    assert "long-run" not in html
+    assert not any("lr" in classes for classes, _text in person_days(html, person))
+    assert "working days in a row" not in html
 
 
 def test_editing_a_cell_without_javascript_redirects_back(client, team):
     person = team["presales"][0]
     response = client.post(f"{PLAN}/cell/{person.id}/4", data={"shift": "rest", "version": "0"})
-    assert response.status_code == 303 and response.headers["Location"].endswith(PLAN)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{PLAN}/person/{person.id}")
     assert entry_of(person, date(2026, 11, 4)).shift_type_id is None
+
+
+def test_without_javascript_a_persons_name_leads_to_their_month_day_by_day(client, team):
+    person, types = team["presales"][0], team["types"]
+    client.post(f"{PLAN}/cell/{person.id}/4", data={"shift": str(types["day"].id),
+                                                   "version": "0"})
+    grid = client.get(PLAN).get_data(as_text=True)
+    assert f'<a href="{PLAN}/person/{person.id}">{person.display_name}</a>' in grid
+    page = client.get(f"{PLAN}/person/{person.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and person.display_name in html
+    for day in (1, 4, 30):  # every day leads to its editor
+        assert f'href="{PLAN}/cell/{person.id}/{day}"' in html
+    assert "白班" in html and "(set by hand)" in html and html.count("Empty") == 29
+    assert client.get(f"{PLAN}/person/99999").status_code == 404
 
 
 def test_the_second_supervisor_gets_a_conflict_with_the_current_cell(client, team):
@@ -182,8 +230,9 @@ def test_the_second_supervisor_gets_a_conflict_with_the_current_cell(client, tea
     response = client.post(url, headers=HX, data={"shift": str(types["night"].id),
                                                   "version": "0"})
     assert response.status_code == 409
-    html = fragment_ok(response, f"c-{person.id}-5")
-    assert f"shift-{types['day'].id}" in html.split("</td>", 1)[0]
+    html = fragment_ok(response, f"row-{person.id}")
+    assert f"s{types['day'].id}" in person_days(html, person)[4][0]
+    assert "Someone else changed this cell first" in html  # read out in the cell
     assert "portal-toast" in response.headers["HX-Trigger"]
     assert entry_of(person, date(2026, 11, 5)).shift_type_id == types["day"].id
 
@@ -261,11 +310,31 @@ def test_generate_with_a_stale_month_version_is_a_conflict(client, team):
 def test_the_generate_form_checks_all_rostered_active_staff(client, team, create_user):
     gone = create_user("presales", display_name="离职者", active=False)
     create_user("manager", display_name="王经理")
+    panel = client.get(PLAN).get_data(as_text=True).split('id="generate-panel"', 1)[1]
+    panel = panel.split("</details>", 1)[0]
+    assert 'name=staff' not in panel  # the form comes when the panel is opened
+    assert f'hx-get="{PLAN}/generate" hx-trigger="toggle once"' in panel
+    assert f'<a href="{PLAN}/generate">' in panel  # without JavaScript: the page, panel open
+    fragment = client.get(f"{PLAN}/generate", headers=HX)
+    form = fragment_ok(fragment, "version")
+    page = client.get(f"{PLAN}/generate").get_data(as_text=True)
+    assert "<html" in page and 'id="generate-panel" open' in page
+    for html in (form, page):
+        for user in team["everyone"]:
+            assert f"name=staff value={user.id} checked>" in html
+        assert gone.display_name not in html.split('id="roster-grid"')[0]
+        assert "王经理" not in html
+
+
+def test_the_minimum_staffing_form_comes_when_its_panel_is_opened(client, team):
     html = client.get(PLAN).get_data(as_text=True)
-    form = html.split('id="generate-panel"', 1)[1].split("</details>", 1)[0]
-    for user in team["everyone"]:
-        assert f'name="staff" value="{user.id}" checked' in form
-    assert gone.display_name not in form and "王经理" not in form
+    assert 'name="min_presales_' not in html
+    assert f'hx-get="{PLAN}/minimums" hx-trigger="toggle once"' in html
+    fragment = fragment_ok(client.get(f"{PLAN}/minimums", headers=HX),
+                           f"min_presales_{team['types']['day'].id}")
+    assert "<form" in fragment
+    page = client.get(f"{PLAN}/minimums").get_data(as_text=True)
+    assert 'id="minimums-panel" open' in page and 'name="min_presales_' in page
 
 
 def test_minimum_staffing_form(client, team):
@@ -351,7 +420,8 @@ def test_shift_type_colours_are_served_as_a_stylesheet(client, team):
     response = client.get("/roster/shift-types.css")
     assert response.status_code == 200 and response.mimetype == "text/css"
     css = response.get_data(as_text=True)
-    assert f".shift-{team['types']['day'].id} {{ background: #fde8a8; }}" in css
+    day_id = team["types"]["day"].id
+    assert f".shift-{day_id}, .roster-grid .s{day_id} {{ background: #fde8a8; }}" in css
     assert "b{" not in css and "red" not in css
 
 
