@@ -178,6 +178,7 @@ class StaffUser(FastHttpUser):
         self.username, self.role = ACCOUNTS[index % len(ACCOUNTS)]
         self.rng = random.Random(index)
         self.browser = Browser(self)
+        self.taken: set[tuple[str, int]] = set()  # records this user already changed once
         self.sign_in()
         self.browser.page("/")
         if PLAN["phase"] == "burst":
@@ -260,20 +261,26 @@ class StaffUser(FastHttpUser):
         })
 
     def follow_up(self) -> None:
-        """Take over an item of the book and close it with a resolution (R-H2, R-H3)."""
+        """Take over an item of the book and close it with a resolution (R-H2, R-H3): the
+        take-over button carries the version seen (name="version" value=…); the close form
+        comes on request (a GET of the card with the form open)."""
         book = "showroom" if self.role == "reception" else "desk"
         body = self.browser.page(f"/handover/{book}/")
         index, count = self.share(BOOK_ROLES[book])
-        offered = [(item, form) for item, form in re.findall(
-            rf'action="/handover/{book}/items/(\d+)/take-over"[^>]*>(.*?)</form>', body, re.S)
+        offered = [(item, seen) for item, seen in re.findall(
+            rf'<button[^>]*\bhx-post="/handover/{book}/items/(\d+)/take-over"[^>]*'
+            r'\bname="version" value="(\d+)"', body)
             if int(item) % count == index]
         if not offered:
             return
-        item, form = self.rng.choice(offered)
+        item, seen = self.rng.choice(offered)
         self.wait_a_moment()
-        card = self.browser.action(f"/handover/{book}/items/{item}/take-over",
-                                   {"version": hidden(form, "version") or ""})
-        version = hidden(card, "version")
+        if not self.browser.action(f"/handover/{book}/items/{item}/take-over",
+                                   {"version": seen}):
+            return
+        self.wait_a_moment()
+        version = hidden(self.browser.fragment(f"/handover/{book}/items/{item}/close"),
+                         "version")
         if version is None:
             return
         self.wait_a_moment()
@@ -318,7 +325,8 @@ class StaffUser(FastHttpUser):
             return None
         self.wait_a_moment()
         self.browser.action(f"/orders/{order}/remarks", {
-            "version": version, "kind": "other", "details": "客户要求周末送货",
+            "version": version, "remarks_shown": hidden(body, "remarks_shown") or "0",
+            "kind": "other", "details": "客户要求周末送货",
             "receiver_name": "", "receiver_phone": "", "receiver_address": "",
             "line_id": "", "attributes": ""})
         return None
@@ -364,30 +372,33 @@ class StaffUser(FastHttpUser):
             "consultant_name": "", "visitor_name": "", "phone": "", "note": ""})
 
     def serve(self) -> None:
+        """Open a party's serve form on the board (it comes on request), then serve."""
         body = self.browser.page("/showroom/")
         index, count = self.share(("reception",))  # the parties only this user marks as left
-        visits = [v for v in re.findall(r"/showroom/visits/(\d+)/serve", body)
+        visits = [v for v in re.findall(r'hx-get="/showroom/visits/(\d+)/serve"', body)
                   if int(v) % count == index]
         if not visits or not PLAN["menu_items"]:
             return
+        visit = self.rng.choice(visits)
+        self.browser.fragment(f"/showroom/visits/{visit}/serve")
         self.wait_a_moment()
-        self.browser.action(f"/showroom/visits/{self.rng.choice(visits)}/serve",
+        self.browser.action(f"/showroom/visits/{visit}/serve",
                             {"menu_item_id": str(self.rng.choice(PLAN["menu_items"])),
                              "quantity": "1"})
 
     def depart(self) -> None:
-        """Mark the party that came first as left (one click on the board)."""
+        """Mark the party that came first as left (one click on the board: the button posts
+        the version it carries in hx-vals)."""
         body = self.browser.page("/showroom/")
         index, count = self.share(("reception",))
-        parties = sorted((int(visit), form) for visit, form in re.findall(
-            r'action="/showroom/visits/(\d+)/depart"[^>]*>(.*?)</form>', body, re.S)
+        parties = sorted((int(visit), version) for visit, version in re.findall(
+            r'hx-post="/showroom/visits/(\d+)/depart" hx-vals=\'\{"version": (\d+)\}\'', body)
             if int(visit) % count == index)
         if not parties:
             return
-        visit, form = parties[0]
+        visit, version = parties[0]
         self.wait_a_moment()
-        self.browser.action(f"/showroom/visits/{visit}/depart",
-                            {"version": hidden(form, "version") or ""})
+        self.browser.action(f"/showroom/visits/{visit}/depart", {"version": version})
 
     def showroom_history(self) -> None:
         self.browser.page("/showroom/history")
@@ -421,6 +432,131 @@ class StaffUser(FastHttpUser):
     def staff(self) -> None:
         self.browser.page("/staff/")
 
+    # after-sales agents: their cases, a case's card and its htmx actions, return visits
+    def cases(self) -> None:
+        """My cases (the agents' default list), now and then narrowed by a filter (htmx)."""
+        self.browser.page("/aftersales/")
+        if self.rng.random() < 0.6:
+            self.wait_a_moment()
+            self.browser.fragment("/aftersales/?" + self.rng.choice(CASE_FILTERS))
+
+    def case_note(self) -> None:
+        """An internal note on one of this agent's open cases."""
+        cases = self.mine("case_notes")
+        if not cases:
+            return self.cases()
+        case = self.rng.choice(cases)
+        body = self.browser.page(f"/aftersales/{case}")
+        if f"/aftersales/{case}/notes" not in body:  # closed meanwhile (by this agent)
+            return None
+        self.wait_a_moment()
+        self.browser.action(f"/aftersales/{case}/notes",
+                            {"text": f"压测：已联系客户，等待回复（{self.username}）"})
+        return None
+
+    def case_step(self) -> None:
+        """One step of the workflow on one of this agent's cases, among those that need no
+        input (start working, wait for the customer, close a resolved case)."""
+        cases = self.mine("case_steps")
+        if not cases:
+            return self.cases()
+        case = self.rng.choice(cases)
+        body = self.browser.page(f"/aftersales/{case}")
+        steps = [s for s in re.findall(r'name="state" value="(\w+)"', body) if s in SAFE_STEPS]
+        version = hidden(body, "version")
+        if not steps or version is None:
+            return None
+        self.wait_a_moment()
+        self.browser.action(f"/aftersales/{case}/state", {
+            "version": version, "state": self.rng.choice(steps), "refund_amount": "",
+            "window_override": "", "return_courier": "", "return_tracking_no": "",
+            "comment": ""})
+        return None
+
+    def take_case(self) -> None:
+        """From the unassigned list: open a case and assign it to oneself."""
+        self.browser.page("/aftersales/?view=unassigned")
+        cases = [c for c in self.mine("unassigned_cases") if ("case", c) not in self.taken]
+        me = PLAN.get("user_ids", {}).get(self.username)
+        if not cases or me is None:
+            return
+        case = cases[0]
+        self.wait_a_moment()
+        body = self.browser.page(f"/aftersales/{case}")
+        version = hidden(body, "version")
+        self.taken.add(("case", case))
+        if version is None or f"/aftersales/{case}/assign" not in body:
+            return
+        self.wait_a_moment()
+        self.browser.action(f"/aftersales/{case}/assign",
+                            {"version": version, "assignee_id": str(me)})
+
+    def return_visits(self) -> None:
+        """The return visits due; now and then record one of this agent's share."""
+        body = self.browser.page("/aftersales/visits")
+        visits = [v for v in self.mine("due_visits") if ("visit", v) not in self.taken]
+        if not visits or self.rng.random() < 0.4:
+            return
+        visit = visits[0]
+        self.taken.add(("visit", visit))
+        if f'id="visit-{visit}"' not in body:
+            return
+        self.wait_a_moment()  # "Record the result" fetches the row's form
+        version = hidden(self.browser.fragment(f"/aftersales/visits/{visit}"), "version")
+        if version is None:
+            return
+        self.wait_a_moment()
+        self.browser.action(f"/aftersales/visits/{visit}", {
+            "version": version, "outcome": "reached", "satisfaction": "5",
+            "comment": "压测：客户满意"})
+
+    # order clerks: the returned parcels
+    def parcels(self) -> None:
+        self.browser.page("/aftersales/parcels")
+
+    def parcel_received(self) -> None:
+        """Find a returned parcel by its tracking number and sign "原包裹已收到"."""
+        parcels = [p for p in self.mine("parcel_cases") if ("case", p[0]) not in self.taken]
+        if not parcels:
+            return self.parcels()
+        case, tracking = parcels[0]
+        self.taken.add(("case", case))
+        self.browser.page("/aftersales/parcels")
+        self.wait_a_moment()
+        found = self.browser.fragment(f"/aftersales/parcels?q={tracking}")
+        row = re.search(rf'<tr id="parcel-{case}".*?</tr>', found, re.S)
+        version = hidden(row.group(0), "version") if row else None
+        if version is None:
+            return None
+        self.browser.action(f"/aftersales/parcels/{case}/received", {"version": version})
+        return None
+
+    # supervisors and managers: the refund and dispute queue, the weekly report
+    def refund_queue(self) -> None:
+        """退款中 / 维权中; a supervisor reminds the assignee of one case now and then."""
+        body = self.browser.page("/aftersales/queue")
+        if self.role != "supervisor" or self.rng.random() < 0.5:
+            return
+        index, count = self.share(("supervisor",))
+        cases = [c for c in re.findall(r'action="/aftersales/queue/(\d+)/remind"', body)
+                 if int(c) % count == index]
+        if cases:
+            self.wait_a_moment()
+            self.browser.action(f"/aftersales/queue/{self.rng.choice(cases)}/remind", {})
+
+    def aftersales_report(self) -> None:
+        self.browser.page("/aftersales/report")
+
+    # pre-sales: the registers and the import page
+    def transfers(self) -> None:
+        self.browser.page("/orders/transfers")
+
+    def stock_waits(self) -> None:
+        self.browser.page("/orders/waits")
+
+    def import_page(self) -> None:
+        self.browser.page("/orders/import")
+
     # helpers
     def mine(self, key: str) -> list:
         """This user's share of a list in the plan (no two users change the same record)."""
@@ -445,6 +581,10 @@ class StaffUser(FastHttpUser):
         time.sleep(self.rng.uniform(0.3, 1.0))
 
 
+CASE_FILTERS = ("view=mine&sla=breached", "view=mine&sla=soon", "view=all&sla=breached",
+                "view=all&state=waiting_customer", "view=all&type=quality", "view=unassigned",
+                "view=mine&sla=paused")
+SAFE_STEPS = ("in_progress", "waiting_customer", "closed")  # steps that need no input
 BOOK_ROLES = {"desk": ("presales", "aftersales", "order_clerk"), "showroom": ("reception",)}
 FOLLOWERS = ("presales", "aftersales")  # the roles whose day has follow_up
 
@@ -452,28 +592,34 @@ ROLE_STEPS = {
     "presales": [("home", 2), ("desk_book", 3), ("write_desk", 0.5), ("follow_up", 1),
                  ("order_search", 4),
                  ("order_remark", 3), ("order_detail", 2), ("my_shifts", 1), ("my_scores", 1),
-                 ("notifications", 1), ("handover_history", 1)],
-    "aftersales": [("home", 2), ("desk_book", 3), ("write_desk", 0.5), ("follow_up", 1),
-                   ("order_search", 3),
-                   ("order_detail", 2), ("handover_history", 2), ("my_shifts", 1),
-                   ("my_scores", 1), ("notifications", 1)],
+                 ("notifications", 1), ("handover_history", 1),
+                 ("transfers", 1), ("stock_waits", 1), ("import_page", 0.3)],
+    "aftersales": [("home", 2), ("desk_book", 2), ("write_desk", 0.5), ("follow_up", 1),
+                   ("order_search", 2),
+                   ("order_detail", 1), ("handover_history", 1), ("my_shifts", 1),
+                   ("my_scores", 1), ("notifications", 1), ("cases", 4), ("case_note", 3),
+                   ("case_step", 2), ("take_case", 1), ("return_visits", 1.5)],
     "order_clerk": [("home", 2), ("queue", 4), ("flag_order", 4), ("order_detail", 1),
-                    ("stock", 2), ("desk_book", 2), ("write_desk", 0.3), ("my_shifts", 1)],
+                    ("stock", 2), ("desk_book", 2), ("write_desk", 0.3), ("my_shifts", 1),
+                    ("parcels", 1), ("parcel_received", 1.5), ("import_page", 0.3)],
     "reception": [("home", 2), ("showroom", 3), ("log_visitor", 4), ("depart", 3), ("serve", 2),
                   ("showroom_book", 2), ("write_showroom", 0.3), ("showroom_history", 1),
                   ("checklist", 1), ("my_shifts", 1)],
     "supervisor": [("home", 2), ("score_entry", 2), ("scores", 2), ("roster", 1),
-                   ("audit", 1), ("handover_history", 1), ("showroom", 1), ("staff", 1)],
+                   ("audit", 1), ("handover_history", 1), ("showroom", 1), ("staff", 1),
+                   ("refund_queue", 1.5), ("aftersales_report", 0.5)],
     "manager": [("home", 2), ("scores", 2), ("audit", 2), ("roster", 1), ("staff", 1),
-                ("order_search", 1), ("handover_history", 1)],
+                ("order_search", 1), ("handover_history", 1), ("refund_queue", 1),
+                ("aftersales_report", 1)],
 }
 
 SMOKE_STEPS = {
     "presales": ("order_remark", "write_desk", "desk_book"),
-    "aftersales": ("desk_book", "follow_up", "order_search"),
-    "order_clerk": ("flag_order", "queue"),
+    "aftersales": ("desk_book", "follow_up", "order_search", "take_case", "case_note",
+                   "case_step", "return_visits"),
+    "order_clerk": ("flag_order", "queue", "parcel_received"),
     "reception": ("log_visitor", "serve", "depart", "showroom_book"),
-    "supervisor": ("score_entry", "handover_history"),
+    "supervisor": ("score_entry", "handover_history", "refund_queue"),
     "manager": ("audit", "scores"),
 }
 

@@ -3,15 +3,24 @@ case (from an order, or on a typed order number), one case with its actions in p
 assign, a step of the workflow, a note, a photo, the photos' check, freight, interception —
 the evidence photos and their thumbnails, and the two-part return slip.
 
-A case's card (block ``case_card``) is one fragment: every action answers it as it is now —
-200 after the change, 422 with the messages (nothing changed), 409 with the current state
-when someone else changed the case first.
+A case's card (block ``case_card``) is made of blocks, one per panel; an action answers the
+block it was sent from — 200 after the change with its message, 422 with the messages
+(nothing changed) — and, out of band, only what else it changed: a note the new event (and
+the head when it answered the first-response clock), a step the head, the facts and the
+event, and every change the case's new version for the card's other forms. A conflict
+(someone else changed the case first) answers 409 with the whole card as it is now.
 """
 
-from flask import abort, flash, request, send_file, url_for
+from contextlib import contextmanager
+from functools import cached_property
+
+import sqlalchemy as sa
+from flask import abort, flash, make_response, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from sqlalchemy.orm import defaultload
 
 from portal import clock
 from portal.aftersales import bp, evidence, sla
@@ -31,7 +40,7 @@ from portal.aftersales.case_forms import (
     PhotoForm,
     StateForm,
 )
-from portal.aftersales.models import AfterSalesCase, CasePhoto
+from portal.aftersales.models import AfterSalesCase, CaseEvent, CasePhoto
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
@@ -52,12 +61,19 @@ LIST = "aftersales/cases/index.html"
 NEW = "aftersales/cases/new.html"
 DETAIL = "aftersales/cases/detail.html"
 SLIP = "aftersales/cases/slip.html"
+EVENTS = "aftersales/cases/events.html"
+ANSWERS = "aftersales/cases/_answers.html"  # what an action answers besides DETAIL's blocks
+ANSWER_BLOCKS = frozenset({"new_events", "new_thumb", "photo_thumb", "photo_gone", "new_hidden",
+                           "version_stamp"})
 CHANGED = "aftersales-changed"  # HX-Trigger: badges and lists that follow a case
 LIST_ARGS = ("view", "type", "state", "assignee", "sla", "date_from", "date_to", "order_no",
              "tracking")
 CHANGED_FIRST = N_("Someone else changed this case first. This is its current state; check it "
                    "and try again.")
-PER_PAGE = 50
+PER_PAGE = 50  # rows of a case list page
+ROWS_FETCHED = 8  # rows of an htmx answer (a filter as one types, each "show more")
+EVENTS_SHOWN = 10  # the card shows the latest events; "show earlier" loads the rest
+EVENTS_PAGE = 50
 
 
 def vocab() -> dict:
@@ -70,6 +86,19 @@ def vocab() -> dict:
             "platform_statuses": svc.PLATFORM_STATUSES, "event_kinds": svc.EVENT_KINDS,
             "system_texts": svc.SYSTEM_TEXTS, "detail_labels": svc.DETAIL_LABELS,
             "platforms": PLATFORMS, "sla_status": sla.status}
+
+
+def names() -> dict:
+    """The after-sales words translated once for a list (not once per row)."""
+    from portal.orders.orders import PLATFORMS
+
+    def translated(table: dict) -> dict:
+        return {code: _(label) for code, label in table.items()}
+
+    return {"types": translated(svc.TYPES), "states": translated(svc.STATES),
+            "problems": translated(svc.LOGISTICS_PROBLEMS), "platforms": translated(PLATFORMS),
+            "platform_statuses": translated(svc.PLATFORM_STATUSES),
+            "unassigned": _("— unassigned —")}
 
 
 def rule_message(error: RuleError) -> str:
@@ -92,9 +121,23 @@ def _agent_choices(blank):
 @require("aftersales.view")
 def index():
     """The case lists: my cases (agents' default), unassigned, all; filtered by kind, state,
-    agent, dates, SLA, order and tracking number; newest first, page by page."""
+    agent, dates, SLA, order and tracking number; newest first, page by page (a filter's
+    htmx answer: its first rows, then "show more")."""
+    return _case_list("case_results")
+
+
+@bp.route("/rows")
+@require("aftersales.view")
+def index_rows():
+    """The next rows of a case list (its "show more" row), in the same filters."""
+    return _case_list("case_rows")
+
+
+def _case_list(block: str):
     form = CaseFilterForm()
-    form.assignee.choices = _agent_choices(_l("Any agent"))
+    fragment = is_fragment_request()
+    # the agents' names only where the filter form is drawn (not in an htmx answer)
+    form.assignee.choices = [] if fragment else _agent_choices(_l("Any agent"))
     valid = form.validate()
     if valid and form.date_from.data and form.date_to.data \
             and form.date_from.data > form.date_to.data:
@@ -116,12 +159,14 @@ def index():
         sla_kind=data["sla"] if data["sla"] in ("breached", "soon", "paused") else None,
         order_no=data["order_no"], tracking=data["tracking"])
     page = keyset_page(query, (AfterSalesCase.created_at, AfterSalesCase.id),
-                       before=request.args.get("before"), after=request.args.get("after"),
-                       per_page=PER_PAGE)
+                       before=request.args.get("before"),
+                       after=None if fragment else request.args.get("after"),
+                       per_page=ROWS_FETCHED if fragment else PER_PAGE)
     args = page_args(LIST_ARGS)
     args["view"] = view
-    return render(LIST, block="case_results", status=200 if valid else 422, form=form,
-                  page=page, view=view, args=args, now=clock.now(), **vocab())
+    return render(LIST, block=block, status=200 if valid else 422, form=form,
+                  page=page, view=view, args=args, now=clock.now(), more_rows=fragment,
+                  names=names())
 
 
 # --- a new case ------------------------------------------------------------------------------
@@ -220,161 +265,350 @@ def create():
 # --- one case --------------------------------------------------------------------------------
 
 
-def _forms(case: AfterSalesCase, **given) -> dict:
-    """The card's forms: fresh ones with the case's version, except those ``given``."""
-    forms = {}
-    if current_user.can("aftersales.work"):
-        agents = _agent_choices(_l("— unassigned —"))
-        assign = given.get("assign") or AssignForm(formdata=None, version=case.version,
-                                                   assignee_id=str(case.assignee_id or ""))
-        assign.assignee_id.choices = agents
-        details = given.get("details")
-        if details is None:
-            details = DetailsForm(formdata=None, obj=case)
-            details.platform_status.data = case.platform_status or ""
-            details.category.data = case.category or ""
-            details.logistics_problem.data = case.logistics_problem or ""
-        forms.update(
-            assign=assign, details=details,
-            state=given.get("state") or StateForm(formdata=None, version=case.version),
-            note=given.get("note") or NoteForm(formdata=None),
-            photo=given.get("photo") or PhotoForm(formdata=None),
-            hide=given.get("hide") or HidePhotoForm(formdata=None),
-            confirm=given.get("confirm") or ConfirmForm(formdata=None, version=case.version),
-            freight=given.get("freight") or FreightForm(formdata=None, version=case.version,
-                                                        amount=case.freight_owed),
-            action=given.get("action") or ActionForm(formdata=None, version=case.version),
-            interception=given.get("interception") or InterceptionForm(
-                formdata=None, version=case.version),
-        )
-    return forms
+def _case_or_404(case_id: int) -> AfterSalesCase:
+    """The case with what its card shows in the same query (order, agent, opener), without
+    the order's lines."""
+    from portal.orders.models import Order
+
+    return db.get_or_404(AfterSalesCase, case_id,
+                         options=[defaultload(AfterSalesCase.order).lazyload(Order.lines)])
 
 
-def _card_context(case: AfterSalesCase) -> dict:
-    """What the case card shows, in a fixed number of queries."""
-    return {"case": case, "photos": svc.visible_photos(case),
-            "hidden": svc.hidden_photos(case), "events": svc.events(case),
-            "window": svc.window(case), "window_applies": svc.window_applies(case),
-            "needs_override": svc.needs_override(case), "freight": svc.freight(case),
-            "next_states": svc.next_states(case), "sla": sla.status(case),
-            "now": clock.now(), **vocab()}
+class _Forms:
+    """The card's forms, each made when a block shows it: fresh with the case's version,
+    except those ``given`` (a refused one, with what was typed and its messages)."""
+
+    def __init__(self, case: AfterSalesCase, given: dict) -> None:
+        self._case = case
+        self._given = {name: form for name, form in given.items() if form is not None}
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        form = self._given.get(name) or self._fresh(name)
+        if name == "assign":
+            form.assignee_id.choices = _agent_choices(_l("— unassigned —"))
+        setattr(self, name, form)
+        return form
+
+    def _fresh(self, name: str):
+        case = self._case
+        if name == "details":
+            form = DetailsForm(formdata=None, obj=case)
+            form.platform_status.data = case.platform_status or ""
+            form.category.data = case.category or ""
+            form.logistics_problem.data = case.logistics_problem or ""
+            return form
+        if name == "assign":
+            return AssignForm(formdata=None, version=case.version,
+                              assignee_id=str(case.assignee_id or ""))
+        if name == "freight":
+            return FreightForm(formdata=None, version=case.version, amount=case.freight_owed)
+        versioned = {"state": StateForm, "confirm": ConfirmForm, "action": ActionForm,
+                     "interception": InterceptionForm}
+        if name in versioned:
+            return versioned[name](formdata=None, version=case.version)
+        plain = {"note": NoteForm, "photo": PhotoForm, "hide": HidePhotoForm}
+        if name in plain:
+            return plain[name](formdata=None)
+        raise AttributeError(name)
 
 
-def _card(case: AfterSalesCase, *, status: int = 200, message: str | None = None,
-          hide_for: int | None = None, **given):
-    """The case card (htmx) or the whole case page."""
+class Card:
+    """What the case card shows, each part read when a block first shows it: an answer that
+    renders two blocks reads only what those two show. ``new_events``: the events the action
+    just wrote (put on top of the history out of band)."""
+
+    def __init__(self, case: AfterSalesCase, *, given: dict | None = None,
+                 hide_for: int | None = None, details: bool = False, new_events=(),
+                 keep_timeline: bool = False) -> None:
+        given = given or {}
+        self.case = case
+        self.keep_timeline = keep_timeline
+        self.work = current_user.can("aftersales.work") and case.state != "closed"
+        self.forms = _Forms(case, given)
+        self.hide_for = hide_for
+        self.new_events = list(new_events)
+        self.now = clock.now()
+        self._details = details or given.get("details") is not None
+
+    @cached_property
+    def _photos(self):
+        return svc.photos(self.case)
+
+    @property
+    def photos(self):
+        return self._photos[0]
+
+    @property
+    def hidden(self):
+        return self._photos[1]
+
+    @cached_property
+    def events(self):
+        """The latest events, newest first (``older``: the cursor of the rest)."""
+        return svc.event_page(self.case, per_page=EVENTS_SHOWN)
+
+    @cached_property
+    def window(self):
+        return svc.window(self.case)
+
+    @cached_property
+    def needs_override(self) -> bool:
+        return svc.needs_override(self.case)
+
+    @cached_property
+    def freight(self):
+        return svc.freight(self.case)
+
+    @cached_property
+    def next_states(self) -> list[str]:
+        return svc.next_states(self.case)
+
+    @cached_property
+    def sla(self):
+        return sla.status(self.case, self.now)
+
+    @property
+    def details_form(self):
+        """The details form when it is shown open (fetched, or refused), else None."""
+        return self.forms.details if self._details and self.work else None
+
+
+def _context(card: Card, **extra) -> dict:
+    return {"case": card.case, "card": card, "forms": card.forms, "work": card.work,
+            **vocab(), **extra}
+
+
+def _answer(card: Card, main: str, *, status: int = 200, message: str | None = None,
+            oob=(), retarget: str | None = None, **extra):
+    """Block ``main`` of the card with ``message`` in it and, out of band, the blocks ``oob``
+    (htmx); the whole case page otherwise. ``retarget``: the element ``main`` replaces when
+    it is not the one the form aimed at (a conflict answers the whole card)."""
+    context = _context(card, message=message, failed=status >= 400, message_in=main, **extra)
+    if not is_fragment_request():
+        return render(DETAIL, status=status, **context)
+    parts = [render_block(ANSWERS if main in ANSWER_BLOCKS else DETAIL, main, **context)]
+    for name in dict.fromkeys(name for name in oob if name != main):
+        parts.append(render_block(ANSWERS if name in ANSWER_BLOCKS else DETAIL, name,
+                                  **_context(card, oob=name, **extra)))
+    response = make_response("".join(parts), status)
+    response.vary.add("HX-Request")
+    if retarget:
+        response.headers["HX-Retarget"] = retarget
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _whole_card(case: AfterSalesCase, *, status: int = 200, message: str | None = None,
+                **given):
+    """The whole card (the page's fragment) in place of the block the form aimed at: after a
+    conflict (its current state), or a refusal on a closed case (no form is left)."""
     if status >= 400 and message is None and case.state == "closed":
         # a closed case shows no forms: their messages go on top of the card
         message = " ".join(str(error) for form in given.values() if form is not None
                            for errors in form.errors.values() for error in errors) or None
-    return render(DETAIL, block="case_card", status=status, message=message,
-                  failed=status >= 400, forms=_forms(case, **given), hide_for=hide_for,
-                  **_card_context(case))
+    return _answer(Card(case, given=given), "case_card", status=status, message=message,
+                   retarget="#case-card")
+
+
+@contextmanager
+def _written_events():
+    """The case events the block adds to the session (the answer shows them)."""
+    written: list[CaseEvent] = []
+    session = db.session()
+
+    def added(_session, instance) -> None:
+        if isinstance(instance, CaseEvent):
+            written.append(instance)
+
+    sa.event.listen(session, "transient_to_pending", added)
+    try:
+        yield written
+    finally:
+        sa.event.remove(session, "transient_to_pending", added)
+
+
+def _snapshot(case: AfterSalesCase) -> dict:
+    """What decides which blocks an action changed, before it."""
+    return {"version": case.version, "state": case.state, "type": case.type,
+            "needs_override": svc.needs_override(case),
+            "company_both": svc.freight(case).company_both,
+            "parcel": (case.return_courier, case.return_tracking_no)}
+
+
+def _parcel_blocks(before: dict, case: AfterSalesCase) -> list[str]:
+    """The return parcel changed: the interception panel shows it and an open details form
+    holds the old values (it closes)."""
+    if before["parcel"] == (case.return_courier, case.return_tracking_no):
+        return []
+    return ["case_details"] + (["case_interception"] if case.interception_state else [])
+
+
+def _refused(case: AfterSalesCase, key: str, form, main: str, *, hide_for: int | None = None,
+             **extra):
+    """422: block ``main`` with the form as typed and its messages (nothing changed)."""
+    if case.state == "closed":
+        return _whole_card(case, status=422, **{key: form})
+    return _answer(Card(case, given={key: form}, hide_for=hide_for), main, status=422, **extra)
+
+
+def _act(case: AfterSalesCase, form, key: str, main: str, action, done: str, changed=None):
+    """Run ``action`` for a valid ``form``. 200: block ``main`` with the message ``done`` and,
+    out of band, the blocks the action also changed (``changed(before, case)``), the events it
+    wrote and the case's new version for every form of the card; 422: ``main`` with the
+    messages, nothing changed; 409: the whole card as it is now."""
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors or "version" in form.errors:
+            abort(400)
+        return _refused(case, key, form, main)
+    before = _snapshot(case)
+    try:
+        with _written_events() as written:
+            action()
+    except Conflict:
+        db.session.rollback()
+        db.session.refresh(case)
+        return _whole_card(case, status=409, message=_(CHANGED_FIRST))
+    except RuleError as error:
+        db.session.rollback()
+        db.session.refresh(case)
+        show_refusal(form, error, rule_message(error))
+        return _refused(case, key, form, main)
+    if not is_fragment_request():
+        flash(done, "success")
+        return redirect_htmx_aware(url_for("aftersales.detail", case_id=case.id))
+    if case.state == "closed" and before["state"] != "closed":
+        # closed: every form leaves the card; the history stays as the page shows it
+        card = Card(case, new_events=written, keep_timeline=True)
+        return trigger(_answer(card, "case_card", message=done, oob=["new_events"],
+                               retarget="#case-card"), CHANGED)
+    oob = list(changed(before, case)) if changed else []
+    oob.append("new_events")
+    if case.version != before["version"]:
+        oob.append("version_stamp")
+    return trigger(_answer(Card(case, new_events=written), main, message=done, oob=oob),
+                   CHANGED)
 
 
 @bp.route("/<int:case_id>")
 @require("aftersales.view")
 def detail(case_id: int):
     """One case: the order, the return window, who pays the freight, the interception,
-    photos, the workflow's next steps, notes and everything that happened."""
-    return _card(db.get_or_404(AfterSalesCase, case_id))
+    photos, the workflow's next steps, notes and the latest of everything that happened."""
+    return _answer(Card(_case_or_404(case_id)), "case_card")
 
 
+@bp.route("/<int:case_id>/details")
+@require("aftersales.work")
+def details_form(case_id: int):
+    """The form correcting the case's details: fetched when its panel is opened (seldom
+    needed, so the page does not carry it); the case page with it open without JavaScript."""
+    return _answer(Card(_case_or_404(case_id), details=True), "case_details")
 
-def _act(case: AfterSalesCase, form, key: str, action, done: str, **card):
-    """Run ``action`` for a valid ``form``; answer the card (200 / 422 / 409)."""
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors or "version" in form.errors:
-            abort(400)
-        return _card(case, status=422, **{key: form}, **card)
-    try:
-        action()
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(case)
-        return _card(case, status=409, message=_(CHANGED_FIRST))
-    except RuleError as error:
-        db.session.rollback()
-        db.session.refresh(case)
-        show_refusal(form, error, rule_message(error))
-        return _card(case, status=422, **{key: form}, **card)
-    db.session.refresh(case)
-    if not is_fragment_request():
-        flash(done, "success")
-        return redirect_htmx_aware(url_for("aftersales.detail", case_id=case.id))
-    return trigger(_card(case, message=done), CHANGED)
+
+@bp.route("/<int:case_id>/events")
+@require("aftersales.view")
+def case_events(case_id: int):
+    """The case's earlier events, page by page, newest first (the card shows the latest)."""
+    case = _case_or_404(case_id)
+    page = svc.event_page(case, before=request.args.get("before"), per_page=EVENTS_PAGE)
+    return render(EVENTS, block="event_page", case=case, page=page, **vocab())
 
 
 @bp.route("/<int:case_id>/assign", methods=["POST"])
 @require("aftersales.work")
 def assign(case_id: int):
     """Give the case to an agent (they are told), or back to the unassigned list."""
-    case = db.get_or_404(AfterSalesCase, case_id)
+    case = _case_or_404(case_id)
     form = AssignForm()
     form.assignee_id.choices = _agent_choices(_l("— unassigned —"))
-    return _act(case, form, "assign", lambda: svc.assign(
+    return _act(case, form, "assign", "case_assign", lambda: svc.assign(
         current_user, case, form.version.data, form.assignee_id.data or None),
-        _("The case was assigned."))
+        _("The case was assigned."), lambda before, case: ["case_assignee"])
+
+
+def _step_blocks(before: dict, case: AfterSalesCase) -> list[str]:
+    return ["case_head", "case_facts", *_parcel_blocks(before, case)]
 
 
 @bp.route("/<int:case_id>/state", methods=["POST"])
 @require("aftersales.work")
 def change_state(case_id: int):
     """One step of the workflow (no step skipped; the rules of R-A1, R-A2 and refunds)."""
-    case = db.get_or_404(AfterSalesCase, case_id)
+    case = _case_or_404(case_id)
     form = StateForm()
     target = form.state.data if form.state.data in svc.STATES else None
-    return _act(case, form, "state", lambda: svc.change_state(
+    return _act(case, form, "state", "case_workflow", lambda: svc.change_state(
         current_user, case, form.version.data, form.state.data,
         refund_amount=form.refund_amount.data, window_override=form.window_override.data,
         return_courier=form.return_courier.data,
         return_tracking_no=form.return_tracking_no.data, comment=form.comment.data or ""),
-        _("Now: %(state)s.", state=_(svc.STATES[target])) if target else "")
+        _("Now: %(state)s.", state=_(svc.STATES[target])) if target else "", _step_blocks)
 
 
 @bp.route("/<int:case_id>/notes", methods=["POST"])
 @require("aftersales.work")
 def add_note(case_id: int):
     """An internal note (the first one answers the first-response clock)."""
-    case = db.get_or_404(AfterSalesCase, case_id)
+    case = _case_or_404(case_id)
     form = NoteForm()
-    return _act(case, form, "note", lambda: svc.add_note(current_user, case, form.text.data),
-                _("Note added."))
+    return _act(case, form, "note", "note_fields",
+                lambda: svc.add_note(current_user, case, form.text.data), _("Note added."),
+                lambda before, case: ["case_head"] if case.version != before["version"]
+                else [])
+
+
+def _details_blocks(before: dict, case: AfterSalesCase) -> list[str]:
+    blocks = ["case_head", "case_facts", *_parcel_blocks(before, case)]
+    if svc.needs_override(case) != before["needs_override"]:
+        blocks.append("case_workflow")
+    return blocks
 
 
 @bp.route("/<int:case_id>/details", methods=["POST"])
 @require("aftersales.work")
 def update_details(case_id: int):
     """Correct the case's dates, problem, request, return parcel, category, platform status."""
-    case = db.get_or_404(AfterSalesCase, case_id)
+    case = _case_or_404(case_id)
     form = DetailsForm()
-    return _act(case, form, "details", lambda: svc.update_details(
+    return _act(case, form, "details", "case_details", lambda: svc.update_details(
         current_user, case, form.version.data, problem=form.problem.data,
         request=form.request.data or "", purchase_date=form.purchase_date.data,
         delivery_date=form.delivery_date.data, return_courier=form.return_courier.data,
         return_tracking_no=form.return_tracking_no.data, category=form.category.data,
         platform_status=form.platform_status.data,
-        logistics_problem=form.logistics_problem.data), _("The case was saved."))
+        logistics_problem=form.logistics_problem.data), _("The case was saved."),
+        _details_blocks)
+
+
+def _confirm_blocks(before: dict, case: AfterSalesCase) -> list[str]:
+    blocks = []
+    if svc.freight(case).company_both != before["company_both"]:
+        blocks.append("case_freight")
+    if svc.needs_override(case) != before["needs_override"]:
+        blocks += ["case_facts", "case_workflow"]
+    return blocks
 
 
 @bp.route("/<int:case_id>/confirm", methods=["POST"])
 @require("aftersales.work")
 def confirm_photos(case_id: int):
     """R-A2: record whether the photos confirm the claim."""
-    case = db.get_or_404(AfterSalesCase, case_id)
+    case = _case_or_404(case_id)
     form = ConfirmForm()
-    return _act(case, form, "confirm", lambda: svc.confirm_photos(
+    return _act(case, form, "confirm", "case_confirm", lambda: svc.confirm_photos(
         current_user, case, form.version.data, form.confirms.data == "yes"),
-        _("What the photos show was recorded."))
+        _("What the photos show was recorded."), _confirm_blocks)
 
 
 @bp.route("/<int:case_id>/freight", methods=["POST"])
 @require("aftersales.work")
 def freight_owed(case_id: int):
     """R-A3: the return freight the customer advanced, owed back by the company."""
-    case = db.get_or_404(AfterSalesCase, case_id)
+    case = _case_or_404(case_id)
     form = FreightForm()
-    return _act(case, form, "freight", lambda: svc.set_freight_owed(
+    return _act(case, form, "freight", "case_freight", lambda: svc.set_freight_owed(
         current_user, case, form.version.data, form.amount.data),
         _("The freight owed was recorded."))
 
@@ -383,9 +617,9 @@ def freight_owed(case_id: int):
 @require("aftersales.work")
 def freight_refunded(case_id: int):
     """R-A3: the advanced return freight was paid back."""
-    case = db.get_or_404(AfterSalesCase, case_id)
+    case = _case_or_404(case_id)
     form = ActionForm()
-    return _act(case, form, "action", lambda: svc.freight_refunded(
+    return _act(case, form, "action", "case_freight", lambda: svc.freight_refunded(
         current_user, case, form.version.data), _("Freight refunded."))
 
 
@@ -393,13 +627,15 @@ def freight_refunded(case_id: int):
 @require("aftersales.work")
 def interception(case_id: int):
     """R-A5: the courier's answer: intercepted (the parcel comes back) or failed (a return)."""
-    case = db.get_or_404(AfterSalesCase, case_id)
+    case = _case_or_404(case_id)
     form = InterceptionForm()
     done = (_("Intercepted: the case waits for the parcel.")
             if form.outcome.data == "intercepted"
             else _("Interception failed: the case continues as a return."))
-    return _act(case, form, "interception", lambda: svc.interception_result(
-        current_user, case, form.version.data, form.outcome.data), done)
+    return _act(case, form, "interception", "case_interception", lambda: svc.interception_result(
+        current_user, case, form.version.data, form.outcome.data), done,
+        lambda before, case: ["case_head", "case_facts", "case_workflow",
+                              *_parcel_blocks(before, case)])
 
 
 # --- photos ----------------------------------------------------------------------------------
@@ -408,8 +644,9 @@ def interception(case_id: int):
 @bp.route("/<int:case_id>/photos", methods=["POST"])
 @require("aftersales.work")
 def add_photo(case_id: int):
-    """R-A2: upload an evidence photo (checked by its content, not its name)."""
-    case = db.get_or_404(AfterSalesCase, case_id)
+    """R-A2: upload an evidence photo (checked by its content, not its name); the answer is
+    the emptied upload form, and out of band the new thumbnail, the count and the event."""
+    case = _case_or_404(case_id)
     # a much larger body is cut off before it is read (413); a slightly larger photo gets
     # the message next to the field below
     request.max_content_length = evidence.max_bytes() * 2 + 1024 * 1024
@@ -419,20 +656,22 @@ def add_photo(case_id: int):
         abort(400)
     data = evidence.read_upload(getattr(upload, "stream", None))
     name = getattr(upload, "filename", "") or ""
-
-    def action():
-        evidence.add_photo(current_user, case, data, name)
-
     try:
-        action()
+        with _written_events() as written:
+            photo = evidence.add_photo(current_user, case, data, name)
     except RuleError as error:
         db.session.rollback()
         show_refusal(form, error, rule_message(error))
-        return _card(case, status=422, photo=form)
+        return _refused(case, "photo", form, "photo_upload")
     if not is_fragment_request():
         flash(_("Photo added."), "success")
         return redirect_htmx_aware(url_for("aftersales.detail", case_id=case.id))
-    return trigger(_card(case, message=_("Photo added.")), CHANGED)
+    card = Card(case, new_events=written)
+    oob = ["new_thumb", "photo_count", "new_events"]
+    if len(card.photos) == 1:  # the first: the check of what it shows appears
+        oob += ["no_photos", "case_confirm"]
+    return trigger(_answer(card, "photo_upload", message=_("Photo added."), oob=oob,
+                           photo=photo), CHANGED)
 
 
 def _photo_or_404(photo_id: int, hidden_too: bool = False) -> CasePhoto:
@@ -445,27 +684,34 @@ def _photo_or_404(photo_id: int, hidden_too: bool = False) -> CasePhoto:
 @bp.route("/photos/<int:photo_id>/hide", methods=["POST"])
 @require("aftersales.work")
 def hide_photo(photo_id: int):
-    """Hide a photo with a reason (it is kept, never deleted)."""
+    """Hide a photo with a reason (it is kept, never deleted): its thumbnail says so, the
+    hidden photos' list, the count and the history follow out of band."""
     photo = _photo_or_404(photo_id, hidden_too=True)
-    case = db.get_or_404(AfterSalesCase, photo.case_id)
+    case = _case_or_404(photo.case_id)
     form = HidePhotoForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
-        return _card(case, status=422, hide=form, hide_for=photo.id)
+        return _refused(case, "hide", form, "photo_thumb", hide_for=photo.id, photo=photo)
     try:
-        evidence.hide(current_user, photo, form.reason.data)
+        with _written_events() as written:
+            evidence.hide(current_user, photo, form.reason.data)
     except RuleError as error:
         db.session.rollback()
         db.session.refresh(photo)
-        if photo.hidden_at is not None:  # someone hid it first: its current state
-            return _card(case, status=409, message=rule_message(error))
+        if photo.hidden_at is not None:  # someone hid it first: the photos as they are now
+            return _answer(Card(case), "case_photos", status=409, message=rule_message(error),
+                           retarget="#case-photos")
         show_refusal(form, error, rule_message(error))
-        return _card(case, status=422, hide=form, hide_for=photo.id)
+        return _refused(case, "hide", form, "photo_thumb", hide_for=photo.id, photo=photo)
     if not is_fragment_request():
         flash(_("The photo was hidden."), "success")
         return redirect_htmx_aware(url_for("aftersales.detail", case_id=case.id))
-    return _card(case, message=_("The photo was hidden."))
+    card = Card(case, new_events=written)
+    oob = ["new_hidden", "photo_count", "new_events"]
+    if not card.photos:  # the last visible one: nothing left to check
+        oob += ["no_photos", "case_confirm"]
+    return _answer(card, "photo_gone", message=_("The photo was hidden."), oob=oob, photo=photo)
 
 
 def _send(path, mimetype: str, name: str):

@@ -5,7 +5,8 @@ parcel (R-A5), refunds no larger than the order (R-A6), the case's record (R-A7)
 
 Services take the acting user, use ``clock.now()``, write the case's events and the audit
 trail in the same transaction, and raise ``RuleError`` (nothing changed) or ``Conflict``
-(someone else changed the case first).
+(someone else changed the case first). A change commits without expiring what the session
+holds (``keep_loaded``): the answer shows the case from memory instead of reading it again.
 """
 
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.notifications import notify, notify_role
+from portal.paging import KeysetPage, keyset_page
 from portal.rules import RuleError
 from portal.web import Conflict, commit_or_conflict
 
@@ -167,18 +169,27 @@ def visible_photos(case: AfterSalesCase) -> list[CasePhoto]:
         .order_by(CasePhoto.id)))
 
 
-def hidden_photos(case: AfterSalesCase) -> list[CasePhoto]:
-    """The case's hidden photos (kept, shown only as a line with the reason)."""
-    return list(db.session.scalars(
-        sa.select(CasePhoto).where(CasePhoto.case_id == case.id,
-                                   CasePhoto.hidden_at.is_not(None))
-        .order_by(CasePhoto.id)))
+def photos(case: AfterSalesCase) -> tuple[list[CasePhoto], list[CasePhoto]]:
+    """The case's photos in one query, oldest first: (visible, hidden — kept, shown only as
+    a line with the reason)."""
+    every = db.session.scalars(
+        sa.select(CasePhoto).where(CasePhoto.case_id == case.id).order_by(CasePhoto.id)).all()
+    return ([p for p in every if p.hidden_at is None],
+            [p for p in every if p.hidden_at is not None])
 
 
 def events(case: AfterSalesCase) -> list[CaseEvent]:
     """What happened on the case, oldest first (with who)."""
     return list(db.session.scalars(
         sa.select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
+
+
+def event_page(case: AfterSalesCase, *, before: str | None = None,
+               per_page: int = 10) -> KeysetPage:
+    """A page of what happened on the case, newest first (with who), older than the cursor
+    ``before``: the card shows the first page, "show earlier" the next ones."""
+    return keyset_page(sa.select(CaseEvent).where(CaseEvent.case_id == case.id),
+                       (CaseEvent.id,), before=before, per_page=per_page)
 
 
 @dataclass(frozen=True)
@@ -268,7 +279,7 @@ def search(viewer: User, *, view: str = "all", type: str | None = None,
     if state in STATES:
         query = query.where(AfterSalesCase.state == state)
     elif state != "all":
-        query = query.where(AfterSalesCase.state != "closed")
+        query = query.where(AfterSalesCase.state.in_(OPEN_STATES))
     tz = clock.get_clock().tz
     if date_from:
         query = query.where(AfterSalesCase.created_at >= datetime.combine(date_from, time(), tz))
@@ -330,7 +341,8 @@ def _event(case: AfterSalesCase, user: User, kind: str, text: str = "", *,
            from_state: str | None = None, to_state: str | None = None,
            at: datetime | None = None) -> CaseEvent:
     event = CaseEvent(case_id=case.id, kind=kind, text=(text or "")[:2000], actor_id=user.id,
-                      from_state=from_state, to_state=to_state, at=at or clock.now())
+                      actor=user, from_state=from_state, to_state=to_state,
+                      at=at or clock.now())
     db.session.add(event)
     return event
 
@@ -476,7 +488,7 @@ def assign(user: User, case: AfterSalesCase, version: int,
         notify(assignee, N_("After-sales case #%(id)s (order %(no)s) was assigned to you by "
                             "%(name)s."), _link(case), id=case.id, no=case.order_no,
                name=user.display_name)
-    commit_or_conflict(case)
+    commit_or_conflict(case, keep_loaded=True)
     return case
 
 
@@ -493,7 +505,7 @@ def add_note(user: User, case: AfterSalesCase, text: str) -> CaseEvent:
     sla.responded(case, now)
     event = _event(case, user, "note", text, at=now)
     audit.record("aftersales.note_added", case, actor=user, details={"text": text[:200]})
-    commit_or_conflict(case)
+    commit_or_conflict(case, keep_loaded=True)
     return event
 
 
@@ -539,7 +551,7 @@ def update_details(user: User, case: AfterSalesCase, version: int, **fields) -> 
         _event(case, user, "platform", case.platform_status or "", at=now)
     _event(case, user, "details", ", ".join(sorted(changes)), at=now)
     audit.record("aftersales.case_changed", case, actor=user, changes=changes)
-    commit_or_conflict(case)
+    commit_or_conflict(case, keep_loaded=True)
     return case
 
 
@@ -563,7 +575,7 @@ def confirm_photos(user: User, case: AfterSalesCase, version: int,
            else N_("The photos do not confirm the claim."))
     audit.record("aftersales.photos_checked", case, actor=user,
                  changes={"photos_confirm": [before, confirms]})
-    commit_or_conflict(case)
+    commit_or_conflict(case, keep_loaded=True)
     return case
 
 
@@ -586,7 +598,7 @@ def set_freight_owed(user: User, case: AfterSalesCase, version: int,
     audit.record("aftersales.freight_owed", case, actor=user,
                  changes={"freight_owed": [str(before) if before is not None else None,
                                            str(amount)]})
-    commit_or_conflict(case)
+    commit_or_conflict(case, keep_loaded=True)
     return case
 
 
@@ -604,7 +616,7 @@ def freight_refunded(user: User, case: AfterSalesCase, version: int) -> AfterSal
     audit.record("aftersales.freight_refunded", case, actor=user,
                  changes={"freight_refunded_at": [None, now.isoformat()]},
                  details={"amount": str(case.freight_owed)})
-    commit_or_conflict(case)
+    commit_or_conflict(case, keep_loaded=True)
     return case
 
 
@@ -637,7 +649,7 @@ def interception_result(user: User, case: AfterSalesCase, version: int,
                N_("Interception failed: the case continues as a return."), at=now)
         audit.record("aftersales.interception", case, actor=user, changes=audit.changes(
             case, tuple(before), before))
-    commit_or_conflict(case)
+    commit_or_conflict(case, keep_loaded=True)
     return case
 
 
@@ -647,7 +659,8 @@ def interception_result(user: User, case: AfterSalesCase, version: int,
 def _move(user: User, case: AfterSalesCase, new: str, now: datetime, text: str = "") -> None:
     old = case.state
     case.state = new
-    sla.on_state_change(case, old, new, now)
+    with db.session.no_autoflush:  # the clock reads the shift hours: one UPDATE, not two
+        sla.on_state_change(case, old, new, now)
     if new == "closed":
         case.closed_at = now
     _event(case, user, "state", text, from_state=old, to_state=new, at=now)
@@ -716,7 +729,7 @@ def change_state(user: User, case: AfterSalesCase, version: int, new: str, *,
     audit.record("aftersales.state_changed", case, actor=user, changes=changes)
     if new == "closed":
         visits.schedule(case, now)
-    commit_or_conflict(case)
+    commit_or_conflict(case, keep_loaded=True)
     return case
 
 
@@ -741,5 +754,5 @@ def sign_parcel(user: User, case: AfterSalesCase, version: int) -> AfterSalesCas
         notify(case.assignee, message, _link(case), **params)
     else:
         notify_role("aftersales", message, _link(case), **params)
-    commit_or_conflict(case)
+    commit_or_conflict(case, keep_loaded=True)
     return case

@@ -2,7 +2,9 @@
 refund and dispute queue with its reminders, return visits and their satisfaction, the
 weekly report with its workbook and print view, and the Today cards of the SLA clock.
 
-Each page is one template whose blocks are htmx fragments; rows are swapped in place.
+Each page is one template whose blocks are htmx fragments; rows are swapped in place. The
+lists are paged ("show more" fetches a few rows at a time) and carry no per-row form that
+is seldom used: a return visit's form and a reply's edit form are fetched when opened.
 The SLA partial (``aftersales/desk/_sla.html``) and the canned-reply buttons
 (``aftersales/desk/_replies.html``) are included by the case pages through the template
 globals ``sla_status`` / ``sla_overdue`` / ``canned_replies`` registered here.
@@ -11,11 +13,12 @@ globals ``sla_status`` / ``sla_overdue`` / ``canned_replies`` registered here.
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, request, url_for
+from flask import Response, abort, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from jinja2_fragments.flask import render_block
 from sqlalchemy.orm import lazyload
 
 from portal import clock
@@ -24,7 +27,7 @@ from portal.aftersales import queue as queue_svc
 from portal.aftersales import replies as replies_svc
 from portal.aftersales import report as report_svc
 from portal.aftersales import visits as visits_svc
-from portal.aftersales.cases import CATEGORIES, PLATFORM_STATUSES, STATES, TYPES
+from portal.aftersales.cases import CATEGORIES, OPEN_STATES, PLATFORM_STATUSES, STATES, TYPES
 from portal.aftersales.desk_forms import (
     ReplyActiveForm,
     ReplyEditForm,
@@ -42,13 +45,22 @@ from portal.rules import RuleError
 from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
 
 REPLIES = "aftersales/desk/replies.html"
+REPLY = "aftersales/desk/reply.html"
+REPLY_ITEM = "aftersales/desk/_reply_item.html"
+REPLY_ANSWERS = "aftersales/desk/_reply_answers.html"
 QUEUE = "aftersales/desk/queue.html"
 VISITS = "aftersales/desk/visits.html"
+VISIT = "aftersales/desk/visit.html"
 REPORT = "aftersales/desk/report.html"
 REPORT_PRINT = "aftersales/desk/report_print.html"
 VISITS_CHANGED = "aftersales-visits-changed"  # HX-Trigger: the done-today list follows
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CARD_ROWS = 5
+QUEUE_PAGE = 50  # rows of the queue page (oldest first; "show more" for the rest)
+QUEUE_FETCHED = 4  # rows of an htmx answer (each "show more"; a row carries its form)
+VISITS_PAGE = 50  # due visits on the page (oldest first; "show more" for the rest)
+VISITS_FETCHED = 6  # due visits in an htmx answer (each "show more")
+DONE_SHOWN = 10  # visits recorded today shown at once (the latest first; "show more")
 
 
 def vocab() -> dict:
@@ -77,25 +89,45 @@ def _prefix(reply_id: int) -> str:
     return f"reply-{reply_id}"
 
 
-def _replies_page(*, status: int = 200, form=None, edited: int | None = None, edit_form=None,
-                  message: str | None = None):
-    """The replies page, or its panel (the add form and the list) for htmx."""
+def _edges(active_ids: list[int]) -> tuple[int | None, int | None]:
+    """The first and last active reply (where the arrows stop)."""
+    return (active_ids[0], active_ids[-1]) if active_ids else (None, None)
+
+
+def _replies_page(*, status: int = 200, form=None, message: str | None = None):
+    """The replies page, or its panel (the add form and the list, without edit forms) for
+    htmx: a conflict's answer."""
     items = replies_svc.all_replies()
-    edit_forms = {
-        r.id: edit_form if edited == r.id and edit_form is not None
-        else ReplyEditForm(formdata=None, obj=r, prefix=_prefix(r.id))
-        for r in items}
-    return render(REPLIES, block="replies_panel", status=status, items=items,
-                  form=form or ReplyForm(formdata=None), edit_forms=edit_forms, edited=edited,
-                  message=message, failed=status >= 400,
-                  active_count=sum(1 for r in items if r.active))
+    active = [r.id for r in items if r.active]
+    response = render(REPLIES, block="replies_panel", status=status, items=items,
+                      form=form or ReplyForm(formdata=None), message=message,
+                      failed=status >= 400, active_count=len(active), edges=_edges(active))
+    if status == 409 and is_fragment_request():
+        response.headers["HX-Retarget"] = "#replies-panel"
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
-def _replies_done(message: str):
+def _reply_item(reply: CannedReply, *, status: int = 200, message: str | None = None,
+                edit_form=None, count: bool = False):
+    """One reply in place (htmx), with its message; ``count``: and the count of the active
+    replies out of band. Without JavaScript: back to the page with the message (a refused
+    edit: the page with the form open)."""
+    active = replies_svc.active_ids()
     if not is_fragment_request():
-        flash(message, "success")
+        if edit_form is not None and status == 422:
+            return render(REPLY, status=status, r=reply, edit_form=edit_form,
+                          row_message=message, row_failed=True, edges=_edges(active))
+        if message:
+            flash(message, "error" if status >= 400 else "success")
         return redirect_htmx_aware(url_for("aftersales.replies"))
-    return _replies_page(message=message)
+    body = render_template(REPLY_ITEM, r=reply, edit_form=edit_form, row_message=message,
+                           row_failed=status >= 400, edges=_edges(active))
+    if count:
+        body += render_block(REPLIES, "reply_count", oob=True, active_count=len(active))
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.route("/replies")
@@ -108,33 +140,47 @@ def replies():
 @bp.route("/replies", methods=["POST"])
 @require("aftersales.replies")
 def reply_add():
-    """A new canned reply, last in the order."""
+    """A new canned reply, last among the active ones: the emptied add form, and out of band
+    the reply in the list (after the last active one) and the count."""
     form = ReplyForm()
     if form.validate_on_submit():
+        before = replies_svc.active_ids()
+        had_any = bool(before) or replies_svc.count() > 0
         try:
             reply = replies_svc.add(current_user, form.title.data, form.text.data)
         except RuleError as error:
             db.session.rollback()
             show_refusal(form, error, _rule_message(error))
         else:
-            return _replies_done(_("Reply “%(title)s” added.", title=reply.title))
+            message = _("Reply “%(title)s” added.", title=reply.title)
+            if not is_fragment_request():
+                flash(message, "success")
+                return redirect_htmx_aware(url_for("aftersales.replies"))
+            previous = db.session.get(CannedReply, before[-1]) if before else None
+            return render(REPLY_ANSWERS, block="reply_added", form=ReplyForm(formdata=None),
+                          add_message=message, added=reply, previous=previous,
+                          had_any=had_any, active_count=len(before) + 1,
+                          edges=(before[0] if before else reply.id, reply.id))
     elif "csrf_token" in form.errors:
         abort(400)
+    if is_fragment_request():
+        return render(REPLIES, block="reply_add", status=422, form=form)
     return _replies_page(status=422, form=form)
 
 
-def _reply_action(reply: CannedReply, form, action, done: str, edit: bool = False):
-    """Run ``action`` for a valid form: the panel after the change, 422 with the messages
-    (nothing changed), 409 with the current list when someone else was first."""
+def _reply_action(reply: CannedReply, form, action, done: str, edit: bool = False,
+                  answer=None):
+    """Run ``action`` for a valid form: the reply after the change (``answer()`` when it is
+    more), 422 with the messages (nothing changed), 409 with the current list when someone
+    else was first."""
     if not form.validate_on_submit():
         if "csrf_token" in form.errors or "version" in form.errors or not edit:
             abort(400)
-        return _replies_page(status=422, edited=reply.id, edit_form=form)
+        return _reply_item(reply, status=422, edit_form=form)
     try:
         action()
     except Conflict:
         db.session.rollback()
-        db.session.refresh(reply)
         return _replies_page(status=409, message=_(
             "Someone else changed this reply first. This is the current list."))
     except RuleError as error:
@@ -142,9 +188,22 @@ def _reply_action(reply: CannedReply, form, action, done: str, edit: bool = Fals
         db.session.refresh(reply)
         if edit:
             show_refusal(form, error, _rule_message(error))
-            return _replies_page(status=422, edited=reply.id, edit_form=form)
-        return _replies_page(status=422, message=_rule_message(error))
-    return _replies_done(done)
+            return _reply_item(reply, status=422, edit_form=form)
+        return _reply_item(reply, status=422, message=_rule_message(error))
+    if answer is not None and is_fragment_request():
+        return answer()
+    return _reply_item(reply, message=done, count=not edit)
+
+
+@bp.route("/replies/<int:reply_id>/edit")
+@require("aftersales.replies")
+def reply_edit_form(reply_id: int):
+    """A reply with its edit form open (fetched by "Edit"; its own page without JavaScript)."""
+    reply = db.get_or_404(CannedReply, reply_id)
+    form = ReplyEditForm(formdata=None, obj=reply, prefix=_prefix(reply.id))
+    edges = _edges(replies_svc.active_ids())
+    return render(REPLY, block="reply_item", r=reply, edit_form=form, row_message=None,
+                  edges=edges)
 
 
 @bp.route("/replies/<int:reply_id>", methods=["POST"])
@@ -161,18 +220,36 @@ def reply_edit(reply_id: int):
 @bp.route("/replies/<int:reply_id>/move", methods=["POST"])
 @require("aftersales.replies")
 def reply_move(reply_id: int):
-    """Move a reply one place up or down in the order agents see."""
+    """Move a reply one place up or down in the order agents see: the two replies that
+    swapped places, in their new order."""
     reply = db.get_or_404(CannedReply, reply_id)
     form = ReplyMoveForm()
+    ordered = replies_svc.active_all()  # the move renumbers them: the same objects
+    versions = {r.id: r.version for r in ordered}
+    done = _("Reply “%(title)s” moved.", title=reply.title)
+
+    def answer():
+        now = sorted(ordered, key=lambda r: (r.sort_order, r.id))
+        place = now.index(reply)
+        up = form.direction.data == "up"
+        other = now[place + 1] if up else now[place - 1]
+        # the others the order's renumbering changed keep working: their new versions
+        renumbered = [r for r in ordered if r.version != versions[r.id]
+                      and r.id not in (reply.id, other.id)]
+        return render(REPLY_ANSWERS, block="reply_moved",
+                      pair=[reply, other] if up else [other, reply], reply=reply,
+                      other=other, renumbered=renumbered, row_message=done,
+                      edges=(now[0].id, now[-1].id))
+
     return _reply_action(reply, form, lambda: replies_svc.move(
-        current_user, reply, form.version.data, form.direction.data),
-        _("Reply “%(title)s” moved.", title=reply.title))
+        current_user, reply, form.version.data, form.direction.data), done, answer=answer)
 
 
 @bp.route("/replies/<int:reply_id>/active", methods=["POST"])
 @require("aftersales.replies")
 def reply_active(reply_id: int):
-    """Deactivate a reply (kept, no longer offered), or bring it back."""
+    """Deactivate a reply (kept, no longer offered), or bring it back: the reply in place
+    with its new state, and the count (the list is sorted again on the next load)."""
     reply = db.get_or_404(CannedReply, reply_id)
     form = ReplyActiveForm()
     active = form.active.data == "1"
@@ -189,11 +266,19 @@ def _queue_context() -> dict:
     return {"today": clock.today(), **vocab()}
 
 
-def _queue_page(*, status: int = 200, message: str | None = None, block="queue_table"):
-    rows = queue_svc.rows()
-    total = queue_svc.count() if len(rows) >= queue_svc.SHOWN_MAX else len(rows)
-    return render(QUEUE, block=block, status=status, rows=rows, total=total,
-                  message=message, failed=status >= 400, **_queue_context())
+def _queue_page(block: str = "queue_table"):
+    """The queue's first page (QUEUE_PAGE rows; an htmx answer QUEUE_FETCHED), or the page
+    after the cursor ``after`` ("show more")."""
+    fragment = is_fragment_request()
+    size = QUEUE_FETCHED if fragment else QUEUE_PAGE
+    rows = queue_svc.rows(limit=size + 1, after=request.args.get("after"))
+    more = queue_svc.cursor(rows[size - 1]) if len(rows) > size else None
+    rows = rows[:size]
+    total = None
+    if block == "queue_table":
+        total = queue_svc.count() if more or request.args.get("after") else len(rows)
+    return render(QUEUE, block=block, rows=rows, total=total, more=more, more_rows=fragment,
+                  **_queue_context())
 
 
 @bp.route("/queue")
@@ -204,23 +289,32 @@ def queue():
     return _queue_page()
 
 
+@bp.route("/queue/rows")
+@require("aftersales.oversee")
+def queue_rows():
+    """The next rows of the queue (its "show more" row)."""
+    return _queue_page("queue_rows")
+
+
 @bp.route("/queue/<int:case_id>/remind", methods=["POST"])
 @require("aftersales.oversee")
 def queue_remind(case_id: int):
     """Remind the case's assignee (a notification with the case's link); the row shows it."""
     _csrf_only()
-    if db.session.get(AfterSalesCase, case_id) is None:
-        abort(404)
     try:
         row = queue_svc.remind(current_user, case_id)
     except RuleError as error:
         db.session.rollback()
-        row = queue_svc.row(case_id)
-        if row is None or not is_fragment_request():
-            if is_fragment_request():  # it left the queue: the row goes, the table says so
-                return _queue_page(status=409, message=_rule_message(error))
+        if db.session.scalar(sa.select(AfterSalesCase.id).where(AfterSalesCase.id == case_id)) \
+                is None:
+            abort(404)
+        if not is_fragment_request():
             flash(_rule_message(error), "error")
             return redirect_htmx_aware(url_for("aftersales.queue"))
+        row = queue_svc.row(case_id)
+        if row is None:  # it left the queue: its row says so
+            return render(QUEUE, block="queue_gone", status=409, case_id=case_id,
+                          row_message=_rule_message(error))
         return render(QUEUE, block="queue_row", status=422, row=row,
                       row_message=_rule_message(error), row_failed=True, **_queue_context())
     message = _("%(name)s was reminded.", name=row.case.assignee.display_name)
@@ -234,16 +328,15 @@ def queue_remind(case_id: int):
 @bp.route("/queue/remind-all", methods=["POST"])
 @require("aftersales.oversee")
 def queue_remind_all():
-    """Remind the assignee of every case in the queue."""
+    """Remind the assignee of every case in the queue; the queue page is shown again with
+    the count (every row changed: a reload, not a table as large as the queue)."""
     _csrf_only()
     reminded, unassigned = queue_svc.remind_all(current_user)
     message = _("%(count)d reminders sent.", count=reminded)
     if unassigned:
         message += " " + _("%(count)d cases have nobody assigned.", count=unassigned)
-    if not is_fragment_request():
-        flash(message, "success")
-        return redirect_htmx_aware(url_for("aftersales.queue"))
-    return _queue_page(message=message)
+    flash(message, "success")
+    return redirect_htmx_aware(url_for("aftersales.queue"))
 
 
 # --- return visits (aftersales.view; recording: aftersales.work) -----------------------------
@@ -257,15 +350,23 @@ def _visit_or_404(visit_id: int) -> ReturnVisit:
 
 
 def _visits_page(block: str | None = None):
-    whole = block is None or not is_fragment_request()
-    context = {"today": clock.today(), **vocab()}
-    if whole or block == "due_visits":
-        due = visits_svc.due()
-        context["due"] = due
-        context["due_total"] = visits_svc.due_count() if len(due) >= visits_svc.SHOWN_MAX \
-            else len(due)
-    if whole or block == "done_visits":
-        context["done"] = visits_svc.done_on()
+    """The visits page, or one of its parts for htmx: the due list (the oldest VISITS_PAGE,
+    an htmx answer VISITS_FETCHED, then "show more") and the visits recorded today (the
+    latest DONE_SHOWN, then "show more")."""
+    fragment = is_fragment_request()
+    whole = block is None or not fragment
+    context = {"today": clock.today(), "more_rows": fragment, **vocab()}
+    if whole or block in ("due_visits", "due_rows"):
+        size = VISITS_FETCHED if fragment else VISITS_PAGE
+        after = request.args.get("after")
+        due = visits_svc.due(limit=size + 1, after=after)
+        more = visits_svc.cursor(due[size - 1]) if len(due) > size else None
+        context.update(due=due[:size], due_more=more,
+                       due_total=visits_svc.due_count() if more or after else len(due))
+    if whole or block in ("done_visits", "done_rows"):
+        done = visits_svc.done_page(before=request.args.get("before"), per_page=DONE_SHOWN)
+        context.update(done=done, done_total=visits_svc.done_count()
+                       if done.older or done.newer else len(done.items))
     return render(VISITS, block=block, **context)
 
 
@@ -276,6 +377,13 @@ def visits():
     return _visits_page(block="due_visits")
 
 
+@bp.route("/visits/due")
+@require("aftersales.view")
+def visits_due():
+    """The next rows of the due visits (their "show more" row)."""
+    return _visits_page(block="due_rows")
+
+
 @bp.route("/visits/done")
 @require("aftersales.view")
 def visits_done():
@@ -283,13 +391,33 @@ def visits_done():
     return _visits_page(block="done_visits")
 
 
+@bp.route("/visits/done/rows")
+@require("aftersales.view")
+def visits_done_rows():
+    """The earlier visits recorded today (the done list's "show more" row)."""
+    return _visits_page(block="done_rows")
+
+
+@bp.route("/visits/<int:visit_id>")
+@require("aftersales.work")
+def visit_form(visit_id: int):
+    """A due visit with the form recording it: fetched into its row when the agent starts
+    recording (the list does not carry a form per row); a page of its own without
+    JavaScript."""
+    visit = _visit_or_404(visit_id)
+    return render(VISIT, block="visit_row", visit=visit, form=VisitForm(formdata=None),
+                  today=clock.today(), **vocab())
+
+
 def _visit_row(visit: ReturnVisit, *, status: int = 200, form=None, message: str | None = None,
                following: ReturnVisit | None = None):
-    if not is_fragment_request():
+    """The visit's row in place (htmx); 422 keeps the form with its messages (on the visit's
+    own page without JavaScript); otherwise back to the list with the message."""
+    if not is_fragment_request() and form is None:
         if message:
             flash(message, "error" if status >= 400 else "success")
         return redirect_htmx_aware(url_for("aftersales.visits"))
-    response = render(VISITS, block="visit_row", status=status, visit=visit, form=form,
+    response = render(VISIT, block="visit_row", status=status, visit=visit, form=form,
                       row_message=message, row_failed=status >= 400, following=following,
                       today=clock.today(), **vocab())
     return trigger(response, VISITS_CHANGED) if status == 200 else response
@@ -380,7 +508,8 @@ def _my_sla_card(user) -> dict:
     """An agent's open cases about to breach or breached: how many, and the five most
     urgent (one query: the count comes as a window over the same rows)."""
     now = clock.now()
-    urgent = sa.and_(AfterSalesCase.assignee_id == user.id, AfterSalesCase.state != "closed",
+    urgent = sa.and_(AfterSalesCase.assignee_id == user.id,
+                     AfterSalesCase.state.in_(OPEN_STATES),
                      sa.or_(sla.breach_filter(AfterSalesCase, "breached", now),
                             sla.breach_filter(AfterSalesCase, "soon", now)))
     rows = db.session.execute(
@@ -411,7 +540,7 @@ def _oversee_card(user) -> dict:
     """The whole desk for the supervisor: breached and soon counts, the refund/dispute
     queue (one query)."""
     now = clock.now()
-    open_case = AfterSalesCase.state != "closed"
+    open_case = AfterSalesCase.state.in_(OPEN_STATES)
 
     def counted(condition):
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)

@@ -24,6 +24,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.rules import RuleError
+from portal.web import commit_keeping_loaded
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 60_000_000  # a decompression bomb is refused before it is decoded
@@ -116,7 +117,7 @@ def add_photo(user: User, case: AfterSalesCase, data: bytes,
                                  at=now))
         audit.record("aftersales.photo_added", photo, actor=user, details={
             "case": case.id, "name": name, "type": content_type, "size": len(data)})
-        db.session.commit()
+        commit_keeping_loaded()  # the answer shows the photo and its event: no re-read
     except Exception:
         db.session.rollback()
         path.unlink(missing_ok=True)
@@ -141,8 +142,8 @@ def hide(user: User, photo: CasePhoto, reason: str) -> CasePhoto:
                              text=f"{photo.original_name}: {reason}", actor_id=user.id, at=now))
     audit.record("aftersales.photo_hidden", photo, actor=user,
                  changes={"hidden_reason": [None, reason]}, details={"case": photo.case_id})
-    db.session.commit()
-    db.session.refresh(photo)
+    commit_keeping_loaded()
+    db.session.refresh(photo)  # the UPDATE above changed it in the database only
     return photo
 
 

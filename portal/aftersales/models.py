@@ -96,7 +96,7 @@ class AfterSalesCase(db.Model):
 
     order = relationship("Order", lazy="joined")
     assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
-    created_by = relationship("User", foreign_keys=[created_by_id])
+    created_by = relationship("User", foreign_keys=[created_by_id], lazy="joined")
     parcel_received_by = relationship("User", foreign_keys=[parcel_received_by_id])
 
 

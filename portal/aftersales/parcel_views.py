@@ -7,6 +7,7 @@ from flask import abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from portal.aftersales import bp
 from portal.aftersales import cases as svc
@@ -27,6 +28,9 @@ from portal.web import (
 )
 
 PAGE = "aftersales/parcels/index.html"
+PER_PAGE = 50  # rows of the page
+ROWS_FETCHED = 5  # rows of an htmx answer (a search as one types, each "show more"; a
+#                   row carries its form)
 
 
 def _context() -> dict:
@@ -36,16 +40,30 @@ def _context() -> dict:
 @bp.route("/parcels")
 @require("aftersales.parcels")
 def parcels():
-    """R-A5: the returned parcels after-sales is waiting for; search by tracking number."""
+    """R-A5: the returned parcels after-sales is waiting for; search by tracking number (an
+    htmx answer: the first rows, then "show more")."""
+    return _parcel_list("parcel_results")
+
+
+@bp.route("/parcels/rows")
+@require("aftersales.parcels")
+def parcel_rows():
+    """The next rows of the parcels (their "show more" row), in the same search."""
+    return _parcel_list("parcel_rows")
+
+
+def _parcel_list(block: str):
     form = ParcelSearchForm()
     valid = form.validate()
+    fragment = is_fragment_request()
     query = svc.waiting_parcels(form.q.data if valid else None)
     page = keyset_page(query, (AfterSalesCase.created_at, AfterSalesCase.id),
-                       before=request.args.get("before"), after=request.args.get("after"),
-                       per_page=50)
-    return render(PAGE, block="parcel_results", status=200 if valid else 422, form=form,
+                       before=request.args.get("before"),
+                       after=None if fragment else request.args.get("after"),
+                       per_page=ROWS_FETCHED if fragment else PER_PAGE)
+    return render(PAGE, block=block, status=200 if valid else 422, form=form,
                   page=page, since=svc.waiting_since(c.id for c in page.items),
-                  args=page_args(("q",)), action_form=ActionForm(formdata=None), **_context())
+                  args=page_args(("q",)), more_rows=fragment, **_context())
 
 
 @bp.route("/parcels/badge")
@@ -62,8 +80,7 @@ def _row(case: AfterSalesCase, *, status: int = 200, message: str | None = None)
     """The parcel's row swapped in place (htmx), else back to the page with a message."""
     if is_fragment_request():
         return render(PAGE, block="parcel_row", status=status, case=case, row_message=message,
-                      failed=status >= 400, since=svc.waiting_since([case.id]),
-                      action_form=ActionForm(formdata=None), **_context())
+                      failed=status >= 400, since=svc.waiting_since([case.id]), **_context())
     if message:
         flash(message, "error" if status >= 400 else "success")
     return redirect_htmx_aware(url_for("aftersales.parcels"))
@@ -73,7 +90,8 @@ def _row(case: AfterSalesCase, *, status: int = 200, message: str | None = None)
 @require("aftersales.parcels")
 def parcel_received(case_id: int):
     """R-A5: sign "原包裹已收到": the returned parcel is back (the agent is told)."""
-    case = db.session.get(AfterSalesCase, case_id)
+    # the row does not show the order: not read with the case
+    case = db.session.get(AfterSalesCase, case_id, options=[lazyload(AfterSalesCase.order)])
     if case is None:
         abort(404)
     form = ActionForm()

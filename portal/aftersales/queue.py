@@ -12,15 +12,20 @@ from sqlalchemy.orm import lazyload
 from werkzeug.routing import BuildError
 
 from portal import audit, clock
+from portal.aftersales.cases import OPEN_STATES
 from portal.aftersales.models import AfterSalesCase, CaseEvent
+from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.notifications import notify
+from portal.notifications.models import Notification
+from portal.paging import decode_cursor, encode_cursor
 from portal.rules import RuleError
+from portal.web import commit_keeping_loaded
 
 QUEUED = ("refunding", "dispute")
-SHOWN_MAX = 200  # the queue is a daily check: more than this is a problem of its own
+SHOWN_MAX = 200  # remind-all's bound: more than this is a problem of its own
 REMIND = "remind"  # the case event a reminder writes
 
 MESSAGES = {
@@ -59,22 +64,35 @@ def _latest(kind: str):
 def in_queue():
     """The WHERE clause of the queue: a platform refund or dispute on a case not closed."""
     return sa.and_(AfterSalesCase.platform_status.in_(QUEUED),
-                   AfterSalesCase.state != "closed")
+                   AfterSalesCase.state.in_(OPEN_STATES))
 
 
-def rows(case_id: int | None = None, limit: int = SHOWN_MAX) -> list[Row]:
+KEY = (AfterSalesCase.created_at, AfterSalesCase.id)  # the queue's order, oldest first
+
+
+def rows(case_id: int | None = None, limit: int = SHOWN_MAX,
+         after: str | None = None) -> list[Row]:
     """The queue, oldest first (one query with the assignee, the status's start and the last
-    reminder); ``case_id`` reads one row."""
+    reminder); ``case_id`` reads one row; ``after``: only the rows after that cursor
+    (``cursor(row)``: the next page)."""
     since = _latest("platform")
     reminded = _latest(REMIND)
     query = (sa.select(AfterSalesCase, since, reminded)
              .options(lazyload(AfterSalesCase.order))
              .where(in_queue())
-             .order_by(AfterSalesCase.created_at, AfterSalesCase.id).limit(limit))
+             .order_by(*KEY).limit(limit))
     if case_id is not None:
         query = query.where(AfterSalesCase.id == case_id)
+    start = decode_cursor(after, len(KEY))
+    if start:
+        query = query.where(sa.tuple_(*KEY) > sa.tuple_(*start))
     return [Row(case, status_since or case.created_at, last)
             for case, status_since, last in db.session.execute(query)]
+
+
+def cursor(item: Row) -> str:
+    """Where the page after ``item`` begins (``rows(after=...)``)."""
+    return encode_cursor(item.case, KEY)
 
 
 def row(case_id: int) -> Row | None:
@@ -120,21 +138,43 @@ def remind(user: User, case_id: int) -> Row:
         raise RuleError(N_("Nobody is assigned to this case: assign it first."))
     now = clock.now()
     _remind(user, item, now)
-    db.session.commit()
+    commit_keeping_loaded()  # the answer shows the row: no re-read
     return Row(item.case, item.status_since, now)
 
 
 def remind_all(user: User) -> tuple[int, int]:
-    """Remind the assignee of every case in the queue; returns (reminded, unassigned)."""
+    """Remind the assignee of every case in the queue; returns (reminded, unassigned). The
+    notifications, events and audit records go in one INSERT per table, however long the
+    queue."""
     now = clock.now()
     reminded = unassigned = 0
-    for item in rows():
-        if item.case.assignee is None:
-            unassigned += 1
-            continue
-        _remind(user, item, now)
-        reminded += 1
+    with db.session.no_autoflush:
+        for item in rows():
+            if item.case.assignee is None:
+                unassigned += 1
+                continue
+            _remind(user, item, now)
+            reminded += 1
+    _insert_added(Notification, CaseEvent, AuditEvent)
     if reminded:
         audit.record("aftersales.reminded_all", actor=user, details={"count": reminded})
     db.session.commit()
     return reminded, unassigned
+
+
+def _insert_added(*models) -> None:
+    """Write the session's new objects of ``models`` with one INSERT per table (the ORM sends
+    one per row when it must read each new id back; nothing here needs them)."""
+    batches = []
+    for model in models:  # out of the session first: an INSERT would flush the others
+        added = [obj for obj in db.session.new if isinstance(obj, model)]
+        for obj in added:
+            db.session.expunge(obj)
+        if added:
+            batches.append((model, added))
+    for model, added in batches:
+        # the columns any of them set (the others keep their defaults)
+        columns = [column.key for column in model.__table__.columns if not column.primary_key
+                   and any(getattr(obj, column.key) is not None for obj in added)]
+        db.session.execute(sa.insert(model),
+                           [{key: getattr(obj, key) for key in columns} for obj in added])

@@ -15,7 +15,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.rules import RuleError
-from portal.web import Conflict, commit_or_conflict
+from portal.web import Conflict, commit_keeping_loaded, commit_or_conflict
 
 TITLE_MAX = 60
 TEXT_MAX = 1000
@@ -47,6 +47,18 @@ def active() -> list[CannedReply]:
     return list(db.session.scalars(
         sa.select(CannedReply).where(CannedReply.active.is_(True))
         .order_by(CannedReply.sort_order, CannedReply.id).limit(SHOWN_MAX)))
+
+
+def active_ids() -> list[int]:
+    """The active replies' ids in the order agents see them."""
+    return list(db.session.scalars(
+        sa.select(CannedReply.id).where(CannedReply.active.is_(True))
+        .order_by(CannedReply.sort_order, CannedReply.id)))
+
+
+def count() -> int:
+    """How many replies there are, deactivated ones included."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(CannedReply))
 
 
 def all_replies() -> list[CannedReply]:
@@ -83,7 +95,7 @@ def add(user: User, title: str, text: str) -> CannedReply:
     db.session.flush()
     audit.record("aftersales.reply_added", reply, actor=user,
                  changes={"title": [None, title], "text": [None, text[:200]]})
-    db.session.commit()
+    commit_keeping_loaded()
     return reply
 
 
@@ -97,7 +109,7 @@ def update(user: User, reply: CannedReply, version: int, title: str, text: str) 
     if not changes:
         raise RuleError(N_("Nothing was changed."))
     audit.record("aftersales.reply_changed", reply, actor=user, changes=changes)
-    commit_or_conflict(reply)
+    commit_or_conflict(reply, keep_loaded=True)  # the answer shows it: no re-read
     return reply
 
 
@@ -123,7 +135,7 @@ def move(user: User, reply: CannedReply, version: int, direction: str) -> Canned
     audit.record("aftersales.reply_moved", reply, actor=user,
                  changes={"sort_order": [before, reply.sort_order]},
                  details={"direction": direction})
-    commit_or_conflict(reply)
+    commit_or_conflict(reply, keep_loaded=True)  # the answer shows it: no re-read
     return reply
 
 
@@ -146,7 +158,7 @@ def set_active(user: User, reply: CannedReply, version: int, active: bool) -> Ca
         reply.sort_order = last + STEP
     audit.record("aftersales.reply_activated" if active else "aftersales.reply_deactivated",
                  reply, actor=user, changes={"active": [not active, active]})
-    commit_or_conflict(reply)
+    commit_or_conflict(reply, keep_loaded=True)  # the answer shows it: no re-read
     return reply
 
 

@@ -12,6 +12,7 @@ from portal.aftersales.models import AfterSalesCase, ReturnVisit
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
+from portal.paging import KeysetPage, decode_cursor, encode_cursor, keyset_page
 from portal.rules import RuleError
 from portal.web import Conflict, commit_or_conflict
 
@@ -45,11 +46,23 @@ def _due_query(today: date):
     return _with_case().where(ReturnVisit.done_at.is_(None), ReturnVisit.due_on <= today)
 
 
-def due(today: date | None = None, limit: int = SHOWN_MAX) -> list[ReturnVisit]:
+DUE_KEY = (ReturnVisit.due_on, ReturnVisit.id)  # the due list's order, oldest first
+
+
+def due(today: date | None = None, limit: int = SHOWN_MAX,
+        after: str | None = None) -> list[ReturnVisit]:
     """The visits due today or earlier and not done, the oldest first (one query, with the
-    case and its assignee)."""
-    query = _due_query(today or clock.today()).order_by(ReturnVisit.due_on, ReturnVisit.id)
+    case and its assignee); ``after``: those after that cursor (``cursor(visit)``)."""
+    query = _due_query(today or clock.today()).order_by(*DUE_KEY)
+    start = decode_cursor(after, len(DUE_KEY))
+    if start:
+        query = query.where(sa.tuple_(*DUE_KEY) > sa.tuple_(*start))
     return list(db.session.scalars(query.limit(limit)))
+
+
+def cursor(visit: ReturnVisit) -> str:
+    """Where the due list after ``visit`` begins (``due(after=...)``)."""
+    return encode_cursor(visit, DUE_KEY)
 
 
 def due_with_count(today: date | None = None, limit: int = 5) -> tuple[list[ReturnVisit], int]:
@@ -78,9 +91,30 @@ def done_on(day: date | None = None, limit: int = SHOWN_MAX) -> list[ReturnVisit
     return list(db.session.scalars(query))
 
 
+def done_page(day: date | None = None, *, before: str | None = None,
+              per_page: int = 10) -> KeysetPage:
+    """A page of the visits recorded on ``day`` (today), the latest first."""
+    day = day or clock.today()
+    begin = datetime.combine(day, time(), clock.get_clock().tz)
+    query = _with_case().where(ReturnVisit.done_at >= begin,
+                               ReturnVisit.done_at < begin + timedelta(days=1))
+    return keyset_page(query, (ReturnVisit.done_at, ReturnVisit.id), before=before,
+                       per_page=per_page)
+
+
+def done_count(day: date | None = None) -> int:
+    """How many visits were recorded on ``day`` (today)."""
+    day = day or clock.today()
+    begin = datetime.combine(day, time(), clock.get_clock().tz)
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(ReturnVisit)
+        .where(ReturnVisit.done_at >= begin, ReturnVisit.done_at < begin + timedelta(days=1)))
+
+
 def get(visit_id: int) -> ReturnVisit | None:
-    """One visit with its case."""
-    return db.session.get(ReturnVisit, visit_id)
+    """One visit with its case and the case's assignee (not the order) in one query."""
+    return db.session.get(ReturnVisit, visit_id,
+                          options=[joinedload(ReturnVisit.case).lazyload(AfterSalesCase.order)])
 
 
 def record(user: User, visit: ReturnVisit, version: int, outcome: str,
@@ -118,5 +152,5 @@ def record(user: User, visit: ReturnVisit, version: int, outcome: str,
         audit.record("aftersales.visit_rescheduled", following, actor=user,
                      changes={"due_on": [None, following.due_on.isoformat()]},
                      details={"case_id": visit.case_id, "after": visit.id})
-    commit_or_conflict(visit)
+    commit_or_conflict(visit, keep_loaded=True)  # the answer shows the visit: no re-read
     return following

@@ -116,19 +116,22 @@ def test_remind_of_an_unassigned_case_is_a_422_and_sends_nothing(as_supervisor, 
     assert count_rows(Notification) == 0
 
 
-def test_remind_of_a_case_that_left_the_queue_shows_the_queue(as_supervisor, queued):
-    response = as_supervisor.post(f"/aftersales/queue/{queued['plain'].id}/remind",
-                                  headers=HX)
+def test_remind_of_a_case_that_left_the_queue_says_so_in_its_row(as_supervisor, queued):
+    case = queued["plain"]
+    response = as_supervisor.post(f"/aftersales/queue/{case.id}/remind", headers=HX)
+    html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert 'id="queue-table"' in response.get_data(as_text=True)
+    assert html.lstrip().startswith(f'<tr id="queue-case-{case.id}"')
+    assert "no longer in the refund and dispute queue" in html and len(html) < 1000
     assert as_supervisor.post("/aftersales/queue/999999/remind", headers=HX) \
         .status_code == 404
 
 
-def test_remind_all_answers_the_table_with_a_count(as_supervisor, queued):
+def test_remind_all_shows_the_queue_again_with_a_count(as_supervisor, queued):
     response = as_supervisor.post("/aftersales/queue/remind-all", headers=HX)
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'id="queue-table"' in html
+    assert response.status_code == 204  # every row changed: the page is loaded again
+    assert response.headers["HX-Redirect"] == "/aftersales/queue"
+    html = as_supervisor.get("/aftersales/queue").get_data(as_text=True)
     assert "2 reminders sent." in html and "1 cases have nobody assigned." in html
     assert html.count("reminded at 10:05") == 2
 

@@ -3,6 +3,7 @@ them (version-checked); the defaults come from the department's rules; agents ge
 active ones as buttons that insert the text into a note."""
 
 import pytest
+import sqlalchemy as sa
 from flask import render_template
 
 from portal.aftersales import replies as svc
@@ -121,13 +122,31 @@ def test_the_panel_is_a_fragment(as_supervisor, make_reply):
     assert 'id="replies-panel"' in html
 
 
-def test_adding_a_reply_answers_the_panel(as_supervisor):
+def test_adding_a_reply_answers_the_form_and_the_reply_out_of_band(as_supervisor):
     response = as_supervisor.post("/aftersales/replies", data={
         "title": "请提供照片", "text": "麻烦拍照"}, headers=HX)
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'id="replies-panel"' in html
-    assert "请提供照片" in html and "added" in html
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="reply-add"') and "added" in html
+    assert 'name="title" required type="text" value=""' in html  # emptied for the next
+    reply = db.session.scalar(sa.select(CannedReply))
+    assert '<div hx-swap-oob="afterbegin:#reply-list">' in html  # the first reply
+    assert f'<li id="reply-{reply.id}" class="reply">' in html and "请提供照片" in html
+    assert '<li id="reply-none" hx-swap-oob="delete">' in html
+    assert '<span class="count">1</span>' in html
     assert count_rows(CannedReply) == 1
+
+
+def test_a_reply_added_goes_after_the_last_active_one(as_supervisor, make_reply):
+    first, last = make_reply("A", sort_order=10), make_reply("B", sort_order=20)
+    make_reply("old", active=False, sort_order=30)
+    html = as_supervisor.post("/aftersales/replies", data={"title": "C", "text": "c"},
+                              headers=HX).get_data(as_text=True)
+    assert f'<div hx-swap-oob="afterend:#reply-{last.id}">' in html
+    # the former last one gets its "down" arrow back
+    assert f'<li id="reply-{last.id}" class="reply" hx-swap-oob="true">' in html
+    assert f'id="reply-{first.id}"' not in html and "reply-none" not in html
+    assert '<span class="count">3</span>' in html and len(html.encode()) < 5 * 1024
 
 
 def test_an_empty_reply_is_refused_with_422(as_supervisor):
@@ -163,6 +182,7 @@ def test_editing_with_an_empty_title_is_a_422_with_the_form_open(as_supervisor, 
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Give the reply a short title." in html and "<details class=\"reply-edit\" open>" in html
+    assert html.lstrip().startswith(f'<li id="reply-{reply.id}"')
     db.session.refresh(reply)
     assert reply.title == "A"
 
@@ -171,12 +191,20 @@ def test_moving_and_deactivating_in_place(as_supervisor, make_reply):
     a, b = make_reply("A", sort_order=10), make_reply("B", sort_order=20)
     moved = as_supervisor.post(f"/aftersales/replies/{b.id}/move", data={
         "version": b.version, "direction": "up"}, headers=HX)
+    html = moved.get_data(as_text=True)
     assert moved.status_code == 200
     assert [r.title for r in svc.active()] == ["B", "A"]
+    # the two in their new order in place of the one moved; A's old place goes
+    assert html.index(f'<li id="reply-{b.id}"') < html.index(f'<li id="reply-{a.id}" class')
+    assert f'<li id="reply-{a.id}" hx-swap-oob="delete">' in html
+    assert "Reply “B” moved." in html
     db.session.refresh(a)
     off = as_supervisor.post(f"/aftersales/replies/{a.id}/active", data={
         "version": a.version, "active": "0"}, headers=HX)
-    assert off.status_code == 200 and "deactivated" in off.get_data(as_text=True)
+    body = off.get_data(as_text=True)
+    assert off.status_code == 200 and "deactivated" in body
+    assert body.lstrip().startswith(f'<li id="reply-{a.id}" class="reply inactive"')
+    assert '<h2 id="reply-list-title" hx-swap-oob="true">' in body
     again = as_supervisor.post(f"/aftersales/replies/{a.id}/active", data={
         "version": a.version, "active": "0"}, headers=HX)  # the old page
     assert again.status_code == 409

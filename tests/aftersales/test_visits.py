@@ -103,13 +103,24 @@ def as_agent(client, sign_in, agent):
     return client
 
 
-def test_the_page_lists_the_due_visits_with_their_forms(as_agent, visits_due):
+def test_the_page_lists_the_due_visits_and_a_row_fetches_its_form(as_agent, visits_due):
     html = as_agent.get("/aftersales/visits").get_data(as_text=True)
     assert "<html" in html
     assert f'id="visit-{visits_due["late"].id}"' in html
     assert f'id="visit-{visits_due["today"].id}"' in html
     assert f'id="visit-{visits_due["tomorrow"].id}"' not in html
-    assert html.count('class="visit-form"') == 2
+    visit = visits_due["today"]
+    # the list carries no form: each row fetches its own when the agent records it
+    assert 'class="visit-form"' not in html
+    assert html.count("Record the result") == 2
+    assert f'hx-get="/aftersales/visits/{visit.id}"' in html
+    row = as_agent.get(f"/aftersales/visits/{visit.id}", headers=HX)
+    body = row.get_data(as_text=True)
+    assert row.status_code == 200 and body.lstrip().startswith(f'<li id="visit-{visit.id}"')
+    assert body.count('class="visit-form"') == 1 and f'value="{visit.version}"' in body
+    assert len(row.get_data()) < 5 * 1024
+    page = as_agent.get(f"/aftersales/visits/{visit.id}").get_data(as_text=True)
+    assert "<html" in page and 'class="visit-form"' in page  # without JavaScript
 
 
 def test_the_due_list_is_a_fragment(as_agent, visits_due):

@@ -156,6 +156,12 @@ def test_a_quality_complaint_from_photo_to_refund_and_return_visit(
     card.locator(".as-workflow").get_by_role("button", name=t("Close the case"),
                                              exact=True).click()
     expect(state_badge(page)).to_have_text(t("Closed"))
+    # the closed card keeps only the freight still owed; its history stays, closing on top
+    expect(card.locator("form")).to_have_count(1)
+    expect(card.locator("form")).to_contain_text(t("Freight refunded"))
+    timeline = card.locator("#case-timeline")
+    expect(timeline.locator("li.as-event").first).to_contain_text(t("Closed"))
+    expect(timeline).to_contain_text(t("Refunded"))
     assert marker_survived(page), "refunding or closing reloaded the page"
 
     # --- the return visit: due in three days, on the after-sales pages then ------------------
@@ -181,3 +187,59 @@ def test_a_quality_complaint_from_photo_to_refund_and_return_visit(
         expect(page.locator("#card-aftersales-visits")).to_be_visible()
     finally:
         clock.unfreeze()
+
+
+def test_a_long_case_history_details_and_agent_in_place(page, t, sign_in, portal_data):
+    """The card shows the latest events and loads the earlier ones on request; the details
+    form is fetched when its panel is opened and saved in place; after each change the other
+    forms carry the case's new version (no false conflict)."""
+    agent = "aftersales4"  # 郑洁: no other browser test works cases with this account
+    token = secrets.token_hex(3)
+
+    def a_case_with_history():
+        import sqlalchemy as sa
+
+        from portal.aftersales import cases
+        from portal.auth.models import User
+        from portal.extensions import db
+
+        user = db.session.scalar(sa.select(User).where(User.username == agent))
+        case = cases.open_case(user, type="return_refund", problem=f"颜色不对 {token}",
+                               order_no=f"E2E{secrets.randbelow(10**9):09d}",
+                               assignee_id=user.id)
+        for n in range(14):
+            cases.add_note(user, case, f"记录 {n} {token}")
+        return case.id, len(cases.events(case))
+
+    case_id, events = portal_data(a_case_with_history)
+    sign_in(agent)
+    page.goto(f"/aftersales/{case_id}")
+    keep_marker(page)
+    timeline = page.locator("#case-timeline")
+    expect(timeline.locator("li.as-event")).to_have_count(10)
+    expect(timeline).to_contain_text(f"记录 13 {token}")
+    timeline.get_by_role("link", name=t("Show earlier events"), exact=True).click()
+    expect(timeline.locator("li.as-event")).to_have_count(events)  # down to the opening
+    expect(timeline).to_contain_text(t("Case opened"))
+    expect(timeline.get_by_role("link", name=t("Show earlier events"))).to_have_count(0)
+
+    # the details: fetched when opened, saved in place
+    details = page.locator("#case-details")
+    details.get_by_text(t("Change the details"), exact=True).click()
+    field = details.get_by_label(t("What the customer asks for"), exact=True)
+    field.fill(f"换一个白色的 {token}")
+    details.get_by_role("button", name=t("Save"), exact=True).click()
+    expect(details).to_contain_text(t("The case was saved."))
+    expect(page.locator("#case-facts")).to_contain_text(f"换一个白色的 {token}")
+
+    # a step, then the agent: each form has the new version (no conflict)
+    page.locator("#case-workflow").get_by_role(
+        "button", name=t("Start working on it"), exact=True).click()
+    expect(state_badge(page)).to_have_text(t("In progress"))
+    assign = page.locator("#case-assign")
+    assign.get_by_label(t("Agent"), exact=True).select_option(label="刘晓东")
+    assign.get_by_role("button", name=t("Assign"), exact=True).click()
+    expect(assign).to_contain_text(t("The case was assigned."))
+    expect(page.locator("#case-assignee")).to_have_text("刘晓东")
+    expect(timeline).to_contain_text(t("Assigned"))
+    assert marker_survived(page), "an action on the case reloaded the page"

@@ -1,7 +1,7 @@
 """The after-sales desk in the browser: the supervisor adds a canned reply; an agent inserts
 it into a case note in one click and saves the note; the supervisor reminds an agent from
-the refund and dispute queue; the agent records a due return visit with satisfaction 4 —
-each without a reload."""
+the refund and dispute queue; the agent opens a due return visit's form and records it with
+satisfaction 4 — each without a reload."""
 
 import re
 import secrets
@@ -122,6 +122,9 @@ def test_an_agent_records_a_due_return_visit(page, t, sign_in, portal_data):
     keep_marker(page)
     row = page.locator("li.visit-row").filter(has_text=number)
     expect(row).to_have_count(1)
+    expect(row.locator("form")).to_have_count(0)  # the list carries no form per row
+    row.get_by_role("link", name=t("Record the result"), exact=True).click()
+    expect(row.locator("form.visit-form")).to_have_count(1)
     row.get_by_label(t("Reached"), exact=True).check()
     row.get_by_role("group", name=t("Satisfaction (1–5)")).get_by_label("4", exact=True) \
         .check()
