@@ -12,12 +12,14 @@ are offered and checked. Orders and after-sales cases are added here when those 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import audit, clock
 from portal.audit.services import _plain
+from portal.database import UTCDateTime
 from portal.extensions import db
 from portal.i18n import N_
 from portal.scoring.catalogue import signed
@@ -49,13 +51,23 @@ class LinkSource:
     """Records of one type a person's entry may point to."""
 
     label: str  # N_()
-    # (user_id, first, last) -> [(id, text)] newest first, at most ``limit``
-    candidates: Callable[[int, date, date], list[tuple[int, str]]]
-    # [ids] -> {id: url} to open the records (None: shown as text only)
-    urls: Callable[[list[int]], dict[int, str]] | None = None
+    # (user_id, first, last, limit) -> a SELECT of ``candidate_columns`` of the person's records
+    # of those days, newest first, at most ``limit`` rows
+    query: Callable[[int, date, date, int], sa.Select]
+    # a row of that SELECT -> the text the list offers
+    describe: Callable[[Any], str]
+    # id -> url to open the record (None: shown as text only)
+    url: Callable[[int], str | None] | None = None
+
+    def candidates(self, user_id: int, first: date, last: date,
+                   limit: int = 40) -> list[tuple[int, str]]:
+        """[(id, text)] newest first."""
+        return [(row.ref_id, self.describe(row))
+                for row in db.session.execute(self.query(user_id, first, last, limit))]
 
 
 LINK_SOURCES: dict[str, LinkSource] = {}
+CANDIDATES = 40  # records of each type offered in the entry form
 
 
 def register_link_source(kind: str, source: LinkSource) -> None:
@@ -63,7 +75,22 @@ def register_link_source(kind: str, source: LinkSource) -> None:
     LINK_SOURCES[kind] = source
 
 
-def _handover_candidates(user_id: int, first: date, last: date, limit: int = 40):
+def candidate_columns(ident, day, at=None, number=None, text=None) -> tuple:
+    """The columns every source's query gives (ref_id, ref_day, ref_at, ref_number, ref_text),
+    typed alike, so that one UNION ALL reads the candidates of every type at once."""
+    def typed(value, type_, name):
+        # a missing column is a NULL cast to the column's type (PostgreSQL types a bare NULL
+        # of a subquery as text, which no other part's column matches)
+        if value is None:
+            return sa.cast(sa.null(), type_).label(name)
+        return sa.type_coerce(value, type_).label(name)
+
+    return (typed(ident, sa.Integer(), "ref_id"), typed(day, sa.Date(), "ref_day"),
+            typed(at, UTCDateTime(), "ref_at"), typed(number, sa.Integer(), "ref_number"),
+            typed(text, sa.String(), "ref_text"))
+
+
+def _handover_query(user_id: int, first: date, last: date, limit: int) -> sa.Select:
     from portal.handover.models import HandoverItem
     from portal.handover.services import BOOKS
 
@@ -76,49 +103,64 @@ def _handover_candidates(user_id: int, first: date, last: date, limit: int = 40)
     followed = sa.select(*columns).where(HandoverItem.owner_id == user_id,
                                          HandoverItem.shift_date.between(first, last))
     both = sa.union(written, followed).subquery()
-    rows = db.session.execute(
-        sa.select(both).order_by(both.c.shift_date.desc(), both.c.id.desc()).limit(limit))
-    return [(ident, f"{day:%Y-%m-%d} #{ident} {text[:40]}") for ident, day, text in rows]
+    return (sa.select(*candidate_columns(both.c.id, both.c.shift_date, text=both.c.text))
+            .order_by(both.c.shift_date.desc(), both.c.id.desc()).limit(limit))
 
 
-def _handover_urls(ids: list[int]) -> dict[int, str]:
+def _handover_text(row) -> str:
+    return f"{row.ref_day:%Y-%m-%d} #{row.ref_id} {(row.ref_text or '')[:40]}"
+
+
+def _handover_url(ident: int) -> str | None:
     from flask import url_for
 
     from portal.handover.models import HandoverItem
 
-    rows = db.session.execute(sa.select(HandoverItem.id, HandoverItem.book)
-                              .where(HandoverItem.id.in_(ids)))
-    return {ident: url_for(f"handover.{book}_item", item_id=ident) for ident, book in rows}
+    book = db.session.scalar(sa.select(HandoverItem.book).where(HandoverItem.id == ident))
+    return url_for(f"handover.{book}_item", item_id=ident) if book else None
 
 
-def _visit_candidates(user_id: int, first: date, last: date, limit: int = 40):
+def _visit_query(user_id: int, first: date, last: date, limit: int) -> sa.Select:
     from portal.reception.models import Visit
 
-    rows = db.session.execute(
-        sa.select(Visit.id, Visit.day, Visit.arrived_at, Visit.party_size, Visit.visitor_name)
-        .where(Visit.consultant_id == user_id, Visit.day.between(first, last))
-        .order_by(Visit.arrived_at.desc()).limit(limit))
-    return [(ident, f"{day:%Y-%m-%d} {clock.local(at):%H:%M} #{ident} "
-                    f"{_('%(count)d people', count=size)}")
-            for ident, day, at, size, _name in rows]
+    return (sa.select(*candidate_columns(Visit.id, Visit.day, Visit.arrived_at,
+                                         Visit.party_size))
+            .where(Visit.consultant_id == user_id, Visit.day.between(first, last))
+            .order_by(Visit.arrived_at.desc()).limit(limit))
 
 
-register_link_source("handover_item", LinkSource(N_("Handover item"), _handover_candidates,
-                                                 _handover_urls))
-register_link_source("visit", LinkSource(N_("Showroom visit"), _visit_candidates))
+def _visit_text(row) -> str:
+    return (f"{row.ref_day:%Y-%m-%d} {clock.local(row.ref_at):%H:%M} #{row.ref_id} "
+            f"{_('%(count)d people', count=row.ref_number)}")
+
+
+register_link_source("handover_item", LinkSource(N_("Handover item"), _handover_query,
+                                                 _handover_text, _handover_url))
+register_link_source("visit", LinkSource(N_("Showroom visit"), _visit_query, _visit_text))
 # orders and after-sales cases: register_link_source("order", ...) once those areas exist
 
 
 def link_choices(sheet: ScoreSheet) -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """[(type, label, [("type:id", text), ...])] of the sheet's person in the sheet's month."""
+    """[(type, label, [("type:id", text), ...])] of the sheet's person in the sheet's month:
+    every type's newest records in one query (a UNION ALL of the sources' queries)."""
     first, last = month_bounds(sheet.year, sheet.month)
-    groups = []
-    for kind, source in LINK_SOURCES.items():
-        options = [(f"{kind}:{ident}", text)
-                   for ident, text in source.candidates(sheet.user_id, first, last)]
-        if options:
-            groups.append((kind, source.label, options))
-    return groups
+    kinds = list(LINK_SOURCES)
+    if not kinds:
+        return []
+    parts = []
+    for position, kind in enumerate(kinds):
+        each = LINK_SOURCES[kind].query(sheet.user_id, first, last, CANDIDATES).subquery()
+        parts.append(sa.select(sa.literal(position).label("source"), *each.c))
+    rows = db.session.execute(sa.union_all(*parts).order_by(
+        sa.literal_column("source"), sa.literal_column("ref_day").desc(),
+        sa.literal_column("ref_at").desc(), sa.literal_column("ref_id").desc()))
+    found: dict[int, list[tuple[str, str]]] = {}
+    for row in rows:
+        kind = kinds[row.source]
+        found.setdefault(row.source, []).append(
+            (f"{kind}:{row.ref_id}", LINK_SOURCES[kind].describe(row)))
+    return [(kinds[n], LINK_SOURCES[kinds[n]].label, options)
+            for n, options in sorted(found.items())]
 
 
 def parse_link(value: str | None) -> tuple[str | None, int | None]:
@@ -135,10 +177,16 @@ def _check_link(sheet: ScoreSheet, kind: str | None, ident: int | None) -> None:
     if kind is None:
         return
     first, last = month_bounds(sheet.year, sheet.month)
-    if ident not in {i for i, _t in LINK_SOURCES[kind].candidates(sheet.user_id, first, last,
-                                                                   limit=10_000)}:
+    records = LINK_SOURCES[kind].query(sheet.user_id, first, last, 10_000).subquery()
+    if db.session.scalar(sa.select(records.c.ref_id).where(records.c.ref_id == ident)) is None:
         raise ScoringError(_("That record is not one of this person's records of the month."),
                            field="link")
+
+
+def link_url(kind: str, ident: int) -> str | None:
+    """Where a linked record opens (None: the type has no page)."""
+    source = LINK_SOURCES.get(kind)
+    return source.url(ident) if source and source.url else None
 
 
 # --- entries ---------------------------------------------------------------------------------
@@ -254,13 +302,44 @@ def remove_entry(actor, entry: ScoreEntry, version: int | None) -> ScoreEntry:
 
 
 def sheet_entries(sheet: ScoreSheet) -> list[ScoreEntry]:
-    """The sheet's entries, removed ones included, in date order (one query)."""
-    return list(db.session.scalars(sa.select(ScoreEntry).where(ScoreEntry.sheet_id == sheet.id)
-                                   .order_by(ScoreEntry.day, ScoreEntry.id)))
+    """The sheet's entries, removed ones included, in date order, each with its appeals
+    (``entry.appeals``, newest first): one query."""
+    from sqlalchemy.orm import joinedload, lazyload
+
+    from portal.scoring.models import Appeal
+
+    return list(db.session.scalars(
+        sa.select(ScoreEntry).where(ScoreEntry.sheet_id == sheet.id)
+        .options(joinedload(ScoreEntry.appeals).options(lazyload(Appeal.entry),
+                                                        joinedload(Appeal.answered_by)))
+        .order_by(ScoreEntry.day, ScoreEntry.id)).unique())
 
 
-def revision_counts(entry_ids) -> dict[int, int]:
-    """{entry id: number of earlier values kept}."""
+def appeals_by_entry(entries) -> dict[int, list]:
+    """{entry id: [Appeal]} of entries loaded by ``sheet_entries`` (no query)."""
+    return {entry.id: list(entry.appeals) for entry in entries if entry.appeals}
+
+
+def sheet_revisions(sheet: ScoreSheet) -> list[tuple[ScoreEntryRevision, ScoreEntry]]:
+    """The earlier values of the sheet's entries with their entries, oldest first (one
+    query): the sheet's record shows them, and the rows count them."""
+    return list(db.session.execute(
+        sa.select(ScoreEntryRevision, ScoreEntry)
+        .join(ScoreEntry, ScoreEntry.id == ScoreEntryRevision.entry_id)
+        .where(ScoreEntry.sheet_id == sheet.id)
+        .order_by(ScoreEntryRevision.at, ScoreEntryRevision.id)).all())
+
+
+def revision_counts(revisions) -> dict[int, int]:
+    """{entry id: number of earlier values kept} from ``sheet_revisions`` (no query)."""
+    counts: dict[int, int] = {}
+    for revision, _entry in revisions:
+        counts[revision.entry_id] = counts.get(revision.entry_id, 0) + 1
+    return counts
+
+
+def correction_counts(entry_ids) -> dict[int, int]:
+    """{entry id: number of earlier values kept} of a few entries (one query)."""
     ids = list(entry_ids)
     if not ids:
         return {}
@@ -269,15 +348,31 @@ def revision_counts(entry_ids) -> dict[int, int]:
         .where(ScoreEntryRevision.entry_id.in_(ids)).group_by(ScoreEntryRevision.entry_id)).all())
 
 
-def link_urls(entries) -> dict[tuple[str, int], str]:
-    """{(type, id): url} of the entries' linked records, one query per type."""
-    wanted: dict[str, list[int]] = {}
-    for entry in entries:
-        if entry.link_type in LINK_SOURCES and entry.link_id:
-            wanted.setdefault(entry.link_type, []).append(entry.link_id)
-    result = {}
-    for kind, ids in wanted.items():
-        source = LINK_SOURCES[kind]
-        if source.urls:
-            result.update({(kind, i): url for i, url in source.urls(ids).items()})
-    return result
+@dataclass(frozen=True)
+class RowPlace:
+    """What an entry's row needs after a change, read in one query: the sheet's rank in its
+    month, the entry before it in date order (None: it comes first), its corrections."""
+
+    rank: int
+    sheet_count: int
+    previous_id: int | None
+    corrections: int
+
+
+def row_place(sheet: ScoreSheet, entry: ScoreEntry) -> RowPlace:
+    """The rank, the row's place and the entry's corrections as they are in this
+    transaction (after the change was flushed)."""
+    from portal.scoring.sheets import rank_columns
+
+    above, count = rank_columns(sheet)
+    previous = (sa.select(ScoreEntry.id)
+                .where(ScoreEntry.sheet_id == sheet.id, ScoreEntry.id != entry.id,
+                       sa.or_(ScoreEntry.day < entry.day,
+                              sa.and_(ScoreEntry.day == entry.day, ScoreEntry.id < entry.id)))
+                .order_by(ScoreEntry.day.desc(), ScoreEntry.id.desc()).limit(1)
+                .scalar_subquery())
+    corrections = (sa.select(sa.func.count()).select_from(ScoreEntryRevision)
+                   .where(ScoreEntryRevision.entry_id == entry.id).scalar_subquery())
+    above_n, count_n, previous_id, corrections_n = db.session.execute(
+        sa.select(above, count, previous, corrections)).one()
+    return RowPlace(above_n + 1, count_n, previous_id, corrections_n)

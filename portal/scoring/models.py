@@ -103,6 +103,10 @@ class ScoreEntry(db.Model):
     sheet = relationship(ScoreSheet)
     rule = relationship(ScoreRule, lazy="joined")
     recorded_by = relationship("User", lazy="joined")
+    # read-only: the sheet page loads them with the entries (one query); appeals change
+    # through Appeal rows (appeals.py)
+    appeals = relationship("Appeal", viewonly=True,
+                           order_by=lambda: (Appeal.created_at.desc(), Appeal.id.desc()))
 
 
 class ScoreEntryRevision(db.Model):

@@ -14,7 +14,14 @@ import sqlalchemy as sa
 from portal.auth.models import User
 from portal.extensions import db
 from portal.scoring.models import ScoreSheet
-from portal.scoring.sheets import SCORED_ROLES, base_score, check_month, month_sheets, ranks
+from portal.scoring.sheets import (
+    SCORED_ROLES,
+    base_score,
+    check_month,
+    month_sheets,
+    rank_columns,
+    ranks,
+)
 
 SORTS = {
     "name": lambda row: (row.sheet.user.display_name,),
@@ -61,6 +68,6 @@ def month_rows(year: int, month: int, sort: str | None = None,
 
 
 def sheet_rank(sheet: ScoreSheet) -> tuple[int, int]:
-    """(rank, number of sheets) of ``sheet`` in its month."""
-    sheets = month_sheets(sheet.year, sheet.month)
-    return ranks(sheets).get(sheet.id, len(sheets)), len(sheets)
+    """(rank, number of sheets) of ``sheet`` in its month (one query)."""
+    above, count = db.session.execute(sa.select(*rank_columns(sheet))).one()
+    return above + 1, count

@@ -2,17 +2,27 @@
 entries (added, corrected and removed in place), quick entry from another area's record,
 the month overview, the print views and the .xlsx export (issue 5, items 1-5 and 10).
 
-Every entry change answers with the whole sheet body (the new row, the total and the rank at
-once); inside the month overview the overview's rows follow out of band. A locked sheet or a
-stale form is a 409 that shows the current state; bad input is a 422 that changes nothing.
+The sheet page reads its sheet with the rank, its entries with their appeals, the entries'
+earlier values and the link candidates of every type in one query each. A row's correction
+and removal forms are fetched when "Correct" is clicked (``entry_row?edit=1``; without
+JavaScript the same link opens the entry's own page with the forms).
+
+An entry change (htmx) answers with the entry's row only, put in its place, and sends the
+totals, the rank and everything that carries the sheet's version out of band
+(``_entry_changed.html``); inside the month overview, the person's overview row and the ranks
+that moved follow. The answer is rendered before the commit, so nothing it shows is read
+again. A locked sheet or a stale form is a 409 that shows the whole sheet as it is now; bad
+input is a 422 that changes nothing and shows the form again with its messages.
 """
 
 from datetime import date
 
+import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
@@ -22,7 +32,6 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.forms import choices
 from portal.i18n import N_
-from portal.scoring import appeals as appeal_svc
 from portal.scoring import bp
 from portal.scoring import catalogue as cat
 from portal.scoring import entries as svc
@@ -35,16 +44,30 @@ from portal.scoring.sheet_forms import (
     RuleEditForm,
     RuleForm,
 )
-from portal.scoring.sheets import SCORED_ROLES, ScoringError, get_sheet, max_points, month_or_404
+from portal.scoring.sheets import (
+    SCORED_ROLES,
+    ScoringError,
+    find_ranked,
+    find_sheet,
+    max_points,
+    month_or_404,
+    month_sheets,
+    new_sheet,
+    rank_by_total,
+)
 from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
 
 CHANGED = "scores-changed"  # HX-Trigger: widgets that show totals follow
+REVISED = "score-entry-revised"  # HX-Trigger: the sheet's record shows the earlier value
 SHEET = "scoring/sheet.html"
+ENTRY_PAGE = "scoring/entry.html"
+ENTRY_CHANGED = "scoring/_entry_changed.html"
 STATUS_LABELS = {"draft": N_("Draft"), "submitted": N_("Submitted"),
                  "approved": N_("Approved"), "returned": N_("Returned")}
 # the supervisor's and manager's pages; the staff member's own pages are "scoring.my*"
 ENDPOINTS = ("scoring.index", "scoring.overview", "scoring.overview_print", "scoring.export",
-             "scoring.sheet", "scoring.sheet_print", "scoring.rules", "scoring.new_entry")
+             "scoring.sheet", "scoring.sheet_print", "scoring.rules", "scoring.new_entry",
+             "scoring.entry_row")
 
 
 def _month(year: int, month: int) -> None:
@@ -62,33 +85,76 @@ def _flag(value) -> bool:
     return str(value or "") in ("1", "true", "on")
 
 
-# --- the sheet body (shared with the staff member's read-only view) ------------------------
+def _sheet_of(user_id: int, year: int, month: int) -> tuple[ScoreSheet, tuple[int, int], bool]:
+    """(the person's sheet with its person, (rank, sheets of the month), just made): one query
+    when the sheet exists; created (and committed) on first use (R-P1)."""
+    found = find_ranked(user_id, year, month)
+    fresh = found is None
+    if fresh:
+        try:
+            new_sheet(_person(user_id), year, month)
+        except ScoringError:
+            abort(404)
+        db.session.commit()
+        found = find_ranked(user_id, year, month)
+    the_sheet, rank, count = found
+    if the_sheet.user.role not in SCORED_ROLES:
+        abort(404)
+    return the_sheet, (rank, count), fresh
 
 
-def body_context(sheet: ScoreSheet, *, form: EntryForm | None = None,
-                 message: str | None = None, in_overview: bool = False,
-                 readonly: bool = False) -> dict:
-    """What templates/scoring/_sheet_body.html needs; every list loaded at once (no N+1).
+def _sheet_for_change(user_id: int, year: int, month: int) -> ScoreSheet:
+    """The person's sheet for an entry change; made (and committed, so that a refused change
+    still has its sheet to show) on first use."""
+    the_sheet = find_sheet(user_id, year, month)
+    if the_sheet is None:
+        try:
+            new_sheet(_person(user_id), year, month)
+        except ScoringError:
+            abort(404)
+        db.session.commit()
+        the_sheet = find_sheet(user_id, year, month)
+    if the_sheet.user.role not in SCORED_ROLES:
+        abort(404)
+    return the_sheet
 
-    The staff member's own view passes ``readonly=True``: no forms at all.
-    """
-    entries = svc.sheet_entries(sheet)
-    rank, count = ov.sheet_rank(sheet)
-    recorder = (not readonly and sheet.editable and current_user.is_authenticated
-                and current_user.can("scoring.record"))
+
+# --- the sheet body (shared with the print view) ---------------------------------------------
+
+
+def _links() -> dict:
+    return {"link_labels": {kind: source.label for kind, source in svc.LINK_SOURCES.items()},
+            "link_pages": {kind for kind, source in svc.LINK_SOURCES.items() if source.url}}
+
+
+def _recorder(sheet: ScoreSheet) -> bool:
+    return (sheet.editable and current_user.is_authenticated
+            and current_user.can("scoring.record"))
+
+
+def body_context(sheet: ScoreSheet, *, rank: tuple[int, int] | None = None,
+                 form: EntryForm | None = None, message: str | None = None,
+                 in_overview: bool = False, readonly: bool = False,
+                 fresh: bool = False) -> dict:
+    """What templates/scoring/_sheet_body.html (and the sheet's record under it) needs: one
+    query per list, none per row. ``rank`` when it was read with the sheet; ``fresh``: the
+    sheet was just made (no entries, no record to read). The print view passes
+    ``readonly=True``: no forms at all."""
+    entries = [] if fresh else svc.sheet_entries(sheet)
+    revisions = [] if fresh else svc.sheet_revisions(sheet)
+    rank, count = rank or ov.sheet_rank(sheet)
+    recorder = not readonly and _recorder(sheet)
     if recorder and form is None:
         form = _entry_form(sheet, None, in_overview=in_overview)
-    elif form is not None:
+    elif recorder:
         _fill_choices(form, sheet)
     return {
         "sheet": sheet, "entries": entries, "rank": rank, "sheet_count": count,
-        "appeals_by_entry": appeal_svc.by_entry(sheet),
-        "revisions": svc.revision_counts(e.id for e in entries),
-        "link_urls": svc.link_urls(entries), "link_labels": {
-            kind: source.label for kind, source in svc.LINK_SOURCES.items()},
+        "appeals_by_entry": svc.appeals_by_entry(entries),
+        "revision_counts": svc.revision_counts(revisions), "history_revisions": revisions,
         "status_labels": STATUS_LABELS, "entry_form": form if recorder else None,
         "recorder": recorder, "readonly": readonly, "body_message": message,
-        "in_overview": in_overview, "max_points": max_points(),
+        "in_overview": in_overview, "max_points": max_points(), **_links(),
     }
 
 
@@ -117,17 +183,8 @@ def _entry_form(sheet: ScoreSheet, formdata, *, in_overview: bool = False, **dat
     return form
 
 
-def _overview_oob(sheet: ScoreSheet) -> dict:
-    return {"overview_rows": ov.month_rows(sheet.year, sheet.month)}
-
-
-def _sheet_response(sheet: ScoreSheet, *, status: int = 200, form=None,
-                    message: str | None = None, in_overview: bool = False):
-    ctx = body_context(sheet, form=form, message=message, in_overview=in_overview)
-    if in_overview and is_fragment_request():
-        ctx.update(_overview_oob(sheet))
-    response = render(SHEET, block="sheet_body", status=status, **ctx)
-    return trigger(response, CHANGED) if status == 200 else response
+def _sheet_url(sheet: ScoreSheet) -> str:
+    return url_for("scoring.sheet", year=sheet.year, month=sheet.month, user_id=sheet.user_id)
 
 
 @bp.route("/<int:year>/<int:month>/<int:user_id>")
@@ -135,13 +192,12 @@ def _sheet_response(sheet: ScoreSheet, *, status: int = 200, form=None,
 def sheet(year: int, month: int, user_id: int):
     """One staff member's sheet of a month: base, entries, total and rank (R-P1)."""
     _month(year, month)
-    person = _person(user_id)
-    try:
-        the_sheet = get_sheet(person, year, month)
-    except ScoringError:
-        abort(404)
-    db.session.commit()
-    return _sheet_response(the_sheet, in_overview=_flag(request.args.get("in_overview")))
+    the_sheet, rank, fresh = _sheet_of(user_id, year, month)
+    ctx = body_context(the_sheet, rank=rank, fresh=fresh,
+                       in_overview=_flag(request.args.get("in_overview")))
+    if fresh:
+        ctx["history_events"] = []
+    return render(SHEET, block="sheet_body", **ctx)
 
 
 @bp.route("/<int:year>/<int:month>/<int:user_id>/print")
@@ -149,18 +205,29 @@ def sheet(year: int, month: int, user_id: int):
 def sheet_print(year: int, month: int, user_id: int):
     """The sheet on A4 with signature lines (staff member, supervisor, manager)."""
     _month(year, month)
-    person = _person(user_id)
-    the_sheet = get_sheet(person, year, month)
-    db.session.commit()
-    ctx = body_context(the_sheet, readonly=True)
-    return render("scoring/sheet_print.html", **ctx)
+    the_sheet, rank, fresh = _sheet_of(user_id, year, month)
+    return render("scoring/sheet_print.html",
+                  **body_context(the_sheet, rank=rank, fresh=fresh, readonly=True))
+
+
+# --- answers to entry changes ----------------------------------------------------------------
+
+
+def _retarget(response, target: str, swap: str = "outerHTML"):
+    response.headers["HX-Retarget"] = target
+    response.headers["HX-Reswap"] = swap
+    return response
+
+
+def _overview_row(sheet: ScoreSheet, rank: int) -> dict:
+    return {"overview_row": ov.OverviewRow(sheet, rank)}
 
 
 def _conflict_message(sheet: ScoreSheet) -> str:
     if not sheet.editable:
-        try:
-            from portal.scoring.sheets import require_editable
+        from portal.scoring.sheets import require_editable
 
+        try:
             require_editable(sheet)
         except ScoringError as error:
             return error.message
@@ -168,15 +235,18 @@ def _conflict_message(sheet: ScoreSheet) -> str:
              "try again.")
 
 
-def _refused(sheet: ScoreSheet, message: str | None, in_overview: bool):
-    """409 with the sheet as it is now (locked, or changed by someone else)."""
+def _refused(sheet_id: int, message: str | None, in_overview: bool):
+    """409 with the whole sheet as it is now (locked, or changed by someone else)."""
     db.session.rollback()
-    sheet = db.session.get(ScoreSheet, sheet.id)
-    db.session.refresh(sheet)
-    message = message or _conflict_message(sheet)
-    if is_fragment_request():
-        return _sheet_response(sheet, status=409, message=message, in_overview=in_overview)
-    return render(SHEET, status=409, **body_context(sheet, message=message))
+    the_sheet = db.session.get(ScoreSheet, sheet_id)  # read again: rolled back, expired
+    message = message or _conflict_message(the_sheet)
+    if not is_fragment_request():
+        return render(SHEET, status=409, **body_context(the_sheet, message=message))
+    ctx = body_context(the_sheet, message=message, in_overview=in_overview)
+    if in_overview:
+        ctx.update(_overview_row(the_sheet, ctx["rank"]))
+    response = render(SHEET, block="sheet_body", status=409, **ctx)
+    return _retarget(response, f"#sheet-body-{the_sheet.id}")
 
 
 def _field_error(form, error: ScoringError) -> None:
@@ -186,8 +256,55 @@ def _field_error(form, error: ScoringError) -> None:
         form.form_errors.append(error.message)
 
 
-def _locked(sheet: ScoreSheet) -> bool:
-    return not sheet.editable
+def _rank_changes(sheet: ScoreSheet, total_before: int) -> tuple[int, list]:
+    """Inside the overview: (the sheet's rank, [(other sheet, new rank)] of the month's other
+    sheets whose rank the change moved). One query: the month's sheets, read after the change
+    was flushed (``sheet`` itself is the object in memory)."""
+    sheets = month_sheets(sheet.year, sheet.month)
+    after = rank_by_total({s.id: s.total for s in sheets})
+    before = rank_by_total({s.id: total_before if s.id == sheet.id else s.total
+                            for s in sheets})
+    return after[sheet.id], [(s, after[s.id]) for s in sheets
+                             if s.id != sheet.id and after[s.id] != before[s.id]]
+
+
+def _entry_changed(sheet: ScoreSheet, entry: ScoreEntry, *, in_overview: bool,
+                   total_before: int, new: bool = False, moved: bool = False):
+    """The answer to an entry change (htmx): its row, the totals and the sheet's version out
+    of band. A ``new`` entry's row goes where its date puts it; so does a corrected one whose
+    date ``moved`` (its old row is deleted); else the row replaces itself."""
+    where = svc.row_place(sheet, entry)
+    place = new or moved
+    ctx = {"sheet": sheet, "entry": entry, "recorder": _recorder(sheet), "readonly": False,
+           "revision_counts": {entry.id: where.corrections},
+           # a new entry has no appeals (and reading entry.appeals would query for none)
+           "appeals_by_entry": {} if new else svc.appeals_by_entry([entry]),
+           "in_overview": in_overview, "rank": where.rank, "sheet_count": where.sheet_count,
+           "status_labels": STATUS_LABELS, "replaced": moved, "next": _sheet_url(sheet),
+           **_links()}
+    if in_overview:
+        rank, ctx["rank_changes"] = _rank_changes(sheet, total_before)
+        ctx.update(_overview_row(sheet, rank))
+    response = render(ENTRY_CHANGED, **ctx)
+    if place:
+        if where.previous_id is None:
+            _retarget(response, f"#entries-{sheet.id}", "afterbegin")
+        else:
+            _retarget(response, f"#entry-{where.previous_id}", "afterend")
+    return trigger(response, CHANGED, *(() if new else (REVISED,)))
+
+
+def _entry_form_refused(sheet_id: int, form: EntryForm, in_overview: bool):
+    """422: the entry form again with its messages; nothing changed."""
+    db.session.rollback()
+    the_sheet = db.session.get(ScoreSheet, sheet_id)
+    form.sheet_version.data = the_sheet.version
+    if not is_fragment_request():
+        return render(SHEET, status=422, **body_context(the_sheet, form=form))
+    _fill_choices(form, the_sheet)
+    response = render("scoring/_entry_form.html", status=422, form=form, sheet=the_sheet,
+                      plain=False, max_points=max_points())
+    return _retarget(response, f"#entry-form-{the_sheet.id}")
 
 
 @bp.route("/<int:year>/<int:month>/<int:user_id>/entries", methods=["POST"])
@@ -195,12 +312,13 @@ def _locked(sheet: ScoreSheet) -> bool:
 def add_entry(year: int, month: int, user_id: int):
     """R-P1: record a reward or penalty on the sheet (the inline row form)."""
     _month(year, month)
-    person = _person(user_id)
-    the_sheet = get_sheet(person, year, month)
+    the_sheet = _sheet_for_change(user_id, year, month)
+    sheet_id = the_sheet.id
     form = EntryForm()
     in_overview = _flag(form.in_overview.data)
-    if _locked(the_sheet):
-        return _refused(the_sheet, None, in_overview)
+    if not the_sheet.editable:
+        return _refused(sheet_id, None, in_overview)
+    total_before = the_sheet.total
     entry = None
     if form.validate_on_submit():
         try:
@@ -210,67 +328,94 @@ def add_entry(year: int, month: int, user_id: int):
                                   else (-1 if form.rule.data else None),
                                   evidence=form.evidence.data, link=form.link.data,
                                   sheet_version=form.sheet_version.data)
-            db.session.commit()
         except (Conflict, StaleDataError):
-            return _refused(the_sheet, None, in_overview)
+            return _refused(sheet_id, None, in_overview)
         except ScoringError as error:
-            db.session.rollback()
             if error.field is None:  # the sheet itself refuses (locked)
-                return _refused(the_sheet, error.message, in_overview)
+                return _refused(sheet_id, error.message, in_overview)
             _field_error(form, error)
     if entry is None:
-        db.session.rollback()
-        form.sheet_version.data = the_sheet.version
-        if is_fragment_request():
-            return _sheet_response(the_sheet, status=422, form=form, in_overview=in_overview)
-        return render(SHEET, status=422, **body_context(the_sheet, form=form))
+        return _entry_form_refused(sheet_id, form, in_overview)
     if not is_fragment_request():
+        db.session.commit()
         flash(_("The entry was recorded."), "success")
         return redirect_htmx_aware(url_for("scoring.sheet", year=year, month=month,
                                            user_id=user_id))
-    return _sheet_response(the_sheet, in_overview=in_overview,
-                           message=None)
+    response = _entry_changed(the_sheet, entry, in_overview=in_overview,
+                              total_before=total_before, new=True)
+    db.session.commit()
+    return response
 
 
 def _get_entry(entry_id: int) -> ScoreEntry:
-    entry = db.session.get(ScoreEntry, entry_id)
+    """The entry with its sheet, the sheet's person and the entry's appeals (one query)."""
+    from portal.scoring.models import Appeal
+
+    entry = db.session.scalars(
+        sa.select(ScoreEntry).where(ScoreEntry.id == entry_id)
+        .options(joinedload(ScoreEntry.sheet),
+                 joinedload(ScoreEntry.appeals).options(
+                     joinedload(Appeal.answered_by)).lazyload(Appeal.entry))).unique().first()
     if entry is None:
         abort(404)
     return entry
 
 
-def _entry_action(entry: ScoreEntry, form, action, success: str):
+def _row(entry: ScoreEntry, *, status: int = 200, editing: bool = False, edit_form=None,
+         message: str | None = None, in_overview: bool = False):
+    """One entry's row (htmx), or without JavaScript the entry's own page."""
     the_sheet = entry.sheet
+    recorder = _recorder(the_sheet)
+    ctx = {"entry": entry, "sheet": the_sheet, "recorder": recorder, "readonly": False,
+           "editing": editing and recorder and entry.removed_at is None,
+           "edit_form": edit_form, "row_message": message, "in_overview": in_overview,
+           "revision_counts": svc.correction_counts([entry.id]),
+           "appeals_by_entry": svc.appeals_by_entry([entry]), **_links()}
+    return render(ENTRY_PAGE, block="entry_row", status=status, **ctx)
+
+
+@bp.route("/entries/<int:entry_id>")
+@require("scoring.overview")
+def entry_row(entry_id: int):
+    """One entry as its sheet shows it; ``?edit=1`` opens its correction and removal forms in
+    the row (the row's "Correct"). Without JavaScript, the entry's own page."""
+    entry = _get_entry(entry_id)
+    return _row(entry, editing=_flag(request.args.get("edit")),
+                in_overview=_flag(request.args.get("in_overview")))
+
+
+def _entry_action(entry: ScoreEntry, form, action, success: str):
+    """Correct or remove an entry: its row answers (200), or the row with the form and its
+    messages (422), or the whole sheet as it is now (409)."""
+    the_sheet = entry.sheet
+    sheet_id, entry_id = the_sheet.id, entry.id
     in_overview = _flag(form.in_overview.data)
-    if _locked(the_sheet):
-        return _refused(the_sheet, None, in_overview)
+    if not the_sheet.editable:
+        return _refused(sheet_id, None, in_overview)
     if not form.validate_on_submit():
         if form.version.errors or "csrf_token" in form.errors:
             abort(400)
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _invalid(the_sheet, message, in_overview)
+        return _row(entry, status=422, editing=True, edit_form=form, in_overview=in_overview)
+    total_before, day_before = the_sheet.total, entry.day
     try:
         action()
-        db.session.commit()
     except (Conflict, StaleDataError):
-        return _refused(the_sheet, None, in_overview)
+        return _refused(sheet_id, None, in_overview)
     except ScoringError as error:
         if error.field is None:
-            return _refused(the_sheet, error.message, in_overview)
-        return _invalid(the_sheet, error.message, in_overview)
+            return _refused(sheet_id, error.message, in_overview)
+        db.session.rollback()
+        _field_error(form, error)
+        return _row(_get_entry(entry_id), status=422, editing=True, edit_form=form,
+                    in_overview=in_overview)
     if not is_fragment_request():
+        db.session.commit()
         flash(success, "success")
-        return redirect_htmx_aware(url_for("scoring.sheet", year=the_sheet.year,
-                                           month=the_sheet.month, user_id=the_sheet.user_id))
-    return _sheet_response(the_sheet, in_overview=in_overview, message=None)
-
-
-def _invalid(sheet: ScoreSheet, message: str, in_overview: bool):
-    db.session.rollback()
-    sheet = db.session.get(ScoreSheet, sheet.id)
-    if is_fragment_request():
-        return _sheet_response(sheet, status=422, message=message, in_overview=in_overview)
-    return render(SHEET, status=422, **body_context(sheet, message=message))
+        return redirect_htmx_aware(_sheet_url(the_sheet))
+    response = _entry_changed(the_sheet, entry, in_overview=in_overview,
+                              total_before=total_before, moved=entry.day != day_before)
+    db.session.commit()
+    return response
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["POST"])
@@ -295,22 +440,32 @@ def remove_entry(entry_id: int):
                          _("The entry was removed."))
 
 
+@bp.route("/links/<kind>/<int:ident>")
+@require("scoring.overview")
+def open_link(kind: str, ident: int):
+    """Open the record an entry links to (its page is looked up only when it is opened)."""
+    url = svc.link_url(kind, ident)
+    if url is None:
+        abort(404)
+    return redirect(url, 303)
+
+
 @bp.route("/entries/new")
 @require("scoring.record")
 def new_entry():
     """Quick entry from another area's record: the entry form with person, date and link
-    prefilled (R-P1); choosing a catalogue item refills reason and points (htmx)."""
+    prefilled (R-P1); choosing a catalogue item refills reason and points (htmx: only the
+    form answers)."""
     args = request.args
     user_id = args.get("user", type=int)
     if not user_id:
         abort(404)
-    person = _person(user_id)
     try:
         day = date.fromisoformat(args.get("day") or "")
     except ValueError:
         day = clock.today()
-    the_sheet = get_sheet(person, day.year, day.month)
-    db.session.commit()
+    month_or_404(day.year, day.month)
+    the_sheet, rank, _fresh = _sheet_of(user_id, day.year, day.month)
     link = args.get("link") or (f"{args['link_type']}:{args['link_id']}"
                                  if args.get("link_type") and args.get("link_id") else "")
     data = {"day": day, "link": link, "reason": args.get("reason") or "",
@@ -320,10 +475,11 @@ def new_entry():
     if rule is not None and rule.active:
         data["reason"], data["points"] = rule.description, cat.signed(rule)
     in_overview = _flag(args.get("in_overview"))
-    form = _entry_form(the_sheet, None, in_overview=in_overview, **data)
-    ctx = body_context(the_sheet, form=form, in_overview=in_overview)
-    plain = not _flag(args.get("inline"))
-    return render("scoring/new_entry.html", block="entry_form", plain=plain, **ctx)
+    recorder = _recorder(the_sheet)
+    form = _entry_form(the_sheet, None, in_overview=in_overview, **data) if recorder else None
+    return render("scoring/new_entry.html", block="entry_form", plain=not _flag(args.get("inline")),
+                  sheet=the_sheet, rank=rank[0], sheet_count=rank[1], entry_form=form,
+                  status_labels=STATUS_LABELS, max_points=max_points())
 
 
 # --- the month overview ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal.auth.models import User
@@ -63,12 +64,16 @@ def get_sheet(user: User, year: int, month: int) -> ScoreSheet:
     """The user's sheet of the month, created on first use (R-P1) for scored staff."""
     check_month(year, month)
     sheet = find_sheet(user.id, year, month)
-    if sheet is None:
-        if user.role not in SCORED_ROLES:
-            raise ScoringError(_("%(name)s has no score sheet.", name=user.display_name))
-        sheet = ScoreSheet(user_id=user.id, year=year, month=month, base_score=base_score())
-        db.session.add(sheet)
-        db.session.flush()
+    return sheet if sheet is not None else new_sheet(user, year, month)
+
+
+def new_sheet(user: User, year: int, month: int) -> ScoreSheet:
+    """Start the user's sheet of the month (the caller knows there is none yet)."""
+    if user.role not in SCORED_ROLES:
+        raise ScoringError(_("%(name)s has no score sheet.", name=user.display_name))
+    sheet = ScoreSheet(user_id=user.id, year=year, month=month, base_score=base_score())
+    db.session.add(sheet)
+    db.session.flush()
     return sheet
 
 
@@ -99,6 +104,37 @@ def apply_totals(sheet: ScoreSheet) -> None:
     flag_modified(sheet, "rewards")
 
 
+def _total(table):
+    """The total of a sheet as SQL (base + rewards − penalties)."""
+    return table.base_score + table.rewards - table.penalties
+
+
+def _rank_columns(year, month, total):
+    """(sheets above ``total`` in the month, sheets in the month) as scalar subqueries."""
+    other = aliased(ScoreSheet)
+    same_month = sa.and_(other.year == year, other.month == month)
+    above = sa.select(sa.func.count()).select_from(other).where(same_month, _total(other) > total)
+    count = sa.select(sa.func.count()).select_from(other).where(same_month)
+    return above.scalar_subquery(), count.scalar_subquery()
+
+
+def find_ranked(user_id: int, year: int, month: int) -> tuple[ScoreSheet, int, int] | None:
+    """(sheet with its person, rank, number of sheets in the month) if the sheet exists: one
+    query, where the sheet, then the month's sheets for the rank, took two."""
+    above, count = _rank_columns(ScoreSheet.year, ScoreSheet.month, _total(ScoreSheet))
+    row = db.session.execute(sa.select(ScoreSheet, above, count).where(
+        ScoreSheet.user_id == user_id, ScoreSheet.year == year, ScoreSheet.month == month)
+    ).first()
+    return None if row is None else (row[0], row[1] + 1, row[2])
+
+
+def rank_columns(sheet: ScoreSheet):
+    """Scalar subqueries (sheets of the month with a higher total, sheets of the month) for
+    ``sheet`` as it is in this transaction: put them in a SELECT that is run anyway.
+    Ties share a rank (1, 2, 2, 4), as ``ranks`` gives."""
+    return _rank_columns(sheet.year, sheet.month, sheet.total)
+
+
 def month_sheets(year: int, month: int) -> list[ScoreSheet]:
     """The month's sheets with their people, highest total first (one query)."""
     return list(db.session.scalars(
@@ -110,10 +146,15 @@ def month_sheets(year: int, month: int) -> list[ScoreSheet]:
 
 def ranks(sheets: list[ScoreSheet]) -> dict[int, int]:
     """{sheet id: rank} by total, ties sharing a rank (1, 2, 2, 4)."""
-    ordered = sorted(sheets, key=lambda s: -s.total)
+    return rank_by_total({sheet.id: sheet.total for sheet in sheets})
+
+
+def rank_by_total(totals: dict[int, int]) -> dict[int, int]:
+    """{sheet id: rank} from {sheet id: total}, ties sharing a rank (1, 2, 2, 4)."""
     result, previous, rank = {}, None, 0
-    for position, sheet in enumerate(ordered, start=1):
-        if sheet.total != previous:
-            rank, previous = position, sheet.total
-        result[sheet.id] = rank
+    for position, (sheet_id, total) in enumerate(
+            sorted(totals.items(), key=lambda item: -item[1]), start=1):
+        if total != previous:
+            rank, previous = position, total
+        result[sheet_id] = rank
     return result

@@ -23,6 +23,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.scoring import appeals, bp, deadline, workflow
+from portal.scoring.entries import sheet_revisions
 from portal.scoring.models import Appeal, ScoreEntry, ScoreSheet
 from portal.scoring.sheets import (
     ScoringError,
@@ -483,7 +484,7 @@ def register(app) -> None:
     app.jinja_env.globals["appeal_status_labels"] = appeals.STATUS_LABELS
     app.jinja_env.globals["sheet_open_appeals"] = workflow.open_appeal_count
     app.jinja_env.globals["sheet_events"] = workflow.events_of
-    app.jinja_env.globals["sheet_revisions"] = _revisions
+    app.jinja_env.globals["sheet_revisions"] = sheet_revisions
     ACTION_LABELS.update({
         "scoring.sheet_submitted": N_("Score sheet submitted"),
         "scoring.sheet_approved": N_("Score sheet approved"),
@@ -508,15 +509,3 @@ def register(app) -> None:
     register_target("score_sheets", N_("Score sheet"), _sheet_namer)
     register_target("score_appeals", N_("Score sheet appeal"), _appeal_namer)
 
-
-def _revisions(sheet: ScoreSheet):
-    """The earlier values of the sheet's entries, oldest first (one query)."""
-    import sqlalchemy as sa
-
-    from portal.scoring.models import ScoreEntryRevision
-
-    return list(db.session.execute(
-        sa.select(ScoreEntryRevision, ScoreEntry)
-        .join(ScoreEntry, ScoreEntry.id == ScoreEntryRevision.entry_id)
-        .where(ScoreEntry.sheet_id == sheet.id)
-        .order_by(ScoreEntryRevision.at, ScoreEntryRevision.id)).all())

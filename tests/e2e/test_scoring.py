@@ -92,3 +92,78 @@ def test_a_row_of_the_overview_opens_its_sheet_in_place_and_follows_an_entry(
         .to_have_text(str(int(before) + 4))
     assert marker_survived(page)
     screenshot(page, "scoring-overview-open")
+
+
+CORRECTED = "reception4"  # 邓琪: no entries in the demo; no other browser test scores them
+
+
+def test_the_supervisor_corrects_and_removes_entries_in_their_rows_then_submits(
+        page, t, sign_in, portal_data, screenshot):
+    """The correction and removal forms open in the row on request; every change redraws the
+    row and the totals only; the entry form empties itself after recording; and the sheet's
+    version each answer brings along lets the submit button work without a reload."""
+    import sqlalchemy as sa
+
+    from portal.auth.models import User
+    from portal.extensions import db
+
+    user_id = portal_data(lambda: db.session.scalar(
+        sa.select(User.id).where(User.username == CORRECTED)))
+    sign_in("supervisor")
+    page.goto("/scores/")
+    page.locator("#overview-table").get_by_role("link", name="邓琪", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/scores/\d+/\d+/{user_id}$"))
+    keep_marker(page)
+    total = page.locator(".sheet-total")
+    expect(total).to_have_text("100")
+    form = page.locator("form.entry-form")
+    for reason, points in (("前台迟到 10 分钟", "-2"), ("主动整理展厅资料", "3")):
+        form.get_by_label(t("Reason"), exact=True).fill(reason)
+        form.get_by_label(t("Points (+ reward, − penalty)")).fill(points)
+        form.get_by_role("button", name=t("Record the entry")).click()
+        expect(page.locator("tr.entry").filter(has_text=reason)).to_have_count(1)
+        expect(form.get_by_label(t("Reason"), exact=True)).to_have_value("")  # emptied
+    expect(total).to_have_text("101")
+
+    # correct the penalty: its forms are fetched into its row when "Correct" is clicked
+    late = page.locator("tr.entry").filter(has_text="前台迟到 10 分钟")
+    entry_id = late.get_attribute("id").removeprefix("entry-")
+    row = page.locator(f"#entry-{entry_id}")
+    expect(row.locator("form")).to_have_count(0)
+    row.get_by_role("link", name=t("Correct"), exact=True).click()
+    expect(row.locator("form.edit-entry")).to_be_visible()
+    expect(row.get_by_label(t("Date"))).to_be_focused()
+    row.get_by_label(t("Points")).fill("-4")
+    row.get_by_role("button", name=t("Save the correction")).click()
+    expect(row.locator("td.points")).to_have_text("-4")
+    expect(row).to_contain_text(t("Corrections: %(count)d", count=1))
+    expect(row.locator("form")).to_have_count(0)
+    expect(total).to_have_text("99")
+    # the sheet's record shows the earlier value
+    expect(page.locator("section.sheet-history")).to_contain_text("前台迟到 10 分钟")
+
+    # a refused correction keeps the form open with the message; "Cancel" closes it
+    row.get_by_role("link", name=t("Correct"), exact=True).click()
+    row.get_by_label(t("Points")).fill("0")
+    row.get_by_role("button", name=t("Save the correction")).click()
+    expect(row.locator(".field-error")).to_be_visible()
+    expect(row.get_by_label(t("Points"))).to_have_value("0")
+    row.get_by_role("link", name=t("Cancel"), exact=True).click()
+    expect(row.locator("form")).to_have_count(0)
+    expect(row.locator("td.points")).to_have_text("-4")
+
+    # remove the reward: it stays, struck through
+    reward = page.locator("tr.entry").filter(has_text="主动整理展厅资料")
+    reward.get_by_role("link", name=t("Correct"), exact=True).click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    reward.get_by_role("button", name=t("Remove"), exact=True).click()
+    expect(page.locator("tr.entry.removed")).to_contain_text("主动整理展厅资料")
+    expect(total).to_have_text("96")
+    screenshot(page, "scoring-sheet-corrected")
+
+    # every change moved the sheet's version on: the submit button carries the new one
+    actions = page.locator(".sheet-actions")
+    actions.get_by_role("button", name=t("Submit to the manager"), exact=True).click()
+    expect(actions.locator(".sheet-state")).to_have_text(t("Submitted"))
+    expect(page.locator("form.entry-form")).to_have_count(0)
+    assert marker_survived(page), "the page reloaded"

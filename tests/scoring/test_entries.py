@@ -141,18 +141,54 @@ def test_the_manager_reads_the_sheet_without_forms(client, sign_in, create_user,
 
 
 def test_adding_shows_the_row_total_and_rank_at_once(client, sign_in, supervisor, sheet,
-                                                     create_user):
+                                                     create_user, sql_statements):
+    """The answer is the new row, with the totals, the rank and everything that carries the
+    sheet's version out of band: a small fragment, not the sheet body."""
     other = get_sheet(create_user("presales"), 2026, 11)
     db.session.commit()
     sign_in(client, supervisor)
-    response = client.post(f"{url(sheet)}/entries", data=entry_data(sheet), headers=HX)
+    path, data = f"{url(sheet)}/entries", entry_data(sheet)
+    with sql_statements() as queries:
+        response = client.post(path, data=data, headers=HX)
     assert response.status_code == 200
     body = html(response)
-    assert "<html" not in body and "工作时间看视频" in body
+    entry = db.session.scalar(sa.select(ScoreEntry))
+    assert "<html" not in body and body.lstrip().startswith(f'<tr id="entry-{entry.id}"')
+    assert "工作时间看视频" in body and f'id="sheet-body-{sheet.id}"' not in body
+    assert f'<div id="sheet-totals-{sheet.id}" class="sheet-totals" hx-swap-oob="true">' in body
     assert '<strong class="value sheet-total">95</strong>' in body
     assert "2 of 2" in body and other.total == 100
+    db.session.refresh(sheet)
+    # the form's sheet version and the submit button's follow the sheet's new version
+    assert (f'<input type="hidden" id="sheet-version-{sheet.id}" name="sheet_version" '
+            f'value="{sheet.version}" hx-swap-oob="true">') in body
+    assert f'id="sheet-actions-{sheet.id}"' in body and f'value="{sheet.version}"' in body
     assert "scores-changed" in response.headers["HX-Trigger"]
-    assert 'hx-swap-oob' not in body  # not inside the overview: nothing out of band
+    assert "overview-row-" not in body  # not inside the overview
+    # the first entry goes at the top of the table
+    assert response.headers["HX-Retarget"] == f"#entries-{sheet.id}"
+    assert response.headers["HX-Reswap"] == "afterbegin"
+    assert len(response.get_data()) <= 5 * 1024
+    assert queries.count <= 10
+
+
+def test_a_new_row_goes_where_its_date_puts_it(client, sign_in, supervisor, sheet, add):
+    early, late = add(sheet, day=date(2026, 11, 2)), add(sheet, day=date(2026, 11, 20))
+    sign_in(client, supervisor)
+    db.session.refresh(sheet)
+    response = client.post(f"{url(sheet)}/entries", headers=HX,
+                           data=entry_data(sheet, day="2026-11-10"))
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == f"#entry-{early.id}"
+    assert response.headers["HX-Reswap"] == "afterend"
+    db.session.refresh(sheet)
+    response = client.post(f"{url(sheet)}/entries", headers=HX,
+                           data=entry_data(sheet, day="2026-11-01"))
+    assert response.headers["HX-Retarget"] == f"#entries-{sheet.id}"
+    db.session.refresh(sheet)
+    response = client.post(f"{url(sheet)}/entries", headers=HX,
+                           data=entry_data(sheet, day="2026-11-30"))
+    assert response.headers["HX-Retarget"] == f"#entry-{late.id}"
 
 
 def test_inside_the_overview_the_rows_follow_out_of_band(client, sign_in, supervisor, sheet):
@@ -161,7 +197,26 @@ def test_inside_the_overview_the_rows_follow_out_of_band(client, sign_in, superv
                            data=entry_data(sheet, in_overview="1", points="7"))
     body = html(response)
     assert f'<tr id="overview-row-{sheet.user_id}"' in body and 'hx-swap-oob="true"' in body
-    assert "<template>" in body
+    assert "<template>" in body and f'id="sheet-actions-{sheet.id}"' not in body
+
+
+def test_inside_the_overview_the_ranks_that_moved_follow(client, sign_in, supervisor, sheet,
+                                                        create_user, add):
+    """Only the ranks the entry moved are sent, each into its overview row's rank cell."""
+    people = [create_user("presales") for _ in range(3)]
+    for points, person in zip((5, 3, -4), people, strict=True):
+        add(get_sheet(person, 2026, 11), points=points)
+    sign_in(client, supervisor)
+    db.session.refresh(sheet)
+    response = client.post(f"{url(sheet)}/entries", headers=HX,
+                           data=entry_data(sheet, in_overview="1", points="4"))
+    body = html(response)
+    assert response.status_code == 200
+    # 104 passes 103 (rank 2 -> 3) but not 105; 96 stays last (4)
+    assert f'hx-swap-oob="innerHTML:#overview-row-{people[1].id} .rank">3</span>' in body
+    assert f"#overview-row-{people[0].id} .rank" not in body
+    assert f"#overview-row-{people[2].id} .rank" not in body
+    assert '<td class="num rank">2</td>' in body  # the person's own row
 
 
 def test_a_catalogue_item_fills_reason_and_points(client, sign_in, supervisor, sheet, rules):
@@ -190,7 +245,10 @@ def test_bad_input_is_422_and_nothing_changes(client, sign_in, supervisor, sheet
                            headers=HX)
     assert response.status_code == 422
     body = html(response)
-    assert message in body and f'id="sheet-body-{sheet.id}"' in body
+    # the form again, typed values and messages kept, in place of the form
+    assert message in body and body.lstrip().startswith(f'<form id="entry-form-{sheet.id}"')
+    assert response.headers["HX-Retarget"] == f"#entry-form-{sheet.id}"
+    assert f'name="sheet_version" value="{sheet.version}"' in body
     assert count_rows(ScoreEntry) == 0
 
 
@@ -210,6 +268,10 @@ def test_a_locked_sheet_refuses_crafted_posts(client, sign_in, supervisor, sheet
         response = client.post(f"{url(sheet)}/entries", data=entry_data(sheet), headers=headers)
         assert response.status_code == 409
         assert "cannot change" in html(response) or "locked" in html(response)
+        if headers:  # the whole sheet as it is now, in place of the sheet body
+            assert response.headers["HX-Retarget"] == f"#sheet-body-{sheet.id}"
+            assert html(response).lstrip().startswith(f'<section id="sheet-body-{sheet.id}"')
+            assert "entry-form-" not in html(response)
         response = client.post(f"/scores/entries/{entry.id}/edit", headers=headers, data={
             "version": entry.version, "day": "2026-11-03", "points": "-1", "reason": "x"})
         assert response.status_code == 409
@@ -220,20 +282,121 @@ def test_a_locked_sheet_refuses_crafted_posts(client, sign_in, supervisor, sheet
     assert count_rows(ScoreEntry) == 1 and entry.points == -5 and entry.removed_at is None
 
 
-def test_edit_and_remove_in_place(client, sign_in, supervisor, sheet, add):
+def test_edit_and_remove_in_place(client, sign_in, supervisor, sheet, add, sql_statements):
     entry = add(sheet, points=-5)
     sign_in(client, supervisor)
-    response = client.post(f"/scores/entries/{entry.id}/edit", headers=HX, data={
+    path, data = f"/scores/entries/{entry.id}/edit", {
         "version": entry.version, "day": "2026-11-03", "points": "-3", "reason": "工位不整洁",
-        "evidence": "复查"})
-    assert response.status_code == 200 and "97" in html(response)
+        "evidence": "复查"}
+    with sql_statements() as queries:
+        response = client.post(path, headers=HX, data=data)
+    body = html(response)
+    assert response.status_code == 200 and body.lstrip().startswith(f'<tr id="entry-{entry.id}"')
+    assert '<strong class="value sheet-total">97</strong>' in body and "Corrections: 1" in body
+    assert "HX-Retarget" not in response.headers  # same date: the row replaces itself
+    assert "score-entry-revised" in response.headers["HX-Trigger"]  # the record follows
+    assert len(response.get_data()) <= 5 * 1024 and queries.count <= 9, queries.statements
     db.session.refresh(entry)
     response = client.post(f"/scores/entries/{entry.id}/remove", headers=HX,
                            data={"version": entry.version})
     body = html(response)
     assert response.status_code == 200 and "<del>" in body and "removed" in body
+    assert f"/scores/entries/{entry.id}?edit=1" not in body  # a removed entry is final
     db.session.refresh(sheet)
     assert sheet.total == 100 and count_rows(ScoreEntryRevision) == 2
+
+
+def test_a_corrected_date_moves_the_row(client, sign_in, supervisor, sheet, add):
+    first, second = add(sheet, day=date(2026, 11, 3)), add(sheet, day=date(2026, 11, 10))
+    sign_in(client, supervisor)
+    response = client.post(f"/scores/entries/{first.id}/edit", headers=HX, data={
+        "version": first.version, "day": "2026-11-12", "points": "-5", "reason": "工位不整洁"})
+    body = html(response)
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == f"#entry-{second.id}"
+    assert response.headers["HX-Reswap"] == "afterend"
+    assert f'<template><tr id="entry-{first.id}" hx-swap-oob="delete"></tr></template>' in body
+
+
+def test_a_refused_correction_keeps_the_form_open_with_its_messages(client, sign_in,
+                                                                    supervisor, sheet, add):
+    entry = add(sheet)
+    sign_in(client, supervisor)
+    for data, message in (({"points": "0"}, "0 is not an entry"),
+                          ({"day": "2026-12-01"}, "must be in 2026-11"),
+                          ({"points": "abc"}, "whole number"), ({"reason": ""}, "reason")):
+        response = client.post(f"/scores/entries/{entry.id}/edit", headers=HX, data={
+            "version": entry.version, "day": "2026-11-03", "points": "-2", "reason": "迟到",
+            **data})
+        body = html(response)
+        assert response.status_code == 422, data
+        assert body.lstrip().startswith(f'<tr id="entry-{entry.id}"') and message in body
+        assert 'class="edit-entry"' in body and 'aria-invalid="true"' in body
+        assert f'value="{next(iter(data.values()))}"' in body  # what was typed stays
+    db.session.refresh(entry)
+    assert entry.points == -5 and count_rows(ScoreEntryRevision) == 0
+    response = client.post(f"/scores/entries/{entry.id}/edit", data={
+        "version": entry.version, "day": "2026-11-03", "points": "0", "reason": "迟到"})
+    assert response.status_code == 422 and "<html" in html(response)  # without JavaScript
+
+
+# --- corrections on request ----------------------------------------------------------------
+
+
+def test_the_correction_forms_open_on_request(client, sign_in, supervisor, sheet, add,
+                                              sql_statements):
+    """The sheet carries a "Correct" link per entry, not its forms; the link answers with the
+    row and its correction and removal forms (htmx), or the entry's page (no JavaScript)."""
+    entry = add(sheet, evidence="周会检查")
+    sign_in(client, supervisor)
+    page = html(client.get(url(sheet)))
+    edit = f"/scores/entries/{entry.id}?edit=1"
+    assert f'href="{edit}" hx-get="{edit}"' in page
+    assert f"/scores/entries/{entry.id}/edit" not in page and "/remove" not in page
+    with sql_statements() as queries:
+        response = client.get(edit, headers=HX)
+    row = html(response)
+    assert response.status_code == 200 and row.lstrip().startswith(f'<tr id="entry-{entry.id}"')
+    assert f'action="/scores/entries/{entry.id}/edit"' in row
+    assert f'action="/scores/entries/{entry.id}/remove"' in row
+    assert f'name="version" value="{entry.version}"' in row and 'value="周会检查"' not in row
+    assert ">周会检查</textarea>" in row and 'value="2026-11-03"' in row
+    assert "<html" not in row and len(response.get_data()) <= 5 * 1024
+    assert queries.count <= 3, queries.statements
+    # closing it gives the plain row back
+    closed = html(client.get(f"/scores/entries/{entry.id}", headers=HX))
+    assert "/remove" not in closed and f'hx-get="{edit}"' in closed
+    # without JavaScript: the entry's own page with the forms and the way back
+    page = html(client.get(edit))
+    assert "<html" in page and f'action="/scores/entries/{entry.id}/edit"' in page
+    assert f'href="{url(sheet)}"' in page
+
+
+def test_inside_the_overview_the_forms_keep_the_overview_flag(client, sign_in, supervisor,
+                                                              sheet, add):
+    entry = add(sheet)
+    sign_in(client, supervisor)
+    body = html(client.get(f"{url(sheet)}?in_overview=1", headers=HX))
+    edit = f"/scores/entries/{entry.id}?edit=1&amp;in_overview=1"
+    assert edit in body
+    row = html(client.get(edit.replace("&amp;", "&"), headers=HX))
+    assert row.count('name="in_overview" value="1"') == 2
+
+
+@pytest.mark.parametrize("status", ["submitted", "approved"])
+def test_no_correction_forms_on_a_locked_sheet_or_for_the_manager(client, sign_in, supervisor,
+                                                                  sheet, add, create_user,
+                                                                  status):
+    entry = add(sheet)
+    sign_in(client, create_user("manager"))
+    row = html(client.get(f"/scores/entries/{entry.id}?edit=1", headers=HX))
+    assert "/edit" not in row and "?edit=1" not in row and "工位不整洁" in row
+    sheet.status = status
+    db.session.commit()
+    sign_in(client, supervisor)
+    row = html(client.get(f"/scores/entries/{entry.id}?edit=1", headers=HX))
+    assert "/edit" not in row and "?edit=1" not in row
+    assert client.get("/scores/entries/999999?edit=1").status_code == 404
 
 
 def test_two_supervisors_editing_the_same_entry_second_gets_409(client, sign_in, supervisor,
@@ -313,7 +476,13 @@ def test_quick_entry_from_a_handover_item(client, sign_in, supervisor, staff, fr
     entry = db.session.scalar(sa.select(ScoreEntry))
     assert (entry.link_type, entry.link_id) == ("handover_item", item.id)
     page = html(client.get(url(the_sheet)))
-    assert f"/handover/desk/items/{item.id}" in page
+    # the link opens the item through a redirect: the sheet reads no item to show it
+    assert f'href="/scores/links/handover_item/{item.id}"' in page
+    response = client.get(f"/scores/links/handover_item/{item.id}")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/handover/desk/items/{item.id}")
+    assert client.get("/scores/links/handover_item/999999").status_code == 404
+    assert client.get(f"/scores/links/visit/{item.id}").status_code == 404
 
 
 @pytest.mark.parametrize("role", ["presales", "aftersales", "order_clerk", "reception"])
@@ -323,3 +492,80 @@ def test_staff_cannot_open_the_supervisor_pages(client, sign_in, create_user, sh
                  "/scores/2026/11.xlsx", "/scores/2026/11/print"):
         assert client.get(path).status_code == 403, path
     assert client.post(f"{url(sheet)}/entries", data=entry_data(sheet)).status_code == 403
+
+
+# --- budgets (issue 8) -------------------------------------------------------------------------
+
+
+def test_the_sheet_page_stays_within_its_budgets(client, sign_in, supervisor, staff, sheet, add,
+                                                 rules, shift_types, sql_statements):
+    """A full month (55 entries, as many as the busiest sheet of the bench) with appeals,
+    corrections and links of both types: at most 10 queries however many rows, and under
+    60 KB, the correction forms being fetched on request."""
+    from portal.handover import services as handover
+    from portal.reception.models import Visit
+
+    item = handover.write(staff, "desk", category="order_problem", text="客户要求修改地址")
+    from portal import clock
+
+    visit = Visit(day=date(2026, 11, 22), consultant_id=staff.id, party_size=3,
+                  purpose="viewing", source="walk_in", visitor_name="王先生",
+                  created_by_id=staff.id, arrived_at=clock.now())
+    db.session.add(visit)
+    db.session.commit()
+    sign_in(client, supervisor)
+
+    last, path = [], url(sheet)
+
+    def page():
+        with sql_statements() as queries:
+            response = client.get(path)
+        assert response.status_code == 200
+        last[:] = queries.statements
+        return queries.count, len(response.get_data())
+
+    add(sheet, points=-3)
+    few, _size = page()
+    for n in range(54):
+        fields = {"reason": f"第{n}次：工作时间做无关事情（看视频）",
+                  "evidence": "10:20 主管巡查发现"}
+        if n % 9 == 0:
+            fields["link"] = f"handover_item:{item.id}" if n % 2 else f"visit:{visit.id}"
+        if n % 7 == 0:
+            fields["rule_id"] = rules["工位不整洁"].id
+        entry = add(sheet, points=(n % 10) - 5 or 1, day=date(2026, 11, 1 + n % 28), **fields)
+        if n % 11 == 0:
+            svc.edit_entry(supervisor, entry, entry.version, day=entry.day, points=-1,
+                           reason=entry.reason, evidence="复查")
+            db.session.add(Appeal(entry_id=entry.id, sheet_id=sheet.id, user_id=staff.id,
+                                  comment="不同意"))
+            db.session.commit()
+    many, size = page()
+    assert many == few and many <= 9, (few, many, last)
+    assert size <= 60 * 1024, size
+    print("sheet page:", many, "queries,", size, "bytes")
+
+
+def test_a_sheet_opened_for_the_first_time_stays_within_the_query_budget(
+        client, sign_in, supervisor, staff, freeze, sql_statements):
+    freeze("2026-11-22 10:00")
+    sign_in(client, supervisor)
+    with sql_statements() as queries:
+        response = client.get(f"/scores/2026/11/{staff.id}")  # the sheet is made now
+    assert response.status_code == 200 and count_rows(ScoreSheet) == 1
+    assert queries.count <= 10, queries.statements
+
+
+def test_an_entry_for_a_month_without_a_sheet_yet(client, sign_in, supervisor, staff, freeze):
+    """The sheet is made on the first entry; a refused first entry still shows its form."""
+    freeze("2026-11-22 10:00")
+    sign_in(client, supervisor)
+    path = f"/scores/2026/11/{staff.id}/entries"
+    data = {"day": "2026-11-05", "points": "0", "reason": "迟到", "rule": "", "link": "",
+            "evidence": "", "sheet_version": ""}
+    response = client.post(path, headers=HX, data=data)
+    assert response.status_code == 422 and "entry-form-" in html(response)
+    the_sheet = db.session.scalar(sa.select(ScoreSheet).where(ScoreSheet.user_id == staff.id))
+    response = client.post(path, headers=HX, data=dict(data, points="-2",
+                                                       sheet_version=str(the_sheet.version)))
+    assert response.status_code == 200 and count_rows(ScoreEntry) == 1

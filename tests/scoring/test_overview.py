@@ -45,7 +45,9 @@ def test_the_page_and_its_fragment(client, sign_in, supervisor, sheet, add, free
     # opening a row loads the sheet body under it
     body = html(client.get(f"/scores/2026/11/{sheet.user_id}?in_overview=1", headers=HX))
     assert body.lstrip().startswith(f'<section id="sheet-body-{sheet.id}"')
-    assert 'name="in_overview" type="hidden" value="1"' in body
+    assert 'type="hidden" name="in_overview" value="1"' in body
+    # opening changes nothing: no overview rows sent along
+    assert "overview-row-" not in body and "hx-swap-oob" not in body
 
 
 def test_the_manager_sees_the_overview(client, sign_in, create_user, sheet):
