@@ -68,7 +68,8 @@ def _bound(values, columns):
     compared as the UTC a UTCDateTime column stores), or None."""
     if values is None:
         return None
-    return tuple(sa.literal(value, column.type) for value, column in zip(values, columns))
+    return tuple(sa.literal(value, column.type)
+                 for value, column in zip(values, columns, strict=True))
 
 
 def keyset_page(query, columns, *, before: str | None = None, after: str | None = None,

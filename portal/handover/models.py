@@ -22,6 +22,9 @@ class HandoverItem(db.Model):
         sa.Index("ix_handover_items_customer_ref", "customer_ref"),
         # history filtered by author, newest first (keyset on shift_date, id)
         sa.Index("ix_handover_items_book_author_shift", "book", "author_id", "shift_date", "id"),
+        # what a person followed up in a period (score sheets' link candidates); also serves
+        # every lookup by owner alone, so owner_id has no index of its own
+        sa.Index("ix_handover_items_owner_shift", "owner_id", "shift_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,7 +42,7 @@ class HandoverItem(db.Model):
     return_tracking: Mapped[str | None] = mapped_column(sa.String(64))
     customer_request: Mapped[str | None] = mapped_column(sa.String(500))
     status: Mapped[str] = mapped_column(sa.String(10), default="open")  # open | closed
-    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     taken_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution: Mapped[str | None] = mapped_column(sa.Text)
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

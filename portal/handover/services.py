@@ -15,11 +15,12 @@ An item written in slot W waits for every later slot of its book until it is clo
 (R-H2): each incoming shift confirms the open items it inherits.
 """
 
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, clock, paging
 from portal.auth.models import User
@@ -36,7 +37,7 @@ from portal.shifts.slots import (
     slot_at,
     upcoming_slot,
 )
-from portal.web import Conflict
+from portal.web import Conflict, commit_or_conflict
 
 # R-H5: two books
 BOOKS = ("desk", "showroom")
@@ -56,6 +57,10 @@ ACK_KINDS = {"signed": N_("Signed as read"), "taken_over": N_("Taken over")}
 
 TEXT_MAX = 2000
 OPEN_TOO_LONG = timedelta(days=3)
+# The book shows this many items of each list, then a link to the next keyset page: a shift
+# that inherits hundreds of open items still gets a page of bounded size (≤ 60 KB).
+WAITING_PAGE = 15
+WRITTEN_PAGE = 10
 
 
 class HandoverError(RuleError):
@@ -141,14 +146,18 @@ def _acked_in(slot: Slot):
                              HandoverAck.shift_type_id == slot.shift_type_id)
 
 
+# the order of what waits: urgent first, then oldest first; also the keyset of its pages
+URGENT_FIRST = sa.case((HandoverItem.priority == "urgent", 0), else_=1).label("urgent_first")
+WAITING_KEY = (URGENT_FIRST, HandoverItem.shift_date, HandoverItem.id)
+
+
 def waiting_query(book: str, slot: Slot, types=None):
     """R-H3: open items of ``book`` written before ``slot``: urgent first, oldest first."""
     return (
         sa.select(HandoverItem)
         .where(HandoverItem.book == book, HandoverItem.status == "open",
                written_before(slot, types))
-        .order_by(sa.case((HandoverItem.priority == "urgent", 0), else_=1),
-                  HandoverItem.shift_date, HandoverItem.id)
+        .order_by(*WAITING_KEY)
     )
 
 
@@ -157,14 +166,48 @@ def waiting_items(book: str, slot: Slot, types=None) -> list[HandoverItem]:
     return list(db.session.scalars(waiting_query(book, slot, types)).unique())
 
 
-def written_items(book: str, slot: Slot) -> list[HandoverItem]:
-    """What the shift ``slot`` wrote for the next one, newest first."""
-    return list(db.session.scalars(
-        sa.select(HandoverItem)
-        .where(HandoverItem.book == book, HandoverItem.shift_date == slot.day,
-               HandoverItem.shift_type_id == slot.shift_type_id)
-        .order_by(HandoverItem.id.desc())
-    ).unique())
+def waiting_page(book: str, slot: Slot, types=None, *, after: str | None = None,
+                 per_page: int = WAITING_PAGE) -> tuple[list[HandoverItem], str | None]:
+    """A page of what waits for ``slot`` (in ``waiting_query``'s order), after the cursor
+    ``after``; with the cursor of the next page, or None when this is the last one."""
+    query = waiting_query(book, slot, types)
+    key = _cursor_of(after, (int, date, int))
+    if key:
+        query = query.where(sa.tuple_(*WAITING_KEY) > sa.tuple_(*key))
+    rows = list(db.session.scalars(query.limit(per_page + 1)).unique())
+    items = rows[:per_page]
+    return items, (_waiting_cursor(items[-1]) if len(rows) > per_page else None)
+
+
+def _cursor_of(token: str | None, kinds: tuple) -> tuple | None:
+    """The values of a cursor when they are of ``kinds`` (a tampered one is no cursor: the
+    first page, not a type error from PostgreSQL)."""
+    values = paging.decode_cursor(token, len(kinds))
+    if values and all(type(v) is k for v, k in zip(values, kinds, strict=True)):
+        return values
+    return None
+
+
+def _waiting_cursor(item: HandoverItem) -> str:
+    values = SimpleNamespace(urgent_first=0 if item.priority == "urgent" else 1,
+                             shift_date=item.shift_date, id=item.id)
+    return paging.encode_cursor(values, WAITING_KEY)
+
+
+def written_query(book: str, slot: Slot):
+    """What the shift ``slot`` wrote for the next one (ordered by the caller)."""
+    return sa.select(HandoverItem).where(HandoverItem.book == book,
+                                         HandoverItem.shift_date == slot.day,
+                                         HandoverItem.shift_type_id == slot.shift_type_id)
+
+
+def written_page(book: str, slot: Slot, *, before: str | None = None,
+                 per_page: int = WRITTEN_PAGE) -> paging.KeysetPage:
+    """A page of what ``slot`` wrote, newest first, older than the cursor ``before``
+    (through ``ix_handover_items_book_shift``)."""
+    before = before if _cursor_of(before, (int,)) else None
+    return paging.keyset_page(written_query(book, slot), (HandoverItem.id,), before=before,
+                              per_page=per_page)
 
 
 def unsigned_count(book: str, slot: Slot | None, types=None) -> int:
@@ -200,6 +243,12 @@ def acks_in(slot: Slot, item_ids) -> dict[int, list[HandoverAck]]:
     ):
         result.setdefault(ack.item_id, []).append(ack)
     return result
+
+
+def revision_count_column():
+    """How many earlier texts the item keeps, as a column of a query of items."""
+    return (sa.select(sa.func.count()).where(HandoverRevision.item_id == HandoverItem.id)
+            .correlate(HandoverItem).scalar_subquery().label("revision_count"))
 
 
 def revision_counts(item_ids) -> dict[int, int]:
@@ -238,8 +287,9 @@ def _check_book(user: User, book: str, action: str = "write") -> None:
 def write(user: User, book: str, *, category: str, text: str, priority: str = "normal",
           order_no: str | None = None, customer_ref: str | None = None,
           purchase_date: date | None = None, return_tracking: str | None = None,
-          customer_request: str | None = None) -> HandoverItem:
-    """R-H1, R-H4: the outgoing shift writes an item for the next shift of ``book``."""
+          customer_request: str | None = None, slot: Slot | None = None) -> HandoverItem:
+    """R-H1, R-H4: the outgoing shift writes an item for the next shift of ``book``
+    (``slot``: the writer's ``writing_slot`` when the caller knows it already)."""
     _check_book(user, book)
     text = (text or "").strip()
     if not text:
@@ -252,7 +302,7 @@ def write(user: User, book: str, *, category: str, text: str, priority: str = "n
         raise HandoverError(N_("Choose normal or urgent."), "priority")
     if purchase_date and purchase_date > clock.today():
         raise HandoverError(N_("The purchase date cannot be in the future."), "purchase_date")
-    slot = writing_slot(user)
+    slot = slot or writing_slot(user)
     if slot is None:
         raise HandoverError(N_("No shifts are set up yet; ask the supervisor."))
     item = HandoverItem(
@@ -267,7 +317,7 @@ def write(user: User, book: str, *, category: str, text: str, priority: str = "n
     audit.record("handover.created", item, actor=user, changes=audit.changes(
         item, ("book", "category", "priority", "text", "order_no", "customer_ref",
                "purchase_date", "return_tracking", "customer_request"), before={}))
-    db.session.commit()
+    _commit(item)
     return item
 
 
@@ -276,10 +326,10 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _check_receiving(user: User, item: HandoverItem) -> Slot:
+def _check_receiving(user: User, item: HandoverItem, slot: Slot | None = None) -> Slot:
     """R-H2: only a later shift of the item's book signs or takes it over."""
     _check_book(user, item.book)
-    slot = reading_slot(user)
+    slot = slot or reading_slot(user)
     if slot is None:
         raise HandoverError(N_("No shifts are set up yet; ask the supervisor."))
     if item.status != "open":
@@ -290,7 +340,12 @@ def _check_receiving(user: User, item: HandoverItem) -> Slot:
     return slot
 
 
-def _existing_ack(item: HandoverItem, user: User, slot: Slot, kind: str) -> HandoverAck | None:
+def _existing_ack(item: HandoverItem, user: User, slot: Slot, kind: str,
+                  acks: list[HandoverAck] | None = None) -> HandoverAck | None:
+    """``user``'s ack of ``kind`` in ``slot``; looked up in ``acks`` (the item's acks in
+    ``slot``, as ``acks_in`` gives them) when the caller has them."""
+    if acks is not None:
+        return next((ack for ack in acks if ack.user_id == user.id and ack.kind == kind), None)
     return db.session.scalar(
         sa.select(HandoverAck).where(
             HandoverAck.item_id == item.id, HandoverAck.user_id == user.id,
@@ -299,11 +354,35 @@ def _existing_ack(item: HandoverItem, user: User, slot: Slot, kind: str) -> Hand
     )
 
 
-def sign(user: User, item: HandoverItem) -> HandoverAck:
+@contextmanager
+def _keeping_loaded():
+    """Commit without expiring what the request loaded: the response shows the item as it
+    was just written instead of reading it again (with its shift, people and the user)."""
+    session = db.session()
+    before = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+
+
+def _commit(item: HandoverItem) -> None:
+    """Commit, keeping the loaded state; a concurrent change of the same version becomes
+    ``Conflict`` (no lost update)."""
+    with _keeping_loaded():
+        commit_or_conflict(item)
+
+
+def sign(user: User, item: HandoverItem, slot: Slot | None = None,
+         acks: list[HandoverAck] | None = None) -> HandoverAck:
     """R-H2 签字确认: ``user`` read the item; name and time are recorded. Signing twice in
-    the same shift changes nothing."""
-    slot = _check_receiving(user, item)
-    existing = _existing_ack(item, user, slot, "signed")
+    the same shift changes nothing.
+
+    ``slot`` (the user's ``reading_slot``) and ``acks`` (the item's acks in it) spare the
+    queries when the caller has them already."""
+    slot = _check_receiving(user, item, slot)
+    existing = _existing_ack(item, user, slot, "signed", acks)
     if existing:
         return existing
     ack = HandoverAck(item_id=item.id, user_id=user.id, kind="signed", shift_date=slot.day,
@@ -311,7 +390,7 @@ def sign(user: User, item: HandoverItem) -> HandoverAck:
     db.session.add(ack)
     audit.record("handover.signed", item, actor=user,
                  details={"shift_date": slot.day.isoformat(), "shift": _type_name(slot)})
-    db.session.commit()
+    _commit(item)
     return ack
 
 
@@ -319,18 +398,19 @@ def _type_name(slot: Slot) -> str:
     return slot.shift_type.name
 
 
-def take_over(user: User, item: HandoverItem, version: int) -> HandoverAck:
+def take_over(user: User, item: HandoverItem, version: int, slot: Slot | None = None,
+              acks: list[HandoverAck] | None = None) -> HandoverAck:
     """R-H2 继续跟进: ``user`` becomes the item's owner and follows it up.
 
     ``version`` is the one the user saw: when someone took it over (or changed it) first,
     ``Conflict`` carries the current state and nothing is overwritten. Taking over an item
-    one already owns changes nothing.
+    one already owns changes nothing. ``slot`` and ``acks`` as for ``sign``.
     """
     if version != item.version and item.owner_id != user.id:
         raise Conflict(item)
-    slot = _check_receiving(user, item)
+    slot = _check_receiving(user, item, slot)
     if item.owner_id == user.id:
-        existing = _existing_ack(item, user, slot, "taken_over")
+        existing = _existing_ack(item, user, slot, "taken_over", acks)
         if existing:
             return existing
         before_owner = user.display_name
@@ -344,21 +424,12 @@ def take_over(user: User, item: HandoverItem, version: int) -> HandoverAck:
     audit.record("handover.taken_over", item, actor=user,
                  changes={"owner": [before_owner, user.display_name]},
                  details={"shift_date": slot.day.isoformat(), "shift": _type_name(slot)})
-    _commit_or_conflict(item)
     if item.author_id != user.id and before_owner != user.display_name:
+        # in the same transaction: a take-over that conflicts notifies nobody
         notify(item.author, N_("%(name)s took over your handover item: %(text)s"),
                item_link(item), name=user.display_name, text=_excerpt(item.text))
-        db.session.commit()
+    _commit(item)
     return ack
-
-
-def _commit_or_conflict(item: HandoverItem) -> None:
-    """Commit; a concurrent change of the same version becomes ``Conflict`` (no lost update)."""
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(item) from error
 
 
 def may_close(user: User, item: HandoverItem) -> bool:
@@ -391,11 +462,10 @@ def close(user: User, item: HandoverItem, resolution: str, version: int) -> Hand
     item.closed_at = clock.now()
     audit.record("handover.closed", item, actor=user,
                  changes=audit.changes(item, ("status", "resolution")))
-    _commit_or_conflict(item)
     if item.owner_id and item.owner_id != user.id:
         notify(item.owner, N_("%(name)s closed the handover item you followed: %(text)s"),
                item_link(item), name=user.display_name, text=_excerpt(item.text))
-        db.session.commit()
+    _commit(item)
     return item
 
 
@@ -422,7 +492,7 @@ def edit(user: User, item: HandoverItem, text: str, version: int) -> HandoverIte
                                     edited_by_id=user.id, edited_at=clock.now()))
     item.text = text
     audit.record("handover.edited", item, actor=user, changes=audit.changes(item, ("text",)))
-    _commit_or_conflict(item)
+    _commit(item)
     return item
 
 

@@ -25,7 +25,7 @@ from portal.forms import choices, show_refusal
 from portal.handover import bp
 from portal.handover import services as svc
 from portal.handover.forms import CloseForm, EditForm, HistoryFilterForm, ItemForm, TakeOverForm
-from portal.handover.models import HandoverItem
+from portal.handover.models import HandoverAck, HandoverItem
 from portal.i18n import N_, safe_next
 from portal.shifts.slots import next_slot, shift_types
 from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
@@ -60,40 +60,80 @@ def endpoint(book: str, action: str) -> str:
     return f"handover.{book}_{action}"
 
 
-def _get_item(book: str, item_id: int) -> HandoverItem:
-    item = db.session.get(HandoverItem, item_id)
-    if item is None or item.book != book:
+def _get_item(book: str, item_id: int) -> tuple[HandoverItem, int]:
+    """The item of ``book`` (else 404) and how many earlier texts it keeps, in one query."""
+    row = db.session.execute(
+        sa.select(HandoverItem, svc.revision_count_column()).where(HandoverItem.id == item_id)
+    ).first()
+    if row is None or row[0].book != book:
         abort(404)
-    return item
+    return row[0], row[1]
 
 
-def _card_context(book: str, reading, types, items=()) -> dict:
-    """What the item card needs, loaded for all ``items`` at once (no N+1)."""
+def _card_context(book: str, reading, types, items=(), *, acks=None, revisions=None) -> dict:
+    """What the item card needs, loaded for all ``items`` at once (no N+1); ``acks`` and
+    ``revisions`` when the caller has them already."""
     ids = [item.id for item in items]
+    if acks is None:
+        acks = svc.acks_in(reading, ids) if reading else {}
+    user = current_user._get_current_object()  # the proxy costs a lookup on every use
     return {
         "book": book,
         "reading": reading,
-        "acks": svc.acks_in(reading, ids) if reading else {},
-        "revisions": svc.revision_counts(ids),
+        "acks": acks,
+        "revisions": svc.revision_counts(ids) if revisions is None else revisions,
         "age_of": lambda item: svc.shifts_between(svc.slot_of(item), reading, types),
         "item_slot": svc.slot_of,
-        "closable": lambda item: svc.may_close(current_user, item),
-        "categories": svc.CATEGORIES,
+        "closable": lambda item: svc.may_close(user, item),
         "kinds": svc.ACK_KINDS,
+        "words": _card_words(),
+        "me": user.id,
+        "writer": user.can(f"handover.{book}.write"),
+        "may_score": user.can("scoring.record"),
+    }
+
+
+def _card_words() -> dict:
+    """The fixed words of an item card, translated once per request rather than once per
+    card (a page of thirty cards asked Flask-Babel some three hundred times)."""
+    return {
+        "categories": {code: _(label) for code, label in svc.CATEGORIES.items()},
+        "kinds": {code: _(label) for code, label in svc.ACK_KINDS.items()},
+        "urgent": _("Urgent"), "closed": _("Closed"),
+        "unsigned_title": _("Not signed yet by this shift"),
+        "unsigned": _("Not signed yet by this shift."),
+        "previous_shift": _("From the previous shift"), "read_all": _("Read all"),
+        "order_no": _("Order number"), "customer_ref": _("Customer ID"),
+        "purchase_date": _("Purchase date"), "return_tracking": _("Return tracking number"),
+        "customer_request": _("What the customer asks for"),
+        "sign": _("Sign as read"), "take_over": _("Take over"),
+        "close": _("Close with a resolution"), "score": _("Record a reward/penalty"),
+        "history": _("History"),
     }
 
 
 def _book_page(book: str, form: ItemForm | None = None, status: int = 200):
+    """The book page: the first page of each list, or the page after the cursor
+    ``?waiting=`` / ``?written=`` (its "more" link: a page of its own, bounded in size)."""
     reading, writing = svc.acting_slots(current_user)
     types = shift_types()
-    waiting = svc.waiting_items(book, reading, types) if reading else []
-    written = svc.written_items(book, writing) if writing else []
+    waiting, waiting_more, written = [], None, None
+    if reading:
+        waiting, waiting_more = svc.waiting_page(book, reading, types,
+                                                 after=request.args.get("waiting"))
+    if writing:
+        written = svc.written_page(book, writing, before=request.args.get("written"))
     if form is None and current_user.can(f"handover.{book}.write"):
         form = ItemForm(formdata=None)
+    shown = waiting + (written.items if written else [])
     return render(TEMPLATE, block="handover_lists", status=status, form=form,
-                  book_label=svc.BOOK_LABELS[book], waiting=waiting, written=written,
+                  book_label=svc.BOOK_LABELS[book], waiting=waiting, waiting_more=waiting_more,
+                  waiting_from=request.args.get("waiting"),
+                  written=written.items if written else [],
+                  written_more=written.older if written else None,
+                  written_from=request.args.get("written"),
                   writing=writing, addressed_to=next_slot(writing) if writing else None,
-                  **_card_context(book, reading, types, waiting + written))
+                  **_card_context(book, reading, types, shown))
 
 
 @book_route("/", "index", "read")
@@ -117,14 +157,16 @@ def create(book: str):
     """R-H1, R-H4: write an item for the next shift (quick-add at the top of the page)."""
     form = ItemForm()
     item = None
+    reading = writing = None
     if form.validate_on_submit():
+        reading, writing = svc.acting_slots(current_user)
         try:
             item = svc.write(current_user, book, category=form.category.data,
                              text=form.text.data, priority=form.priority.data,
                              order_no=form.order_no.data, customer_ref=form.customer_ref.data,
                              purchase_date=form.purchase_date.data,
                              return_tracking=form.return_tracking.data,
-                             customer_request=form.customer_request.data)
+                             customer_request=form.customer_request.data, slot=writing)
         except svc.HandoverError as error:
             db.session.rollback()
             show_refusal(form, error)
@@ -135,11 +177,11 @@ def create(book: str):
     if not is_fragment_request():
         flash(_("The handover item was written for the next shift."), "success")
         return redirect_htmx_aware(url_for(endpoint(book, "index")))
-    reading, _writing = svc.acting_slots(current_user)
+    # a new item has neither signatures nor earlier texts: nothing more to read
     response = render(TEMPLATE, block="item_form", form=ItemForm(formdata=None), created=item,
-                      saved=True, **_card_context(book, reading, shift_types(), [item]))
+                      saved=True, **_card_context(book, reading, shift_types(), [item],
+                                                  acks={}, revisions={}))
     return trigger(response, CHANGED)
-
 
 
 def _conflict_message(item: HandoverItem) -> str:
@@ -160,18 +202,52 @@ def _stamp(moment) -> str:
     return clock.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _respond(book: str, item: HandoverItem, *, status: int = 200, message: str | None = None,
-             close_form=None, success: str | None = None):
+class _Acting:
+    """What an action on one item reads once and uses twice (the rules, then the card):
+    the item with its number of earlier texts, the user's reading slot, the item's acks in
+    that slot."""
+
+    def __init__(self, book: str, item_id: int) -> None:
+        self.book = book
+        self.reading, _writing = svc.acting_slots(current_user)
+        self.item, self.revisions = _get_item(book, item_id)
+        self.acks = self._acks()
+
+    def _acks(self) -> list:
+        if not self.reading or self.item.status != "open":
+            return []  # the card shows acks of open items only
+        return svc.acks_in(self.reading, [self.item.id]).get(self.item.id, [])
+
+    def reload(self) -> None:
+        """After a rollback: the item as it is now."""
+        db.session.refresh(self.item)
+        self.acks = self._acks()
+
+    def done(self, ack=None) -> None:
+        """The action succeeded; ``ack`` (a new signature or take-over) shows on the card."""
+        if ack is not None and ack not in self.acks:
+            self.acks.append(ack)
+        if self.item.status != "open":
+            self.acks = []
+
+    def card(self) -> dict:
+        return _card_context(self.book, self.reading, shift_types(), [self.item],
+                             acks={self.item.id: self.acks},
+                             revisions={self.item.id: self.revisions})
+
+
+def _respond(acting: _Acting, *, status: int = 200, message: str | None = None,
+             close_form=None, success: str | None = None, show_close: bool = False):
     """The item card swapped in place (htmx), else back to the page with a message."""
+    book, item = acting.book, acting.item
     if status != 200:
         db.session.rollback()
-        db.session.refresh(item)
+        acting.reload()
     if is_fragment_request():
-        reading, _writing = svc.acting_slots(current_user)
         response = render(TEMPLATE, block="item_row", item=item, row_message=message,
-                          close_form=close_form, status=status,
-                          **_card_context(book, reading, shift_types(), [item]))
-        return trigger(response, CHANGED) if status == 200 else response
+                          close_form=close_form, status=status, show_close=show_close,
+                          **acting.card())
+        return trigger(response, CHANGED) if status == 200 and not show_close else response
     if close_form is not None and close_form.errors and not message:
         message = " ".join(str(e) for errors in close_form.errors.values() for e in errors)
     if message:
@@ -182,19 +258,20 @@ def _respond(book: str, item: HandoverItem, *, status: int = 200, message: str |
     return redirect_htmx_aware(back)
 
 
-def _run(book: str, item: HandoverItem, action, success: str, close_form=None):
+def _run(acting: _Acting, action, success: str, close_form=None):
     try:
-        action()
+        result = action()
     except Conflict:
         db.session.rollback()
-        db.session.refresh(item)
-        return _respond(book, item, status=409, message=_conflict_message(item))
+        acting.reload()
+        return _respond(acting, status=409, message=_conflict_message(acting.item))
     except svc.HandoverError as error:
         if close_form is not None and error.field in close_form:
             close_form[error.field].errors = [_(error.message, **error.params)]
-            return _respond(book, item, status=422, close_form=close_form)
-        return _respond(book, item, status=422, message=_(error.message, **error.params))
-    return _respond(book, item, success=success)
+            return _respond(acting, status=422, close_form=close_form)
+        return _respond(acting, status=422, message=_(error.message, **error.params))
+    acting.done(result if isinstance(result, HandoverAck) else None)
+    return _respond(acting, success=success)
 
 
 def _csrf_checked() -> None:
@@ -205,20 +282,32 @@ def _csrf_checked() -> None:
 @book_route("/items/<int:item_id>/sign", "sign", "write", methods=("POST",))
 def sign(book: str, item_id: int):
     """R-H2 签字确认: sign the item as read (name and time recorded)."""
-    item = _get_item(book, item_id)
     _csrf_checked()
-    return _run(book, item, lambda: svc.sign(current_user, item), _("Signed as read."))
+    acting = _Acting(book, item_id)
+    return _run(acting, lambda: svc.sign(current_user, acting.item, acting.reading, acting.acks),
+                _("Signed as read."))
 
 
 @book_route("/items/<int:item_id>/take-over", "take_over", "write", methods=("POST",))
 def take_over(book: str, item_id: int):
     """R-H2 继续跟进: take the item over and follow it up."""
-    item = _get_item(book, item_id)
     form = TakeOverForm()
     if not form.validate_on_submit():
         abort(400)
-    return _run(book, item, lambda: svc.take_over(current_user, item, form.version.data),
+    acting = _Acting(book, item_id)
+    return _run(acting, lambda: svc.take_over(current_user, acting.item, form.version.data,
+                                              acting.reading, acting.acks),
                 _("You follow this item up now."))
+
+
+@book_route("/items/<int:item_id>/close", "close_form", "read")
+def close_form(book: str, item_id: int):
+    """The item card with its close form open (the form is fetched on request, not sent
+    with every card of the book); without JavaScript the item's page has the form."""
+    acting = _Acting(book, item_id)
+    if not is_fragment_request():
+        return redirect_htmx_aware(url_for(endpoint(book, "item"), item_id=item_id))
+    return _respond(acting, show_close=True)
 
 
 @book_route("/items/<int:item_id>/supervisor-close", "close_any", "handover.close_any",
@@ -226,14 +315,14 @@ def take_over(book: str, item_id: int):
 @book_route("/items/<int:item_id>/close", "close", "write", methods=("POST",))
 def close(book: str, item_id: int):
     """R-H3: close the item with its resolution (its owner, or a supervisor)."""
-    item = _get_item(book, item_id)
     form = CloseForm()
     if not form.validate_on_submit():
         if form.version.errors or "csrf_token" in form.errors:
             abort(400)
-        return _respond(book, item, status=422, close_form=form)
-    return _run(book, item,
-                lambda: svc.close(current_user, item, form.resolution.data, form.version.data),
+        return _respond(_Acting(book, item_id), status=422, close_form=form)
+    acting = _Acting(book, item_id)
+    return _run(acting, lambda: svc.close(current_user, acting.item, form.resolution.data,
+                                          form.version.data),
                 _("The item is closed."), close_form=form)
 
 
@@ -243,23 +332,28 @@ def _item_page(book: str, item: HandoverItem, *, edit_form=None, status: int = 2
     types = shift_types()
     if edit_form is None and svc.may_edit(current_user, item):
         edit_form = EditForm(formdata=None, obj=item)
+    history = svc.item_history(item)
+    # the card's acks and corrections are in the history already
+    here = [ack for ack in history["acks"] if reading and ack.shift_date == reading.day
+            and ack.shift_type_id == reading.shift_type_id]
     return render("handover/item.html", block="item_detail", item=item, edit_form=edit_form,
                   status=status, detail_message=message, detail_error=status >= 400,
-                  book_label=svc.BOOK_LABELS[book], history=svc.item_history(item),
-                  shift_names={t.id: t.name for t in types},
-                  **_card_context(book, reading, types, [item]))
+                  book_label=svc.BOOK_LABELS[book], history=history,
+                  shift_names={t.id: t.name for t in types}, full=True, show_close=True,
+                  **_card_context(book, reading, types, [item], acks={item.id: here},
+                                  revisions={item.id: len(history["revisions"])}))
 
 
 @book_route("/items/<int:item_id>", "item", "read")
 def item(book: str, item_id: int):
     """One item with its whole history: signatures, take-overs, earlier texts (R-H6)."""
-    return _item_page(book, _get_item(book, item_id))
+    return _item_page(book, _get_item(book, item_id)[0])
 
 
 @book_route("/items/<int:item_id>/edit", "edit", "write", methods=("POST",))
 def edit(book: str, item_id: int):
     """R-H6: correct the text of one's own open item; the earlier text is kept."""
-    item = _get_item(book, item_id)
+    item, _revisions = _get_item(book, item_id)
     form = EditForm()
     if not form.validate_on_submit():
         return _item_page(book, item, edit_form=form, status=422)
@@ -281,11 +375,23 @@ def edit(book: str, item_id: int):
 
 
 HISTORY_ARGS = ("q", "category", "status", "author", "date_from", "date_to")
+HISTORY_PAGE = 50  # rows of the history page
+HISTORY_FETCH = 10  # rows of an htmx answer (a search as one types, each "more")
 
 
 @book_route("/history", "history", "read")
 def history(book: str):
     """R-H6: every item ever written in the book; search and filters, newest first."""
+    return _history(book, "history_table")
+
+
+@book_route("/history/rows", "history_rows", "read")
+def history_rows(book: str):
+    """The next rows of the history (its "more" row), in the same filters."""
+    return _history(book, "history_rows")
+
+
+def _history(book: str, block: str):
     form = HistoryFilterForm()
     readable = [b for b in svc.BOOKS if current_user.can(f"handover.{b}.read")]
     form.book.choices = choices((b, _l(svc.BOOK_LABELS[b])) for b in readable)
@@ -294,13 +400,16 @@ def history(book: str):
         args = {k: v for k, v in request.args.items() if k in HISTORY_ARGS and v}
         return redirect_htmx_aware(url_for(endpoint(chosen, "history"), **args))
     form.book.data = book
-    # the book's writers, deactivated ones too (their items stay theirs); asking the items
-    # table which authors it holds would read every row of a large book
-    writers = [role for role in ROLES if role_can(role, f"handover.{book}.write")]
-    authors = db.session.execute(sa.select(User.id, User.display_name)
-                                 .where(User.role.in_(writers)).order_by(User.display_name))
-    form.author.choices = choices([("", _l("Anyone"))]
-                                  + [(str(uid), name) for uid, name in authors])
+    fragment = is_fragment_request()
+    if not fragment:
+        # the book's writers, deactivated ones too (their items stay theirs); asking the
+        # items table which authors it holds would read every row of a large book
+        writers = [role for role in ROLES if role_can(role, f"handover.{book}.write")]
+        authors = db.session.execute(sa.select(User.id, User.display_name)
+                                     .where(User.role.in_(writers))
+                                     .order_by(User.display_name))
+        form.author.choices = choices([("", _l("Anyone"))]
+                                      + [(str(uid), name) for uid, name in authors])
     valid = form.validate()
     query = svc.history_query(
         book,
@@ -312,11 +421,15 @@ def history(book: str):
         date_to=form.date_to.data if valid else None,
     )
     page = svc.history_page(query, before=request.args.get("before"),
-                            after=request.args.get("after"))
+                            after=None if fragment else request.args.get("after"),
+                            per_page=HISTORY_FETCH if fragment else HISTORY_PAGE)
     args = {k: v for k, v in request.args.items() if k in HISTORY_ARGS and v}
-    return render("handover/history.html", block="history_table", form=form, page=page,
+    return render("handover/history.html", block=block, form=form, page=page,
                   book=book, book_label=svc.BOOK_LABELS[book], args=args,
-                  categories=svc.CATEGORIES, statuses=svc.STATUSES,
+                  # translated once per request, not once per row
+                  categories={code: _(label) for code, label in svc.CATEGORIES.items()},
+                  statuses={code: _(label) for code, label in svc.STATUSES.items()},
+                  urgent=_("Urgent"), more_rows=fragment,
                   revisions=svc.revision_counts(i.id for i in page.items),
                   status=200 if valid else 422)
 

@@ -100,3 +100,12 @@ def test_the_day_shift_writes_and_the_night_shift_signs_and_takes_over(
     assert marker_survived(page), "an action reloaded the page instead of swapping the item"
     second.scroll_into_view_if_needed()
     screenshot(page, "handover-signed-and-taken-over")
+
+    # the follower closes it: the close form comes on request, in place
+    expect(second.get_by_label(t("Resolution"))).to_have_count(0)
+    second.get_by_text(t("Close with a resolution")).click()
+    second.get_by_label(t("Resolution")).fill("已联系客户，退款已完成")
+    second.get_by_role("button", name=t("Close the item"), exact=True).click()
+    expect(second).to_have_class(re.compile(r"\bclosed\b"))
+    expect(second).to_contain_text("已联系客户，退款已完成")
+    assert marker_survived(page), "closing reloaded the page instead of swapping the item"

@@ -122,6 +122,7 @@ def test_signing_records_name_time_and_shift(create_user, write, freeze, shift_t
     ack = svc.sign(reader, item)
     assert (ack.user_id, ack.kind, ack.shift_date, ack.shift_type_id) == (
         reader.id, "signed", date(2026, 11, 22), shift_types["night"].id)
+    db.session.refresh(ack)  # as stored (the commit keeps the loaded, local moment)
     assert ack.at.hour == 8 and ack.at.minute == 5  # 16:05 in Shanghai, stored as UTC
     assert svc.unsigned_count("desk", night) == 0
     svc.sign(reader, item)  # twice: nothing more
