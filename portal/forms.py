@@ -3,10 +3,11 @@
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import DateField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import HiddenInput, Select
 
 
 class FilterForm(FlaskForm):
@@ -55,3 +56,17 @@ def show_refusal(form, error, message: str | None = None) -> None:
         form[error.field].errors = list(form[error.field].errors) + [message]
     else:
         form.form_errors.append(message)
+
+
+class QuickSelect(Select):
+    """WTForms' select with each plain option written directly (same markup): a list of every
+    member of staff or every action has dozens of options, and ``html_params`` per option was
+    a third of such a page's time."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw or isinstance(choice.value, bool):
+            return super().render_option(choice, **kwargs)
+        selected = " selected" if choice.selected else ""
+        value, label = escape(choice.value), escape(choice.label or choice.value)
+        return Markup(f'<option{selected} value="{value}">{label}</option>')  # noqa: S704 - escaped

@@ -95,3 +95,29 @@ def test_namer_formats_rows_through_joins(create_user):
     shaped = namer(User, User.username, User.role, fmt=lambda i, name, role: f"{name}/{role}")
     assert plain([str(user.id)]) == {user.id: "小林"}
     assert shaped([str(user.id)]) == {user.id: f"{user.username}/presales"}
+
+
+def test_the_filters_render_as_wtforms_would_and_keep_the_choice(client, sign_in,
+                                                                  create_user):
+    """The filters' quick select writes each option as WTForms does, escaped, the chosen one
+    selected."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms import Form, SelectField
+
+    from portal.forms import QuickSelect, choices
+
+    options = choices([("", "Any"), ("a&b", "<甲>"), ("c", "乙")])
+
+    class Both(Form):
+        quick = SelectField(choices=options, widget=QuickSelect())
+        plain = SelectField(choices=options)
+
+    for chosen in ("", "a&b", "c"):
+        form = Both(MultiDict({"quick": chosen, "plain": chosen}))
+        assert str(form.quick()).replace('"quick"', '"x"') == \
+            str(form.plain()).replace('"plain"', '"x"')
+    sign_in(client, create_user("manager", display_name="审计员"))
+    page = client.get("/audit/?action=staff.created").get_data(as_text=True)
+    assert '<option selected value="staff.created">Account created</option>' in page
+    assert '<option value="auth.login">Signed in</option>' in page
+    assert ">审计员</option>" in page

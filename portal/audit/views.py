@@ -1,7 +1,11 @@
 """Browsing the audit trail."""
 
+from functools import cache
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
@@ -18,7 +22,7 @@ from portal.audit.services import (
 from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.extensions import db
-from portal.forms import FilterForm, choices
+from portal.forms import FilterForm, QuickSelect, choices
 from portal.paging import keyset_page
 from portal.web import page_args, render
 
@@ -29,8 +33,9 @@ class AuditFilterForm(FilterForm):
     """Filters of the audit browser."""
 
     actor = SelectField(_l("Who"), coerce=lambda v: int(v) if v else None,
-                        validators=[Optional()], validate_choice=False)
-    action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
+                        validators=[Optional()], validate_choice=False, widget=QuickSelect())
+    action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False,
+                         widget=QuickSelect())
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 
@@ -42,8 +47,8 @@ def index():
     form = AuditFilterForm()
     users = db.session.execute(sa.select(User.id, User.display_name).order_by(User.display_name))
     form.actor.choices = choices([("", _l("Anyone"))] + [(str(uid), name) for uid, name in users])
-    form.action.choices = choices([("", _l("Any action"))] + [
-        (code, _l(label)) for code, label in ACTION_LABELS.items()])
+    form.action.choices = choices([("", _("Any action"))]
+                                  + _action_choices(str(get_locale()), len(ACTION_LABELS)))
     valid = form.validate()
     query = search(
         actor_id=form.actor.data if valid else None,
@@ -58,4 +63,12 @@ def index():
                   args=page_args(("actor", "action", "date_from", "date_to")),
                   labels=ACTION_LABELS, targets=TARGET_LABELS, fields=FIELD_LABELS,
                   values=VALUE_LABELS, names=target_names(page.items),
+                  tr=cache(_),  # a page repeats a few labels fifty times: translate each once
                   status=200 if valid else 422)
+
+
+@cache
+def _action_choices(locale: str, _count: int) -> list[tuple[str, str]]:
+    """The action filter's options in ``locale``, translated once per language (and per set
+    of labels: ``_count``, as areas register theirs) instead of on every page."""
+    return [(code, _(label)) for code, label in ACTION_LABELS.items()]

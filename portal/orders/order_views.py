@@ -9,11 +9,12 @@ changed), 409 with the current state when someone else was first.
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import abort, flash, request, url_for
+from flask import abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import lazyload
+from jinja2_fragments.flask import render_blocks
+from sqlalchemy.orm import joinedload, lazyload
 
 from portal.audit.services import namer
 from portal.auth.decorators import require
@@ -28,7 +29,14 @@ from portal.orders.order_forms import ActionForm, CancelForm, OrderForm, RemarkF
 from portal.orders.registers import transfer_for
 from portal.paging import keyset_page
 from portal.rules import RuleError
-from portal.web import Conflict, is_fragment_request, page_args, redirect_htmx_aware, render
+from portal.web import (
+    Conflict,
+    is_fragment_request,
+    page_args,
+    redirect_htmx_aware,
+    render,
+    trigger,
+)
 
 LIST = "orders/index.html"
 DETAIL = "orders/detail.html"
@@ -80,17 +88,32 @@ def _remark_form(order: Order, formdata=None) -> RemarkForm:
     return form
 
 
+def _remarks(order: Order) -> list[OrderRemark]:
+    return db.session.scalars(sa.select(OrderRemark).where(OrderRemark.order_id == order.id)
+                              .order_by(OrderRemark.id)).all()
+
+
+def _tasks(order: Order) -> list[OrderTask]:
+    return db.session.scalars(sa.select(OrderTask).where(OrderTask.order_id == order.id)
+                              .options(lazyload(OrderTask.order))
+                              .order_by(OrderTask.id)).all()
+
+
+def _forms(order: Order) -> dict:
+    """Which of the card's versioned one-click forms the user has (the card shows them; a
+    remark's answer moves their version)."""
+    open_ = not order.cancel_requested_at
+    return {"paid": current_user.can("orders.create") and open_
+            and order.stage == "awaiting_payment",
+            "cancel": current_user.can("orders.cancel") and open_ and order.stage != "cancelled"}
+
+
 def _card_context(order: Order) -> dict:
     """What the order card shows, in a fixed number of queries."""
-    remarks = db.session.scalars(sa.select(OrderRemark).where(OrderRemark.order_id == order.id)
-                                 .order_by(OrderRemark.id)).all()
-    tasks = db.session.scalars(sa.select(OrderTask).where(OrderTask.order_id == order.id)
-                               .options(lazyload(OrderTask.order))
-                               .order_by(OrderTask.id)).all()
     stock = svc.stock_of(line.sku for line in order.lines)
-    return {"order": order, "remarks": remarks, "tasks": tasks, "stock": stock,
+    return {"order": order, "remarks": _remarks(order), "tasks": _tasks(order), "stock": stock,
             "promise": svc.promise(order, stock), "archived": svc.is_archived(order),
-            "transfer": transfer_for(order.id), **vocab()}
+            "transfer": transfer_for(order.id), "forms": _forms(order), **vocab()}
 
 
 def _card(order: Order, *, status: int = 200, remark_form=None, cancel_form=None,
@@ -107,11 +130,16 @@ def _card(order: Order, *, status: int = 200, remark_form=None, cancel_form=None
                   **_card_context(order))
 
 
+def _order(order_id: int) -> Order:
+    """The order with its lines, in one query."""
+    return db.get_or_404(Order, order_id, options=[joinedload(Order.lines)])
+
+
 @bp.route("/<int:order_id>")
 @require("orders.view")
 def detail(order_id: int):
     """One order: lines, promise, remarks in the standard form, tasks, cancellation."""
-    return _card(db.get_or_404(Order, order_id))
+    return _card(_order(order_id))
 
 
 def _refused(order: Order, error: RuleError, form) -> tuple[str | None, str | None]:
@@ -149,34 +177,81 @@ def _done(order: Order, message: str):
     if not is_fragment_request():
         flash(message, "success")
         return redirect_htmx_aware(url_for("orders.detail", order_id=order.id))
-    from portal.web import trigger
-
     return trigger(_card(order, message=message), CHANGED)
+
+
+def _shown(default: int = 0) -> int:
+    """How many remarks the page showed (the form says; a remark moves the order's version,
+    so a form that is not stale saw every one of them)."""
+    value = request.form.get("remarks_shown", "")
+    return int(value) if value.isdigit() else default
+
+
+def _remark_answer(order: Order, *, status: int = 200, form=None,
+                   message: str | None = None, after_sales: str | None = None,
+                   added: OrderRemark | None = None, changed: dict | None = None):
+    """htmx: the remark form in place (fresh after a remark, else with the messages) and, out
+    of band, the new remark and what it changed elsewhere on the card; not the whole card."""
+    shown = _shown() + (1 if added else 0)
+    context = {"order": order, "remarks_shown": shown,
+               "remark_form": form if form is not None else _remark_form(order),
+               "remark_message": message, "remark_after_sales": after_sales,
+               "failed": status >= 400, "forms": _forms(order),
+               "changed": dict(changed, remark=added) if added else None, **vocab()}
+    response = make_response(render_blocks(DETAIL, ["remark_form", "remark_changes"],
+                                           **context), status)
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.route("/<int:order_id>/remarks", methods=["POST"])
 @require("orders.remark")
 def remark(order_id: int):
     """R-O1: append a remark in the standard form (an address or attribute change also
-    changes the order); on a printed or packed order the clerks get a task."""
-    order = db.get_or_404(Order, order_id)
+    changes the order); on a printed or packed order the clerks get a task. htmx gets the
+    form back with, out of band, the new remark and what it changed on the card."""
+    order = _order(order_id)
     form = _remark_form(order, request.form)
-
-    def add():
-        remark_svc.add(current_user, order, form.version.data, form.kind.data,
-                       form.details.data, receiver_name=form.receiver_name.data,
-                       receiver_phone=form.receiver_phone.data,
-                       receiver_address=form.receiver_address.data,
-                       line_id=form.line_id.data, attributes=form.attributes.data)
-
-    refused = _act(order, form, add, remark_form=form)
-    if refused is not None:
-        return refused
-    if order.open_tasks and order.stage in ("printed", "packed"):
-        return _done(order, _("Remark added. The order clerks have a task: %(task)s.",
-                              task=_(svc.TASK_KINDS["correct_slip" if order.stage == "printed"
-                                                    else "reprint"])))
-    return _done(order, _("Remark added."))
+    fragment = is_fragment_request()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _remark_answer(order, status=422, form=form) if fragment \
+            else _card(order, status=422, remark_form=form)
+    line = next((line for line in order.lines if line.id == form.line_id.data), None)
+    try:
+        added = remark_svc.add(
+            current_user, order, form.version.data, form.kind.data, form.details.data,
+            receiver_name=form.receiver_name.data, receiver_phone=form.receiver_phone.data,
+            receiver_address=form.receiver_address.data, line_id=form.line_id.data,
+            attributes=form.attributes.data)
+    except Conflict:
+        db.session.rollback()
+        db.session.refresh(order)
+        response = _card(order, status=409, message=_(CHANGED_FIRST))
+        if fragment:  # someone else was first: the whole card as it is now
+            response.headers["HX-Retarget"] = "#order-card"
+            response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    except RuleError as error:
+        db.session.rollback()
+        db.session.refresh(order)
+        message, offer = _refused(order, error, form)
+        return _remark_answer(order, status=422, form=form, message=message,
+                              after_sales=offer) if fragment \
+            else _card(order, status=422, message=message, after_sales=offer,
+                       remark_form=form)
+    task = remark_svc.TASK_FOR_STAGE.get(added.stage)
+    message = (_("Remark added. The order clerks have a task: %(task)s.",
+                 task=_(svc.TASK_KINDS[task])) if task else _("Remark added."))
+    if not fragment:
+        flash(message, "success")
+        return redirect_htmx_aware(url_for("orders.detail", order_id=order.id))
+    changed = {"receiver": added.kind == "address",
+               "lines": [line] if added.kind == "attributes" and line else [],
+               "tasks": _tasks(order) if task else None}
+    return trigger(_remark_answer(order, message=message, added=added, changed=changed),
+                   CHANGED)
 
 
 @bp.route("/<int:order_id>/cancel", methods=["POST"])

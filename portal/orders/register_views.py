@@ -319,10 +319,15 @@ def _waits_page(*, status: int = 200, block: str | None = "wait_table", add_form
     form = WaitFilterForm()
     valid = form.validate()
     state = form.state.data if valid and form.state.data else "waiting"
-    page = db.paginate(svc.waits_query(state, form.q.data if valid else None),
-                       per_page=svc.WAITS_PER_PAGE, error_out=False)
+    query = svc.waits_query(state, form.q.data if valid else None)
+    if state in svc.HISTORY_KEYS:  # years of entries: keyset pages, no COUNT
+        page = keyset_page(query, svc.HISTORY_KEYS[state], before=request.args.get("before"),
+                           after=request.args.get("after"), per_page=svc.WAITS_PER_PAGE)
+    else:  # the open entries, in the order they are dealt with
+        page = db.paginate(query, per_page=svc.WAITS_PER_PAGE, error_out=False)
     return render(WAITS, block=block, status=status if valid else 422, form=form, page=page,
-                  state=state, add_form=add_form if add_form is not None else _wait_form(),
+                  state=state, keyset=state in svc.HISTORY_KEYS, args=page_args(WAIT_ARGS),
+                  add_form=add_form if add_form is not None else _wait_form(),
                   stock=_stock_names(page.items), **_vocab())
 
 

@@ -241,6 +241,15 @@ def mark_wait(user: User, wait: StockWait, version: int, outcome: str) -> StockW
     return wait
 
 
+# The register's histories (told, bought, gave up: latest closed first; all: newest first)
+# are keyset-paged on these columns, no COUNT over years of entries; the two working lists
+# (waiting, to tell) are the few open entries in their own order, paged by number.
+HISTORY_KEYS = {"told": (StockWait.closed_at, StockWait.id),
+                "bought": (StockWait.closed_at, StockWait.id),
+                "gave_up": (StockWait.closed_at, StockWait.id),
+                "all": (StockWait.id,)}
+
+
 def waits_query(state: str = "waiting", text: str | None = None):
     """The register filtered by state: waiting (the ones to tell first, then first come
     first served), to tell, told, bought, gave up, or all (newest first)."""

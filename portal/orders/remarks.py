@@ -40,6 +40,9 @@ TEXTS = {
 
 MAX_DETAILS = 500
 
+# A remark on an order the clerks have already printed or packed gives them a task (R-O3).
+TASK_FOR_STAGE = {"printed": "correct_slip", "packed": "reprint"}
+
 
 def stamp(remark: OrderRemark) -> str:
     """``---2026.11.22 张三``: the date and the author's name (R-O1)."""
@@ -115,15 +118,19 @@ def add(user: User, order: Order, version: int, kind: str, details: str = "", *,
     # the order row is written (its version moves): a remark racing a print or a
     # cancellation conflicts instead of missing the task it needs
     flag_modified(order, "stage")
-    db.session.flush()
-    audit.record("orders.remarked", order, actor=user, changes=changes or None,
-                 details={"kind": kind, "remark_id": remark.id, "stage": order.stage})
-    if order.stage == "printed":
-        svc.open_task(user, order, "correct_slip", remark)
-    elif order.stage == "packed":
-        svc.open_task(user, order, "reprint", remark)
-    elif order.stage == "paid":
-        notify_role("order_clerk", N_("Order %(no)s: new remark from %(name)s."),
-                    svc._order_link(order), no=order.order_no, name=user.display_name)
-    commit_or_conflict(order)
+    task = TASK_FOR_STAGE.get(order.stage)
+    # one UPDATE of the order (stage, open tasks and version together), and the audit events
+    # written together at the commit: nothing is flushed early by the notifications' reads
+    with db.session.no_autoflush:
+        if task:
+            svc.open_task(user, order, task, remark)  # flushes the remark with the task
+        else:
+            db.session.flush()  # the remark's id, for the trail
+        audit.record("orders.remarked", order, actor=user, changes=changes or None,
+                     details={"kind": kind, "remark_id": remark.id, "stage": order.stage})
+        if order.stage == "paid":
+            notify_role("order_clerk", N_("Order %(no)s: new remark from %(name)s."),
+                        svc._order_link(order), no=order.order_no, name=user.display_name)
+    # the answer shows the order, its lines and the author as written: no re-read
+    commit_or_conflict(order, keep_loaded=True)
     return remark

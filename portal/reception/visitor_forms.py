@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
-from portal.forms import FilterForm, LocalDateField, VersionedForm, choices
+from portal.forms import FilterForm, LocalDateField, QuickSelect, VersionedForm, choices
 from portal.reception.menu import KINDS
 from portal.reception.visitors import MAX_PARTY, MAX_SERVING, PURPOSES, SOURCES
 
@@ -64,7 +64,7 @@ class ArrivalForm(FlaskForm):
                              AnyOf(list(SOURCES),
                                    message=_l("Choose how they came from the list."))])
     consultant_id = SelectField(_l("Consultant"), coerce=_int_or_none, validate_choice=False,
-                                validators=[Optional()])
+                                validators=[Optional()], widget=QuickSelect())  # every staff
     consultant_name = StringField(_l("Or another consultant's name"), validators=[
         Optional(), Length(max=60, message=_l("Keep this under 60 characters."))])
     visitor_name = StringField(_l("Visitor's name (optional)"), validators=[

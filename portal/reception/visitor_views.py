@@ -9,6 +9,7 @@ from flask import Response, abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from portal import clock
 from portal.audit.services import namer
@@ -30,15 +31,24 @@ from portal.reception.visitor_forms import (
     MenuItemForm,
     ServeForm,
 )
-from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
+from portal.web import (
+    Conflict,
+    is_fragment_request,
+    page_args,
+    redirect_htmx_aware,
+    render,
+    trigger,
+)
 
 CHANGED = "visitors-changed"  # HX-Trigger: the board, today's list and the nav badge follow
 STOCK_CHANGED = "stock-changed"  # the checklist's fridge-stock widget follows
 BOARD = "reception/visitors/index.html"
 
 
-def _get_visit(visit_id: int) -> Visit:
-    visit = db.session.get(Visit, visit_id)
+def _get_visit(visit_id: int, *, servings: bool = True) -> Visit:
+    """The visit or 404; without its servings when the request does not show them."""
+    visit = db.session.get(Visit, visit_id,
+                           options=None if servings else [lazyload(Visit.servings)])
     if visit is None:
         abort(404)
     return visit
@@ -46,11 +56,24 @@ def _get_visit(visit_id: int) -> Visit:
 
 def _arrival_form(formdata=None) -> ArrivalForm:
     form = ArrivalForm(formdata=formdata)  # None: a fresh form (Flask-WTF would read the POST)
-    form.consultant_id.choices = choices(
+    if formdata is None:
+        _fresh_arrival(form)
+    return form
+
+
+def _fresh_arrival(form: ArrivalForm) -> None:
+    """A new arrival is now (to the minute) unless the receptionist corrects it."""
+    if not form.arrived_at.data:
+        form.arrived_at.data = clock.now().replace(second=0, microsecond=0, tzinfo=None)
+
+
+def _with_consultants(form: ArrivalForm, *, kept: bool = False) -> ArrivalForm:
+    """The consultant choices, read only when the form is shown (a POST validates the id
+    against the staff table, not against this list). ``kept``: an htmx answer that leaves
+    the list in the page as it is (the select has ``hx-preserve``), sent without options."""
+    form.consultant_id.choices = [] if kept else choices(
         [("", _l("— free name below —"))]
         + [(str(u.id), u.display_name) for u in svc.consultants()])
-    if formdata is None and not form.arrived_at.data:
-        form.arrived_at.data = clock.now().replace(second=0, microsecond=0, tzinfo=None)
     return form
 
 
@@ -61,12 +84,14 @@ def _serve_form(menu) -> ServeForm:
 
 
 def _row_context(menu=None) -> dict:
-    """What a board row needs (the menu loaded once for all rows)."""
-    menu = menu if menu is not None else menu_svc.active_menu()
+    """What a board row needs. ``menu`` only where a serve form is shown (on request)."""
+    long_stay = svc.long_stay_minutes()
     return {
-        "menu": menu,
+        "menu": menu or [],
         "now": clock.now(),
-        "long_stay": svc.long_stay_minutes(),
+        "long_stay": long_stay,
+        "long_title": _("In the showroom longer than %(minutes)d minutes.", minutes=long_stay),
+        "note_shown": svc.NOTE_SHOWN,
         "minutes": svc.minutes_in_showroom,
         "phone": lambda v: svc.shown_phone(v.phone, current_user),
         "visitor": lambda v: svc.shown_name(v.visitor_name, current_user),
@@ -76,17 +101,26 @@ def _row_context(menu=None) -> dict:
     }
 
 
+BOARD_ARGS = ("before", "after")
+
+
 def _board(status: int = 200, block: str | None = "showroom_board", form=None):
-    menu = menu_svc.active_menu() if block != "today_visits" or not is_fragment_request() \
-        else []
-    if form is None and current_user.can("reception.work"):
-        form = _arrival_form()
-    # an htmx refresh of one part reads only that part
+    """The board page, or one of its parts for htmx: a refresh reads only that part. The
+    board is a keyset page of the parties in the showroom; today's part is the day's totals
+    and its latest arrivals."""
     whole = block is None or not is_fragment_request()
-    return render(BOARD, block=block, status=status, form=form,
-                  board=svc.in_showroom() if whole or block == "showroom_board" else [],
-                  today=svc.day_list() if whole or block == "today_visits" else None,
-                  **_row_context(menu))
+    if whole and current_user.can("reception.work"):
+        form = _with_consultants(form or _arrival_form())
+    board = count = None
+    if whole or block == "showroom_board":
+        board = svc.board_page(before=request.args.get("before"),
+                               after=request.args.get("after"))
+        count = svc.in_showroom_count()  # every party, on this page or the others
+    return render(BOARD, block=block, status=status, form=form, board=board,
+                  board_count=count, board_args=page_args(BOARD_ARGS),
+                  today=svc.day_list(limit=svc.TODAY_ROWS)
+                  if whole or block == "today_visits" else None,
+                  **_row_context())
 
 
 @bp.route("/")
@@ -99,14 +133,15 @@ def index():
 @bp.route("/board")
 @require("reception.view")
 def board():
-    """Who is in the showroom now (polled every 15 s and after every action)."""
+    """Who is in the showroom now (polled every 15 s and after every action), a page of
+    parties at a time."""
     return _board(block="showroom_board")
 
 
 @bp.route("/today")
 @require("reception.view")
 def today():
-    """Today's visitors with totals by purpose and source."""
+    """Today's totals by purpose and source, and the latest arrivals."""
     return _board(block="today_visits")
 
 
@@ -119,6 +154,22 @@ def badge():
     response.headers["Cache-Control"] = "no-store"
     return response
 
+
+ARRIVAL_DEFAULTS = ("party_size", "purpose", "source")
+
+
+def _logged(visit: Visit):
+    """htmx: the arrival was logged. The answer is the form's status line only (the form,
+    with its list of every consultant, stays in the page); ``arrival-logged`` carries the
+    values the form starts again with, which reception.js puts back in place."""
+    form = _arrival_form()
+    fresh = {name: "" for name in form.data if name != "csrf_token"}
+    fresh.update({name: str(form[name].data) for name in ARRIVAL_DEFAULTS})
+    fresh["arrived_at"] = form.arrived_at._value()
+    response = render(BOARD, block="arrival_saved", saved=visit)
+    response.headers["HX-Retarget"] = "#arrival-saved"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return trigger(response, CHANGED, **{"arrival-logged": fresh})
 
 
 @bp.route("/visits", methods=["POST"])
@@ -135,33 +186,42 @@ def arrive():
                 consultant_id=form.consultant_id.data, consultant_name=form.consultant_name.data,
                 visitor_name=form.visitor_name.data, phone=form.phone.data,
                 note=form.note.data)
-        except svc.VisitError as error:
-            db.session.rollback()
+        except svc.VisitError as error:  # refused before anything was written
             show_refusal(form, error)
     if visit is None:
         if is_fragment_request():
-            return render(BOARD, block="arrival_form", form=form, status=422)
+            return render(BOARD, block="arrival_form",
+                          form=_with_consultants(form, kept=True), status=422)
         return _board(block=None, status=422, form=form)
     if not is_fragment_request():
         flash(_("The arrival was logged."), "success")
         return redirect_htmx_aware(url_for("reception.index"))
-    response = render(BOARD, block="arrival_form", form=_arrival_form(), saved=visit)
-    return trigger(response, CHANGED)
+    return _logged(visit)
 
 
 def _row(visit: Visit, *, status: int = 200, message: str | None = None, serve_form=None,
-         events=()):
-    """The board row swapped in place (htmx), else back to the board with a message."""
+         menu=None, events=()):
+    """The board row swapped in place (htmx), else back to the board with a message. The
+    serve form is in the row only when asked for (``serve_form``, with the ``menu``)."""
     if is_fragment_request():
-        context = _row_context()
-        if serve_form is None:
-            serve_form = _serve_form(context["menu"])
         response = render(BOARD, block="visit_row", visit=visit, row_message=message,
-                          serve_form=serve_form, status=status, **context)
+                          serve_form=serve_form, status=status, **_row_context(menu))
         return trigger(response, *events) if events else response
     if message:
         flash(message, "error" if status >= 400 else "success")
     return redirect_htmx_aware(url_for("reception.index"))
+
+
+@bp.route("/visits/<int:visit_id>/serve")
+@require("reception.work")
+def serve_form(visit_id: int):
+    """The serve form of one party, on request: htmx opens it in the board row (a plain
+    request goes to the visit's page, which has it)."""
+    visit = _get_visit(visit_id)
+    if not is_fragment_request():
+        return redirect_htmx_aware(url_for("reception.visit", visit_id=visit.id))
+    menu = menu_svc.active_menu() if visit.left_at is None else []
+    return _row(visit, serve_form=_serve_form(menu), menu=menu)
 
 
 @bp.route("/visits/<int:visit_id>/serve", methods=["POST"])
@@ -175,14 +235,13 @@ def serve(visit_id: int):
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
-        return _row(visit, status=422, serve_form=form)
+        return _row(visit, status=422, serve_form=form, menu=menu)
     try:
         serving = svc.serve(current_user, visit, form.menu_item_id.data, form.quantity.data)
-    except svc.VisitError as error:
-        db.session.rollback()
+    except svc.VisitError as error:  # refused before anything was written: nothing to undo
         show_refusal(form, error)
         status = 409 if visit.left_at is not None else 422
-        return _row(visit, status=status, serve_form=form,
+        return _row(visit, status=status, serve_form=form, menu=menu,
                     message=" ".join(form.form_errors) or None)
     message = _("Served: %(name)s × %(count)d.", name=serving.menu_item.name,
                 count=serving.quantity)
@@ -198,7 +257,7 @@ def _already_left(visit: Visit) -> str:
 @require("reception.work")
 def depart(visit_id: int):
     """R-R5: one click marks the party as left; a second click elsewhere sees it left."""
-    visit = _get_visit(visit_id)
+    visit = _get_visit(visit_id, servings=False)
     form = DepartForm()
     if not form.validate_on_submit():
         abort(400)
@@ -216,13 +275,18 @@ def depart(visit_id: int):
 
 
 def _visit_page(visit: Visit, *, form=None, status: int = 200, message: str | None = None):
-    if form is None and visit.left_at and current_user.can("reception.work"):
+    """One visit. A party still in the showroom gets the serve and departure forms here too
+    (plain POSTs): the board's buttons need htmx, this page does not."""
+    work = current_user.can("reception.work")
+    if form is None and visit.left_at and work:
         form = DepartureForm(formdata=None, obj=visit)
         form.left_at.data = clock.local(visit.left_at).replace(tzinfo=None)
+    menu = menu_svc.active_menu() if work and visit.left_at is None else []
     return render("reception/visitors/visit.html", block="visit_detail", visit=visit,
                   form=form, status=status, detail_message=message, detail_error=status >= 400,
                   earlier=svc.earlier_visits(visit.phone, exclude_id=visit.id),
-                  **_row_context())
+                  serve_form=_serve_form(menu) if work and visit.left_at is None else None,
+                  **_row_context(menu))
 
 
 @bp.route("/visits/<int:visit_id>")
@@ -274,7 +338,7 @@ def returning():
         phone = None
     visits = svc.earlier_visits(phone, limit=5) if phone else []
     return render(BOARD, block="returning_visits", earlier=visits, typed=bool(raw.strip()),
-                  **_row_context(menu=[]))
+                  **_row_context())
 
 
 HISTORY_ARGS = ("date_from", "date_to", "consultant", "purpose", "source")
@@ -303,7 +367,7 @@ def history():
     args = {k: v for k, v in request.args.items() if k in HISTORY_ARGS and v}
     return render("reception/visitors/history.html", block="history_table", form=form,
                   page=page, args=args, status=200 if valid else 422,
-                  **_row_context(menu=[]))
+                  **_row_context())
 
 
 def _month_arg() -> tuple[int, int]:
@@ -427,9 +491,13 @@ def menu_update(item_id: int):
 # --- navigation, cards, audit ---------------------------------------------------------------
 
 
+NOW_CARD_ROWS = 6
+
+
 def _now_card(user) -> dict:
-    visits = svc.in_showroom()
-    return {"visits": visits[:6], "count": len(visits), "now": clock.now(),
+    visits = svc.in_showroom(limit=NOW_CARD_ROWS + 1)
+    count = len(visits) if len(visits) <= NOW_CARD_ROWS else svc.in_showroom_count()
+    return {"visits": visits[:NOW_CARD_ROWS], "count": count, "now": clock.now(),
             "long_stay": svc.long_stay_minutes(), "minutes": svc.minutes_in_showroom,
             "consultant": svc.consultant_display}
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, clock, paging
@@ -20,7 +21,7 @@ from portal.extensions import db
 from portal.i18n import N_
 from portal.reception.models import MenuItem, Serving, Visit
 from portal.rules import RuleError
-from portal.web import Conflict
+from portal.web import Conflict, commit_keeping_loaded
 
 PURPOSES = {
     "viewing": N_("Viewing"),
@@ -38,6 +39,9 @@ SOURCES = {
 MAX_PARTY = 50
 MAX_SERVING = 20
 LONG_STAY_MINUTES = 90  # default of app.config["SHOWROOM_LONG_STAY_MINUTES"]
+BOARD_ROWS = 4  # parties on one page of the board (the rest on "older" pages)
+TODAY_ROWS = 8  # latest arrivals listed under today's totals (the rest: the history)
+NOTE_SHOWN = 24  # characters of a note on the board (all of it on the visit's page)
 
 
 class VisitError(RuleError):
@@ -115,13 +119,13 @@ def _check_choices(purpose: str, source: str) -> None:
         raise VisitError(N_("Choose how they came from the list."), "source")
 
 
-def _resolve_consultant(consultant_id, consultant_name) -> tuple[int | None, str | None]:
+def _resolve_consultant(consultant_id, consultant_name) -> tuple[User | None, str | None]:
     name = (consultant_name or "").strip() or None
     if consultant_id:
         user = db.session.get(User, int(consultant_id))
         if user is None or not user.active:
             raise VisitError(N_("Choose an active staff member."), "consultant_id")
-        return user.id, None
+        return user, None
     if name and len(name) > 60:
         raise VisitError(N_("Keep the name under %(max)d characters."), "consultant_name", max=60)
     return None, name
@@ -145,10 +149,10 @@ def arrive(user: User, *, party_size: int, purpose: str, source: str,
     if party_size > MAX_PARTY:
         raise VisitError(N_("A party has at most %(max)d people."), "party_size", max=MAX_PARTY)
     _check_choices(purpose, source)
-    consultant_id, consultant_name = _resolve_consultant(consultant_id, consultant_name)
+    consultant, consultant_name = _resolve_consultant(consultant_id, consultant_name)
     visit = Visit(
         day=clock.local(arrived_at).date(), arrived_at=arrived_at, party_size=party_size,
-        purpose=purpose, source=source, consultant_id=consultant_id,
+        purpose=purpose, source=source, consultant=consultant,
         consultant_name=consultant_name, visitor_name=(visitor_name or "").strip() or None,
         phone=normalise_phone(phone), note=(note or "").strip() or None,
         created_by_id=user.id, created_at=now,
@@ -162,7 +166,7 @@ def arrive(user: User, *, party_size: int, purpose: str, source: str,
         # personal data stays out of the trail's text: only whether it was given
         "phone": [None, bool(visit.phone)],
     })
-    db.session.commit()
+    commit_keeping_loaded()  # the answer shows the visit just written: no re-read
     return visit
 
 
@@ -211,14 +215,15 @@ def serve(user: User, visit: Visit, menu_item_id, quantity) -> Serving:
             raise VisitError(
                 N_("Only %(left)d of %(name)s left in the fridge today."), "quantity",
                 left=max(stock[item.stock_item_id], 0), name=item.name)
-    serving = Serving(visit_id=visit.id, menu_item_id=item.id, quantity=quantity, day=today,
+    # built through the relationships: the visit's servings (already loaded) gain it in
+    # memory, so the row shown next needs no second read
+    serving = Serving(visit=visit, menu_item=item, quantity=quantity, day=today,
                       served_at=clock.now(), served_by_id=user.id)
     db.session.add(serving)
     db.session.flush()
     audit.record("reception.visit_served", visit, actor=user,
                  details={"item": item.name, "quantity": quantity})
-    db.session.commit()
-    db.session.expire(visit, ["servings"])
+    commit_keeping_loaded()
     return serving
 
 
@@ -281,11 +286,29 @@ def minutes_in_showroom(visit: Visit, now: datetime | None = None) -> int:
     return max(int((end - visit.arrived_at).total_seconds() // 60), 0)
 
 
-def in_showroom() -> list[Visit]:
+def _open_visits():
+    """Parties not marked as left (the ``ix_visits_open`` index: left_at, arrived_at)."""
+    return (sa.select(Visit).where(Visit.left_at.is_(None))
+            .options(lazyload(Visit.created_by)))
+
+
+def in_showroom(limit: int | None = None) -> list[Visit]:
     """Parties in the showroom now (not marked as left), newest arrival first."""
-    return list(db.session.scalars(
-        sa.select(Visit).where(Visit.left_at.is_(None))
-        .order_by(Visit.arrived_at.desc(), Visit.id.desc())).unique())
+    query = _open_visits().order_by(Visit.arrived_at.desc(), Visit.id.desc())
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query).unique())
+
+
+BOARD_KEY = (Visit.arrived_at, Visit.id)
+
+
+def board_page(*, before: str | None = None, after: str | None = None,
+               per_page: int = BOARD_ROWS) -> paging.KeysetPage:
+    """One page of the board: parties in the showroom, newest arrival first, keyset-paged on
+    (arrival, id) so that a crowded showroom still answers a small page."""
+    return paging.keyset_page(_open_visits(), BOARD_KEY, before=before, after=after,
+                              per_page=per_page)
 
 
 def in_showroom_count() -> int:
@@ -295,32 +318,40 @@ def in_showroom_count() -> int:
 
 @dataclass
 class DayList:
-    """Visitors of one day with their totals by purpose and source."""
+    """Visitors of one day with their totals by purpose and source. ``visits`` may be only
+    the latest few (``more``: there are others, in the history)."""
 
     day: date
     visits: list
     by_purpose: Counter = field(default_factory=Counter)
     by_source: Counter = field(default_factory=Counter)
-
-    @property
-    def parties(self) -> int:
-        return len(self.visits)
-
-    @property
-    def people(self) -> int:
-        return sum(v.party_size for v in self.visits)
+    parties: int = 0
+    people: int = 0
+    more: bool = False
 
 
-def day_list(day: date | None = None) -> DayList:
-    """Every party that arrived on ``day`` (today by default), newest first, with totals."""
+def day_list(day: date | None = None, limit: int | None = None) -> DayList:
+    """The parties that arrived on ``day`` (today by default), newest first, with the day's
+    totals. With ``limit`` only the latest ``limit`` parties are read: the totals come from
+    one GROUP BY on the ``day`` index, however busy the day was."""
     day = day or clock.today()
-    visits = list(db.session.scalars(
-        sa.select(Visit).where(Visit.day == day)
-        .order_by(Visit.arrived_at.desc(), Visit.id.desc())).unique())
-    result = DayList(day, visits)
-    for visit in visits:
-        result.by_purpose[visit.purpose] += 1
-        result.by_source[visit.source] += 1
+    totals = db.session.execute(
+        sa.select(Visit.purpose, Visit.source, sa.func.count(), sa.func.sum(Visit.party_size))
+        .where(Visit.day == day).group_by(Visit.purpose, Visit.source))
+    result = DayList(day, [])
+    for purpose, source, parties, people in totals:
+        result.by_purpose[purpose] += parties
+        result.by_source[source] += parties
+        result.parties += parties
+        result.people += int(people or 0)
+    if result.parties:
+        query = (sa.select(Visit).where(Visit.day == day)
+                 .options(lazyload(Visit.created_by), lazyload(Visit.servings))
+                 .order_by(Visit.arrived_at.desc(), Visit.id.desc()))
+        if limit:
+            query = query.limit(limit)
+        result.visits = list(db.session.scalars(query).unique())
+        result.more = len(result.visits) < result.parties
     return result
 
 

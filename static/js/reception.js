@@ -15,3 +15,29 @@
     if (busy) { event.preventDefault(); }
   });
 })();
+
+/* A logged arrival answers only the form's status line (the form, with its list of every
+   consultant, stays in the page): "arrival-logged" carries the values the form starts again
+   with (the arrival time now, the defaults, empty fields); the messages of an earlier refusal
+   go too, and the returning-visitor hint. */
+(function () {
+  "use strict";
+
+  document.body.addEventListener("arrival-logged", function (event) {
+    var form = document.querySelector("#arrival-form form");
+    if (!form) { return; }
+    var fresh = event.detail || {};
+    Object.keys(fresh).forEach(function (name) {
+      var input = form.elements[name];
+      if (input && typeof fresh[name] === "string") { input.value = fresh[name]; }
+    });
+    form.querySelectorAll(".field-error, .form-error").forEach(function (node) { node.remove(); });
+    form.querySelectorAll(".has-error").forEach(function (node) { node.classList.remove("has-error"); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (node) {
+      node.removeAttribute("aria-invalid");
+      node.removeAttribute("aria-describedby");
+    });
+    var returning = document.getElementById("returning-visits");
+    if (returning) { returning.textContent = ""; }
+  });
+})();

@@ -1,8 +1,12 @@
 """The orders pages: search with the promise, one order, remarks and cancellation in place,
 an order typed by hand; bad input (422), races (409) and roles (403)."""
 
-import pytest
+import re
 
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.orders.models import Order, OrderRemark, OrderTask
 from tests.conftest import count_rows
@@ -55,10 +59,17 @@ def test_address_remark_on_a_printed_order_makes_a_task(client, login, presales,
     response = client.post(f"/orders/{order.id}/remarks", headers=HX, data={
         "version": order.version, "kind": "address", "receiver_address": "上海市徐汇区 8 号"})
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "<html" not in body and 'id="order-card"' in body
+    # the form again, with out of band the remark, the receiver, the stage and the tasks
+    assert response.status_code == 200 and "<html" not in body and 'id="order-card"' not in body
+    assert body.lstrip().startswith('<form class="remark-form panel"')
+    assert f'hx-swap-oob="beforeend:#remark-list-{order.id}"' in body
     assert "上海市徐汇区 8 号" in body and "---2026.11.22 张小红" in body
     assert "浙江省杭州市西湖区文三路 1 号" in body  # the old address kept in the remark
-    assert "Take back and correct the slip" in body
+    assert re.search(rf'<span id="order-receiver-{order.id}" hx-swap-oob="true">王先生 · '
+                     r'13800001111<br>上海市徐汇区 8 号</span>', body)
+    assert re.search(rf'<section class="order-tasks" id="order-tasks-{order.id}"[^>]*'
+                     r'hx-swap-oob="true">', body)
+    assert "Take back and correct the slip" in body and "Open tasks: 1" in body
     assert count_rows(OrderTask, OrderTask.order_id == order.id,
                       OrderTask.kind == "correct_slip") == 1
     assert count_rows(Notification, Notification.user_id == clerk.id) == 1
@@ -72,9 +83,11 @@ def test_attribute_remark_changes_the_line(client, login, presales, make_order):
         "version": order.version, "kind": "attributes", "line_id": line.id,
         "attributes": "红色 XL"})
     assert response.status_code == 200
-    assert "红色 XL" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert f'<span id="line-attributes-{line.id}" hx-swap-oob="true">红色 XL</span>' in body
     assert line.attributes == "红色 XL"
     assert count_rows(OrderTask) == 0
+    assert "order-tasks-" not in body and "order-receiver-" not in body
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -231,6 +244,88 @@ def test_list_and_detail_queries_do_not_grow(client, login, presales, make_order
     assert measure() == few
     assert few[0] <= 10 and few[1] <= 12
 
+
+
+def test_a_remark_answers_its_form_and_what_it_changed(client, login, presales, make_order,
+                                                        count_queries, clerk):
+    """The card's pieces a remark changes come out of band; the rest of the card is not sent
+    again, nor read again."""
+    order = make_order("awaiting_payment")
+    login(user=presales)
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert f'id="no-remarks-{order.id}"' in page and 'name="remarks_shown" value="0"' in page
+    assert f'id="order-version-paid-{order.id}"' in page
+    assert f'id="order-version-cancel-{order.id}"' in page
+    with count_queries(like_bench=True) as first:
+        response = client.post(f"/orders/{order.id}/remarks", headers=HX, data={
+            "version": order.version, "remarks_shown": "0", "kind": "card",
+            "details": "生日快乐"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "HX-Trigger" in response.headers
+    assert "Remark added." in body and 'name="remarks_shown" value="1"' in body
+    assert f'<span class="count" id="remark-count-{order.id}" hx-swap-oob="true">1</span>' in body
+    assert f'<p id="no-remarks-{order.id}" hx-swap-oob="delete"></p>' in body
+    version = order.version
+    for name in ("paid", "cancel"):  # every form of the card sends the new version
+        assert re.search(rf'value="{version}" id="order-version-{name}-{order.id}"', body), name
+    assert f'id="order-version-remark-{order.id}" name="version" type="hidden" ' \
+           f'value="{version}"' in body
+    assert len(response.get_data()) <= 5000
+    # the user, the order with its lines, the order's UPDATE, the remark, the audit event
+    assert first.count <= 5, first.count
+    paid = make_order("paid", lines=(("TEA-01", 1), ("CUP-02", 1), ("POT-03", 1)))
+    clerk_id = clerk.id
+    for n in range(3):
+        version, paid_id = paid.version, paid.id
+        db.session.expunge_all()  # as in production: a request finds nothing in the session
+        with count_queries(like_bench=True) as later:
+            response = client.post(f"/orders/{paid_id}/remarks", headers=HX, data={
+                "version": version, "remarks_shown": str(n), "kind": "other",
+                "details": f"备注 {n}"})
+        paid = db.session.get(Order, paid_id)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and "no-remarks-" not in body or n == 0
+        assert f'hx-swap-oob="true">{n + 1}</span>' in body
+        # ... and the clerks' notification: who they are, then the INSERT
+        assert later.count <= 7, later.count
+    assert count_rows(Notification, Notification.user_id == clerk_id) == 3
+    assert [r.details for r in db.session.scalars(
+        sa.select(OrderRemark).where(OrderRemark.order_id == paid_id)
+        .order_by(OrderRemark.id))] == ["备注 0", "备注 1", "备注 2"]
+
+
+def test_a_remark_on_a_packed_order_stays_within_ten_queries(client, login, presales,
+                                                              make_order, count_queries, clerk):
+    order = make_order("packed")
+    login(user=presales)
+    for n in range(3):
+        version = order.version
+        db.session.expunge_all()  # as in production: a request finds nothing in the session
+        with count_queries(like_bench=True) as counted:
+            response = client.post(f"/orders/{order.id}/remarks", headers=HX, data={
+                "version": version, "remarks_shown": str(n), "kind": "address",
+                "receiver_address": f"上海市徐汇区 {n} 号"})
+        assert response.status_code == 200
+        # the user, the order with its lines, its UPDATE, the remark, the task, the clerks and
+        # their notification, two audit events, the order's tasks shown again
+        assert counted.count <= 10, counted.count
+        order = db.session.get(Order, order.id)
+    body = response.get_data(as_text=True)
+    assert body.count('<li class="task task-open">') == 3 and "Open tasks: 3" in body
+    assert len(response.get_data()) <= 5000
+
+
+def test_a_refused_remark_answers_only_the_form(client, login, presales, make_order,
+                                                count_queries):
+    order = make_order("paid")
+    login(user=presales)
+    with count_queries(like_bench=True) as counted:
+        response = client.post(f"/orders/{order.id}/remarks", headers=HX, data={
+            "version": order.version, "remarks_shown": "0", "kind": "other", "details": ""})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Enter the remark." in body
+    assert body.lstrip().startswith('<form class="remark-form panel"') and "hx-swap-oob" not in body
+    assert counted.count <= 7, counted.count  # an error reads the order again after rollback
 
 
 def test_voiding_a_paid_order_opens_a_refund_case(presales, clerk, make_order, create_user):

@@ -359,6 +359,58 @@ def test_the_cards_are_not_shown_to_clerks(client, sign_in, clerk):
     assert "card-orders-tell-buyers" not in page and "card-orders-unlinked-transfers" not in page
 
 
+def test_the_registers_histories_are_keyset_paged(agent, presales, count_queries,
+                                                  monkeypatch):
+    """"All", told, bought, gave up: newer/older pages by a cursor, never a COUNT over the
+    register's years; the open lists (waiting, to tell) keep their order and numbered pages."""
+    import re
+
+    monkeypatch.setattr(svc, "WAITS_PER_PAGE", 4)
+    waits = [svc.add_wait(presales, buyer=f"买家{i}", contact=f"1380000{i:04d}",
+                          sku="POT-03", quantity=1) for i in range(10)]
+    for wait in waits[:6]:
+        svc.mark_wait(presales, wait, wait.version, "told")
+    seen, before, statements = [], None, []
+    for _page in range(3):
+        with count_queries() as counted:
+            body = html(agent.get("/orders/waits", headers=HX,
+                                  query_string={"state": "all", "before": before} if before
+                                  else {"state": "all"}))
+        statements.append(counted.count)
+        seen += [int(i) for i in re.findall(r'<tr id="wait-(\d+)"', body)]
+        more = re.search(r'href="/orders/waits\?before=([^"&]+)&amp;state=all"', body)
+        before = more.group(1) if more else None
+        if before is None:
+            break
+    assert seen == [w.id for w in reversed(waits)]  # newest first, each once
+    assert before is None and "Older" not in body and "Newer" in body
+    assert len(set(statements)) == 1  # the same on every page
+    # "Newer" from the last page leads back to the one before it
+    newer = re.search(r'href="/orders/waits\?after=([^"&]+)&amp;state=all"', body).group(1)
+    back = html(agent.get("/orders/waits", headers=HX,
+                          query_string={"state": "all", "after": newer}))
+    assert [int(i) for i in re.findall(r'<tr id="wait-(\d+)"', back)] == seen[4:8]
+    # told: latest closed first, paged the same way
+    told = html(agent.get("/orders/waits?state=told", headers=HX))
+    assert len(re.findall(r'<tr id="wait-', told)) == 4 and "Older" in told
+    # the open list stays a numbered page in its own order (first come, first served)
+    waiting = html(agent.get("/orders/waits?state=waiting", headers=HX))
+    assert [int(i) for i in re.findall(r'<tr id="wait-(\d+)"', waiting)] == \
+        [w.id for w in waits[6:]]
+    sql = []
+
+    def keep(conn, cursor, statement, *args, **kwargs):
+        sql.append(statement)
+
+    engine = db.session.get_bind().engine
+    sa.event.listen(engine, "before_cursor_execute", keep)
+    try:
+        agent.get("/orders/waits?state=all", headers=HX)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", keep)
+    assert not any("count(" in statement.lower() for statement in sql)
+
+
 # --- query counts ----------------------------------------------------------------------------
 
 

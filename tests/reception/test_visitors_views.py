@@ -59,8 +59,35 @@ def test_the_board_page(desk, arrive, menu, freeze):
     page = html(desk.get("/showroom/"))
     for needle in ('id="arrival-form"', 'id="showroom-board"', 'id="today-visits"',
                    f'id="visit-{visit.id}"', 'hx-trigger="every 15s, visitors-changed from:body"',
-                   "css/reception.css", "矿泉水", "30 min"):
+                   "css/reception.css", "30 min",
+                   f'hx-get="/showroom/visits/{visit.id}/serve"',
+                   f'hx-post="/showroom/visits/{visit.id}/depart" hx-vals=\'{{"version": 1}}\''):
         assert needle in page, needle
+    assert "矿泉水" not in page  # the serve form (with the menu) comes on request
+
+
+def test_the_serve_form_comes_on_request(desk, arrive, menu):
+    visit = arrive()
+    response = desk.get(f"/showroom/visits/{visit.id}/serve", headers=HX)
+    body = html(response)
+    assert response.status_code == 200
+    assert body.lstrip().startswith(f'<li id="visit-{visit.id}"')
+    assert "<details class=\"serve\" open>" in body and "矿泉水" in body and "饼干" in body
+    assert f'action="/showroom/visits/{visit.id}/serve"' in body
+    # without JavaScript: the visit's page, with the serve and departure forms
+    plain = desk.get(f"/showroom/visits/{visit.id}/serve")
+    assert plain.status_code == 303
+    assert plain.headers["Location"].endswith(f"/showroom/visits/{visit.id}")
+    page = html(desk.get(f"/showroom/visits/{visit.id}"))
+    assert f'action="/showroom/visits/{visit.id}/serve"' in page and "矿泉水" in page
+    assert f'action="/showroom/visits/{visit.id}/depart"' in page
+    served = desk.post(f"/showroom/visits/{visit.id}/serve",
+                       data={"menu_item_id": menu["饼干"].id, "quantity": "1"})
+    assert served.status_code == 303 and count_rows(Serving) == 1
+    departed = desk.post(f"/showroom/visits/{visit.id}/depart", data={"version": visit.version})
+    assert departed.status_code == 303
+    assert f'action="/showroom/visits/{visit.id}/serve"' not in html(
+        desk.get(f"/showroom/visits/{visit.id}"))
 
 
 def test_a_visit_page_and_its_fragment(desk, arrive):
@@ -91,9 +118,18 @@ def test_long_stays_are_highlighted(desk, arrive, app, monkeypatch, freeze):
 def test_an_arrival_refreshes_the_board_without_reload(desk):
     response = desk.post("/showroom/visits", data=ARRIVAL, headers=HX)
     assert response.status_code == 200
-    assert "visitors-changed" in triggered(response)
+    events = triggered(response)
+    assert "visitors-changed" in events
+    # only the form's status line comes back; the form starts again from these values
     body = html(response)
-    assert body.lstrip().startswith('<section id="arrival-form"') and "Logged: 3 people" in body
+    assert body.startswith('<span id="arrival-saved"') and "Logged: 3 people" in body
+    assert response.headers["HX-Retarget"] == "#arrival-saved"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert events["arrival-logged"] == {
+        "arrived_at": "2026-11-22T09:30", "party_size": "1", "purpose": "viewing",
+        "source": "walk_in", "consultant_id": "", "consultant_name": "", "visitor_name": "",
+        "phone": "", "note": ""}
+    assert len(response.get_data()) < 300
     visit = db.session.scalar(sa.select(Visit))
     assert visit.phone == "13812341234" and visit.consultant_name == "外援小李"
     assert f'id="visit-{visit.id}"' in html(desk.get("/showroom/board", headers=HX))
@@ -118,6 +154,19 @@ def test_bad_arrivals_are_refused_next_to_the_field(desk, field, value, message)
     body = html(response)
     assert f'id="{field}-error"' in body and message in body
     assert count_rows(Visit) == 0
+
+
+def test_a_refused_arrival_leaves_the_consultant_list_in_the_page(desk, consultant):
+    response = desk.post("/showroom/visits", headers=HX,
+                         data={**ARRIVAL, "party_size": "0", "consultant_id": consultant.id})
+    body = html(response)
+    assert response.status_code == 422
+    # htmx keeps the page's select (hx-preserve): the answer carries it without options
+    assert re.search(r'<select data-hx-preserve="true" id="consultant_id" '
+                     r'name="consultant_id"></select>', body)
+    assert "张小红" not in body and len(response.get_data()) < 5000
+    page = html(desk.post("/showroom/visits", data={**ARRIVAL, "party_size": "0"}))
+    assert 'data-hx-preserve="true"' in page and "张小红" in page
 
 
 def test_a_bad_arrival_without_htmx_shows_the_page(desk):
@@ -312,3 +361,96 @@ def test_query_counts_do_not_grow_with_rows(desk, receptionist, consultant, menu
         assert desk.get(url, headers=HX).status_code == 200
     assert many.count == few.count, (few.count, many.count)
     print(url, few.count)
+
+
+LONG_NOTE = "客户带了两个孩子，需要儿童座椅和一些零食" * 3
+
+
+def _crowd(n, receptionist, consultant, menu, *, note=LONG_NOTE):
+    """``n`` parties of today still in the showroom, each with a long note, a visitor's name
+    and phone and two servings: the biggest rows a board shows."""
+    from datetime import UTC, date, datetime, timedelta
+
+    start = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
+    visits = [Visit(day=date(2026, 11, 22), arrived_at=start - timedelta(minutes=3 * i),
+                    party_size=4, purpose="aftersales", source="advertising",
+                    consultant_id=consultant.id, visitor_name="欧阳先生", phone="13812345678",
+                    note=note, created_by_id=receptionist.id) for i in range(n)]
+    db.session.add_all(visits)
+    db.session.flush()
+    db.session.add_all(Serving(visit_id=v.id, menu_item_id=menu[name].id, quantity=2,
+                               day=v.day, served_by_id=receptionist.id)
+                       for v in visits for name in ("矿泉水", "饼干"))
+    db.session.commit()
+    return visits
+
+
+def test_a_crowded_board_is_paged_and_small(desk, receptionist, consultant, menu, freeze):
+    visits = _crowd(24, receptionist, consultant, menu)
+    freeze("2026-11-22 11:00")  # every party a long stay: the biggest rows
+    response = desk.get("/showroom/board", headers=HX)
+    body = html(response)
+    assert len(response.get_data()) <= 5000, len(response.get_data())
+    shown = re.findall(r'<li id="visit-(\d+)"', body)
+    assert shown == [str(v.id) for v in visits[:svc.BOARD_ROWS]]
+    assert '<span class="count">24</span>' in body  # the count is of every party
+    assert "客户带了两个孩子" in body and visits[0].note not in body  # a long note is cut
+    older = re.search(r'href="/showroom/\?before=([^"]+)"', body).group(1)
+    seen = set(shown)
+    while older:
+        response = desk.get(f"/showroom/board?before={older}", headers=HX)
+        body = html(response)
+        assert len(response.get_data()) <= 5000
+        # the poll refreshes the page being read, not the first one
+        assert f'hx-get="/showroom/board?before={older}"' in body
+        page = re.findall(r'<li id="visit-(\d+)"', body)
+        assert page and not seen & set(page)
+        seen |= set(page)
+        more = re.search(r'href="/showroom/\?before=([^"]+)"', body)
+        older = more.group(1) if more else None
+    assert seen == {str(v.id) for v in visits}
+    # the whole page with a crowd stays well under a page's budget
+    assert len(desk.get("/showroom/").get_data()) <= 30_000
+
+
+def test_todays_list_sums_up_a_busy_day_and_lists_the_latest(desk, receptionist, consultant,
+                                                             menu):
+    visits = _crowd(80, receptionist, consultant, menu)
+    response = desk.get("/showroom/today", headers=HX)
+    body = html(response)
+    assert len(response.get_data()) <= 5000, len(response.get_data())
+    assert "80 parties, 320 people" in body
+    rows = re.findall(r'href="/showroom/visits/(\d+)"', body)
+    assert rows == [str(v.id) for v in visits[:svc.TODAY_ROWS]]
+    assert ('href="/showroom/history?date_from=2026-11-22&amp;date_to=2026-11-22"' in body
+            and "All 80 of today's visitors in the history" in body)
+    # by purpose and by source count every party of the day, not the listed ones
+    assert re.search(r"After-sales</th><td class=\"num\">80<", body)
+    assert re.search(r"Advertising</th><td class=\"num\">80<", body)
+
+
+def test_the_actions_stay_within_their_query_budget(desk, arrive, menu, consultant,
+                                                    count_queries):
+    """Each action answers from what it just wrote (no re-read of the visit, its servings or
+    the signed-in user). Counted as the bench counts (no transaction control)."""
+    with count_queries(like_bench=True) as logged:
+        response = desk.post("/showroom/visits", headers=HX,
+                             data={**ARRIVAL, "consultant_name": "",
+                                   "consultant_id": consultant.id})
+    # the user, the consultant, the visit, the audit event
+    assert response.status_code == 200 and logged.count <= 4, logged.count
+    visit = db.session.scalar(sa.select(Visit))
+    with count_queries(like_bench=True) as opened:
+        assert desk.get(f"/showroom/visits/{visit.id}/serve", headers=HX).status_code == 200
+    assert opened.count <= 4, opened.count
+    with count_queries(like_bench=True) as served:
+        response = desk.post(f"/showroom/visits/{visit.id}/serve", headers=HX,
+                             data={"menu_item_id": menu["可乐"].id, "quantity": "1"})
+    assert response.status_code == 200 and "可乐 × 1" in html(response)
+    # the user, the visit and its servings, the menu, the serving, the audit event
+    assert served.count <= 6, served.count
+    assert len(response.get_data()) <= 5000
+    with count_queries(like_bench=True) as departed:
+        response = desk.post(f"/showroom/visits/{visit.id}/depart", headers=HX,
+                             data={"version": visit.version})
+    assert response.status_code == 200 and departed.count <= 4, departed.count
