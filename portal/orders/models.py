@@ -206,6 +206,7 @@ class StockWait(db.Model):
     __table_args__ = (
         sa.Index("ix_stock_waits_state_sku", "state", "sku"),
         sa.Index("ix_stock_waits_state_available", "state", "available_at"),
+        sa.Index("ix_stock_waits_state_closed", "state", "closed_at", "id"),  # closed views
         sa.CheckConstraint("quantity >= 1", name="quantity_positive"),
     )
 
