@@ -167,11 +167,13 @@ def today(client, **kwargs):
 
 @pytest.fixture
 def count_queries(db):
-    """``with count_queries() as n: ...`` then ``n.count``: SQL statements the block ran."""
+    """``with count_queries() as n: ...`` then ``n.count`` and ``n.statements``: the SQL the
+    block ran."""
     from contextlib import contextmanager
 
     class Counter:
-        count = 0
+        def __init__(self):
+            self.count, self.statements = 0, []
 
     @contextmanager
     def _count(*, like_bench: bool = False):
@@ -184,6 +186,7 @@ def count_queries(db):
                     "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
                 return
             counter.count += 1
+            counter.statements.append(" ".join(statement.split()))
 
         bind = db.session.get_bind()
         engine = bind.engine if hasattr(bind, "engine") else bind

@@ -85,38 +85,36 @@ def _flag(value) -> bool:
     return str(value or "") in ("1", "true", "on")
 
 
-def _sheet_of(user_id: int, year: int, month: int) -> tuple[ScoreSheet, tuple[int, int], bool]:
-    """(the person's sheet with its person, (rank, sheets of the month), just made): one query
-    when the sheet exists; created (and committed) on first use (R-P1)."""
-    found = find_ranked(user_id, year, month)
-    fresh = found is None
-    if fresh:
-        try:
-            new_sheet(_person(user_id), year, month)
-        except ScoringError:
-            abort(404)
-        db.session.commit()
-        found = find_ranked(user_id, year, month)
-    the_sheet, rank, count = found
-    if the_sheet.user.role not in SCORED_ROLES:
+def _found_or_made(find, user_id: int, year: int, month: int):
+    """(``find(user_id, year, month)``, whether the sheet was just made): a person's sheet is
+    made and committed on first use (R-P1), so that a refused change still has it to show."""
+    found = find(user_id, year, month)
+    if found is not None:
+        return found, False
+    try:
+        new_sheet(_person(user_id), year, month)
+    except ScoringError:
         abort(404)
-    return the_sheet, (rank, count), fresh
+    db.session.commit()
+    return find(user_id, year, month), True
 
 
-def _sheet_for_change(user_id: int, year: int, month: int) -> ScoreSheet:
-    """The person's sheet for an entry change; made (and committed, so that a refused change
-    still has its sheet to show) on first use."""
-    the_sheet = find_sheet(user_id, year, month)
-    if the_sheet is None:
-        try:
-            new_sheet(_person(user_id), year, month)
-        except ScoringError:
-            abort(404)
-        db.session.commit()
-        the_sheet = find_sheet(user_id, year, month)
+def _scored(the_sheet: ScoreSheet) -> ScoreSheet:
     if the_sheet.user.role not in SCORED_ROLES:
         abort(404)
     return the_sheet
+
+
+def _sheet_of(user_id: int, year: int, month: int) -> tuple[ScoreSheet, tuple[int, int], bool]:
+    """(the person's sheet with its person, (rank, sheets of the month), just made): one query
+    when the sheet exists."""
+    (the_sheet, rank, count), fresh = _found_or_made(find_ranked, user_id, year, month)
+    return _scored(the_sheet), (rank, count), fresh
+
+
+def _sheet_for_change(user_id: int, year: int, month: int) -> ScoreSheet:
+    """The person's sheet for an entry change."""
+    return _scored(_found_or_made(find_sheet, user_id, year, month)[0])
 
 
 # --- the sheet body (shared with the print view) ---------------------------------------------

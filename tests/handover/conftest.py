@@ -23,31 +23,16 @@ def write(freeze, shift_types):
     return _write
 
 
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
-
-
 @pytest.fixture
-def statements():
+def statements(count_queries):
     """``with statements() as seen: ...`` then ``len(seen)``: the SQL the block sent, counted
     as the bench counts it (without transaction control: the test's savepoints are not the
     request's)."""
     from contextlib import contextmanager
 
-    import sqlalchemy as sa
-
     @contextmanager
     def _seen():
-        seen: list[str] = []
-
-        def before(_conn, _cursor, statement, *_args):
-            if statement.split(None, 1)[0].upper() not in TRANSACTION_CONTROL:
-                seen.append(statement)
-
-        engine = db.session.get_bind().engine
-        sa.event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield seen
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", before)
+        with count_queries(like_bench=True) as counter:
+            yield counter.statements
 
     return _seen

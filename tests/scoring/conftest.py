@@ -1,7 +1,8 @@
 """Fixtures of the scoring tests: a supervisor, staff, the catalogue and sheets."""
 
+import functools
+
 import pytest
-import sqlalchemy as sa
 from flask_babel import force_locale
 
 from portal.extensions import db
@@ -66,35 +67,9 @@ def request_context(app, db):
         yield
 
 
-TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"})
-
-
 @pytest.fixture
-def sql_statements(db):
+def sql_statements(count_queries):
     """``with sql_statements() as n: ...`` then ``n.count``: the queries the block sent, counted
     as the budget counts them (bench/portal_app.py): without BEGIN/COMMIT, nor the SAVEPOINTs
     that stand for the app's commits in tests."""
-    from contextlib import contextmanager
-
-    class Counter:
-        def __init__(self):
-            self.count, self.statements = 0, []
-
-    @contextmanager
-    def _count():
-        counter = Counter()
-
-        def before(_conn, _cursor, statement, *_args, **_kwargs):
-            if statement.split(None, 1)[0].upper() not in TRANSACTION_CONTROL:
-                counter.count += 1
-                counter.statements.append(" ".join(statement.split())[:160])
-
-        bind = db.session.get_bind()
-        engine = bind.engine if hasattr(bind, "engine") else bind
-        sa.event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield counter
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", before)
-
-    return _count
+    return functools.partial(count_queries, like_bench=True)
