@@ -66,13 +66,20 @@ def namer(model, *columns, fmt=None, joins=()):
     return names
 
 
-def target_names(events) -> dict[tuple[str, str], str]:
-    """{(type, id): name} for the events' targets, one query per record type."""
+def target_names(events, known: dict[str, dict] | None = None) -> dict[tuple[str, str], str]:
+    """{(type, id): name} for the events' targets, one query per record type; ``known``
+    ({type: {id: name}}, names the caller has already read) spares its type's query."""
+    known = known or {}
     wanted: dict[str, set[str]] = {}
+    names = {}
     for event in events:
         if event.target_type in TARGET_NAMERS and event.target_id:
-            wanted.setdefault(event.target_type, set()).add(event.target_id)
-    names = {}
+            name = known.get(event.target_type, {}).get(int(event.target_id)) \
+                if event.target_id.isdigit() else None
+            if name is not None:
+                names[(event.target_type, event.target_id)] = name
+            else:
+                wanted.setdefault(event.target_type, set()).add(event.target_id)
     for table, ids in wanted.items():
         for key, name in TARGET_NAMERS[table](ids).items():
             names[(table, str(key))] = name

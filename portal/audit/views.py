@@ -45,7 +45,8 @@ class AuditFilterForm(FilterForm):
 def index():
     """The audit trail, newest first, filtered."""
     form = AuditFilterForm()
-    users = db.session.execute(sa.select(User.id, User.display_name).order_by(User.display_name))
+    users = db.session.execute(
+        sa.select(User.id, User.display_name).order_by(User.display_name)).all()
     form.actor.choices = choices([("", _l("Anyone"))] + [(str(uid), name) for uid, name in users])
     form.action.choices = choices([("", _("Any action"))]
                                   + _action_choices(str(get_locale()), len(ACTION_LABELS)))
@@ -62,7 +63,8 @@ def index():
     return render("audit/index.html", block="audit_table", form=form, page=page,
                   args=page_args(("actor", "action", "date_from", "date_to")),
                   labels=ACTION_LABELS, targets=TARGET_LABELS, fields=FIELD_LABELS,
-                  values=VALUE_LABELS, names=target_names(page.items),
+                  values=VALUE_LABELS,
+                  names=target_names(page.items, known={"users": dict(users)}),
                   tr=cache(_),  # a page repeats a few labels fifty times: translate each once
                   status=200 if valid else 422)
 
