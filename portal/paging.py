@@ -72,6 +72,15 @@ def _bound(values, columns):
                  for value, column in zip(values, columns, strict=True))
 
 
+def after_cursor(query, columns, token: str | None):
+    """``query`` cut to the rows after the cursor ``token`` in the ascending order of
+    ``columns`` (the "show more" of a list read oldest first); unchanged without a cursor or
+    with a tampered one."""
+    columns = tuple(columns)
+    start = _bound(decode_cursor(token, len(columns)), columns)
+    return query.where(sa.tuple_(*columns) > sa.tuple_(*start)) if start else query
+
+
 def keyset_page(query, columns, *, before: str | None = None, after: str | None = None,
                 per_page: int = 50) -> KeysetPage:
     """A page of ``query`` ordered by ``columns`` descending: older than ``before`` or newer

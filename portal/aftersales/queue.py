@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.i18n import N_
 from portal.notifications import notify
 from portal.notifications.models import Notification
-from portal.paging import decode_cursor, encode_cursor
+from portal.paging import after_cursor, encode_cursor
 from portal.rules import RuleError
 from portal.web import commit_keeping_loaded
 
@@ -83,9 +83,7 @@ def rows(case_id: int | None = None, limit: int = SHOWN_MAX,
              .order_by(*KEY).limit(limit))
     if case_id is not None:
         query = query.where(AfterSalesCase.id == case_id)
-    start = decode_cursor(after, len(KEY))
-    if start:
-        query = query.where(sa.tuple_(*KEY) > sa.tuple_(*start))
+    query = after_cursor(query, KEY, after)
     return [Row(case, status_since or case.created_at, last)
             for case, status_since, last in db.session.execute(query)]
 

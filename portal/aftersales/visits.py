@@ -12,7 +12,7 @@ from portal.aftersales.models import AfterSalesCase, ReturnVisit
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
-from portal.paging import KeysetPage, decode_cursor, encode_cursor, keyset_page
+from portal.paging import KeysetPage, after_cursor, encode_cursor, keyset_page
 from portal.rules import RuleError
 from portal.web import Conflict, commit_or_conflict
 
@@ -53,10 +53,7 @@ def due(today: date | None = None, limit: int = SHOWN_MAX,
         after: str | None = None) -> list[ReturnVisit]:
     """The visits due today or earlier and not done, the oldest first (one query, with the
     case and its assignee); ``after``: those after that cursor (``cursor(visit)``)."""
-    query = _due_query(today or clock.today()).order_by(*DUE_KEY)
-    start = decode_cursor(after, len(DUE_KEY))
-    if start:
-        query = query.where(sa.tuple_(*DUE_KEY) > sa.tuple_(*start))
+    query = after_cursor(_due_query(today or clock.today()).order_by(*DUE_KEY), DUE_KEY, after)
     return list(db.session.scalars(query.limit(limit)))
 
 

@@ -15,7 +15,6 @@ An item written in slot W waits for every later slot of its book until it is clo
 (R-H2): each incoming shift confirms the open items it inherits.
 """
 
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -317,7 +316,7 @@ def write(user: User, book: str, *, category: str, text: str, priority: str = "n
     audit.record("handover.created", item, actor=user, changes=audit.changes(
         item, ("book", "category", "priority", "text", "order_no", "customer_ref",
                "purchase_date", "return_tracking", "customer_request"), before={}))
-    _commit(item)
+    commit_or_conflict(item, keep_loaded=True)  # the answer shows it as written
     return item
 
 
@@ -354,26 +353,6 @@ def _existing_ack(item: HandoverItem, user: User, slot: Slot, kind: str,
     )
 
 
-@contextmanager
-def _keeping_loaded():
-    """Commit without expiring what the request loaded: the response shows the item as it
-    was just written instead of reading it again (with its shift, people and the user)."""
-    session = db.session()
-    before = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        yield
-    finally:
-        session.expire_on_commit = before
-
-
-def _commit(item: HandoverItem) -> None:
-    """Commit, keeping the loaded state; a concurrent change of the same version becomes
-    ``Conflict`` (no lost update)."""
-    with _keeping_loaded():
-        commit_or_conflict(item)
-
-
 def sign(user: User, item: HandoverItem, slot: Slot | None = None,
          acks: list[HandoverAck] | None = None) -> HandoverAck:
     """R-H2 签字确认: ``user`` read the item; name and time are recorded. Signing twice in
@@ -390,7 +369,7 @@ def sign(user: User, item: HandoverItem, slot: Slot | None = None,
     db.session.add(ack)
     audit.record("handover.signed", item, actor=user,
                  details={"shift_date": slot.day.isoformat(), "shift": _type_name(slot)})
-    _commit(item)
+    commit_or_conflict(item, keep_loaded=True)  # the answer shows it as written
     return ack
 
 
@@ -428,7 +407,7 @@ def take_over(user: User, item: HandoverItem, version: int, slot: Slot | None = 
         # in the same transaction: a take-over that conflicts notifies nobody
         notify(item.author, N_("%(name)s took over your handover item: %(text)s"),
                item_link(item), name=user.display_name, text=_excerpt(item.text))
-    _commit(item)
+    commit_or_conflict(item, keep_loaded=True)  # the answer shows it as written
     return ack
 
 
@@ -465,7 +444,7 @@ def close(user: User, item: HandoverItem, resolution: str, version: int) -> Hand
     if item.owner_id and item.owner_id != user.id:
         notify(item.owner, N_("%(name)s closed the handover item you followed: %(text)s"),
                item_link(item), name=user.display_name, text=_excerpt(item.text))
-    _commit(item)
+    commit_or_conflict(item, keep_loaded=True)  # the answer shows it as written
     return item
 
 
@@ -492,7 +471,7 @@ def edit(user: User, item: HandoverItem, text: str, version: int) -> HandoverIte
                                     edited_by_id=user.id, edited_at=clock.now()))
     item.text = text
     audit.record("handover.edited", item, actor=user, changes=audit.changes(item, ("text",)))
-    _commit(item)
+    commit_or_conflict(item, keep_loaded=True)  # the answer shows it as written
     return item
 
 
