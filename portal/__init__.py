@@ -56,6 +56,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.session_interface = PortalSessionInterface()
     app.before_request(guard_undeclared)
     app.after_request(security_headers)
+    from portal.actions import commit_request
+
+    app.after_request(commit_request)  # a request that wrote outside an action commits once
 
     from portal.cli import portal_cli
 

@@ -9,8 +9,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
-from portal.web import Conflict, is_fragment_request, render
+from portal.actions import Conflict, discard
+from portal.web import is_fragment_request, render
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -57,12 +57,12 @@ def register(app) -> None:
 
     @app.errorhandler(Conflict)
     def conflict(error):
-        db.session.rollback()
+        discard()
         return error_response(409)
 
     @app.errorhandler(StaleDataError)
     def stale(error):
-        db.session.rollback()
+        discard()
         return error_response(409)
 
     @app.errorhandler(HTTPException)
@@ -79,5 +79,5 @@ def register(app) -> None:
     def internal_error(error):
         error_id = uuid.uuid4().hex[:10]
         app.logger.exception("error %s on %s %s", error_id, request.method, request.path)
-        db.session.rollback()
+        discard()
         return error_response(500, error_id=error_id)

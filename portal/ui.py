@@ -1,12 +1,17 @@
-"""What an area contributes to the shell: navigation entries and Today-page cards.
+"""What an area contributes to the shell, kept per app: navigation entries, Today-page
+cards, the audit trail's labels, and the records a score entry may point to.
 
 An area registers its entries in its ``init_app``; the base template and the home page
-show only those whose permission the user holds. No area edits another's templates.
+show only those whose permission the user holds. No area edits another's templates or
+module globals, and no area imports another's models to offer its records: it asks here.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 
 
@@ -42,7 +47,10 @@ class Card:
 
 def _registry(app=None) -> dict:
     app = app or current_app
-    return app.extensions.setdefault("portal_ui", {"nav": [], "cards": []})
+    return app.extensions.setdefault("portal_ui", {
+        "nav": [], "cards": [], "links": {},
+        "audit": AuditLabels({}, {}, {}, {}, {}),
+    })
 
 
 def register_nav(app, item: NavItem) -> None:
@@ -65,3 +73,83 @@ def nav_for(user) -> list[NavItem]:
 def cards_for(user) -> list[Card]:
     """Today-page cards ``user`` may see."""
     return [c for c in _registry()["cards"] if user.can(c.permission)]
+
+
+# --- the audit trail's words -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditLabels:
+    """How the audit browser names actions, record types, fields and stored codes."""
+
+    actions: dict  # action -> N_(label)
+    targets: dict  # table -> N_(label)
+    fields: dict  # field -> N_(label)
+    values: dict  # field -> {code: N_(label)}
+    namers: dict  # table -> function(ids) -> {id: name}
+
+
+def register_audit(app, *, actions: dict | None = None, fields: dict | None = None,
+                   values: dict | None = None, target: tuple | None = None) -> None:
+    """Add an area's audit words: action labels, field labels (a field another area named
+    keeps its first name), code labels per field, and ``target`` = (table, label, namer)."""
+    labels = _registry(app)["audit"]
+    labels.actions.update(actions or {})
+    for name, label in (fields or {}).items():
+        labels.fields.setdefault(name, label)
+    for name, codes in (values or {}).items():
+        labels.values.setdefault(name, {}).update(codes)
+    if target:
+        table, label, *namer = target
+        labels.targets[table] = label
+        if namer and namer[0]:
+            labels.namers[table] = namer[0]
+
+
+def audit_labels(app=None) -> AuditLabels:
+    """Every area's audit words."""
+    return _registry(app)["audit"]
+
+
+# --- records a score entry may point to ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkSource:
+    """Records of one type a person's score entry may point to (R-P1 evidence)."""
+
+    label: str  # N_()
+    # (user_id, first, last, limit) -> a SELECT of ``candidate_columns`` of the person's
+    # records of those days, newest first, at most ``limit`` rows
+    query: Callable[[int, date, date, int], sa.Select]
+    # a row of that SELECT -> the text the list offers
+    describe: Callable[[Any], str]
+    # id -> url to open the record (None: shown as text only)
+    url: Callable[[int], str | None] | None = None
+
+
+def candidate_columns(ident, day, at=None, number=None, text=None) -> tuple:
+    """The columns every source's query gives (ref_id, ref_day, ref_at, ref_number, ref_text),
+    typed alike, so that one UNION ALL reads the candidates of every type at once."""
+    from portal.database import UTCDateTime
+
+    def typed(value, type_, name):
+        # a missing column is a NULL cast to the column's type (PostgreSQL types a bare NULL
+        # of a subquery as text, which no other part's column matches)
+        if value is None:
+            return sa.cast(sa.null(), type_).label(name)
+        return sa.type_coerce(value, type_).label(name)
+
+    return (typed(ident, sa.Integer(), "ref_id"), typed(day, sa.Date(), "ref_day"),
+            typed(at, UTCDateTime(), "ref_at"), typed(number, sa.Integer(), "ref_number"),
+            typed(text, sa.String(), "ref_text"))
+
+
+def register_link_source(app, kind: str, source: LinkSource) -> None:
+    """Let score entries point to an area's records of ``kind``."""
+    _registry(app)["links"][kind] = source
+
+
+def link_sources(app=None) -> dict[str, LinkSource]:
+    """Every kind of record a score entry may point to, in registration order."""
+    return _registry(app)["links"]

@@ -1,8 +1,8 @@
 """Rendering and response helpers shared by every area.
 
 ``render()`` serves a whole page, or only one named block of it for an htmx request
-(jinja2-fragments), so one template and one route serve both. ``Conflict`` turns a
-lost-update race into a 409 that shows the current state.
+(jinja2-fragments), so one template and one route serve both. How an action runs and
+commits is ``portal.actions``.
 """
 
 import json
@@ -12,6 +12,11 @@ from flask import Response, current_app, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from jinja2_fragments.flask import render_block
 
+from portal.actions import (  # noqa: F401 - until every area imports them from actions
+    Conflict,
+    commit_keeping_loaded,
+    commit_or_conflict,
+)
 from portal.extensions import htmx
 
 CSP = (
@@ -68,14 +73,6 @@ def redirect_htmx_aware(location: str, status: int = 303) -> Response:
     return response
 
 
-class Conflict(Exception):
-    """Someone else changed the record first; the caller shows its current state."""
-
-    def __init__(self, record=None, message: str | None = None) -> None:
-        super().__init__(message or "conflict")
-        self.record = record
-
-
 class PortalSessionInterface(SecureCookieSessionInterface):
     """Signed-cookie sessions re-sent only by page loads and by requests that changed them.
 
@@ -92,37 +89,6 @@ class PortalSessionInterface(SecureCookieSessionInterface):
         if htmx or request.endpoint == "static":
             return False
         return super().should_set_cookie(app, session)
-
-
-def commit_or_conflict(record, also=(), *, keep_loaded: bool = False) -> None:
-    """Commit; a concurrent change of ``record``'s version (or a unique key taken meanwhile,
-    for the exception types in ``also``) becomes ``Conflict``: no lost update.
-    ``keep_loaded``: see ``commit_keeping_loaded``."""
-    from sqlalchemy.orm.exc import StaleDataError
-
-    from portal.extensions import db
-
-    try:
-        commit_keeping_loaded() if keep_loaded else db.session.commit()
-    except (StaleDataError, *also) as error:
-        db.session.rollback()
-        raise Conflict(record) from error
-
-
-def commit_keeping_loaded() -> None:
-    """Commit without expiring what the session holds: the response that shows what the
-    request just wrote (and the signed-in user) renders from memory instead of reading each
-    row again. Only for changes made through the ORM objects themselves (no bulk UPDATE, no
-    value the database computes besides keys and versions)."""
-    from portal.extensions import db
-
-    session = db.session()
-    before = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = before
 
 
 def security_headers(response: Response) -> Response:

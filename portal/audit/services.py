@@ -44,6 +44,21 @@ TARGET_NAMERS: dict = {}
 VALUE_LABELS: dict[str, dict] = {}
 
 
+def labels():
+    """Every area's audit words (``portal.ui.register_audit``) with the core's own.
+    Transitional: the module-level tables below still hold what areas added there."""
+    from portal.ui import AuditLabels, audit_labels
+
+    registered = audit_labels()
+    values = {k: dict(v) for k, v in VALUE_LABELS.items()}
+    for name, codes in registered.values.items():
+        values.setdefault(name, {}).update(codes)
+    return AuditLabels({**ACTION_LABELS, **registered.actions},
+                       {**TARGET_LABELS, **registered.targets},
+                       {**registered.fields, **FIELD_LABELS}, values,
+                       {**TARGET_NAMERS, **registered.namers})
+
+
 def register_target(table: str, label: str, namer=None) -> None:
     """Let the audit browser name records of ``table`` (an area calls this in init_app)."""
     TARGET_LABELS[table] = label
@@ -72,8 +87,9 @@ def target_names(events, known: dict[str, dict] | None = None) -> dict[tuple[str
     known = known or {}
     wanted: dict[str, set[str]] = {}
     names = {}
+    namers = labels().namers
     for event in events:
-        if event.target_type in TARGET_NAMERS and event.target_id:
+        if event.target_type in namers and event.target_id:
             name = known.get(event.target_type, {}).get(int(event.target_id)) \
                 if event.target_id.isdigit() else None
             if name is not None:
@@ -81,7 +97,7 @@ def target_names(events, known: dict[str, dict] | None = None) -> dict[tuple[str
             else:
                 wanted.setdefault(event.target_type, set()).add(event.target_id)
     for table, ids in wanted.items():
-        for key, name in TARGET_NAMERS[table](ids).items():
+        for key, name in namers[table](ids).items():
             names[(table, str(key))] = name
     return names
 

@@ -11,14 +11,7 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
 from portal.audit.models import AuditEvent
-from portal.audit.services import (
-    ACTION_LABELS,
-    FIELD_LABELS,
-    TARGET_LABELS,
-    VALUE_LABELS,
-    search,
-    target_names,
-)
+from portal.audit.services import labels, search, target_names
 from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.extensions import db
@@ -45,11 +38,12 @@ class AuditFilterForm(FilterForm):
 def index():
     """The audit trail, newest first, filtered."""
     form = AuditFilterForm()
+    words = labels()
     users = db.session.execute(
         sa.select(User.id, User.display_name).order_by(User.display_name)).all()
     form.actor.choices = choices([("", _l("Anyone"))] + [(str(uid), name) for uid, name in users])
     form.action.choices = choices([("", _("Any action"))]
-                                  + _action_choices(str(get_locale()), len(ACTION_LABELS)))
+                                  + _action_choices(str(get_locale()), words.actions))
     valid = form.validate()
     query = search(
         actor_id=form.actor.data if valid else None,
@@ -62,15 +56,20 @@ def index():
                        after=request.args.get("after"), per_page=current_app.config["PAGE_SIZE"])
     return render("audit/index.html", block="audit_table", form=form, page=page,
                   args=page_args(("actor", "action", "date_from", "date_to")),
-                  labels=ACTION_LABELS, targets=TARGET_LABELS, fields=FIELD_LABELS,
-                  values=VALUE_LABELS,
+                  labels=words.actions, targets=words.targets, fields=words.fields,
+                  values=words.values,
                   names=target_names(page.items, known={"users": dict(users)}),
                   tr=cache(_),  # a page repeats a few labels fifty times: translate each once
                   status=200 if valid else 422)
 
 
-@cache
-def _action_choices(locale: str, _count: int) -> list[tuple[str, str]]:
+_CHOICES: dict[tuple[str, int], list] = {}
+
+
+def _action_choices(locale: str, actions: dict) -> list[tuple[str, str]]:
     """The action filter's options in ``locale``, translated once per language (and per set
-    of labels: ``_count``, as areas register theirs) instead of on every page."""
-    return [(code, _(label)) for code, label in ACTION_LABELS.items()]
+    of labels, as areas register theirs) instead of on every page."""
+    key = (locale, len(actions))
+    if key not in _CHOICES:
+        _CHOICES[key] = [(code, _(label)) for code, label in actions.items()]
+    return _CHOICES[key]

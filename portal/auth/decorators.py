@@ -11,8 +11,9 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 from portal import audit
+from portal.actions import commit_security_event
 from portal.auth.permissions import PUBLIC, PUBLIC_ENDPOINTS
-from portal.extensions import db, login_manager
+from portal.extensions import login_manager
 
 
 def require(permission: str):
@@ -46,7 +47,7 @@ def refuse(permission: str):
         details={"permission": permission, "endpoint": request.endpoint,
                  "method": request.method, "path": request.path},
     )
-    db.session.commit()
+    commit_security_event()
     abort(403)
 
 

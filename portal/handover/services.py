@@ -588,3 +588,32 @@ def supervisor_attention(limit: int = 5) -> dict:
 
     return {"unsigned": first(unsigned), "unsigned_count": count(unsigned),
             "stale": first(stale), "stale_count": count(stale)}
+
+
+# --- what a score entry may point to (registered in views.register) -------------------------
+
+
+def link_query(user_id: int, first: date, last: date, limit: int) -> sa.Select:
+    """The person's items of those days, newest first: written by them or followed up."""
+    from portal.ui import candidate_columns
+
+    # two index ranges instead of an OR (which reads every item the person ever wrote):
+    # written, through (book, author_id, shift_date, id); followed up, through owner_id
+    columns = (HandoverItem.id, HandoverItem.shift_date, HandoverItem.text)
+    written = sa.select(*columns).where(HandoverItem.book.in_(BOOKS),
+                                        HandoverItem.author_id == user_id,
+                                        HandoverItem.shift_date.between(first, last))
+    followed = sa.select(*columns).where(HandoverItem.owner_id == user_id,
+                                         HandoverItem.shift_date.between(first, last))
+    both = sa.union(written, followed).subquery()
+    return (sa.select(*candidate_columns(both.c.id, both.c.shift_date, text=both.c.text))
+            .order_by(both.c.shift_date.desc(), both.c.id.desc()).limit(limit))
+
+
+def link_text(row) -> str:
+    return f"{row.ref_day:%Y-%m-%d} #{row.ref_id} {(row.ref_text or '')[:40]}"
+
+
+def link_url(ident: int) -> str | None:
+    book = db.session.scalar(sa.select(HandoverItem.book).where(HandoverItem.id == ident))
+    return url_for(f"handover.{book}_item", item_id=ident) if book else None

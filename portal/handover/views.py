@@ -453,6 +453,10 @@ _audit_names = namer(HandoverItem, HandoverItem.text,
 
 def register(app) -> None:
     """Navigation entries (with their badge) and Today cards of the handover book."""
+    from portal.ui import LinkSource, register_link_source
+
+    register_link_source(app, "handover_item", LinkSource(
+        N_("Handover item"), svc.link_query, svc.link_text, svc.link_url))
     from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
     from portal.ui import Card, NavItem, register_card, register_nav
 

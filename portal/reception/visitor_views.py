@@ -518,6 +518,10 @@ _menu_names = namer(MenuItem, MenuItem.name)
 
 def register(app) -> None:
     """Navigation entry (with the count of parties in the showroom) and Today cards."""
+    from portal.ui import LinkSource, register_link_source
+
+    register_link_source(app, "visit", LinkSource(
+        N_("Showroom visit"), svc.link_query, svc.link_text))
     from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
     from portal.ui import Card, NavItem, register_card, register_nav
 

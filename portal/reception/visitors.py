@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -421,3 +422,21 @@ def consultant_choices() -> list[tuple[str, str]]:
                                                Visit.consultant_name.is_not(None))
         .distinct().order_by(Visit.consultant_name))
     return staff + [(f"name:{n}", n) for n in names]
+
+
+# --- what a score entry may point to (registered in visitor_views.register) -----------------
+
+
+def link_query(user_id: int, first: date, last: date, limit: int) -> sa.Select:
+    """The visits the person received as consultant in those days, newest first."""
+    from portal.ui import candidate_columns
+
+    return (sa.select(*candidate_columns(Visit.id, Visit.day, Visit.arrived_at,
+                                         Visit.party_size))
+            .where(Visit.consultant_id == user_id, Visit.day.between(first, last))
+            .order_by(Visit.arrived_at.desc()).limit(limit))
+
+
+def link_text(row) -> str:
+    return (f"{row.ref_day:%Y-%m-%d} {clock.local(row.ref_at):%H:%M} #{row.ref_id} "
+            f"{_('%(count)d people', count=row.ref_number)}")

@@ -4,24 +4,20 @@
 Every change runs ``require_editable`` and then ``apply_totals``: the sheet row is updated
 with its version, so an approval racing an added entry cannot both win.
 
-Evidence links: ``LINK_SOURCES`` maps a link type to how the records of a person in a month
-are offered and checked. Orders and after-sales cases are added here when those areas exist
-(``register_link_source("order", ...)``).
+Evidence links: ``portal.ui.link_sources()`` maps a link type to how the records of a
+person in a month are offered and checked; each area registers its own
+(``portal.ui.register_link_source(app, "visit", ...)``).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import audit, clock
 from portal.audit.services import _plain
-from portal.database import UTCDateTime
 from portal.extensions import db
-from portal.i18n import N_
 from portal.scoring.catalogue import signed
 from portal.scoring.models import ScoreEntry, ScoreEntryRevision, ScoreRule, ScoreSheet
 from portal.scoring.sheets import (
@@ -31,6 +27,7 @@ from portal.scoring.sheets import (
     max_points,
     require_editable,
 )
+from portal.ui import link_sources
 from portal.web import Conflict
 
 FIELDS = ("day", "points", "reason", "evidence", "link_type", "link_id", "rule_id")
@@ -46,110 +43,20 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 # --- evidence links --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LinkSource:
-    """Records of one type a person's entry may point to."""
-
-    label: str  # N_()
-    # (user_id, first, last, limit) -> a SELECT of ``candidate_columns`` of the person's records
-    # of those days, newest first, at most ``limit`` rows
-    query: Callable[[int, date, date, int], sa.Select]
-    # a row of that SELECT -> the text the list offers
-    describe: Callable[[Any], str]
-    # id -> url to open the record (None: shown as text only)
-    url: Callable[[int], str | None] | None = None
-
-    def candidates(self, user_id: int, first: date, last: date,
-                   limit: int = 40) -> list[tuple[int, str]]:
-        """[(id, text)] newest first."""
-        return [(row.ref_id, self.describe(row))
-                for row in db.session.execute(self.query(user_id, first, last, limit))]
-
-
-LINK_SOURCES: dict[str, LinkSource] = {}
 CANDIDATES = 40  # records of each type offered in the entry form
 
-
-def register_link_source(kind: str, source: LinkSource) -> None:
-    """Let entries point to records of another area (orders, after-sales cases...)."""
-    LINK_SOURCES[kind] = source
-
-
-def candidate_columns(ident, day, at=None, number=None, text=None) -> tuple:
-    """The columns every source's query gives (ref_id, ref_day, ref_at, ref_number, ref_text),
-    typed alike, so that one UNION ALL reads the candidates of every type at once."""
-    def typed(value, type_, name):
-        # a missing column is a NULL cast to the column's type (PostgreSQL types a bare NULL
-        # of a subquery as text, which no other part's column matches)
-        if value is None:
-            return sa.cast(sa.null(), type_).label(name)
-        return sa.type_coerce(value, type_).label(name)
-
-    return (typed(ident, sa.Integer(), "ref_id"), typed(day, sa.Date(), "ref_day"),
-            typed(at, UTCDateTime(), "ref_at"), typed(number, sa.Integer(), "ref_number"),
-            typed(text, sa.String(), "ref_text"))
-
-
-def _handover_query(user_id: int, first: date, last: date, limit: int) -> sa.Select:
-    from portal.handover.models import HandoverItem
-    from portal.handover.services import BOOKS
-
-    # two index ranges instead of an OR (which reads every item the person ever wrote):
-    # written, through (book, author_id, shift_date, id); followed up, through owner_id
-    columns = (HandoverItem.id, HandoverItem.shift_date, HandoverItem.text)
-    written = sa.select(*columns).where(HandoverItem.book.in_(BOOKS),
-                                        HandoverItem.author_id == user_id,
-                                        HandoverItem.shift_date.between(first, last))
-    followed = sa.select(*columns).where(HandoverItem.owner_id == user_id,
-                                         HandoverItem.shift_date.between(first, last))
-    both = sa.union(written, followed).subquery()
-    return (sa.select(*candidate_columns(both.c.id, both.c.shift_date, text=both.c.text))
-            .order_by(both.c.shift_date.desc(), both.c.id.desc()).limit(limit))
-
-
-def _handover_text(row) -> str:
-    return f"{row.ref_day:%Y-%m-%d} #{row.ref_id} {(row.ref_text or '')[:40]}"
-
-
-def _handover_url(ident: int) -> str | None:
-    from flask import url_for
-
-    from portal.handover.models import HandoverItem
-
-    book = db.session.scalar(sa.select(HandoverItem.book).where(HandoverItem.id == ident))
-    return url_for(f"handover.{book}_item", item_id=ident) if book else None
-
-
-def _visit_query(user_id: int, first: date, last: date, limit: int) -> sa.Select:
-    from portal.reception.models import Visit
-
-    return (sa.select(*candidate_columns(Visit.id, Visit.day, Visit.arrived_at,
-                                         Visit.party_size))
-            .where(Visit.consultant_id == user_id, Visit.day.between(first, last))
-            .order_by(Visit.arrived_at.desc()).limit(limit))
-
-
-def _visit_text(row) -> str:
-    return (f"{row.ref_day:%Y-%m-%d} {clock.local(row.ref_at):%H:%M} #{row.ref_id} "
-            f"{_('%(count)d people', count=row.ref_number)}")
-
-
-register_link_source("handover_item", LinkSource(N_("Handover item"), _handover_query,
-                                                 _handover_text, _handover_url))
-register_link_source("visit", LinkSource(N_("Showroom visit"), _visit_query, _visit_text))
-# orders and after-sales cases: register_link_source("order", ...) once those areas exist
 
 
 def link_choices(sheet: ScoreSheet) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """[(type, label, [("type:id", text), ...])] of the sheet's person in the sheet's month:
     every type's newest records in one query (a UNION ALL of the sources' queries)."""
     first, last = month_bounds(sheet.year, sheet.month)
-    kinds = list(LINK_SOURCES)
+    kinds = list(link_sources())
     if not kinds:
         return []
     parts = []
     for position, kind in enumerate(kinds):
-        each = LINK_SOURCES[kind].query(sheet.user_id, first, last, CANDIDATES).subquery()
+        each = link_sources()[kind].query(sheet.user_id, first, last, CANDIDATES).subquery()
         parts.append(sa.select(sa.literal(position).label("source"), *each.c))
     rows = db.session.execute(sa.union_all(*parts).order_by(
         sa.literal_column("source"), sa.literal_column("ref_day").desc(),
@@ -158,8 +65,8 @@ def link_choices(sheet: ScoreSheet) -> list[tuple[str, str, list[tuple[str, str]
     for row in rows:
         kind = kinds[row.source]
         found.setdefault(row.source, []).append(
-            (f"{kind}:{row.ref_id}", LINK_SOURCES[kind].describe(row)))
-    return [(kinds[n], LINK_SOURCES[kinds[n]].label, options)
+            (f"{kind}:{row.ref_id}", link_sources()[kind].describe(row)))
+    return [(kinds[n], link_sources()[kinds[n]].label, options)
             for n, options in sorted(found.items())]
 
 
@@ -168,7 +75,7 @@ def parse_link(value: str | None) -> tuple[str | None, int | None]:
     if not value:
         return None, None
     kind, _sep, ident = value.partition(":")
-    if kind not in LINK_SOURCES or not ident.isdigit():
+    if kind not in link_sources() or not ident.isdigit():
         raise ScoringError(_("Pick the record from the list."), field="link")
     return kind, int(ident)
 
@@ -177,7 +84,7 @@ def _check_link(sheet: ScoreSheet, kind: str | None, ident: int | None) -> None:
     if kind is None:
         return
     first, last = month_bounds(sheet.year, sheet.month)
-    records = LINK_SOURCES[kind].query(sheet.user_id, first, last, 10_000).subquery()
+    records = link_sources()[kind].query(sheet.user_id, first, last, 10_000).subquery()
     if db.session.scalar(sa.select(records.c.ref_id).where(records.c.ref_id == ident)) is None:
         raise ScoringError(_("That record is not one of this person's records of the month."),
                            field="link")
@@ -185,7 +92,7 @@ def _check_link(sheet: ScoreSheet, kind: str | None, ident: int | None) -> None:
 
 def link_url(kind: str, ident: int) -> str | None:
     """Where a linked record opens (None: the type has no page)."""
-    source = LINK_SOURCES.get(kind)
+    source = link_sources().get(kind)
     return source.url(ident) if source and source.url else None
 
 

@@ -55,6 +55,7 @@ from portal.scoring.sheets import (
     new_sheet,
     rank_by_total,
 )
+from portal.ui import link_sources
 from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
 
 CHANGED = "scores-changed"  # HX-Trigger: widgets that show totals follow
@@ -121,8 +122,8 @@ def _sheet_for_change(user_id: int, year: int, month: int) -> ScoreSheet:
 
 
 def _links() -> dict:
-    return {"link_labels": {kind: source.label for kind, source in svc.LINK_SOURCES.items()},
-            "link_pages": {kind for kind, source in svc.LINK_SOURCES.items() if source.url}}
+    return {"link_labels": {kind: source.label for kind, source in link_sources().items()},
+            "link_pages": {kind for kind, source in link_sources().items() if source.url}}
 
 
 def _recorder(sheet: ScoreSheet) -> bool:
@@ -656,6 +657,6 @@ def register(app) -> None:
         FIELD_LABELS.setdefault(name, label)
     VALUE_LABELS.setdefault("kind", {}).update(cat.KINDS)
     VALUE_LABELS.setdefault("link_type", {}).update(
-        {kind: source.label for kind, source in svc.LINK_SOURCES.items()})
+        {kind: source.label for kind, source in link_sources(app).items()})
     register_target("score_entries", N_("Score entry"), _audit_entries)
     register_target("score_rules", N_("Score catalogue item"), _audit_rules)

@@ -6,21 +6,21 @@ the user and follows the ``swaps-changed`` event.
 
 from datetime import date
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
+from portal import actions
 from portal.audit.services import namer
-from portal.auth.decorators import refuse, require
+from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.shifts import bp, swaps
 from portal.shifts.models import SwapRequest
 from portal.shifts.my_forms import SwapActionForm, SwapRequestForm
-from portal.web import Conflict, is_fragment_request, render, trigger
+from portal.web import is_fragment_request, render, trigger
 
 TEMPLATE = "shifts/swaps/index.html"
 ROW = "shifts/swaps/_row.html"
@@ -63,78 +63,85 @@ def swaps_index():
     return render(TEMPLATE, block="swap_lists", form=_blank_form(), **_lists())
 
 
+class RequestAnswer:
+    """What asking for a swap answers: the emptied form with a message, or the form as
+    typed with its messages."""
+
+    def done(self, swap: SwapRequest, message: str):
+        response = render(TEMPLATE, block="swap_form", form=_blank_form(), form_message=message)
+        return trigger(response, "swap-requested", EVENT)
+
+    def refused(self, form, message):
+        if is_fragment_request():
+            return render(TEMPLATE, block="swap_form", form=form)
+        return render(TEMPLATE, form=form, **_lists())
+
+    conflict = refused
+
+    def location(self, swap) -> str:
+        return url_for("shifts.swaps")
+
+
 @bp.route("/swaps/new", methods=["POST"])
 @require("shifts.swap")
 def request_swap():
     """Ask a colleague to swap shifts."""
     form = _request_form()
-    if form.validate_on_submit():
-        colleague = db.session.get(User, form.colleague.data) if form.colleague.data else None
-        try:
-            swap = swaps.request_swap(current_user, colleague, form.requester_day.data,
-                                      form.colleague_day.data, form.reason.data)
-        except swaps.SwapError as error:
-            db.session.rollback()
-            (form[error.field].errors if error.field in form else form.form_errors).append(
-                str(error))
-        else:
-            message = _("Your request went to %(name)s.", name=swap.colleague.display_name)
-            if is_fragment_request():
-                response = render(TEMPLATE, block="swap_form", form=_blank_form(),
-                                  form_message=message)
-                return trigger(response, "swap-requested", EVENT)
-            flash(message, "success")
-            return redirect(url_for("shifts.swaps"), 303)
-    if is_fragment_request():
-        return render(TEMPLATE, block="swap_form", form=form, status=422)
-    return render(TEMPLATE, form=form, status=422, **_lists())
+    colleague = db.session.get(User, form.colleague.data) if form.colleague.data else None
+    return actions.run(
+        lambda: swaps.request_swap(current_user, colleague, form.requester_day.data,
+                                   form.colleague_day.data, form.reason.data),
+        form=form, answer=RequestAnswer(),
+        done=lambda swap: _("Your request went to %(name)s.", name=swap.colleague.display_name))
 
 
 STEPS = {
-    "accept": (swaps.accept, "shifts.swap",
-               N_("You accepted the swap; it goes to the supervisor.")),
-    "decline": (swaps.decline, "shifts.swap", N_("You declined the swap.")),
-    "cancel": (swaps.cancel, "shifts.swap", N_("You withdrew the request.")),
-    "approve": (swaps.approve, "shifts.swap_approve",
-                N_("Swap approved; the roster has changed.")),
-    "reject": (swaps.reject, "shifts.swap_approve", N_("Swap rejected.")),
+    "accept": (swaps.accept, N_("You accepted the swap; it goes to the supervisor.")),
+    "decline": (swaps.decline, N_("You declined the swap.")),
+    "cancel": (swaps.cancel, N_("You withdrew the request.")),
+    "approve": (swaps.approve, N_("Swap approved; the roster has changed.")),
+    "reject": (swaps.reject, N_("Swap rejected.")),
 }
 
 
+class RowAnswer:
+    """A swap's row answers its own steps in place; without JavaScript, the page."""
+
+    def __init__(self, swap: SwapRequest) -> None:
+        self.swap = swap
+
+    def _row(self, message: str, ok: bool):
+        swap = self.swap
+        if not is_fragment_request():
+            flash(message, "error")
+            return render(TEMPLATE, form=_blank_form(), **_lists())
+        approving = swap.status == "accepted" and current_user.can("shifts.swap_approve")
+        return render(ROW, swap=swap, row_message=message, row_ok=ok,
+                      cells=swaps.cells_for_rows([swap]),
+                      breaks={swap.id: swaps.rule_breaks(swap)} if approving else {})
+
+    def done(self, result, message: str):
+        return trigger(self._row(message, True), EVENT)
+
+    def refused(self, form, message):
+        return self._row(message or " ".join(form.form_errors), False)
+
+    def conflict(self, form, message: str):
+        return self._row(_("Someone else acted on this request first. This is its current "
+                           "state."), False)
+
+    def location(self, result) -> str:
+        return url_for("shifts.swaps")
+
+
 def _act(swap_id: int, step: str):
-    """One step on a swap; the row answers in place: 200, 409 (someone acted first, with
-    the current state), 422 (the rules refuse, nothing changed)."""
-    action, permission, done = STEPS[step]
+    """One step on a swap, answered by its row: 200, 409 (someone acted first, with the
+    current state), 422 (the rules refuse, nothing changed)."""
+    action, done = STEPS[step]
     swap = db.get_or_404(SwapRequest, swap_id)
     form = SwapActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    status, message = 200, None
-    try:
-        action(current_user, swap, form.version.data)
-    except swaps.NotYours:
-        db.session.rollback()
-        refuse(permission)
-    except (Conflict, StaleDataError):  # a stale version, or a concurrent write at flush
-        status, message = 409, _("Someone else acted on this request first. This is its "
-                                 "current state.")
-    except swaps.SwapError as error:
-        status, message = 422, str(error)
-    if status != 200:
-        db.session.rollback()
-        db.session.refresh(swap)
-    if is_fragment_request():
-        response = render(ROW, swap=swap, status=status, row_message=message or _(done),
-                          row_ok=status == 200, cells=swaps.cells_for_rows([swap]),
-                          breaks={swap.id: swaps.rule_breaks(swap)}
-                          if swap.status == "accepted" and current_user.can(
-                              "shifts.swap_approve") else {})
-        return trigger(response, EVENT) if status == 200 else response
-    if status != 200:
-        flash(message, "error")
-        return render(TEMPLATE, form=_blank_form(), status=status, **_lists())
-    flash(_(done), "success")
-    return redirect(url_for("shifts.swaps"), 303)
+    return actions.run(lambda: action(current_user, swap, form.version.data), form=form,
+                       answer=RowAnswer(swap), done=done, subject=swap)
 
 
 @bp.route("/swaps/<int:swap_id>/accept", methods=["POST"])

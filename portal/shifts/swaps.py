@@ -18,6 +18,7 @@ from flask import has_request_context, url_for
 from flask_babel import gettext as _
 
 from portal import audit, clock
+from portal.actions import Conflict, NotAllowed
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
@@ -25,7 +26,6 @@ from portal.notifications import notify
 from portal.rules import RuleError
 from portal.shifts import checks
 from portal.shifts.models import RosterEntry, RosterMonth, ShiftType, SwapRequest
-from portal.web import Conflict
 
 OPEN = ("requested", "accepted")
 STATUS_LABELS = {
@@ -40,10 +40,6 @@ STATUS_LABELS = {
 
 class SwapError(RuleError):
     """A swap the rules refuse."""
-
-
-class NotYours(PermissionError):
-    """The acting user has no part in this step of the swap (answered with 403)."""
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -218,8 +214,8 @@ def _check_days(requester: User, colleague: User, requester_day: date, colleague
     today = clock.today()
     for field, day in (("requester_day", requester_day), ("colleague_day", colleague_day)):
         if day < today:
-            raise SwapError(_("%(day)s is in the past; only coming shifts can be swapped.",
-                              day=day.isoformat()), field)
+            raise SwapError(N_("%(day)s is in the past; only coming shifts can be swapped."),
+                            field, day=day.isoformat())
     days = sorted({requester_day, colleague_day})
     cells = _published_entries({requester.id, colleague.id}, days)
     for person, field in ((requester, "requester_day"), (colleague, "colleague_day")):
@@ -227,17 +223,15 @@ def _check_days(requester: User, colleague: User, requester_day: date, colleague
             if (person.id, day) not in cells:
                 if person is colleague and day == requester_day:
                     field = "requester_day"
-                raise SwapError(_("%(name)s is not on the published roster on %(day)s.",
-                                  name=person.display_name, day=day.isoformat()), field)
+                raise SwapError(N_("%(name)s is not on the published roster on %(day)s."),
+                                field, name=person.display_name, day=day.isoformat())
     if cells[(requester.id, requester_day)].shift_type_id is None:
-        raise SwapError(_("%(name)s has no shift on %(day)s to swap.",
-                          name=requester.display_name, day=requester_day.isoformat()),
-                        "requester_day")
+        raise SwapError(N_("%(name)s has no shift on %(day)s to swap."), "requester_day",
+                        name=requester.display_name, day=requester_day.isoformat())
     if all(cells[(requester.id, d)].shift_type_id == cells[(colleague.id, d)].shift_type_id
            for d in days):
-        raise SwapError(_("You and %(name)s have the same shifts on these days; the swap "
-                          "would change nothing.", name=colleague.display_name),
-                        "colleague_day")
+        raise SwapError(N_("You and %(name)s have the same shifts on these days; the swap "
+                           "would change nothing."), "colleague_day", name=colleague.display_name)
     return cells
 
 
@@ -245,15 +239,15 @@ def request_swap(actor: User, colleague: User | None, requester_day: date,
                  colleague_day: date, reason: str | None = None) -> SwapRequest:
     """Ask ``colleague`` to swap the actor's ``requester_day`` for their ``colleague_day``."""
     if colleague is None:
-        raise SwapError(_("Choose a colleague."), "colleague")
+        raise SwapError(N_("Choose a colleague."), "colleague")
     if colleague.id == actor.id:
-        raise SwapError(_("You cannot swap a shift with yourself."), "colleague")
+        raise SwapError(N_("You cannot swap a shift with yourself."), "colleague")
     if colleague.role != actor.role:
-        raise SwapError(_("%(name)s has another role; swap only with a colleague of the same "
-                          "role.", name=colleague.display_name), "colleague")
+        raise SwapError(N_("%(name)s has another role; swap only with a colleague of the same "
+                           "role."), "colleague", name=colleague.display_name)
     if not colleague.active:
-        raise SwapError(_("%(name)s's account is deactivated.", name=colleague.display_name),
-                        "colleague")
+        raise SwapError(N_("%(name)s's account is deactivated."), "colleague",
+                        name=colleague.display_name)
     _check_days(actor, colleague, requester_day, colleague_day)
     duplicate = db.session.scalar(
         sa.select(SwapRequest.id).where(
@@ -271,8 +265,8 @@ def request_swap(actor: User, colleague: User | None, requester_day: date,
         ).limit(1)
     )
     if duplicate:
-        raise SwapError(_("A request to swap these days with %(name)s is already open.",
-                          name=colleague.display_name))
+        raise SwapError(N_("A request to swap these days with %(name)s is already open."),
+                        name=colleague.display_name)
     swap = SwapRequest(requester_id=actor.id, colleague_id=colleague.id,
                        requester_day=requester_day, colleague_day=colleague_day,
                        reason=(reason or "").strip() or None, status="requested",
@@ -287,7 +281,6 @@ def request_swap(actor: User, colleague: User | None, requester_day: date,
     notify(colleague, N_("%(name)s asks to swap shifts with you: their %(mine)s for your "
                          "%(theirs)s."), _link(), name=actor.display_name,
            mine=requester_day.isoformat(), theirs=colleague_day.isoformat())
-    db.session.commit()
     return swap
 
 
@@ -316,20 +309,10 @@ def _pair(swap: SwapRequest) -> dict:
             "day": swap.requester_day.isoformat()}
 
 
-def _commit_or_conflict(swap: SwapRequest) -> None:
-    from sqlalchemy.orm.exc import StaleDataError
-
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(swap) from error
-
-
 def accept(actor: User, swap: SwapRequest, version: int | None) -> None:
     """The colleague agrees; the swap goes to the supervisors."""
     if actor.id != swap.colleague_id:
-        raise NotYours()
+        raise NotAllowed("shifts.swap")
     _check_version(swap, version, "requested")
     _check_days(swap.requester, swap.colleague, swap.requester_day, swap.colleague_day)
     _set_status(actor, swap, "accepted", "shifts.swap_accepted")
@@ -339,25 +322,25 @@ def accept(actor: User, swap: SwapRequest, version: int | None) -> None:
     notify(_supervisors_except(swap.requester, swap.colleague),
            N_("A shift swap between %(a)s and %(b)s (%(day)s) waits for your approval."),
            _link(), **_pair(swap))
-    _commit_or_conflict(swap)
+    db.session.flush()  # a concurrent step fails here: the runner answers 409
 
 
 def decline(actor: User, swap: SwapRequest, version: int | None) -> None:
     """The colleague says no."""
     if actor.id != swap.colleague_id:
-        raise NotYours()
+        raise NotAllowed("shifts.swap")
     _check_version(swap, version, "requested")
     _set_status(actor, swap, "declined", "shifts.swap_declined")
     swap.decided_at, swap.decided_by_id = clock.now(), actor.id
     notify(swap.requester, N_("%(b)s declined your swap request for %(day)s."), _link(),
            **_pair(swap))
-    _commit_or_conflict(swap)
+    db.session.flush()  # a concurrent step fails here: the runner answers 409
 
 
 def cancel(actor: User, swap: SwapRequest, version: int | None) -> None:
     """The requester withdraws a request that is still open."""
     if actor.id != swap.requester_id:
-        raise NotYours()
+        raise NotAllowed("shifts.swap")
     _check_version(swap, version, *OPEN)
     old = _set_status(actor, swap, "cancelled", "shifts.swap_cancelled")
     swap.decided_at, swap.decided_by_id = clock.now(), actor.id
@@ -366,14 +349,14 @@ def cancel(actor: User, swap: SwapRequest, version: int | None) -> None:
         told += _supervisors_except(swap.requester, swap.colleague)
     notify(told, N_("%(a)s withdrew the shift swap request with %(b)s (%(day)s)."), _link(),
            **_pair(swap))
-    _commit_or_conflict(swap)
+    db.session.flush()  # a concurrent step fails here: the runner answers 409
 
 
 def _check_approver(actor: User, swap: SwapRequest) -> None:
     if not actor.can("shifts.swap_approve"):
-        raise NotYours()
+        raise NotAllowed("shifts.swap_approve")
     if actor.id in (swap.requester_id, swap.colleague_id):
-        raise SwapError(_("Another supervisor decides on a swap you are part of."))
+        raise SwapError(N_("Another supervisor decides on a swap you are part of."))
 
 
 def approve(actor: User, swap: SwapRequest, version: int | None) -> None:
@@ -382,7 +365,7 @@ def approve(actor: User, swap: SwapRequest, version: int | None) -> None:
     _check_version(swap, version, "accepted")
     for person in (swap.requester, swap.colleague):
         if not person.active:
-            raise SwapError(_("%(name)s's account is deactivated.", name=person.display_name))
+            raise SwapError(N_("%(name)s's account is deactivated."), name=person.display_name)
     cells = _check_days(swap.requester, swap.colleague, swap.requester_day, swap.colleague_day)
     changed = []
     for day in _days(swap):
@@ -404,7 +387,7 @@ def approve(actor: User, swap: SwapRequest, version: int | None) -> None:
            N_("%(name)s approved the shift swap between %(a)s and %(b)s; your roster changed "
               "on %(days)s."), _link(), name=actor.display_name,
            days=", ".join(changed), **_pair(swap))
-    _commit_or_conflict(swap)
+    db.session.flush()  # a concurrent step fails here: the runner answers 409
 
 
 def reject(actor: User, swap: SwapRequest, version: int | None) -> None:
@@ -416,7 +399,7 @@ def reject(actor: User, swap: SwapRequest, version: int | None) -> None:
     notify([swap.requester, swap.colleague],
            N_("%(name)s rejected the shift swap between %(a)s and %(b)s (%(day)s)."), _link(),
            name=actor.display_name, **_pair(swap))
-    _commit_or_conflict(swap)
+    db.session.flush()  # a concurrent step fails here: the runner answers 409
 
 
 # --- demo ----------------------------------------------------------------------------------
