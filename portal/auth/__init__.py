@@ -10,12 +10,15 @@ def init_app(app) -> None:
     """Register the account blueprints, the session loader, navigation and the staff card."""
     from flask_babel import lazy_gettext as _l
 
-    from portal.auth import staff_views, views  # noqa: F401 - routes attach to the blueprints
+    from portal.auth import audit_views, staff_views, views  # noqa: F401 - routes attach
     from portal.auth.services import staff_counts
     from portal.ui import Card, NavItem, register_card, register_nav
 
     app.register_blueprint(bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(audit_views.bp)
+    register_nav(app, NavItem("audit.index", _l("Audit trail"), "audit.view", order=900,
+                              active_prefix="audit."))
     _register_audit_names()
     register_nav(app, NavItem("staff.index", _l("Staff accounts"), "staff.manage", order=800,
                               active_prefix="staff."))

@@ -1,4 +1,6 @@
-"""Browsing the audit trail."""
+"""Browsing the audit trail (supervisors and managers): the account area serves it, since
+it names staff and checks permissions; ``portal.audit`` below it only writes and reads
+events and imports no area."""
 
 from functools import cache
 
