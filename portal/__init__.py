@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from portal import clock, config, errors
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -28,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the portal."""
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="../templates", static_folder="../static")
+    app.url_map.converters["int"] = RecordId
     app.config.update(config.DEFAULTS)
     app.config.update(config.from_environment(app.instance_path))
     if test_config:
@@ -83,6 +85,15 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
+
+
+class RecordId(IntegerConverter):
+    """``<int:…>`` in a route: a record id within the database's INTEGER range, so that
+    ``/orders/99999999999999999999`` is a 404 on both databases, never an overflow (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _root():
