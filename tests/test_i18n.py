@@ -150,6 +150,21 @@ def test_placeholders_survive_translation(locale):
     assert not problems, f"placeholders differ in the {locale} catalogue:\n" + "\n".join(problems)
 
 
+CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+# an ASCII , : ; ? ! or a bracket (not a %(placeholder)'s) next to a Chinese character
+ASCII_NEXT_TO_CJK = re.compile(
+    rf"[{CJK}] ?[,:;?!()]|[,:;?!] ?[{CJK}]|(?<!%)\( ?[{CJK}]|[{CJK}] ?\)")
+
+
+@pytest.mark.parametrize("locale", ("zh_CN", "zh_TW"))
+def test_chinese_uses_full_width_punctuation(locale):
+    """，：；？！（） in Chinese text, never ASCII , : ; ? ! ( ) beside Chinese characters."""
+    problems = [f"  {message.id!r} -> {string!r}"
+                for message in catalogue(locale) if message.id
+                for string in _strings(message) if ASCII_NEXT_TO_CJK.search(string or "")]
+    assert not problems, f"ASCII punctuation in {locale}:\n" + "\n".join(problems)
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_translation_formats(locale):
     """Templates format every message (Jinja's new-style gettext applies ``%`` even without
