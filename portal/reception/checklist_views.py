@@ -14,6 +14,7 @@ from flask import make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from portal import actions, clock
 from portal.audit.services import namer
@@ -105,10 +106,12 @@ class CheckRowAnswer:
 
     def conflict(self, form, message: str):
         mark = svc.current_mark(self.item)
+        if mark is None:  # the day's checklist was opened at the same moment
+            return self._row(form, message)
         return self._row(form, _(
             "%(name)s marked this item first, at %(time)s. This is its current state; check "
-            "it and mark again if needed.", name=mark.marked_by.display_name if mark else "—",
-            time=clock.local(mark.marked_at).strftime("%H:%M") if mark else ""))
+            "it and mark again if needed.", name=mark.marked_by.display_name,
+            time=clock.local(mark.marked_at).strftime("%H:%M")))
 
     def location(self, result) -> str:
         return url_for("reception.checklist", _anchor=f"check-item-{self.item.id}")
@@ -124,7 +127,9 @@ def checklist_mark(item_id: int):
         lambda: svc.mark(current_user, item, status=form.status.data,
                          quantity=form.quantity.data, note=form.note.data,
                          version=form.version.data or 0),
-        form=form, answer=CheckRowAnswer(item))
+        form=form, answer=CheckRowAnswer(item),
+        # two first marks of the day at once: the day's checklist is made only once
+        conflicts=(IntegrityError,))
 
 
 @bp.route("/checklist/stock")

@@ -100,7 +100,7 @@ def _row_context(menu=None) -> dict:
 BOARD_ARGS = ("before", "after")
 
 
-def _board(status: int = 200, block: str | None = "showroom_board", form=None):
+def _board(block: str | None = "showroom_board", form=None):
     """The board page, or one of its parts for htmx: a refresh reads only that part. The
     board is a keyset page of the parties in the showroom; today's part is the day's totals
     and its latest arrivals."""
@@ -112,7 +112,7 @@ def _board(status: int = 200, block: str | None = "showroom_board", form=None):
         board = svc.board_page(before=request.args.get("before"),
                                after=request.args.get("after"))
         count = svc.in_showroom_count()  # every party, on this page or the others
-    return render(BOARD, block=block, status=status, form=form, board=board,
+    return render(BOARD, block=block, form=form, board=board,
                   board_count=count, board_args=page_args(BOARD_ARGS),
                   today=svc.day_list(limit=svc.TODAY_ROWS)
                   if whole or block == "today_visits" else None,

@@ -280,3 +280,23 @@ def test_the_runner_commits_an_action_once(desk, arrive, menu):
               data={"menu_item_id": menu["饼干"].id, "quantity": "2"})
     db.session.rollback()
     assert db.session.scalar(sa.select(Serving.quantity)) == 2
+
+
+def test_two_first_marks_of_the_day_at_once_are_a_conflict_not_an_error(
+        client, sign_in, create_user, freeze, items, mark, monkeypatch):
+    """The second finds no checklist of the day when it reads, but the first has made it by
+    the time it writes: the unique day refuses the second one, answered 409 with the row."""
+    freeze("2026-11-22 08:20")
+    sign_in(client, create_user("reception"))
+    mark(create_user("reception"), items["装饰摆件"])  # the day's checklist exists now
+    monkeypatch.setattr(csvc, "day_of", lambda day=None: None)  # read before it existed
+    chairs = items["椅子"]
+    response = client.post(f"/showroom/checklist/marks/{chairs.id}", headers=HX,
+                           data={"status": "ok", "quantity": "11", "note": "少一把",
+                                 "version": 0})
+    assert response.status_code == 409
+    body = html(response)
+    assert "Someone else changed this first." in body and "Not checked yet" in body
+    assert field_value(body, "quantity") == "11" and field_value(body, "note") == "少一把"
+    monkeypatch.undo()
+    assert csvc.current_mark(chairs) is None and count_rows(ChecklistMark) == 1
