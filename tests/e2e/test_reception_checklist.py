@@ -1,21 +1,13 @@
 """The opening checklist in the browser: reception completes the morning's checklist item by
 item without a reload (one item damaged), the fridge stock and the Today card follow, and a
-repair is reported from the damaged item; two screens following up the same repair at once."""
+repair is reported from the damaged item; two tabs following up the same repair at once."""
 
 import re
 import secrets
 
 import pytest
 
-from tests.e2e.support import (
-    DEMO_PASSWORD,
-    REPORT_CSP_VIOLATIONS,
-    VIEWPORT,
-    BrowserProblems,
-    expect,
-    keep_marker,
-    marker_survived,
-)
+from tests.e2e.support import expect, keep_marker, marker_survived
 
 pytestmark = pytest.mark.e2e
 
@@ -78,14 +70,11 @@ def test_reception_completes_the_checklist_and_reports_a_repair(page, t, sign_in
     screenshot(page, "repairs-reported")
 
 
-SECOND_DESK = "reception4"  # 邓琪: signs in only to follow the repair up from another screen
 
-
-def test_two_screens_follow_up_the_same_repair_the_second_keeps_its_note(
-        page, t, sign_in, browser, live_server):
-    """Two receptionists have the repairs page open; the first moves the repair on, the
-    second's note then gets the conflict: the repair as it is now, the note still typed, and
-    sending it again (deliberately) saves it."""
+def test_two_tabs_follow_up_the_same_repair_the_second_keeps_its_note(page, t, sign_in):
+    """The repairs page is open in two tabs; the first moves the repair on, the second's note
+    then gets the conflict: the repair as it is now, the note still typed, and sending it
+    again (deliberately) saves it."""
     token = secrets.token_hex(3)
     sign_in(RECEPTIONIST)
     page.goto("/showroom/repairs")
@@ -96,20 +85,12 @@ def test_two_screens_follow_up_the_same_repair_the_second_keeps_its_note(
     first_row = page.locator("#repairs-open > li.repair").filter(has_text=token)
     expect(first_row).to_have_count(1)
 
-    # --- the second screen opens the page and starts typing its note ------------------------
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", base_url=live_server)
-    context.set_default_timeout(5_000)
-    context.add_init_script(REPORT_CSP_VIOLATIONS)
-    other = context.new_page()
-    problems = BrowserProblems()
-    other.on("console", problems.console)
-    other.on("pageerror", problems.page_error)
-    other.on("response", problems.response)
-    other.goto("/login")
-    other.locator("input[name=username]").fill(SECOND_DESK)
-    other.locator("input[name=password]").fill(DEMO_PASSWORD)
-    other.get_by_role("button", name=t("Sign in"), exact=True).click()
-    other.wait_for_url("/")
+    # --- a second tab opens the page and starts typing its note -----------------------------
+    other = page.context.new_page()
+    for event, listener in (("console", page.problems.console),
+                            ("pageerror", page.problems.page_error),
+                            ("response", page.problems.response)):
+        other.on(event, listener)  # the page fixture fails the test on the tab's problems too
     other.goto("/showroom/repairs")
     keep_marker(other)
     second_row = other.locator("#repairs-open > li.repair").filter(has_text=token)
@@ -118,14 +99,14 @@ def test_two_screens_follow_up_the_same_repair_the_second_keeps_its_note(
     second_row.get_by_label(t("Follow-up note"), exact=True).fill(typed)
     second_row.get_by_label(t("Move to"), exact=True).select_option(label=t("Fixed"))
 
-    # --- meanwhile the first screen moves the repair on --------------------------------------
+    # --- meanwhile the first tab moves the repair on -----------------------------------------
     first_row.get_by_text(t("Follow up"), exact=True).click()
     first_row.get_by_label(t("Follow-up note"), exact=True).fill(f"已联系厂家 {token}")
     first_row.get_by_label(t("Move to"), exact=True).select_option(label=t("Being repaired"))
     first_row.get_by_role("button", name=t("Add the note"), exact=True).click()
     expect(first_row.locator(".repair-head .repair-status")).to_have_text(t("Being repaired"))
 
-    # --- the second screen saves: the conflict, the repair as it is now, the note kept -------
+    # --- the second tab saves: the conflict, the repair as it is now, the note kept ----------
     second_row.get_by_role("button", name=t("Add the note"), exact=True).click()
     expect(second_row.locator(".form-error")).to_have_text(t(
         "Someone else followed this repair up first. This is its current state; check it and "
@@ -140,8 +121,5 @@ def test_two_screens_follow_up_the_same_repair_the_second_keeps_its_note(
     expect(second_row.locator(".repair-head .repair-status")).to_have_text(t("Fixed"))
     expect(second_row.locator(".repair-trail")).to_contain_text(typed)
     expect(second_row.locator(".form-error")).to_have_count(0)
-    assert marker_survived(other), "the conflict reloaded the second screen"
+    assert marker_survived(other), "the conflict reloaded the second tab"
     assert marker_survived(page)
-    context.close()
-    assert not problems.errors, "the second screen reported problems:\n" + "\n".join(
-        problems.errors)
