@@ -15,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, clock
+from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.reception.models import ChecklistDay, ChecklistItem, ChecklistMark
 from portal.rules import RuleError
-from portal.web import Conflict
 
 # R-R2 / R-R3: what is checked in the morning, grouped as the paper record is
 GROUPS = {
@@ -46,16 +46,6 @@ class ReceptionError(RuleError):
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
-
-
-def commit_or_conflict(record) -> None:
-    """Commit; a concurrent change of the same version (or a concurrent first mark of the
-    same item) becomes ``Conflict`` — no lost update."""
-    try:
-        db.session.commit()
-    except (StaleDataError, IntegrityError) as error:
-        db.session.rollback()
-        raise Conflict(record) from error
 
 
 # --- the items list (reception.lists) --------------------------------------------------------
@@ -114,7 +104,6 @@ def create_item(user: User, *, name: str, group: str, counted: bool = False,
     db.session.flush()
     audit.record("checklist.item_created", item, actor=user,
                  changes=audit.changes(item, ITEM_FIELDS, before={}))
-    db.session.commit()
     return item
 
 
@@ -133,7 +122,7 @@ def update_item(user: User, item: ChecklistItem, version: int, *, name: str, gro
     changed = audit.changes(item, ITEM_FIELDS, before=before)
     if changed:
         audit.record("checklist.item_updated", item, actor=user, changes=changed)
-    commit_or_conflict(item)
+    db.session.flush()  # a concurrent change of the item fails here (409)
     return item
 
 
@@ -146,7 +135,7 @@ def set_item_active(user: User, item: ChecklistItem, active: bool, version: int)
     item.active = active
     audit.record("checklist.item_deactivated" if not active else "checklist.item_reactivated",
                  item, actor=user, changes={"active": [not active, active]})
-    commit_or_conflict(item)
+    db.session.flush()
     return item
 
 
@@ -209,7 +198,7 @@ def mark(user: User, item: ChecklistItem, *, status: str, quantity: int | None =
     checklist = day_of(day)
     existing = marks_of(checklist).get(item.id) if checklist else None
     if (existing.version if existing else 0) != (version or 0):
-        raise Conflict(existing or item)
+        raise Conflict(existing)
     if not item.active:
         raise ReceptionError(N_("This item is no longer on the checklist."))
     if status not in STATUSES:
@@ -246,8 +235,9 @@ def mark(user: User, item: ChecklistItem, *, status: str, quantity: int | None =
     try:
         db.session.flush()
     except (StaleDataError, IntegrityError) as error:
-        db.session.rollback()
-        raise Conflict(existing or item) from error
+        # someone marked it (or opened the day's checklist) at the same moment; the runner
+        # rolls back and answers the row as it is now
+        raise Conflict(existing) from error
     if checklist.completed_at is None:
         state = progress(day)
         if state["marked"] >= state["total"]:
@@ -256,7 +246,6 @@ def mark(user: User, item: ChecklistItem, *, status: str, quantity: int | None =
             audit.record("checklist.completed", checklist, actor=user,
                          details={"day": day.isoformat(), "items": state["total"],
                                   "problems": state["problems"]})
-    commit_or_conflict(existing or item)
     return record
 
 

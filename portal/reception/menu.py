@@ -5,14 +5,13 @@ its stock for the day.
 """
 
 import sqlalchemy as sa
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
+from portal.actions import Conflict
 from portal.extensions import db
 from portal.i18n import N_
 from portal.reception.models import ChecklistItem, MenuItem
 from portal.reception.visitors import VisitError
-from portal.web import Conflict
 
 KINDS = {"drink": N_("Drink"), "snack": N_("Snack")}
 NAME_MAX = 60
@@ -72,7 +71,6 @@ def add_item(user, *, name: str, kind: str = "drink", stock_item_id=None) -> Men
     audit.record("reception.menu_added", item, actor=user,
                  changes={"name": [None, name], "kind": [None, kind],
                           "stock_item_id": [None, stock_id]})
-    db.session.commit()
     return item
 
 
@@ -87,9 +85,5 @@ def update_item(user, item: MenuItem, *, version: int, name: str, kind: str,
     changed = audit.changes(item, ("name", "kind", "stock_item_id", "active"))
     if changed:
         audit.record("reception.menu_changed", item, actor=user, changes=changed)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(item) from None
+    db.session.flush()  # a concurrent change of the item fails here (409)
     return item

@@ -18,13 +18,13 @@ import sqlalchemy as sa
 from flask import url_for
 
 from portal import audit, clock
+from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.notifications import notify, notify_role
-from portal.reception.checklist import ReceptionError, commit_or_conflict
+from portal.reception.checklist import ReceptionError
 from portal.reception.models import ChecklistItem, RepairNote, RepairReport
-from portal.web import Conflict
 
 STATUSES = {
     "reported": N_("Reported"),
@@ -74,7 +74,6 @@ def report(user: User, *, place: str | None, problem: str,
                  changes=audit.changes(record, ("place", "problem", "status"), before={}))
     notify_role("supervisor", N_("%(name)s reported a repair: %(place)s — %(problem)s"),
                 link(record), name=user.display_name, place=place, problem=problem[:60])
-    db.session.commit()
     return record
 
 
@@ -99,8 +98,9 @@ def add_note(user: User, record: RepairReport, text: str, version: int,
     if status_to is not None and status_to not in moves_from(record.status):
         raise ReceptionError(N_("A report that is %(status)s cannot move there."), "status_to",
                              status=STATUSES.get(record.status, record.status))
-    note = RepairNote(report_id=record.id, text=text, status_to=status_to, by_id=user.id,
-                      at=clock.now())
+    # through the relationship: the report's notes (already loaded) gain it in memory, so the
+    # row shown next needs no second read
+    note = RepairNote(report=record, text=text, status_to=status_to, by=user, at=clock.now())
     db.session.add(note)
     changes = {}
     if status_to:
@@ -111,12 +111,11 @@ def add_note(user: User, record: RepairReport, text: str, version: int,
               else "repair.status_changed" if changes else "repair.noted")
     audit.record(action, record, actor=user, changes=changes or None,
                  details={"note": text[:200]})
-    commit_or_conflict(record)
+    db.session.flush()  # a concurrent follow-up fails here (409), before anyone is notified
     if status_to in CLOSED and record.reported_by_id != user.id:
         notify(record.reported_by, N_("%(name)s closed the repair of %(place)s: %(status)s"),
                link(record), name=user.display_name, place=record.place,
                status=STATUSES[status_to])
-        db.session.commit()
     return note
 
 

@@ -1,21 +1,24 @@
 """The visitor log pages: the board (arrival form, who is in the showroom now, today's
 visitors), serving and departures in place, returning visitors by phone, one visit, the
 history, the month summary with its chart and workbook, and the menu (R-R5..R-R7).
+
+Every change runs through ``portal.actions.run``; what each answers is one of the small
+answer classes here: the arrival form, a board row, the visit's page, the menu.
 """
 
 from datetime import timedelta
 
-from flask import Response, abort, flash, make_response, request, url_for
+from flask import Response, abort, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import lazyload
 
-from portal import clock
+from portal import actions, clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import choices, show_refusal
+from portal.forms import choices
 from portal.i18n import N_
 from portal.reception import bp
 from portal.reception import menu as menu_svc
@@ -31,14 +34,7 @@ from portal.reception.visitor_forms import (
     MenuItemForm,
     ServeForm,
 )
-from portal.web import (
-    Conflict,
-    is_fragment_request,
-    page_args,
-    redirect_htmx_aware,
-    render,
-    trigger,
-)
+from portal.web import is_fragment_request, page_args, redirect_htmx_aware, render, trigger
 
 CHANGED = "visitors-changed"  # HX-Trigger: the board, today's list and the nav badge follow
 STOCK_CHANGED = "stock-changed"  # the checklist's fridge-stock widget follows
@@ -104,7 +100,7 @@ def _row_context(menu=None) -> dict:
 BOARD_ARGS = ("before", "after")
 
 
-def _board(status: int = 200, block: str | None = "showroom_board", form=None):
+def _board(block: str | None = "showroom_board", form=None):
     """The board page, or one of its parts for htmx: a refresh reads only that part. The
     board is a keyset page of the parties in the showroom; today's part is the day's totals
     and its latest arrivals."""
@@ -116,7 +112,7 @@ def _board(status: int = 200, block: str | None = "showroom_board", form=None):
         board = svc.board_page(before=request.args.get("before"),
                                after=request.args.get("after"))
         count = svc.in_showroom_count()  # every party, on this page or the others
-    return render(BOARD, block=block, status=status, form=form, board=board,
+    return render(BOARD, block=block, form=form, board=board,
                   board_count=count, board_args=page_args(BOARD_ARGS),
                   today=svc.day_list(limit=svc.TODAY_ROWS)
                   if whole or block == "today_visits" else None,
@@ -172,44 +168,43 @@ def _logged(visit: Visit):
     return trigger(response, CHANGED, **{"arrival-logged": fresh})
 
 
+class ArrivalAnswer:
+    """What logging an arrival answers: the form's status line (htmx), or the form as typed
+    with its messages; without JavaScript, the board."""
+
+    def done(self, visit: Visit, message: str):
+        return _logged(visit)
+
+    def refused(self, form, message):
+        if is_fragment_request():
+            return render(BOARD, block="arrival_form", form=_with_consultants(form, kept=True))
+        return _board(block=None, form=form)
+
+    conflict = refused  # an arrival changes no record someone else could have changed
+
+    def location(self, visit) -> str:
+        return url_for("reception.index")
+
+
 @bp.route("/visits", methods=["POST"])
 @require("reception.work")
 def arrive():
     """R-R5: log a party's arrival; it appears on the board at once."""
     form = _arrival_form(request.form)
-    visit = None
-    if form.validate_on_submit():
-        try:
-            visit = svc.arrive(
-                current_user, arrived_at=form.arrived_at.data, party_size=form.party_size.data,
-                purpose=form.purpose.data, source=form.source.data,
-                consultant_id=form.consultant_id.data, consultant_name=form.consultant_name.data,
-                visitor_name=form.visitor_name.data, phone=form.phone.data,
-                note=form.note.data)
-        except svc.VisitError as error:  # refused before anything was written
-            show_refusal(form, error)
-    if visit is None:
-        if is_fragment_request():
-            return render(BOARD, block="arrival_form",
-                          form=_with_consultants(form, kept=True), status=422)
-        return _board(block=None, status=422, form=form)
-    if not is_fragment_request():
-        flash(_("The arrival was logged."), "success")
-        return redirect_htmx_aware(url_for("reception.index"))
-    return _logged(visit)
+    return actions.run(
+        lambda: svc.arrive(
+            current_user, arrived_at=form.arrived_at.data, party_size=form.party_size.data,
+            purpose=form.purpose.data, source=form.source.data,
+            consultant_id=form.consultant_id.data, consultant_name=form.consultant_name.data,
+            visitor_name=form.visitor_name.data, phone=form.phone.data, note=form.note.data),
+        form=form, answer=ArrivalAnswer(), done=_l("The arrival was logged."))
 
 
-def _row(visit: Visit, *, status: int = 200, message: str | None = None, serve_form=None,
-         menu=None, events=()):
-    """The board row swapped in place (htmx), else back to the board with a message. The
-    serve form is in the row only when asked for (``serve_form``, with the ``menu``)."""
-    if is_fragment_request():
-        response = render(BOARD, block="visit_row", visit=visit, row_message=message,
-                          serve_form=serve_form, status=status, **_row_context(menu))
-        return trigger(response, *events) if events else response
-    if message:
-        flash(message, "error" if status >= 400 else "success")
-    return redirect_htmx_aware(url_for("reception.index"))
+def _row(visit: Visit, *, message: str | None = None, serve_form=None, menu=None):
+    """The board row swapped in place (htmx). The serve form is in the row only when asked
+    for (``serve_form``, with the ``menu``)."""
+    return render(BOARD, block="visit_row", visit=visit, row_message=message,
+                  serve_form=serve_form, **_row_context(menu))
 
 
 @bp.route("/visits/<int:visit_id>/serve")
@@ -224,6 +219,46 @@ def serve_form(visit_id: int):
     return _row(visit, serve_form=_serve_form(menu), menu=menu)
 
 
+def _already_left(visit: Visit) -> str:
+    return _("This party already left at %(time)s. This is its current state.",
+             time=clock.local(visit.left_at).strftime("%H:%M") if visit.left_at else "—")
+
+
+class RowAnswer:
+    """A party's board row answers serving and departing in place (htmx). Without
+    JavaScript the forms are on the visit's page: a change goes back to the board, a refusal
+    or a conflict shows the visit's page with the message."""
+
+    def __init__(self, visit: Visit, menu=None, events=()) -> None:
+        self.visit, self.menu, self.events = visit, menu, events
+
+    def done(self, result, message: str):
+        return trigger(_row(self.visit, message=message), *self.events)
+
+    def refused(self, form, message):
+        message = message or " ".join(form.form_errors) or None
+        if not is_fragment_request():
+            return _visit_page(self.visit, serve_form=form, message=message, error=True)
+        return _row(self.visit, serve_form=form, menu=self.menu, message=message)
+
+    def conflict(self, form, message: str):
+        # the party was marked as left first: its row (no forms left) says when
+        if not is_fragment_request():
+            return _visit_page(self.visit, message=_already_left(self.visit), error=True)
+        return _row(self.visit, message=_already_left(self.visit))
+
+    def location(self, result) -> str:
+        return url_for("reception.index")
+
+
+class DepartAnswer(RowAnswer):
+    """A party marked as left leaves the board: the answer is empty, and the board, today's
+    list and the badge follow (``visitors-changed``)."""
+
+    def done(self, result, message: str):
+        return trigger(make_response("", 200), CHANGED)
+
+
 @bp.route("/visits/<int:visit_id>/serve", methods=["POST"])
 @require("reception.work")
 def serve(visit_id: int):
@@ -232,25 +267,11 @@ def serve(visit_id: int):
     menu = menu_svc.active_menu()
     form = ServeForm()
     form.menu_item_id.choices = choices((str(i.id), i.name) for i in menu)
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
-        return _row(visit, status=422, serve_form=form, menu=menu)
-    try:
-        serving = svc.serve(current_user, visit, form.menu_item_id.data, form.quantity.data)
-    except svc.VisitError as error:  # refused before anything was written: nothing to undo
-        show_refusal(form, error)
-        status = 409 if visit.left_at is not None else 422
-        return _row(visit, status=status, serve_form=form, menu=menu,
-                    message=" ".join(form.form_errors) or None)
-    message = _("Served: %(name)s × %(count)d.", name=serving.menu_item.name,
-                count=serving.quantity)
-    return _row(visit, message=message, events=(STOCK_CHANGED,))
-
-
-def _already_left(visit: Visit) -> str:
-    return _("This party already left at %(time)s. This is its current state.",
-             time=clock.local(visit.left_at).strftime("%H:%M") if visit.left_at else "—")
+    return actions.run(
+        lambda: svc.serve(current_user, visit, form.menu_item_id.data, form.quantity.data),
+        form=form, answer=RowAnswer(visit, menu, events=(STOCK_CHANGED,)), subject=visit,
+        done=lambda serving: _("Served: %(name)s × %(count)d.", name=serving.menu_item.name,
+                               count=serving.quantity))
 
 
 @bp.route("/visits/<int:visit_id>/depart", methods=["POST"])
@@ -259,34 +280,27 @@ def depart(visit_id: int):
     """R-R5: one click marks the party as left; a second click elsewhere sees it left."""
     visit = _get_visit(visit_id, servings=False)
     form = DepartForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        svc.depart(current_user, visit, form.version.data)
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(visit)
-        return _row(visit, status=409, message=_already_left(visit))
-    if is_fragment_request():
-        # the row leaves the board; the board, today's list and the badge follow
-        return trigger(make_response("", 200), CHANGED)
-    flash(_("Marked as left."), "success")
-    return redirect_htmx_aware(url_for("reception.index"))
+    return actions.run(lambda: svc.depart(current_user, visit, form.version.data),
+                       form=form, answer=DepartAnswer(visit), subject=visit,
+                       done=_l("Marked as left."))
 
 
-def _visit_page(visit: Visit, *, form=None, status: int = 200, message: str | None = None):
+def _visit_page(visit: Visit, *, form=None, serve_form=None, message: str | None = None,
+                error: bool = False):
     """One visit. A party still in the showroom gets the serve and departure forms here too
     (plain POSTs): the board's buttons need htmx, this page does not."""
     work = current_user.can("reception.work")
     if form is None and visit.left_at and work:
         form = DepartureForm(formdata=None, obj=visit)
         form.left_at.data = clock.local(visit.left_at).replace(tzinfo=None)
-    menu = menu_svc.active_menu() if work and visit.left_at is None else []
+    present = work and visit.left_at is None
+    menu = menu_svc.active_menu() if present else []
+    if present and serve_form is None:
+        serve_form = _serve_form(menu)
     return render("reception/visitors/visit.html", block="visit_detail", visit=visit,
-                  form=form, status=status, detail_message=message, detail_error=status >= 400,
+                  form=form, detail_message=message, detail_error=error,
                   earlier=svc.earlier_visits(visit.phone, exclude_id=visit.id),
-                  serve_form=_serve_form(menu) if work and visit.left_at is None else None,
-                  **_row_context(menu))
+                  serve_form=serve_form if present else None, **_row_context(menu))
 
 
 @bp.route("/visits/<int:visit_id>")
@@ -296,33 +310,37 @@ def visit(visit_id: int):
     return _visit_page(_get_visit(visit_id))
 
 
+class VisitAnswer:
+    """The visit's page answers a corrected departure time: the facts as they are now, and
+    the form (as typed, after a refusal or a conflict)."""
+
+    def __init__(self, visit: Visit) -> None:
+        self.visit = visit
+
+    def done(self, result, message: str):
+        return trigger(_visit_page(self.visit, message=message), CHANGED)
+
+    def refused(self, form, message):
+        return _visit_page(self.visit, form=form)
+
+    def conflict(self, form, message: str):
+        return _visit_page(self.visit, form=form, error=True, message=_(
+            "Someone else changed this visit first. This is its current state."))
+
+    def location(self, result) -> str:
+        return url_for("reception.visit", visit_id=self.visit.id)
+
+
 @bp.route("/visits/<int:visit_id>/departure", methods=["POST"])
 @require("reception.work")
 def correct_departure(visit_id: int):
     """Correct the recorded departure time (never before the arrival)."""
     visit = _get_visit(visit_id)
     form = DepartureForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors or form.version.errors:
-            abort(400)
-        return _visit_page(visit, form=form, status=422)
-    try:
-        svc.correct_departure(current_user, visit, form.left_at.data, form.version.data)
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(visit)
-        return _visit_page(visit, status=409, message=_(
-            "Someone else changed this visit first. This is its current state."))
-    except svc.VisitError as error:
-        db.session.rollback()
-        db.session.refresh(visit)
-        show_refusal(form, error)
-        return _visit_page(visit, form=form, status=422)
-    if is_fragment_request():
-        return trigger(_visit_page(visit, message=_("The departure time was corrected.")),
-                       CHANGED)
-    flash(_("The departure time was corrected."), "success")
-    return redirect_htmx_aware(url_for("reception.visit", visit_id=visit.id))
+    return actions.run(
+        lambda: svc.correct_departure(current_user, visit, form.left_at.data, form.version.data),
+        form=form, answer=VisitAnswer(visit), subject=visit,
+        done=_l("The departure time was corrected."))
 
 
 @bp.route("/returning")
@@ -419,13 +437,13 @@ def _menu_form(form=None, formdata=None):
     return form
 
 
-def _menu_page(*, form=None, status: int = 200, block: str | None = "menu_list",
-               edited: MenuItem | None = None, edit_form=None, message: str | None = None):
+def _menu_page(*, form=None, block: str | None = "menu_list", edited: MenuItem | None = None,
+               edit_form=None, message: str | None = None, error: bool = False):
     counted = menu_svc.counted_items()
-    return render("reception/visitors/menu.html", block=block, status=status,
+    return render("reception/visitors/menu.html", block=block,
                   form=form or _menu_form(formdata=None), items=menu_svc.all_items(),
                   counted=counted, kinds=menu_svc.KINDS, edited=edited, edit_form=edit_form,
-                  menu_message=message)
+                  menu_message=message, menu_error=error)
 
 
 @bp.route("/menu")
@@ -435,57 +453,55 @@ def menu():
     return _menu_page()
 
 
+class MenuAnswer:
+    """The menu page answers its changes whole (a short list): with the message, or with the
+    form as typed next to its messages; after a conflict the item as it is now, and the
+    row as typed."""
+
+    def __init__(self, item: MenuItem | None = None) -> None:
+        self.item = item
+
+    def done(self, result, message: str):
+        return _menu_page(block="menu_page", message=message)
+
+    def refused(self, form, message):
+        if self.item is None:
+            return _menu_page(form=form, block="menu_page")
+        return _menu_page(block="menu_page", edited=self.item, edit_form=form)
+
+    def conflict(self, form, message: str):
+        return _menu_page(block="menu_page", edited=self.item, edit_form=form, error=True,
+                          message=_("Someone else changed this item first. This is its "
+                                    "current state."))
+
+    def location(self, result) -> str:
+        return url_for("reception.menu")
+
+
 @bp.route("/menu", methods=["POST"])
 @require("reception.lists")
 def menu_create():
     """Put a new drink or snack on the menu."""
     form = _menu_form(formdata=request.form)
-    if form.validate_on_submit():
-        try:
-            menu_svc.add_item(current_user, name=form.name.data, kind=form.kind.data,
-                              stock_item_id=form.stock_item_id.data)
-        except svc.VisitError as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        else:
-            if is_fragment_request():
-                return _menu_page(block="menu_page", message=_("Added to the menu."))
-            flash(_("Added to the menu."), "success")
-            return redirect_htmx_aware(url_for("reception.menu"))
-    return _menu_page(form=form, status=422, block="menu_page")
+    return actions.run(
+        lambda: menu_svc.add_item(current_user, name=form.name.data, kind=form.kind.data,
+                                  stock_item_id=form.stock_item_id.data),
+        form=form, answer=MenuAnswer(), done=_l("Added to the menu."))
 
 
 @bp.route("/menu/<int:item_id>", methods=["POST"])
 @require("reception.lists")
 def menu_update(item_id: int):
     """Rename, relink or (de)activate a menu item."""
-    item = db.session.get(MenuItem, item_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(MenuItem, item_id)
     form = MenuEditForm(formdata=request.form)
     _menu_form(form=form)
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors or form.version.errors:
-            abort(400)
-        return _menu_page(status=422, block="menu_page", edited=item, edit_form=form)
-    try:
-        menu_svc.update_item(current_user, item, version=form.version.data, name=form.name.data,
-                             kind=form.kind.data, stock_item_id=form.stock_item_id.data,
-                             active=form.active.data)
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(item)
-        return _menu_page(status=409, block="menu_page", message=_(
-            "Someone else changed this item first. This is its current state."))
-    except svc.VisitError as error:
-        db.session.rollback()
-        db.session.refresh(item)
-        show_refusal(form, error)
-        return _menu_page(status=422, block="menu_page", edited=item, edit_form=form)
-    if is_fragment_request():
-        return _menu_page(block="menu_page", message=_("The menu was saved."))
-    flash(_("The menu was saved."), "success")
-    return redirect_htmx_aware(url_for("reception.menu"))
+    return actions.run(
+        lambda: menu_svc.update_item(current_user, item, version=form.version.data,
+                                     name=form.name.data, kind=form.kind.data,
+                                     stock_item_id=form.stock_item_id.data,
+                                     active=form.active.data),
+        form=form, answer=MenuAnswer(item), subject=item, done=_l("The menu was saved."))
 
 
 # --- navigation, cards, audit ---------------------------------------------------------------
@@ -517,13 +533,20 @@ _menu_names = namer(MenuItem, MenuItem.name)
 
 
 def register(app) -> None:
-    """Navigation entry (with the count of parties in the showroom) and Today cards."""
-    from portal.ui import LinkSource, register_link_source
+    """Navigation entry (with the count of parties in the showroom), Today cards, the audit
+    trail's words, and visits as what a score entry may point to."""
+    from portal.ui import (
+        Card,
+        LinkSource,
+        NavItem,
+        register_audit,
+        register_card,
+        register_link_source,
+        register_nav,
+    )
 
     register_link_source(app, "visit", LinkSource(
         N_("Showroom visit"), svc.link_query, svc.link_text))
-    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
-    from portal.ui import Card, NavItem, register_card, register_nav
 
     app.config.setdefault("SHOWROOM_LONG_STAY_MINUTES", svc.LONG_STAY_MINUTES)
     visitor_pages = ("reception.index", "reception.visit", "reception.history",
@@ -537,25 +560,20 @@ def register(app) -> None:
     register_card(app, Card("showroom-month", _l("Showroom month summary"), "reception.lists",
                             "reception/visitors/_card_month.html", _month_card, order=60,
                             stylesheet="css/reception.css"))
-    ACTION_LABELS.update({
+    register_audit(app, actions={
         "reception.visit_arrived": N_("Showroom visitor arrival logged"),
         "reception.visit_served": N_("Showroom visitor served"),
         "reception.visit_departed": N_("Showroom visitor marked as left"),
         "reception.departure_corrected": N_("Showroom departure time corrected"),
         "reception.menu_added": N_("Showroom menu item added"),
         "reception.menu_changed": N_("Showroom menu item changed"),
-    })
-    for name, label in {
+    }, fields={
         "arrived_at": N_("Arrived at"), "left_at": N_("Left at"), "party_size": N_("People"),
         "purpose": N_("Purpose"), "source": N_("How they came"),
         "consultant": N_("Consultant"), "phone": N_("Phone"), "name": N_("Name"),
         "kind": N_("Kind"), "stock_item_id": N_("Fridge count (checklist item)"),
         "active": N_("Active"),
-    }.items():
-        FIELD_LABELS.setdefault(name, label)
-    for name, labels in {"purpose": svc.PURPOSES, "source": svc.SOURCES,
-                         "kind": menu_svc.KINDS}.items():
-        VALUE_LABELS.setdefault(name, {}).update(labels)
-    register_target("visits", N_("Showroom visit"), _audit_names)
-    register_target("menu_items", N_("Showroom menu item"), _menu_names)
+    }, values={"purpose": svc.PURPOSES, "source": svc.SOURCES, "kind": menu_svc.KINDS},
+        target=("visits", N_("Showroom visit"), _audit_names))
+    register_audit(app, target=("menu_items", N_("Showroom menu item"), _menu_names))
 

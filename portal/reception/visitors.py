@@ -2,7 +2,8 @@
 returning visitors by phone, today's list and the history.
 
 Plain functions taking the acting user; the clock is ``portal.clock``; no ``request`` here.
-Every change is written to the audit trail in the same transaction.
+Every change is written to the audit trail in the same transaction; the services flush (a
+stale version fails there) and the action runner commits.
 """
 
 import re
@@ -14,15 +15,14 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import lazyload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, clock, paging
+from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.reception.models import MenuItem, Serving, Visit
 from portal.rules import RuleError
-from portal.web import Conflict, commit_keeping_loaded
 
 PURPOSES = {
     "viewing": N_("Viewing"),
@@ -167,7 +167,6 @@ def arrive(user: User, *, party_size: int, purpose: str, source: str,
         # personal data stays out of the trail's text: only whether it was given
         "phone": [None, bool(visit.phone)],
     })
-    commit_keeping_loaded()  # the answer shows the visit just written: no re-read
     return visit
 
 
@@ -195,9 +194,10 @@ def _fridge_stock(day: date) -> dict[int, int]:
 
 def serve(user: User, visit: Visit, menu_item_id, quantity) -> Serving:
     """R-R5: record what the party was served. A drink counted in the fridge cannot go
-    below zero in today's stock (R-R2, issue item 9)."""
+    below zero in today's stock (R-R2, issue item 9). A party someone marked as left
+    meanwhile is a Conflict: the row answers its current state."""
     if visit.left_at is not None:
-        raise VisitError(N_("This party has already left."))
+        raise Conflict(visit)
     try:
         quantity = int(quantity)
     except (TypeError, ValueError):
@@ -224,7 +224,6 @@ def serve(user: User, visit: Visit, menu_item_id, quantity) -> Serving:
     db.session.flush()
     audit.record("reception.visit_served", visit, actor=user,
                  details={"item": item.name, "quantity": quantity})
-    commit_keeping_loaded()
     return serving
 
 
@@ -243,11 +242,7 @@ def depart(user: User, visit: Visit, version: int | None = None,
     visit.left_at = moment
     audit.record("reception.visit_departed", visit, actor=user,
                  changes={"left_at": [None, moment.isoformat()]})
-    try:
-        db.session.commit()  # UPDATE ... WHERE version = n: the loser of a race gets 0 rows
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(visit) from None
+    db.session.flush()  # UPDATE ... WHERE version = n: the loser of a race gets 0 rows (409)
     return visit
 
 
@@ -266,11 +261,7 @@ def correct_departure(user: User, visit: Visit, left_at: datetime, version: int)
     audit.record("reception.departure_corrected", visit, actor=user,
                  changes={"left_at": [before.isoformat() if before else None,
                                       left_at.isoformat()]})
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(visit) from None
+    db.session.flush()  # a concurrent correction fails here (409)
     return visit
 
 

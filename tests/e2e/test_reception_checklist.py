@@ -1,6 +1,6 @@
 """The opening checklist in the browser: reception completes the morning's checklist item by
 item without a reload (one item damaged), the fridge stock and the Today card follow, and a
-repair is reported from the damaged item."""
+repair is reported from the damaged item; two tabs following up the same repair at once."""
 
 import re
 import secrets
@@ -68,3 +68,58 @@ def test_reception_completes_the_checklist_and_reports_a_repair(page, t, sign_in
         t("The repair was reported; the supervisor is notified."))
     assert marker_survived(page)
     screenshot(page, "repairs-reported")
+
+
+
+def test_two_tabs_follow_up_the_same_repair_the_second_keeps_its_note(page, t, sign_in):
+    """The repairs page is open in two tabs; the first moves the repair on, the second's note
+    then gets the conflict: the repair as it is now, the note still typed, and sending it
+    again (deliberately) saves it."""
+    token = secrets.token_hex(3)
+    sign_in(RECEPTIONIST)
+    page.goto("/showroom/repairs")
+    keep_marker(page)
+    page.get_by_label(t("Item or place")).fill(f"咖啡机 {token}")
+    page.get_by_label(t("What is wrong")).fill("出水很慢")
+    page.get_by_role("button", name=t("Report to the supervisor"), exact=True).click()
+    first_row = page.locator("#repairs-open > li.repair").filter(has_text=token)
+    expect(first_row).to_have_count(1)
+
+    # --- a second tab opens the page and starts typing its note -----------------------------
+    other = page.context.new_page()
+    for event, listener in (("console", page.problems.console),
+                            ("pageerror", page.problems.page_error),
+                            ("response", page.problems.response)):
+        other.on(event, listener)  # the page fixture fails the test on the tab's problems too
+    other.goto("/showroom/repairs")
+    keep_marker(other)
+    second_row = other.locator("#repairs-open > li.repair").filter(has_text=token)
+    second_row.get_by_text(t("Follow up"), exact=True).click()
+    typed = f"已换滤芯，出水正常 {token}"
+    second_row.get_by_label(t("Follow-up note"), exact=True).fill(typed)
+    second_row.get_by_label(t("Move to"), exact=True).select_option(label=t("Fixed"))
+
+    # --- meanwhile the first tab moves the repair on -----------------------------------------
+    first_row.get_by_text(t("Follow up"), exact=True).click()
+    first_row.get_by_label(t("Follow-up note"), exact=True).fill(f"已联系厂家 {token}")
+    first_row.get_by_label(t("Move to"), exact=True).select_option(label=t("Being repaired"))
+    first_row.get_by_role("button", name=t("Add the note"), exact=True).click()
+    expect(first_row.locator(".repair-head .repair-status")).to_have_text(t("Being repaired"))
+
+    # --- the second tab saves: the conflict, the repair as it is now, the note kept ----------
+    second_row.get_by_role("button", name=t("Add the note"), exact=True).click()
+    expect(second_row.locator(".form-error")).to_have_text(t(
+        "Someone else followed this repair up first. This is its current state; check it and "
+        "try again."))
+    expect(second_row.locator(".repair-head .repair-status")).to_have_text(t("Being repaired"))
+    expect(second_row.locator(".repair-trail")).to_contain_text(f"已联系厂家 {token}")
+    expect(second_row.get_by_label(t("Follow-up note"), exact=True)).to_have_value(typed)
+    expect(second_row.get_by_label(t("Move to"), exact=True)).to_have_value("fixed")
+
+    # --- sent again, deliberately, it is saved -----------------------------------------------
+    second_row.get_by_role("button", name=t("Add the note"), exact=True).click()
+    expect(second_row.locator(".repair-head .repair-status")).to_have_text(t("Fixed"))
+    expect(second_row.locator(".repair-trail")).to_contain_text(typed)
+    expect(second_row.locator(".form-error")).to_have_count(0)
+    assert marker_survived(other), "the conflict reloaded the second tab"
+    assert marker_survived(page)

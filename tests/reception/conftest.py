@@ -23,8 +23,10 @@ def consultant(create_user):
 @pytest.fixture
 def menu(receptionist):
     """A small menu: 矿泉水 and 可乐 (drinks), 饼干 (a snack); {name: MenuItem}."""
-    return {name: menu_svc.add_item(receptionist, name=name, kind=kind)
+    made = {name: menu_svc.add_item(receptionist, name=name, kind=kind)
             for name, kind in (("矿泉水", "drink"), ("可乐", "drink"), ("饼干", "snack"))}
+    db.session.commit()  # the services only flush; a request's end would discard them
+    return made
 
 
 @pytest.fixture
@@ -48,6 +50,8 @@ def arrive(freeze, receptionist, consultant):
         fields.setdefault("source", "walk_in")
         if "consultant_name" not in fields:
             fields.setdefault("consultant_id", consultant.id)
-        return svc.arrive(by or receptionist, **fields)
+        visit = svc.arrive(by or receptionist, **fields)
+        db.session.commit()  # the service only flushes (the runner commits in a request)
+        return visit
 
     return _arrive

@@ -62,8 +62,10 @@ def mark(freeze):
 
     def _mark(user, item, status="ok", quantity=None, note=None):
         current = svc.current_mark(item)
-        return svc.mark(user, item, status=status, quantity=quantity, note=note,
+        made = svc.mark(user, item, status=status, quantity=quantity, note=note,
                         version=current.version if current else 0)
+        db.session.commit()  # the service only flushes (the runner commits in a request)
+        return made
 
     return _mark
 
@@ -96,7 +98,9 @@ def report(create_user):
     """``report(user=None, place="窗帘", problem="...", item=None)`` -> a new repair report."""
 
     def _report(user=None, place="窗帘", problem="电动窗帘只能打开一半", item=None):
-        return rsvc.report(user or create_user("reception"), place=place, problem=problem,
+        made = rsvc.report(user or create_user("reception"), place=place, problem=problem,
                            item=item)
+        db.session.commit()  # the service only flushes (the runner commits in a request)
+        return made
 
     return _report

@@ -4,12 +4,12 @@ import pytest
 import sqlalchemy as sa
 
 from portal import clock
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.reception import checklist as svc
 from portal.reception.checklist import ReceptionError
 from portal.reception.models import ChecklistDay, ChecklistMark
-from portal.web import Conflict
 from tests.conftest import count_rows
 from tests.reception import fixtures_checklist as fx
 

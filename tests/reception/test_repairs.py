@@ -4,13 +4,13 @@ documented moves; closed reports reopen only explicitly; pages, fragments, confl
 import pytest
 import sqlalchemy as sa
 
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.reception import repairs as rsvc
 from portal.reception.checklist import ReceptionError
 from portal.reception.models import RepairNote, RepairReport
-from portal.web import Conflict
 from tests.conftest import count_rows, today
 from tests.reception import fixtures_checklist as fx
 from tests.reception.fixtures_checklist import HX, html, triggered
@@ -231,9 +231,11 @@ def test_the_repairs_page_takes_the_same_queries_with_more_reports(client, recep
     for _ in range(2):
         record = report()
         rsvc.add_note(receptionist, record, "跟进", record.version)
+    db.session.commit()
     measure()
     small = measure()
     for _ in range(20):
         record = report()
         rsvc.add_note(receptionist, record, "跟进", record.version)
+    db.session.commit()
     assert measure() == small

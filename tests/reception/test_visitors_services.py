@@ -4,12 +4,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.reception import visitors as svc
 from portal.reception.models import Serving, Visit
-from portal.web import Conflict
 from tests.conftest import count_rows
 
 # --- phones (R-R6) ---------------------------------------------------------------------------
@@ -139,10 +140,12 @@ def test_an_inactive_menu_item_cannot_be_served(arrive, menu, receptionist):
 
 
 def test_a_party_that_left_is_not_served(arrive, menu, receptionist):
+    """Someone marked the party as left first: a Conflict (the row answers its state)."""
     visit = arrive()
     svc.depart(receptionist, visit, visit.version)
-    with pytest.raises(svc.VisitError):
+    with pytest.raises(Conflict):
         svc.serve(receptionist, visit, menu["可乐"].id, 1)
+    assert count_rows(Serving) == 0
 
 
 def test_a_drink_cannot_take_the_fridge_below_zero(arrive, menu, receptionist, fridge_item,
@@ -203,7 +206,8 @@ def test_departure_is_recorded_once(arrive, receptionist, freeze, create_user):
 
 
 def test_two_sessions_racing_to_mark_the_same_party_one_wins(app, arrive, receptionist, db):
-    """The loser's UPDATE ... WHERE version = n finds no row: a Conflict, not a second time."""
+    """The loser's UPDATE ... WHERE version = n finds no row: StaleDataError at the service's
+    flush (the runner answers it 409), not a second time."""
     visit = arrive()
     seen = visit.version
     # someone else marked it left in the meantime, behind this session's back
@@ -212,7 +216,7 @@ def test_two_sessions_racing_to_mark_the_same_party_one_wins(app, arrive, recept
         .execution_options(synchronize_session=False))
     # the session still holds the stale row (left_at None, version seen)
     assert visit.left_at is None
-    with pytest.raises(Conflict):
+    with pytest.raises(StaleDataError):
         svc.depart(receptionist, visit, seen)
 
 
@@ -222,6 +226,7 @@ def test_a_departure_can_be_corrected_but_not_before_the_arrival(arrive, recepti
     svc.depart(receptionist, visit, visit.version)
     svc.correct_departure(receptionist, visit, datetime(2026, 11, 22, 10, 40), visit.version)
     assert svc.minutes_in_showroom(visit) == 70
+    db.session.commit()  # as the runner would: the refusals below roll back to here
     with pytest.raises(svc.VisitError) as error:
         svc.correct_departure(receptionist, visit, datetime(2026, 11, 22, 9, 0), visit.version)
     assert error.value.field == "left_at"

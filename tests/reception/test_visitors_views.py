@@ -248,6 +248,7 @@ def test_the_departure_can_be_corrected(desk, arrive, receptionist, freeze):
     visit = arrive(at="2026-11-22 09:00")
     freeze("2026-11-22 11:00")
     svc.depart(receptionist, visit, visit.version)
+    db.session.commit()
     response = desk.post(f"/showroom/visits/{visit.id}/departure", headers=HX,
                          data={"left_at": "2026-11-22T08:30", "version": visit.version})
     assert response.status_code == 422
@@ -283,6 +284,7 @@ def test_a_returning_phone_shows_earlier_visits_and_consultants(desk, arrive, cr
     earlier = arrive(at="2026-10-05 14:00", phone="13900001111",
                      consultant_id=create_user("presales", display_name="周婷").id)
     svc.depart(receptionist, earlier, earlier.version)
+    db.session.commit()
     body = html(desk.get("/showroom/returning?phone=139-0000-1111", headers=HX))
     assert "2026-10-05 14:00" in body and "周婷" in body
     assert "No earlier visit" in html(desk.get("/showroom/returning?phone=13700001111",
