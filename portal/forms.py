@@ -1,16 +1,95 @@
-"""Form pieces shared by every area."""
+"""Form pieces shared by every area, and the one place that guards what is typed.
+
+Every form is a ``Form``: its text fields are trimmed (spaces, ideographic and zero-width
+spaces), refuse control characters other than tab and newline (a NUL would fail on
+PostgreSQL), and a required text that is blank after trimming is refused; whole numbers stay
+within the database's INTEGER range, money within the NUMERIC columns and finite, dates
+within sensible years. Each refusal is a translated message next to its field (422).
+"""
+
+import re
+from datetime import date
+from decimal import Decimal
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DateField, IntegerField
+from wtforms import DateField, DateTimeField, DecimalField, IntegerField, StringField
+from wtforms.fields import PasswordField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.fields.core import UnboundField
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 from wtforms.widgets import HiddenInput, Select
 
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL INTEGER
+MONEY_MAX = Decimal("9999999999.99")  # NUMERIC(12, 2)
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+BLANK = " \t\n\r\f\v\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u2060\u3000\ufeff"
+_BLANK_EDGES = re.compile(f"^[{BLANK}]+|[{BLANK}]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-class FilterForm(FlaskForm):
+
+def trim(value):
+    """Spaces of every kind (ideographic, zero-width, no-break) off both ends."""
+    return _BLANK_EDGES.sub("", value) if isinstance(value, str) else value
+
+
+def _text_guard(form, field) -> None:
+    value = field.data
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            raise StopValidation(gettext("Remove the control characters from this field."))
+        typed = field.raw_data[0] if field.raw_data else ""
+        if not value and typed and field.flags.required:
+            raise StopValidation(gettext("Fill in this field (spaces alone do not count)."))
+
+
+def _number_guard(form, field) -> None:
+    value = field.data
+    if value is None:
+        return
+    if isinstance(field, IntegerField) and not INT_MIN <= value <= INT_MAX:
+        raise StopValidation(gettext("Enter a smaller number."))
+    if isinstance(field, DecimalField):
+        if not value.is_finite():
+            raise StopValidation(gettext("Enter an amount as a number, e.g. 1280.00."))
+        if abs(value) > MONEY_MAX:
+            raise StopValidation(gettext("Enter a smaller amount."))
+
+
+def _date_guard(form, field) -> None:
+    value = field.data
+    if isinstance(value, date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise StopValidation(gettext("Enter a date between %(first)d and %(last)d.",
+                                     first=FIRST_YEAR, last=LAST_YEAR))
+
+
+class Form(FlaskForm):
+    """The portal's base form (see the module's docstring): every form inherits it."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField):
+                guard = _text_guard
+            elif issubclass(field_class, IntegerField | DecimalField):
+                guard = _number_guard
+            elif issubclass(field_class, DateField | DateTimeField):
+                guard = _date_guard
+            else:
+                return unbound_field.bind(form=form, **options)
+            args, kwargs = list(unbound_field.args), dict(unbound_field.kwargs)
+            if len(args) > 1:  # validators given by position
+                kwargs["validators"] = args.pop(1)
+            # the guard first: no other validator sees a NUL or an overflow
+            kwargs["validators"] = [guard, *(kwargs.get("validators") or ())]
+            if guard is _text_guard and not issubclass(field_class, PasswordField):
+                kwargs["filters"] = [trim, *(kwargs.get("filters") or ())]
+            return UnboundField(field_class, *args, **kwargs).bind(form=form, **options)
+
+
+class FilterForm(Form):
     """A GET form of filters: read from the query string, no CSRF token (it changes nothing)."""
 
     class Meta:
@@ -22,7 +101,7 @@ class FilterForm(FlaskForm):
         super().__init__(request.args, *args, **kwargs)
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """A form editing a record that carries a ``version``; a stale version is a conflict."""
 
     version = IntegerField(
