@@ -26,6 +26,19 @@ def image_bytes(fmt: str = "PNG", size=(64, 48), colour=(200, 30, 30)) -> bytes:
     return buffer.getvalue()
 
 
+def html(response) -> str:
+    """A response's body as text."""
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def desk(client, sign_in, agent, freeze):
+    """The test client, signed in as the agent at 09:30 (a file may define its own desk)."""
+    freeze("2026-11-22 09:30")
+    sign_in(client, agent)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def photo_dir(app, tmp_path, monkeypatch):
     """Each test keeps its photos in its own folder."""

@@ -14,15 +14,11 @@ from portal.aftersales import replies
 from portal.aftersales.case_views import EVENTS_SHOWN
 from portal.aftersales.models import CaseEvent
 from portal.extensions import db
-from tests.aftersales.conftest import HX, image_bytes
+from tests.aftersales.conftest import HX, html, image_bytes
 from tests.conftest import count_rows
 
 BUDGET_BYTES = 5 * 1024
 BUDGET_QUERIES = 10
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture

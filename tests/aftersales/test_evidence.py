@@ -13,19 +13,8 @@ from portal.aftersales.models import CaseEvent, CasePhoto
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.rules import RuleError
-from tests.aftersales.conftest import HX, image_bytes
+from tests.aftersales.conftest import HX, html, image_bytes
 from tests.conftest import count_rows
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def desk(client, sign_in, agent, freeze):
-    freeze("2026-11-22 09:30")
-    sign_in(client, agent)
-    return client
 
 
 def upload(client, case, data: bytes, name: str, content_type: str = "image/jpeg"):

@@ -14,20 +14,9 @@ from portal.aftersales import evidence, queue, replies, visits
 from portal.aftersales.models import AfterSalesCase, CannedReply, CaseEvent, CasePhoto
 from portal.extensions import db
 from portal.signals import order_voided_while_paid
-from tests.aftersales.conftest import HX, image_bytes
+from tests.aftersales.conftest import HX, html, image_bytes
 from tests.aftersales.fixtures_desk import *  # noqa: F403
 from tests.conftest import TEST_SECRET, count_rows
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def desk(client, sign_in, agent, freeze):
-    freeze("2026-11-22 09:30")
-    sign_in(client, agent)
-    return client
 
 
 def someone_else_changes(record) -> None:

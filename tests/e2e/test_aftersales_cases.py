@@ -41,6 +41,29 @@ def a_completed_order(portal_data) -> tuple[int, str, str]:
     return portal_data(find)
 
 
+def a_case(portal_data, username: str, problem: str, notes=()) -> tuple[int, int]:
+    """(id, number of events) of a new return opened for and by ``username`` through the
+    services, with ``notes`` added, committed as a request's runner would."""
+
+    def make():
+        import sqlalchemy as sa
+
+        from portal.aftersales import cases
+        from portal.auth.models import User
+        from portal.extensions import db
+
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        case = cases.open_case(user, type="return_refund", problem=problem,
+                               order_no=f"E2E{secrets.randbelow(10**9):09d}",
+                               assignee_id=user.id)
+        for text in notes:
+            cases.add_note(user, case, text)
+        db.session.commit()  # the services flush; the runner commits
+        return case.id, len(cases.events(case))
+
+    return portal_data(make)
+
+
 def sign_out(page, t):
     page.get_by_role("button", name=t("Sign out"), exact=True).click()
     page.wait_for_url(re.compile(r"/login"))
@@ -196,23 +219,8 @@ def test_a_long_case_history_details_and_agent_in_place(page, t, sign_in, portal
     agent = "aftersales4"  # 郑洁: no other browser test works cases with this account
     token = secrets.token_hex(3)
 
-    def a_case_with_history():
-        import sqlalchemy as sa
-
-        from portal.aftersales import cases
-        from portal.auth.models import User
-        from portal.extensions import db
-
-        user = db.session.scalar(sa.select(User).where(User.username == agent))
-        case = cases.open_case(user, type="return_refund", problem=f"颜色不对 {token}",
-                               order_no=f"E2E{secrets.randbelow(10**9):09d}",
-                               assignee_id=user.id)
-        for n in range(14):
-            cases.add_note(user, case, f"记录 {n} {token}")
-        db.session.commit()  # the services flush; a request's runner would commit
-        return case.id, len(cases.events(case))
-
-    case_id, events = portal_data(a_case_with_history)
+    case_id, events = a_case(portal_data, agent, f"颜色不对 {token}",
+                             [f"记录 {n} {token}" for n in range(14)])
     sign_in(agent)
     page.goto(f"/aftersales/{case_id}")
     keep_marker(page)
@@ -253,21 +261,7 @@ def test_two_tabs_on_one_case_the_second_save_keeps_the_typing(page, t, sign_in,
     agent = "aftersales6"  # 彭博: no other browser test works cases with this account
     token = secrets.token_hex(3)
 
-    def a_new_case():
-        import sqlalchemy as sa
-
-        from portal.aftersales import cases
-        from portal.auth.models import User
-        from portal.extensions import db
-
-        user = db.session.scalar(sa.select(User).where(User.username == agent))
-        case = cases.open_case(user, type="return_refund", problem=f"两个标签页 {token}",
-                               order_no=f"E2E{secrets.randbelow(10**9):09d}",
-                               assignee_id=user.id)
-        db.session.commit()  # the services flush; a request's runner would commit
-        return case.id
-
-    case_id = portal_data(a_new_case)
+    case_id, _events = a_case(portal_data, agent, f"两个标签页 {token}")
     sign_in(agent)
     page.goto(f"/aftersales/{case_id}")
     other = page.context.new_page()  # the second tab: the same session
