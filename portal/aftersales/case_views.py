@@ -1,14 +1,16 @@
 """The after-sales case pages: the lists (my cases, unassigned, all) with their filters, a new
 case (from an order, or on a typed order number), one case with its actions in place —
 assign, a step of the workflow, a note, a photo, the photos' check, freight, interception —
-the evidence photos and their thumbnails, and the two-part return slip.
+the evidence photos and their thumbnails, and the two-part return slip. Every action runs
+through the action runner (``portal.actions.run``); what it answers is a ``CardAnswer``.
 
 A case's card (block ``case_card``) is made of blocks, one per panel; an action answers the
 block it was sent from — 200 after the change with its message, 422 with the messages
 (nothing changed) — and, out of band, only what else it changed: a note the new event (and
 the head when it answered the first-response clock), a step the head, the facts and the
 event, and every change the case's new version for the card's other forms. A conflict
-(someone else changed the case first) answers 409 with the whole card as it is now.
+(someone else changed the case first) answers 409 with the whole card as it is now, the form
+that was sent kept as typed (its version moved to the current one).
 """
 
 from contextlib import contextmanager
@@ -46,6 +48,7 @@ from portal.auth.decorators import require
 from portal.extensions import db
 from portal.forms import choices
 from portal.i18n import N_
+from portal.orders import orders as order_svc
 from portal.orders.models import Order
 from portal.orders.orders import PLATFORMS, STAGES
 from portal.paging import keyset_page
@@ -204,8 +207,6 @@ def new():
 @require("aftersales.open")
 def find_orders():
     """The order search of the new-case form (a few matches, newest first)."""
-    from portal.orders import orders as order_svc
-
     pick = OrderPickForm()
     text = (pick.q.data or "").strip() if pick.validate() else ""
     found = list(db.session.scalars(order_svc.search(text).limit(8))) if text else []
