@@ -12,9 +12,12 @@ VIEW_MODULES = ("case_views", "parcel_views", "desk_views")
 
 
 def init_app(app) -> None:
-    """Register the after-sales blueprint, its settings, navigation and cards."""
+    """Register the after-sales blueprint, its settings, navigation and cards, and open a
+    refund case when the order desk voids a paid order."""
     from portal.aftersales import models  # noqa: F401 - the tables belong to the app
+    from portal.aftersales.cases import refund_voided_order
     from portal.aftersales.sla import DEFAULTS
+    from portal.signals import order_voided_while_paid
 
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
@@ -22,3 +25,6 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     for module in modules:
         module.register(app)
+    # R-O2: a paid order voided becomes a "refund only" case. Receivers are global: a
+    # module-level function, held strongly, is connected once however many apps are made.
+    order_voided_while_paid.connect(refund_voided_order, weak=False)

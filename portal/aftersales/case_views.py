@@ -1,14 +1,16 @@
 """The after-sales case pages: the lists (my cases, unassigned, all) with their filters, a new
 case (from an order, or on a typed order number), one case with its actions in place —
 assign, a step of the workflow, a note, a photo, the photos' check, freight, interception —
-the evidence photos and their thumbnails, and the two-part return slip.
+the evidence photos and their thumbnails, and the two-part return slip. Every action runs
+through the action runner (``portal.actions.run``); what it answers is a ``CardAnswer``.
 
 A case's card (block ``case_card``) is made of blocks, one per panel; an action answers the
 block it was sent from — 200 after the change with its message, 422 with the messages
 (nothing changed) — and, out of band, only what else it changed: a note the new event (and
 the head when it answered the first-response clock), a step the head, the facts and the
 event, and every change the case's new version for the card's other forms. A conflict
-(someone else changed the case first) answers 409 with the whole card as it is now.
+(someone else changed the case first) answers 409 with the whole card as it is now, the form
+that was sent kept as typed (its version moved to the current one).
 """
 
 from contextlib import contextmanager
@@ -22,7 +24,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy.orm import defaultload
 
-from portal import clock
+from portal import actions, clock
 from portal.aftersales import bp, evidence, sla
 from portal.aftersales import cases as svc
 from portal.aftersales.case_forms import (
@@ -44,18 +46,14 @@ from portal.aftersales.models import AfterSalesCase, CaseEvent, CasePhoto
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import choices, show_refusal
+from portal.forms import choices
 from portal.i18n import N_
+from portal.orders import orders as order_svc
+from portal.orders.models import Order
+from portal.orders.orders import PLATFORMS, STAGES
 from portal.paging import keyset_page
 from portal.rules import RuleError
-from portal.web import (
-    Conflict,
-    is_fragment_request,
-    page_args,
-    redirect_htmx_aware,
-    render,
-    trigger,
-)
+from portal.web import is_fragment_request, page_args, redirect_htmx_aware, render, trigger
 
 LIST = "aftersales/cases/index.html"
 NEW = "aftersales/cases/new.html"
@@ -78,8 +76,6 @@ EVENTS_PAGE = 50
 
 def vocab() -> dict:
     """The after-sales words, for every case template."""
-    from portal.orders.orders import PLATFORMS, STAGES
-
     return {"order_stages": STAGES, "step_actions": svc.STEP_ACTIONS, "types": svc.TYPES,
             "states": svc.STATES, "categories": svc.CATEGORIES,
             "problems": svc.LOGISTICS_PROBLEMS, "interceptions": svc.INTERCEPTION_STATES,
@@ -90,8 +86,6 @@ def vocab() -> dict:
 
 def names() -> dict:
     """The after-sales words translated once for a list (not once per row)."""
-    from portal.orders.orders import PLATFORMS
-
     def translated(table: dict) -> dict:
         return {code: _(label) for code, label in table.items()}
 
@@ -173,8 +167,6 @@ def _case_list(block: str):
 
 
 def _case_form(formdata=None, order=None) -> CaseForm:
-    from portal.orders.orders import PLATFORMS
-
     form = CaseForm(formdata=formdata)
     form.platform.choices = choices([("", _l("—"))] + [(code, _l(label))
                                                       for code, label in PLATFORMS.items()])
@@ -190,8 +182,6 @@ def _case_form(formdata=None, order=None) -> CaseForm:
 
 
 def _picked_order(value):
-    from portal.orders.models import Order
-
     if value and str(value).isdigit():
         return db.session.get(Order, int(value))
     return None
@@ -217,8 +207,6 @@ def new():
 @require("aftersales.open")
 def find_orders():
     """The order search of the new-case form (a few matches, newest first)."""
-    from portal.orders import orders as order_svc
-
     pick = OrderPickForm()
     text = (pick.q.data or "").strip() if pick.validate() else ""
     found = list(db.session.scalars(order_svc.search(text).limit(8))) if text else []
@@ -228,38 +216,50 @@ def find_orders():
                   **vocab())
 
 
+class NewCaseAnswer:
+    """Opening a case goes to the case (or, for someone who may not read cases, back to the
+    order or to an empty form); a refusal shows the form as typed with its messages."""
+
+    refusal_text = staticmethod(rule_message)
+
+    def __init__(self, order) -> None:
+        self.order = order
+
+    def done(self, case: AfterSalesCase, message: str):
+        flash(message, "success")
+        return redirect_htmx_aware(self.location(case))
+
+    def refused(self, form, message):
+        return _new_page(form, self.order, status=422)
+
+    conflict = refused  # a new case has no version: only a refusal can happen
+
+    def location(self, case: AfterSalesCase) -> str:
+        if current_user.can("aftersales.view"):
+            return url_for("aftersales.detail", case_id=case.id)
+        if self.order is not None:
+            return url_for("orders.detail", order_id=self.order.id)
+        return url_for("aftersales.new")
+
+
 @bp.route("/new", methods=["POST"])
 @require("aftersales.open")
 def create():
     """Open the case; its SLA clock starts and the agent (or all agents) are told."""
     form = _case_form(request.form)
     order = _picked_order(form.order_id.data)
-    if form.validate_on_submit():
-        try:
-            case = svc.open_case(
-                current_user, type=form.type.data, problem=form.problem.data,
-                order_id=order.id if order else None, order_no=form.order_no.data,
-                platform=form.platform.data or None, purchase_date=form.purchase_date.data,
-                delivery_date=form.delivery_date.data, request=form.request.data or "",
-                logistics_problem=form.logistics_problem.data or None,
-                category=form.category.data or None, return_courier=form.return_courier.data,
-                return_tracking_no=form.return_tracking_no.data,
-                assignee_id=(form.assignee_id.data or None)
-                if current_user.can("aftersales.work") else None)
-        except RuleError as error:
-            db.session.rollback()
-            show_refusal(form, error, rule_message(error))
-        else:
-            message = _("After-sales case #%(id)s opened.", id=case.id)
-            flash(message, "success")
-            if current_user.can("aftersales.view"):
-                return redirect_htmx_aware(url_for("aftersales.detail", case_id=case.id))
-            if order is not None:
-                return redirect_htmx_aware(url_for("orders.detail", order_id=order.id))
-            return redirect_htmx_aware(url_for("aftersales.new"))
-    elif "csrf_token" in form.errors:
-        abort(400)
-    return _new_page(form, order, status=422)
+    return actions.run(lambda: svc.open_case(
+        current_user, type=form.type.data, problem=form.problem.data,
+        order_id=order.id if order else None, order_no=form.order_no.data,
+        platform=form.platform.data or None, purchase_date=form.purchase_date.data,
+        delivery_date=form.delivery_date.data, request=form.request.data or "",
+        logistics_problem=form.logistics_problem.data or None,
+        category=form.category.data or None, return_courier=form.return_courier.data,
+        return_tracking_no=form.return_tracking_no.data,
+        assignee_id=(form.assignee_id.data or None)
+        if current_user.can("aftersales.work") else None),
+        form=form, answer=NewCaseAnswer(order),
+        done=lambda case: _("After-sales case #%(id)s opened.", id=case.id))
 
 
 # --- one case --------------------------------------------------------------------------------
@@ -268,8 +268,6 @@ def create():
 def _case_or_404(case_id: int) -> AfterSalesCase:
     """The case with what its card shows in the same query (order, agent, opener), without
     the order's lines."""
-    from portal.orders.models import Order
-
     return db.get_or_404(AfterSalesCase, case_id,
                          options=[defaultload(AfterSalesCase.order).lazyload(Order.lines)])
 
@@ -453,42 +451,61 @@ def _refused(case: AfterSalesCase, key: str, form, main: str, *, hide_for: int |
     return _answer(Card(case, given={key: form}, hide_for=hide_for), main, status=422, **extra)
 
 
+class CardAnswer:
+    """What an action on a case answers. 200: block ``main`` with the message and, out of
+    band, the blocks the action also changed (``changed(before, case)``), the events it wrote
+    and the case's new version for every form of the card (closing: the whole card without
+    its forms); 422: ``main`` with the form as typed and its messages, nothing changed; 409:
+    the whole card as it is now, with the form as typed (its version the current one)."""
+
+    refusal_text = staticmethod(rule_message)
+
+    def __init__(self, case: AfterSalesCase, key: str, main: str, changed=None) -> None:
+        self.case, self.key, self.main, self.changed = case, key, main, changed
+        self.before: dict = {}
+        self.written: list[CaseEvent] = []
+
+    def watching(self, action):
+        """``action``, noting what the case was before it and the events it writes."""
+        def work():
+            self.before = _snapshot(self.case)
+            with _written_events() as written:
+                result = action()
+            self.written = written
+            return result
+
+        return work
+
+    def done(self, result, message: str):
+        case, before = self.case, self.before
+        if case.state == "closed" and before["state"] != "closed":
+            # closed: every form leaves the card; the history stays as the page shows it
+            card = Card(case, new_events=self.written, keep_timeline=True)
+            return trigger(_answer(card, "case_card", message=message, oob=["new_events"],
+                                   retarget="#case-card"), CHANGED)
+        oob = list(self.changed(before, case)) if self.changed else []
+        oob.append("new_events")
+        if case.version != before["version"]:
+            oob.append("version_stamp")
+        return trigger(_answer(Card(case, new_events=self.written), self.main, message=message,
+                               oob=oob), CHANGED)
+
+    def refused(self, form, message):
+        return _refused(self.case, self.key, form, self.main)
+
+    def conflict(self, form, message: str):
+        return _whole_card(self.case, status=409, message=_(CHANGED_FIRST), **{self.key: form})
+
+    def location(self, result) -> str:
+        return url_for("aftersales.detail", case_id=self.case.id)
+
+
 def _act(case: AfterSalesCase, form, key: str, main: str, action, done: str, changed=None):
-    """Run ``action`` for a valid ``form``. 200: block ``main`` with the message ``done`` and,
-    out of band, the blocks the action also changed (``changed(before, case)``), the events it
-    wrote and the case's new version for every form of the card; 422: ``main`` with the
-    messages, nothing changed; 409: the whole card as it is now."""
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors or "version" in form.errors:
-            abort(400)
-        return _refused(case, key, form, main)
-    before = _snapshot(case)
-    try:
-        with _written_events() as written:
-            action()
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(case)
-        return _whole_card(case, status=409, message=_(CHANGED_FIRST))
-    except RuleError as error:
-        db.session.rollback()
-        db.session.refresh(case)
-        show_refusal(form, error, rule_message(error))
-        return _refused(case, key, form, main)
-    if not is_fragment_request():
-        flash(done, "success")
-        return redirect_htmx_aware(url_for("aftersales.detail", case_id=case.id))
-    if case.state == "closed" and before["state"] != "closed":
-        # closed: every form leaves the card; the history stays as the page shows it
-        card = Card(case, new_events=written, keep_timeline=True)
-        return trigger(_answer(card, "case_card", message=done, oob=["new_events"],
-                               retarget="#case-card"), CHANGED)
-    oob = list(changed(before, case)) if changed else []
-    oob.append("new_events")
-    if case.version != before["version"]:
-        oob.append("version_stamp")
-    return trigger(_answer(Card(case, new_events=written), main, message=done, oob=oob),
-                   CHANGED)
+    """Run ``action`` (a service call) for ``form``, sent from block ``main`` of the card
+    (``key``: the form's name on the card), answered by a ``CardAnswer``."""
+    answer = CardAnswer(case, key, main, changed)
+    return actions.run(answer.watching(action), form=form, answer=answer, done=done,
+                       subject=case)
 
 
 @bp.route("/<int:case_id>")
@@ -641,6 +658,22 @@ def interception(case_id: int):
 # --- photos ----------------------------------------------------------------------------------
 
 
+class PhotoAnswer(CardAnswer):
+    """An upload answers the emptied upload form and, out of band, the new thumbnail, the
+    count and the event (the first photo: the check of what it shows appears)."""
+
+    def __init__(self, case: AfterSalesCase) -> None:
+        super().__init__(case, "photo", "photo_upload")
+
+    def done(self, photo: CasePhoto, message: str):
+        card = Card(self.case, new_events=self.written)
+        oob = ["new_thumb", "photo_count", "new_events"]
+        if len(card.photos) == 1:  # the first: the check of what it shows appears
+            oob += ["no_photos", "case_confirm"]
+        return trigger(_answer(card, "photo_upload", message=message, oob=oob, photo=photo),
+                       CHANGED)
+
+
 @bp.route("/<int:case_id>/photos", methods=["POST"])
 @require("aftersales.work")
 def add_photo(case_id: int):
@@ -651,27 +684,12 @@ def add_photo(case_id: int):
     # the message next to the field below
     request.max_content_length = evidence.max_bytes() * 2 + 1024 * 1024
     form = PhotoForm()
-    upload = form.photo.data if form.validate_on_submit() else None
-    if "csrf_token" in form.errors:
-        abort(400)
-    data = evidence.read_upload(getattr(upload, "stream", None))
-    name = getattr(upload, "filename", "") or ""
-    try:
-        with _written_events() as written:
-            photo = evidence.add_photo(current_user, case, data, name)
-    except RuleError as error:
-        db.session.rollback()
-        show_refusal(form, error, rule_message(error))
-        return _refused(case, "photo", form, "photo_upload")
-    if not is_fragment_request():
-        flash(_("Photo added."), "success")
-        return redirect_htmx_aware(url_for("aftersales.detail", case_id=case.id))
-    card = Card(case, new_events=written)
-    oob = ["new_thumb", "photo_count", "new_events"]
-    if len(card.photos) == 1:  # the first: the check of what it shows appears
-        oob += ["no_photos", "case_confirm"]
-    return trigger(_answer(card, "photo_upload", message=_("Photo added."), oob=oob,
-                           photo=photo), CHANGED)
+    upload = form.photo.data
+    answer = PhotoAnswer(case)
+    return actions.run(answer.watching(lambda: evidence.add_photo(
+        current_user, case, evidence.read_upload(getattr(upload, "stream", None)),
+        getattr(upload, "filename", "") or "")), form=form, answer=answer,
+        done=_("Photo added."), subject=case)
 
 
 def _photo_or_404(photo_id: int, hidden_too: bool = False) -> CasePhoto:
@@ -679,6 +697,30 @@ def _photo_or_404(photo_id: int, hidden_too: bool = False) -> CasePhoto:
     if photo is None or (photo.hidden_at is not None and not hidden_too):
         abort(404)
     return photo
+
+
+class HideAnswer(CardAnswer):
+    """Hiding a photo answers its place (it says so) and, out of band, the hidden photos'
+    list, the count and the history; someone who hid it first: the photos as they are now."""
+
+    def __init__(self, case: AfterSalesCase, photo: CasePhoto) -> None:
+        super().__init__(case, "hide", "photo_thumb")
+        self.photo = photo
+
+    def done(self, result, message: str):
+        card = Card(self.case, new_events=self.written)
+        oob = ["new_hidden", "photo_count", "new_events"]
+        if not card.photos:  # the last visible one: nothing left to check
+            oob += ["no_photos", "case_confirm"]
+        return _answer(card, "photo_gone", message=message, oob=oob, photo=self.photo)
+
+    def refused(self, form, message):
+        return _refused(self.case, "hide", form, "photo_thumb", hide_for=self.photo.id,
+                        photo=self.photo)
+
+    def conflict(self, form, message: str):
+        return _answer(Card(self.case), "case_photos", status=409, message=_(message),
+                       retarget="#case-photos")
 
 
 @bp.route("/photos/<int:photo_id>/hide", methods=["POST"])
@@ -689,29 +731,10 @@ def hide_photo(photo_id: int):
     photo = _photo_or_404(photo_id, hidden_too=True)
     case = _case_or_404(photo.case_id)
     form = HidePhotoForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
-        return _refused(case, "hide", form, "photo_thumb", hide_for=photo.id, photo=photo)
-    try:
-        with _written_events() as written:
-            evidence.hide(current_user, photo, form.reason.data)
-    except RuleError as error:
-        db.session.rollback()
-        db.session.refresh(photo)
-        if photo.hidden_at is not None:  # someone hid it first: the photos as they are now
-            return _answer(Card(case), "case_photos", status=409, message=rule_message(error),
-                           retarget="#case-photos")
-        show_refusal(form, error, rule_message(error))
-        return _refused(case, "hide", form, "photo_thumb", hide_for=photo.id, photo=photo)
-    if not is_fragment_request():
-        flash(_("The photo was hidden."), "success")
-        return redirect_htmx_aware(url_for("aftersales.detail", case_id=case.id))
-    card = Card(case, new_events=written)
-    oob = ["new_hidden", "photo_count", "new_events"]
-    if not card.photos:  # the last visible one: nothing left to check
-        oob += ["no_photos", "case_confirm"]
-    return _answer(card, "photo_gone", message=_("The photo was hidden."), oob=oob, photo=photo)
+    answer = HideAnswer(case, photo)
+    return actions.run(answer.watching(lambda: evidence.hide(current_user, photo,
+                                                             form.reason.data)),
+                       form=form, answer=answer, done=_("The photo was hidden."), subject=photo)
 
 
 def _send(path, mimetype: str, name: str):
@@ -772,8 +795,7 @@ def register(app) -> None:
     """Navigation entry, settings and audit labels of the case pages."""
     import os
 
-    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
-    from portal.ui import NavItem, register_nav
+    from portal.ui import NavItem, register_audit, register_nav
 
     app.config.setdefault("AFTERSALES_MAX_PHOTO_BYTES", evidence.MAX_PHOTO_BYTES)
     if not app.config.get("AFTERSALES_PHOTO_DIR"):
@@ -782,7 +804,7 @@ def register(app) -> None:
                               order=18, active_prefix=(
                                   "aftersales.index", "aftersales.detail", "aftersales.new",
                                   "aftersales.find_orders", "aftersales.slip")))
-    ACTION_LABELS.update({
+    register_audit(app, actions={
         "aftersales.case_opened": N_("After-sales case opened"),
         "aftersales.case_assigned": N_("After-sales case assigned"),
         "aftersales.note_added": N_("After-sales note added"),
@@ -795,8 +817,7 @@ def register(app) -> None:
         "aftersales.parcel_received": N_("Returned parcel received (原包裹已收到)"),
         "aftersales.photo_added": N_("Evidence photo added"),
         "aftersales.photo_hidden": N_("Evidence photo hidden"),
-    })
-    for name, label in {
+    }, fields={
         "assignee": N_("Agent"), "state": N_("State"), "refund_amount": N_("Refund"),
         "window_override": N_("Accepted outside the 7 days because"),
         "photos_confirm": N_("Photos confirm the claim"),
@@ -809,13 +830,10 @@ def register(app) -> None:
         "return_tracking_no": N_("Return tracking number"),
         "category": N_("Complaint category"), "platform_status": N_("Platform status"),
         "logistics_problem": N_("Delivery problem"), "hidden_reason": N_("Hidden because"),
-    }.items():
-        FIELD_LABELS.setdefault(name, label)
-    VALUE_LABELS.setdefault("state", {}).update(svc.STATES)
-    VALUE_LABELS.setdefault("type", {}).update(svc.TYPES)
-    VALUE_LABELS.setdefault("category", {}).update(svc.CATEGORIES)
-    VALUE_LABELS.setdefault("platform_status", {}).update(svc.PLATFORM_STATUSES)
-    VALUE_LABELS.setdefault("interception_state", {}).update(svc.INTERCEPTION_STATES)
-    VALUE_LABELS.setdefault("logistics_problem", {}).update(svc.LOGISTICS_PROBLEMS)
-    register_target("aftersales_cases", N_("After-sales case"), _case_names)
-    register_target("aftersales_photos", N_("Evidence photo"), _photo_names)
+    }, values={
+        "state": svc.STATES, "type": svc.TYPES, "category": svc.CATEGORIES,
+        "platform_status": svc.PLATFORM_STATUSES,
+        "interception_state": svc.INTERCEPTION_STATES,
+        "logistics_problem": svc.LOGISTICS_PROBLEMS,
+    }, target=("aftersales_cases", N_("After-sales case"), _case_names))
+    register_audit(app, target=("aftersales_photos", N_("Evidence photo"), _photo_names))

@@ -5,8 +5,8 @@ parcel (R-A5), refunds no larger than the order (R-A6), the case's record (R-A7)
 
 Services take the acting user, use ``clock.now()``, write the case's events and the audit
 trail in the same transaction, and raise ``RuleError`` (nothing changed) or ``Conflict``
-(someone else changed the case first). A change commits without expiring what the session
-holds (``keep_loaded``): the answer shows the case from memory instead of reading it again.
+(someone else changed the case first). They flush, never commit: the action runner
+(``portal.actions``) commits once, and a version moved meanwhile fails at the flush (409).
 """
 
 from dataclasses import dataclass
@@ -17,15 +17,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
 from portal import audit, clock
+from portal.actions import Conflict
 from portal.aftersales import sla, visits
 from portal.aftersales.models import AfterSalesCase, CaseEvent, CasePhoto
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.notifications import notify, notify_role
+from portal.orders.models import Order
+from portal.orders.orders import PLATFORMS
 from portal.paging import KeysetPage, keyset_page
 from portal.rules import RuleError
-from portal.web import Conflict, commit_or_conflict
 
 TYPES = {
     "return_refund": N_("Return and refund"),
@@ -390,9 +392,6 @@ def open_case(user: User, *, type: str, problem: str, order_id: int | None = Non
               assignee_id: int | None = None) -> AfterSalesCase:
     """Open a case on a picked order (its number, platform and payment date copied) or on a
     typed order number; the SLA clock starts (R-A7)."""
-    from portal.orders.models import Order
-    from portal.orders.orders import PLATFORMS
-
     if type not in TYPES:
         raise RuleError(N_("Choose the kind of case from the list."), "type")
     if type == "logistics":
@@ -463,8 +462,16 @@ def open_case(user: User, *, type: str, problem: str, order_id: int | None = Non
         notify_role("aftersales", N_("New after-sales case #%(id)s (order %(no)s) opened by "
                                      "%(name)s."), _link(case), id=case.id, no=order_no,
                     name=user.display_name)
-    commit_or_conflict(case)
+    db.session.flush()
     return case
+
+
+def refund_voided_order(order: Order, *, user: User, **_signal) -> None:
+    """R-O2: refunds are after-sales' — a paid order voided (the order desk's signal
+    ``order_voided_while_paid``) opens a "refund only" case, with the buyer's reason as the
+    problem; in the voiding's transaction (flushed, never committed)."""
+    open_case(user, type="refund_only", order_id=order.id,
+              problem=order.cancel_reason or order.order_no)
 
 
 # --- assignment, notes, details --------------------------------------------------------------
@@ -488,7 +495,7 @@ def assign(user: User, case: AfterSalesCase, version: int,
         notify(assignee, N_("After-sales case #%(id)s (order %(no)s) was assigned to you by "
                             "%(name)s."), _link(case), id=case.id, no=case.order_no,
                name=user.display_name)
-    commit_or_conflict(case, keep_loaded=True)
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return case
 
 
@@ -505,7 +512,7 @@ def add_note(user: User, case: AfterSalesCase, text: str) -> CaseEvent:
     sla.responded(case, now)
     event = _event(case, user, "note", text, at=now)
     audit.record("aftersales.note_added", case, actor=user, details={"text": text[:200]})
-    commit_or_conflict(case, keep_loaded=True)
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return event
 
 
@@ -551,7 +558,7 @@ def update_details(user: User, case: AfterSalesCase, version: int, **fields) -> 
         _event(case, user, "platform", case.platform_status or "", at=now)
     _event(case, user, "details", ", ".join(sorted(changes)), at=now)
     audit.record("aftersales.case_changed", case, actor=user, changes=changes)
-    commit_or_conflict(case, keep_loaded=True)
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return case
 
 
@@ -575,7 +582,7 @@ def confirm_photos(user: User, case: AfterSalesCase, version: int,
            else N_("The photos do not confirm the claim."))
     audit.record("aftersales.photos_checked", case, actor=user,
                  changes={"photos_confirm": [before, confirms]})
-    commit_or_conflict(case, keep_loaded=True)
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return case
 
 
@@ -598,7 +605,7 @@ def set_freight_owed(user: User, case: AfterSalesCase, version: int,
     audit.record("aftersales.freight_owed", case, actor=user,
                  changes={"freight_owed": [str(before) if before is not None else None,
                                            str(amount)]})
-    commit_or_conflict(case, keep_loaded=True)
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return case
 
 
@@ -616,7 +623,7 @@ def freight_refunded(user: User, case: AfterSalesCase, version: int) -> AfterSal
     audit.record("aftersales.freight_refunded", case, actor=user,
                  changes={"freight_refunded_at": [None, now.isoformat()]},
                  details={"amount": str(case.freight_owed)})
-    commit_or_conflict(case, keep_loaded=True)
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return case
 
 
@@ -649,7 +656,7 @@ def interception_result(user: User, case: AfterSalesCase, version: int,
                N_("Interception failed: the case continues as a return."), at=now)
         audit.record("aftersales.interception", case, actor=user, changes=audit.changes(
             case, tuple(before), before))
-    commit_or_conflict(case, keep_loaded=True)
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return case
 
 
@@ -729,7 +736,7 @@ def change_state(user: User, case: AfterSalesCase, version: int, new: str, *,
     audit.record("aftersales.state_changed", case, actor=user, changes=changes)
     if new == "closed":
         visits.schedule(case, now)
-    commit_or_conflict(case, keep_loaded=True)
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return case
 
 
@@ -754,5 +761,5 @@ def sign_parcel(user: User, case: AfterSalesCase, version: int) -> AfterSalesCas
         notify(case.assignee, message, _link(case), **params)
     else:
         notify_role("aftersales", message, _link(case), **params)
-    commit_or_conflict(case, keep_loaded=True)
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return case

@@ -19,6 +19,7 @@ from portal.aftersales import cases as svc
 from portal.aftersales import evidence
 from portal.extensions import db
 from portal.notifications.models import Notification
+from portal.orders.models import Order
 
 # (kind, days ago, steps, options). Steps run one after another, a few working hours apart:
 # a state name, "photo" / "photo:webp", "confirm" / "deny", "freight:<amount>",
@@ -98,8 +99,6 @@ def photo_bytes(rng: random.Random, fmt: str = "JPEG") -> bytes:
 
 def seed(users: dict) -> dict:
     """Walk thirty cases through the services at past moments; returns what was made."""
-    from portal.orders.models import Order
-
     rng = random.Random(20261122)
     the_clock = clock.get_clock()
     frozen_before = the_clock.frozen

@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
 from sqlalchemy.orm import lazyload
 
-from portal import clock
+from portal import actions, clock
 from portal.aftersales import bp, sla
 from portal.aftersales import queue as queue_svc
 from portal.aftersales import replies as replies_svc
@@ -39,10 +39,8 @@ from portal.aftersales.models import AfterSalesCase, CannedReply, ReturnVisit
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import show_refusal
 from portal.i18n import N_
-from portal.rules import RuleError
-from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
+from portal.web import is_fragment_request, redirect_htmx_aware, render, trigger
 
 REPLIES = "aftersales/desk/replies.html"
 REPLY = "aftersales/desk/reply.html"
@@ -69,18 +67,6 @@ def vocab() -> dict:
             "platform_statuses": PLATFORM_STATUSES, "outcomes": visits_svc.OUTCOMES}
 
 
-def _rule_message(error: RuleError) -> str:
-    return _(error.message, **error.params)
-
-
-
-def _csrf_only() -> None:
-    """A POST with nothing but its CSRF token (a reminder): refuse a bad token."""
-    form = FlaskForm()
-    if not form.validate_on_submit():
-        abort(400)
-
-
 # --- canned replies (aftersales.replies) -----------------------------------------------------
 
 
@@ -94,14 +80,16 @@ def _edges(active_ids: list[int]) -> tuple[int | None, int | None]:
     return (active_ids[0], active_ids[-1]) if active_ids else (None, None)
 
 
-def _replies_page(*, status: int = 200, form=None, message: str | None = None):
-    """The replies page, or its panel (the add form and the list, without edit forms) for
-    htmx: a conflict's answer."""
+def _replies_page(*, status: int = 200, form=None, message: str | None = None,
+                  open_forms: dict | None = None):
+    """The replies page, or its panel (the add form and the list) for htmx: a conflict's
+    answer. ``open_forms``: {reply id: its edit form, shown open as typed}."""
     items = replies_svc.all_replies()
     active = [r.id for r in items if r.active]
     response = render(REPLIES, block="replies_panel", status=status, items=items,
                       form=form or ReplyForm(formdata=None), message=message,
-                      failed=status >= 400, active_count=len(active), edges=_edges(active))
+                      failed=status >= 400, active_count=len(active), edges=_edges(active),
+                      open_forms=open_forms or {})
     if status == 409 and is_fragment_request():
         response.headers["HX-Retarget"] = "#replies-panel"
         response.headers["HX-Reswap"] = "outerHTML"
@@ -111,16 +99,14 @@ def _replies_page(*, status: int = 200, form=None, message: str | None = None):
 def _reply_item(reply: CannedReply, *, status: int = 200, message: str | None = None,
                 edit_form=None, count: bool = False):
     """One reply in place (htmx), with its message; ``count``: and the count of the active
-    replies out of band. Without JavaScript: back to the page with the message (a refused
-    edit: the page with the form open)."""
+    replies out of band. Without JavaScript (a refusal): the reply's page with the form open,
+    or the replies page with the message."""
     active = replies_svc.active_ids()
     if not is_fragment_request():
-        if edit_form is not None and status == 422:
+        if edit_form is not None:
             return render(REPLY, status=status, r=reply, edit_form=edit_form,
                           row_message=message, row_failed=True, edges=_edges(active))
-        if message:
-            flash(message, "error" if status >= 400 else "success")
-        return redirect_htmx_aware(url_for("aftersales.replies"))
+        return _replies_page(status=status, message=message)
     body = render_template(REPLY_ITEM, r=reply, edit_form=edit_form, row_message=message,
                            row_failed=status >= 400, edges=_edges(active))
     if count:
@@ -137,62 +123,79 @@ def replies():
     return _replies_page()
 
 
+class ReplyAddAnswer:
+    """Adding a reply answers the emptied add form, and out of band the reply in the list
+    (after the last active one) and the count; a refusal, the form as typed."""
+
+    def add(self, title: str, text: str) -> CannedReply:
+        """Add the reply, noting the list as it was before."""
+        self.before = replies_svc.active_ids()
+        self.had_any = bool(self.before) or replies_svc.count() > 0
+        return replies_svc.add(current_user, title, text)
+
+    def done(self, reply: CannedReply, message: str):
+        before = self.before
+        previous = db.session.get(CannedReply, before[-1]) if before else None
+        return render(REPLY_ANSWERS, block="reply_added", form=ReplyForm(formdata=None),
+                      add_message=message, added=reply, previous=previous,
+                      had_any=self.had_any, active_count=len(before) + 1,
+                      edges=(before[0] if before else reply.id, reply.id))
+
+    def refused(self, form, message):
+        if is_fragment_request():
+            return render(REPLIES, block="reply_add", form=form)
+        return _replies_page(status=422, form=form)
+
+    conflict = refused  # a new reply has no version: only a refusal can happen
+
+    def location(self, result) -> str:
+        return url_for("aftersales.replies")
+
+
 @bp.route("/replies", methods=["POST"])
 @require("aftersales.replies")
 def reply_add():
     """A new canned reply, last among the active ones: the emptied add form, and out of band
     the reply in the list (after the last active one) and the count."""
     form = ReplyForm()
-    if form.validate_on_submit():
-        before = replies_svc.active_ids()
-        had_any = bool(before) or replies_svc.count() > 0
-        try:
-            reply = replies_svc.add(current_user, form.title.data, form.text.data)
-        except RuleError as error:
-            db.session.rollback()
-            show_refusal(form, error, _rule_message(error))
-        else:
-            message = _("Reply “%(title)s” added.", title=reply.title)
-            if not is_fragment_request():
-                flash(message, "success")
-                return redirect_htmx_aware(url_for("aftersales.replies"))
-            previous = db.session.get(CannedReply, before[-1]) if before else None
-            return render(REPLY_ANSWERS, block="reply_added", form=ReplyForm(formdata=None),
-                          add_message=message, added=reply, previous=previous,
-                          had_any=had_any, active_count=len(before) + 1,
-                          edges=(before[0] if before else reply.id, reply.id))
-    elif "csrf_token" in form.errors:
-        abort(400)
-    if is_fragment_request():
-        return render(REPLIES, block="reply_add", status=422, form=form)
-    return _replies_page(status=422, form=form)
+    answer = ReplyAddAnswer()
+    return actions.run(lambda: answer.add(form.title.data, form.text.data), form=form,
+                       answer=answer,
+                       done=lambda reply: _("Reply “%(title)s” added.", title=reply.title))
 
 
-def _reply_action(reply: CannedReply, form, action, done: str, edit: bool = False,
-                  answer=None):
-    """Run ``action`` for a valid form: the reply after the change (``answer()`` when it is
-    more), 422 with the messages (nothing changed), 409 with the current list when someone
-    else was first."""
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors or "version" in form.errors or not edit:
-            abort(400)
-        return _reply_item(reply, status=422, edit_form=form)
-    try:
-        action()
-    except Conflict:
-        db.session.rollback()
+class ReplyAnswer:
+    """A reply's action answers the reply in place (``moved``: the answer of a move, the two
+    replies that swapped places); 422 the reply with its message (an edit: the form as typed,
+    open); 409 the current list, an edit's form kept open as typed."""
+
+    def __init__(self, reply: CannedReply, *, edit: bool = False, moved=None) -> None:
+        self.reply, self.edit, self.moved = reply, edit, moved
+
+    def done(self, result, message: str):
+        if self.moved is not None:
+            return self.moved(message)
+        return _reply_item(self.reply, message=message, count=not self.edit)
+
+    def refused(self, form, message):
+        if self.edit:
+            return _reply_item(self.reply, status=422, edit_form=form)
+        return _reply_item(self.reply, status=422,
+                           message=message or " ".join(map(str, form.form_errors)))
+
+    def conflict(self, form, message: str):
         return _replies_page(status=409, message=_(
-            "Someone else changed this reply first. This is the current list."))
-    except RuleError as error:
-        db.session.rollback()
-        db.session.refresh(reply)
-        if edit:
-            show_refusal(form, error, _rule_message(error))
-            return _reply_item(reply, status=422, edit_form=form)
-        return _reply_item(reply, status=422, message=_rule_message(error))
-    if answer is not None and is_fragment_request():
-        return answer()
-    return _reply_item(reply, message=done, count=not edit)
+            "Someone else changed this reply first. This is the current list."),
+            open_forms={self.reply.id: form} if self.edit else None)
+
+    def location(self, result) -> str:
+        return url_for("aftersales.replies")
+
+
+def _one_click(form) -> None:
+    """A button's form (version, direction…) carries nothing typed: malformed is a 400."""
+    if not form.validate_on_submit():
+        abort(400)
 
 
 @bp.route("/replies/<int:reply_id>/edit")
@@ -212,9 +215,10 @@ def reply_edit(reply_id: int):
     """Change a reply's title or text (version-checked)."""
     reply = db.get_or_404(CannedReply, reply_id)
     form = ReplyEditForm(prefix=_prefix(reply.id))
-    return _reply_action(reply, form, lambda: replies_svc.update(
+    return actions.run(lambda: replies_svc.update(
         current_user, reply, form.version.data, form.title.data, form.text.data),
-        _("Reply “%(title)s” saved.", title=form.title.data or reply.title), edit=True)
+        form=form, answer=ReplyAnswer(reply, edit=True), subject=reply,
+        done=lambda result: _("Reply “%(title)s” saved.", title=reply.title))
 
 
 @bp.route("/replies/<int:reply_id>/move", methods=["POST"])
@@ -224,11 +228,11 @@ def reply_move(reply_id: int):
     swapped places, in their new order."""
     reply = db.get_or_404(CannedReply, reply_id)
     form = ReplyMoveForm()
+    _one_click(form)
     ordered = replies_svc.active_all()  # the move renumbers them: the same objects
     versions = {r.id: r.version for r in ordered}
-    done = _("Reply “%(title)s” moved.", title=reply.title)
 
-    def answer():
+    def moved(message: str):
         now = sorted(ordered, key=lambda r: (r.sort_order, r.id))
         place = now.index(reply)
         up = form.direction.data == "up"
@@ -238,11 +242,13 @@ def reply_move(reply_id: int):
                       and r.id not in (reply.id, other.id)]
         return render(REPLY_ANSWERS, block="reply_moved",
                       pair=[reply, other] if up else [other, reply], reply=reply,
-                      other=other, renumbered=renumbered, row_message=done,
+                      other=other, renumbered=renumbered, row_message=message,
                       edges=(now[0].id, now[-1].id))
 
-    return _reply_action(reply, form, lambda: replies_svc.move(
-        current_user, reply, form.version.data, form.direction.data), done, answer=answer)
+    return actions.run(lambda: replies_svc.move(
+        current_user, reply, form.version.data, form.direction.data), form=form,
+        validate=False, answer=ReplyAnswer(reply, moved=moved), subject=reply,
+        done=_("Reply “%(title)s” moved.", title=reply.title))
 
 
 @bp.route("/replies/<int:reply_id>/active", methods=["POST"])
@@ -252,11 +258,13 @@ def reply_active(reply_id: int):
     with its new state, and the count (the list is sorted again on the next load)."""
     reply = db.get_or_404(CannedReply, reply_id)
     form = ReplyActiveForm()
+    _one_click(form)
     active = form.active.data == "1"
     done = (_("Reply “%(title)s” is offered again.", title=reply.title) if active
             else _("Reply “%(title)s” deactivated.", title=reply.title))
-    return _reply_action(reply, form, lambda: replies_svc.set_active(
-        current_user, reply, form.version.data, active), done)
+    return actions.run(lambda: replies_svc.set_active(
+        current_user, reply, form.version.data, active), form=form, validate=False,
+        answer=ReplyAnswer(reply), done=done, subject=reply)
 
 
 # --- the refund and dispute queue (aftersales.oversee) ----------------------------------------
@@ -296,33 +304,71 @@ def queue_rows():
     return _queue_page("queue_rows")
 
 
+class QueueRowAnswer:
+    """A reminder answers the case's row (when it was reminded); 422 the row with the
+    reason (nobody assigned); 409 a row saying the case left the queue meanwhile. Without
+    JavaScript a refusal shows the queue with the message."""
+
+    def __init__(self, case_id: int) -> None:
+        self.case_id = case_id
+
+    def done(self, row: queue_svc.Row, message: str):
+        return render(QUEUE, block="queue_row", row=row, row_message=message, row_failed=False,
+                      **_queue_context())
+
+    def refused(self, form, message):
+        message = message or " ".join(map(str, form.form_errors))
+        if not is_fragment_request():
+            flash(message, "error")
+            return _queue_page()
+        return render(QUEUE, block="queue_row", row=queue_svc.row(self.case_id),
+                      row_message=message, row_failed=True, **_queue_context())
+
+    def conflict(self, form, message: str):
+        if db.session.scalar(sa.select(AfterSalesCase.id)
+                             .where(AfterSalesCase.id == self.case_id)) is None:
+            abort(404)
+        if not is_fragment_request():
+            flash(_(message), "error")
+            return _queue_page()
+        return render(QUEUE, block="queue_gone", case_id=self.case_id, row_message=_(message))
+
+    def location(self, result) -> str:
+        return url_for("aftersales.queue")
+
+
 @bp.route("/queue/<int:case_id>/remind", methods=["POST"])
 @require("aftersales.oversee")
 def queue_remind(case_id: int):
     """Remind the case's assignee (a notification with the case's link); the row shows it."""
-    _csrf_only()
-    try:
-        row = queue_svc.remind(current_user, case_id)
-    except RuleError as error:
-        db.session.rollback()
-        if db.session.scalar(sa.select(AfterSalesCase.id).where(AfterSalesCase.id == case_id)) \
-                is None:
-            abort(404)
-        if not is_fragment_request():
-            flash(_rule_message(error), "error")
-            return redirect_htmx_aware(url_for("aftersales.queue"))
-        row = queue_svc.row(case_id)
-        if row is None:  # it left the queue: its row says so
-            return render(QUEUE, block="queue_gone", status=409, case_id=case_id,
-                          row_message=_rule_message(error))
-        return render(QUEUE, block="queue_row", status=422, row=row,
-                      row_message=_rule_message(error), row_failed=True, **_queue_context())
-    message = _("%(name)s was reminded.", name=row.case.assignee.display_name)
-    if not is_fragment_request():
+    return actions.run(lambda: queue_svc.remind(current_user, case_id), form=FlaskForm(),
+                       answer=QueueRowAnswer(case_id),
+                       done=lambda row: _("%(name)s was reminded.",
+                                          name=row.case.assignee.display_name))
+
+
+class QueuePageAnswer:
+    """Every row changed: the queue page is loaded again, with the count."""
+
+    def done(self, result, message: str):
         flash(message, "success")
-        return redirect_htmx_aware(url_for("aftersales.queue"))
-    return render(QUEUE, block="queue_row", row=row, row_message=message, row_failed=False,
-                  **_queue_context())
+        return redirect_htmx_aware(self.location(result))
+
+    def refused(self, form, message):
+        return _queue_page()
+
+    conflict = refused
+
+    def location(self, result) -> str:
+        return url_for("aftersales.queue")
+
+
+def _reminded(result: tuple[int, int]) -> str:
+    reminded, unassigned = result
+    message = _("%(count)d reminders sent.", count=reminded)
+    if unassigned:
+        message += " " + _("%(count)d cases have nobody assigned.", count=unassigned)
+    return message
 
 
 @bp.route("/queue/remind-all", methods=["POST"])
@@ -330,13 +376,8 @@ def queue_remind(case_id: int):
 def queue_remind_all():
     """Remind the assignee of every case in the queue; the queue page is shown again with
     the count (every row changed: a reload, not a table as large as the queue)."""
-    _csrf_only()
-    reminded, unassigned = queue_svc.remind_all(current_user)
-    message = _("%(count)d reminders sent.", count=reminded)
-    if unassigned:
-        message += " " + _("%(count)d cases have nobody assigned.", count=unassigned)
-    flash(message, "success")
-    return redirect_htmx_aware(url_for("aftersales.queue"))
+    return actions.run(lambda: queue_svc.remind_all(current_user), form=FlaskForm(),
+                       answer=QueuePageAnswer(), done=_reminded)
 
 
 # --- return visits (aftersales.view; recording: aftersales.work) -----------------------------
@@ -411,16 +452,40 @@ def visit_form(visit_id: int):
 
 def _visit_row(visit: ReturnVisit, *, status: int = 200, form=None, message: str | None = None,
                following: ReturnVisit | None = None):
-    """The visit's row in place (htmx); 422 keeps the form with its messages (on the visit's
-    own page without JavaScript); otherwise back to the list with the message."""
-    if not is_fragment_request() and form is None:
-        if message:
-            flash(message, "error" if status >= 400 else "success")
-        return redirect_htmx_aware(url_for("aftersales.visits"))
-    response = render(VISIT, block="visit_row", status=status, visit=visit, form=form,
-                      row_message=message, row_failed=status >= 400, following=following,
-                      today=clock.today(), **vocab())
-    return trigger(response, VISITS_CHANGED) if status == 200 else response
+    """The visit's row in place (htmx; its own page without JavaScript): ``form`` as typed
+    (a refusal, 422, with its messages; a conflict, 409, when the visit is still due)."""
+    return render(VISIT, block="visit_row", status=status, visit=visit, form=form,
+                  row_message=message, row_failed=status >= 400, following=following,
+                  today=clock.today(), **vocab())
+
+
+class VisitAnswer:
+    """Recording a visit answers its row: the result (the done list follows), the form as
+    typed with its messages, or — someone recorded it first — the visit as it is now."""
+
+    def __init__(self, visit: ReturnVisit) -> None:
+        self.visit = visit
+
+    def done(self, following: ReturnVisit | None, message: str):
+        return trigger(_visit_row(self.visit, message=message, following=following),
+                       VISITS_CHANGED)
+
+    def refused(self, form, message):
+        return _visit_row(self.visit, status=422, form=form)
+
+    def conflict(self, form, message: str):
+        return _visit_row(self.visit, status=409, form=form, message=_(
+            "Someone else recorded this visit first. This is its current state."))
+
+    def location(self, result) -> str:
+        return url_for("aftersales.visits")
+
+
+def _recorded(following: ReturnVisit | None) -> str:
+    if following is None:
+        return _("Recorded.")
+    return _("Recorded; the customer will be called again on %(day)s.",
+             day=following.due_on.isoformat())
 
 
 @bp.route("/visits/<int:visit_id>", methods=["POST"])
@@ -429,26 +494,10 @@ def visit_record(visit_id: int):
     """R-C2: record how the return visit went (in place, version-checked)."""
     visit = _visit_or_404(visit_id)
     form = VisitForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors or "version" in form.errors:
-            abort(400)
-        return _visit_row(visit, status=422, form=form)
-    try:
-        following = visits_svc.record(
-            current_user, visit, form.version.data, form.outcome.data,
-            form.satisfaction.data, form.comment.data or "", again=form.again.data)
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(visit)
-        return _visit_row(visit, status=409, message=_(
-            "Someone else recorded this visit first. This is its current state."))
-    except RuleError as error:
-        db.session.rollback()
-        show_refusal(form, error, _rule_message(error))
-        return _visit_row(visit, status=422, form=form)
-    message = (_("Recorded; the customer will be called again on %(day)s.",
-                 day=following.due_on.isoformat()) if following else _("Recorded."))
-    return _visit_row(visit, message=message, following=following)
+    return actions.run(lambda: visits_svc.record(
+        current_user, visit, form.version.data, form.outcome.data, form.satisfaction.data,
+        form.comment.data or "", again=form.again.data), form=form,
+        answer=VisitAnswer(visit), done=_recorded, subject=visit)
 
 
 # --- the weekly report (aftersales.oversee) --------------------------------------------------
@@ -567,8 +616,7 @@ _visit_names = namer(ReturnVisit, ReturnVisit.case_id, ReturnVisit.due_on,
 
 def register(app) -> None:
     """Navigation entries, Today cards, template globals and audit labels of the desk."""
-    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
-    from portal.ui import Card, NavItem, register_card, register_nav
+    from portal.ui import Card, NavItem, register_audit, register_card, register_nav
 
     app.jinja_env.globals.update(sla_status=sla.status, sla_overdue=sla_overdue,
                                  canned_replies=replies_svc.active)
@@ -588,7 +636,7 @@ def register(app) -> None:
     register_card(app, Card("aftersales-desk", _l("After-sales desk"), "aftersales.oversee",
                             "aftersales/desk/_card_oversee.html", _oversee_card, order=27,
                             stylesheet=sheet))
-    ACTION_LABELS.update({
+    register_audit(app, actions={
         "aftersales.reply_added": N_("Canned reply added"),
         "aftersales.reply_changed": N_("Canned reply changed"),
         "aftersales.reply_moved": N_("Canned reply moved"),
@@ -598,13 +646,10 @@ def register(app) -> None:
         "aftersales.reminded_all": N_("Every refund and dispute assignee reminded"),
         "aftersales.visit_recorded": N_("Return visit recorded"),
         "aftersales.visit_rescheduled": N_("Return visit rescheduled"),
-    })
-    for name, label in {
+    }, fields={
         "title": N_("Title"), "text": N_("Text"), "sort_order": N_("Position"),
         "outcome": N_("Outcome"), "satisfaction": N_("Satisfaction"),
         "comment": N_("Comment"), "due_on": N_("Due on"), "active": N_("Active"),
-    }.items():
-        FIELD_LABELS.setdefault(name, label)
-    VALUE_LABELS.setdefault("outcome", {}).update(visits_svc.OUTCOMES)
-    register_target("aftersales_replies", N_("Canned reply"), _reply_names)
-    register_target("aftersales_visits", N_("Return visit"), _visit_names)
+    }, values={"outcome": visits_svc.OUTCOMES},
+        target=("aftersales_replies", N_("Canned reply"), _reply_names))
+    register_audit(app, target=("aftersales_visits", N_("Return visit"), _visit_names))

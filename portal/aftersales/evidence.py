@@ -17,14 +17,15 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit, clock
+from portal.actions import Conflict
 from portal.aftersales.models import AfterSalesCase, CaseEvent, CasePhoto
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.rules import RuleError
-from portal.web import commit_keeping_loaded
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 60_000_000  # a decompression bomb is refused before it is decoded
@@ -117,10 +118,9 @@ def add_photo(user: User, case: AfterSalesCase, data: bytes,
                                  at=now))
         audit.record("aftersales.photo_added", photo, actor=user, details={
             "case": case.id, "name": name, "type": content_type, "size": len(data)})
-        commit_keeping_loaded()  # the answer shows the photo and its event: no re-read
+        db.session.flush()
     except Exception:
-        db.session.rollback()
-        path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # the caller's transaction is undone: no file without it
         raise
     return photo
 
@@ -136,14 +136,17 @@ def hide(user: User, photo: CasePhoto, reason: str) -> CasePhoto:
         sa.update(CasePhoto).where(CasePhoto.id == photo.id, CasePhoto.hidden_at.is_(None))
         .values(hidden_at=now, hidden_by_id=user.id, hidden_reason=reason)
         .execution_options(synchronize_session=False)).rowcount
-    if not done:
-        raise RuleError(N_("This photo is already hidden."), "reason")
+    if not done:  # someone else hid it first
+        raise Conflict(photo, N_("This photo is already hidden."))
     db.session.add(CaseEvent(case_id=photo.case_id, kind="photo_hidden",
                              text=f"{photo.original_name}: {reason}", actor_id=user.id, at=now))
     audit.record("aftersales.photo_hidden", photo, actor=user,
                  changes={"hidden_reason": [None, reason]}, details={"case": photo.case_id})
-    commit_keeping_loaded()
-    db.session.refresh(photo)  # the UPDATE above changed it in the database only
+    # the UPDATE above changed the database only: the answer shows the photo as it is now
+    for key, value in (("hidden_at", now), ("hidden_by_id", user.id),
+                       ("hidden_reason", reason)):
+        set_committed_value(photo, key, value)
+    db.session.flush()
     return photo
 
 

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import lazyload
 
+from portal import actions
 from portal.aftersales import bp
 from portal.aftersales import cases as svc
 from portal.aftersales.case_forms import ActionForm, ParcelSearchForm
@@ -17,15 +18,7 @@ from portal.aftersales.models import AfterSalesCase
 from portal.auth.decorators import require
 from portal.extensions import db
 from portal.paging import keyset_page
-from portal.rules import RuleError
-from portal.web import (
-    Conflict,
-    is_fragment_request,
-    page_args,
-    redirect_htmx_aware,
-    render,
-    trigger,
-)
+from portal.web import is_fragment_request, page_args, render, trigger
 
 PAGE = "aftersales/parcels/index.html"
 PER_PAGE = 50  # rows of the page
@@ -76,14 +69,36 @@ def parcels_badge():
     return response
 
 
-def _row(case: AfterSalesCase, *, status: int = 200, message: str | None = None):
-    """The parcel's row swapped in place (htmx), else back to the page with a message."""
-    if is_fragment_request():
-        return render(PAGE, block="parcel_row", status=status, case=case, row_message=message,
-                      failed=status >= 400, since=svc.waiting_since([case.id]), **_context())
-    if message:
-        flash(message, "error" if status >= 400 else "success")
-    return redirect_htmx_aware(url_for("aftersales.parcels"))
+class RowAnswer:
+    """Signing answers the parcel's row in place (the badge follows); a refusal or a
+    conflict the row as it is now with the reason. Without JavaScript a refusal shows the
+    page with the message."""
+
+    refusal_text = staticmethod(rule_message)
+
+    def __init__(self, case: AfterSalesCase) -> None:
+        self.case = case
+
+    def _row(self, status: int, message: str):
+        if not is_fragment_request():
+            flash(message, "error" if status >= 400 else "success")
+            return _parcel_list("parcel_results")
+        return render(PAGE, block="parcel_row", case=self.case, row_message=message,
+                      failed=status >= 400, since=svc.waiting_since([self.case.id]),
+                      **_context())
+
+    def done(self, result, message: str):
+        return trigger(self._row(200, message), CHANGED)
+
+    def refused(self, form, message):
+        return self._row(422, message or " ".join(map(str, form.form_errors)))
+
+    def conflict(self, form, message: str):
+        return self._row(409, _("Someone else changed this case first. This is its current "
+                                "state."))
+
+    def location(self, result) -> str:
+        return url_for("aftersales.parcels")
 
 
 @bp.route("/parcels/<int:case_id>/received", methods=["POST"])
@@ -95,20 +110,9 @@ def parcel_received(case_id: int):
     if case is None:
         abort(404)
     form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        svc.sign_parcel(current_user, case, form.version.data)
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(case)
-        return _row(case, status=409, message=_(
-            "Someone else changed this case first. This is its current state."))
-    except RuleError as error:
-        db.session.rollback()
-        db.session.refresh(case)
-        return _row(case, status=422, message=rule_message(error))
-    return trigger(_row(case, message=_("Signed: original parcel received.")), CHANGED)
+    return actions.run(lambda: svc.sign_parcel(current_user, case, form.version.data),
+                       form=form, answer=RowAnswer(case), subject=case,
+                       done=_("Signed: original parcel received."))
 
 
 @bp.route("/parcels/<int:case_id>/slip")

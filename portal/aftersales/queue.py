@@ -1,7 +1,7 @@
 """The refund and dispute queue (退款中 / 维权中): the supervisor's daily check of the open
 cases whose platform refund or dispute is running, oldest first, with their age and
 assignee; "remind" notifies the assignee with the case's link (a case event and the audit
-trail record it)."""
+trail record it). The services flush; the action runner commits."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,6 +12,7 @@ from sqlalchemy.orm import lazyload
 from werkzeug.routing import BuildError
 
 from portal import audit, clock
+from portal.actions import Conflict
 from portal.aftersales.cases import OPEN_STATES
 from portal.aftersales.models import AfterSalesCase, CaseEvent
 from portal.audit.models import AuditEvent
@@ -22,7 +23,6 @@ from portal.notifications import notify
 from portal.notifications.models import Notification
 from portal.paging import after_cursor, encode_cursor
 from portal.rules import RuleError
-from portal.web import commit_keeping_loaded
 
 QUEUED = ("refunding", "dispute")
 SHOWN_MAX = 200  # remind-all's bound: more than this is a problem of its own
@@ -130,13 +130,13 @@ def _remind(user: User, item: Row, now: datetime) -> None:
 def remind(user: User, case_id: int) -> Row:
     """Remind the assignee of one case in the queue; returns its row as it is now."""
     item = row(case_id)
-    if item is None:
-        raise RuleError(N_("This case is no longer in the refund and dispute queue."))
+    if item is None:  # closed, or its platform status changed, since the page was read
+        raise Conflict(None, N_("This case is no longer in the refund and dispute queue."))
     if item.case.assignee is None:
         raise RuleError(N_("Nobody is assigned to this case: assign it first."))
     now = clock.now()
     _remind(user, item, now)
-    commit_keeping_loaded()  # the answer shows the row: no re-read
+    db.session.flush()
     return Row(item.case, item.status_since, now)
 
 
@@ -156,7 +156,7 @@ def remind_all(user: User) -> tuple[int, int]:
     _insert_added(Notification, CaseEvent, AuditEvent)
     if reminded:
         audit.record("aftersales.reminded_all", actor=user, details={"count": reminded})
-    db.session.commit()
+    db.session.flush()
     return reminded, unassigned
 
 

@@ -4,18 +4,19 @@ case note in one click. The defaults put the department's rules in a customer's 
 R-A6 calm first, then an exchange rather than a refund).
 
 Services take the acting user, write the audit trail in the same transaction, and raise
-``RuleError`` (nothing changed) or ``Conflict`` (someone else changed the reply first).
+``RuleError`` (nothing changed) or ``Conflict`` (someone else changed the reply first);
+they flush, and the action runner commits.
 """
 
 import sqlalchemy as sa
 
 from portal import audit
+from portal.actions import Conflict
 from portal.aftersales.models import CannedReply
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.rules import RuleError
-from portal.web import Conflict, commit_keeping_loaded, commit_or_conflict
 
 TITLE_MAX = 60
 TEXT_MAX = 1000
@@ -95,7 +96,6 @@ def add(user: User, title: str, text: str) -> CannedReply:
     db.session.flush()
     audit.record("aftersales.reply_added", reply, actor=user,
                  changes={"title": [None, title], "text": [None, text[:200]]})
-    commit_keeping_loaded()
     return reply
 
 
@@ -109,7 +109,7 @@ def update(user: User, reply: CannedReply, version: int, title: str, text: str) 
     if not changes:
         raise RuleError(N_("Nothing was changed."))
     audit.record("aftersales.reply_changed", reply, actor=user, changes=changes)
-    commit_or_conflict(reply, keep_loaded=True)  # the answer shows it: no re-read
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return reply
 
 
@@ -135,7 +135,7 @@ def move(user: User, reply: CannedReply, version: int, direction: str) -> Canned
     audit.record("aftersales.reply_moved", reply, actor=user,
                  changes={"sort_order": [before, reply.sort_order]},
                  details={"direction": direction})
-    commit_or_conflict(reply, keep_loaded=True)  # the answer shows it: no re-read
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return reply
 
 
@@ -158,7 +158,7 @@ def set_active(user: User, reply: CannedReply, version: int, active: bool) -> Ca
         reply.sort_order = last + STEP
     audit.record("aftersales.reply_activated" if active else "aftersales.reply_deactivated",
                  reply, actor=user, changes={"active": [not active, active]})
-    commit_or_conflict(reply, keep_loaded=True)  # the answer shows it: no re-read
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return reply
 
 

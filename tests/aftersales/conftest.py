@@ -26,6 +26,19 @@ def image_bytes(fmt: str = "PNG", size=(64, 48), colour=(200, 30, 30)) -> bytes:
     return buffer.getvalue()
 
 
+def html(response) -> str:
+    """A response's body as text."""
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def desk(client, sign_in, agent, freeze):
+    """The test client, signed in as the agent at 09:30 (a file may define its own desk)."""
+    freeze("2026-11-22 09:30")
+    sign_in(client, agent)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def photo_dir(app, tmp_path, monkeypatch):
     """Each test keeps its photos in its own folder."""
@@ -75,6 +88,7 @@ def make_order(presales, clerk, stock, freeze):
             order_svc.ship(clerk, order, order.version, "顺丰", f"SF{order.id:010d}")
         if stage == "completed":
             order_svc.complete(clerk, order, order.version)
+        db.session.commit()  # as each request's runner would
         return order
 
     return _make
@@ -83,7 +97,8 @@ def make_order(presales, clerk, stock, freeze):
 @pytest.fixture
 def open_case(agent, freeze):
     """``open_case(type="return_refund", at="2026-11-22 09:30", by=agent, **fields)`` -> a
-    case opened through the service (its SLA clock started, its events written)."""
+    case opened through the service (its SLA clock started, its events written) and
+    committed, as a request would."""
 
     def _open(type="return_refund", at="2026-11-22 09:30", by=None, **fields):
         freeze(at)
@@ -97,7 +112,9 @@ def open_case(agent, freeze):
             fields.setdefault("return_courier", "顺丰")
             fields.setdefault("return_tracking_no", f"SF{next(_numbers):010d}")
         fields.setdefault("delivery_date", date(2026, 11, 20))
-        return svc.open_case(by or agent, type=type, **fields)
+        case = svc.open_case(by or agent, type=type, **fields)
+        db.session.commit()  # the service flushes; the request's runner commits
+        return case
 
     return _open
 
@@ -107,7 +124,9 @@ def add_photo(agent):
     """``add_photo(case, fmt="PNG")`` -> a stored evidence photo."""
 
     def _add(case, fmt="PNG", by=None):
-        return evidence.add_photo(by or agent, case, image_bytes(fmt), f"photo.{fmt.lower()}")
+        photo = evidence.add_photo(by or agent, case, image_bytes(fmt), f"photo.{fmt.lower()}")
+        db.session.commit()  # the service flushes; the request's runner commits
+        return photo
 
     return _add
 
@@ -117,6 +136,8 @@ def step(agent):
     """``step(case, "in_progress", **kwargs)``: one workflow step by the agent."""
 
     def _step(case, new, by=None, **kwargs):
-        return svc.change_state(by or agent, case, case.version, new, **kwargs)
+        case = svc.change_state(by or agent, case, case.version, new, **kwargs)
+        db.session.commit()  # the service flushes; the request's runner commits
+        return case
 
     return _step

@@ -11,19 +11,8 @@ import sqlalchemy as sa
 from portal.aftersales import cases as svc
 from portal.aftersales.models import AfterSalesCase, CaseEvent
 from portal.extensions import db
-from tests.aftersales.conftest import HX
+from tests.aftersales.conftest import HX, html
 from tests.conftest import count_rows
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def desk(client, sign_in, agent, freeze):
-    freeze("2026-11-22 09:30")
-    sign_in(client, agent)
-    return client
 
 
 def post(client, url, data, **kwargs):

@@ -9,12 +9,8 @@ import pytest
 from portal.aftersales.models import AfterSalesCase
 from portal.extensions import db
 from portal.notifications.models import Notification
-from tests.aftersales.conftest import HX
+from tests.aftersales.conftest import HX, html
 from tests.conftest import count_rows
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture

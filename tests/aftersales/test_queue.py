@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from portal.actions import Conflict
 from portal.aftersales import queue as svc
 from portal.aftersales.models import CaseEvent
 from portal.audit.models import AuditEvent
@@ -62,8 +63,10 @@ def test_remind_notifies_the_assignee_with_the_case_link(queued, supervisor, age
 
 
 def test_an_unassigned_case_or_one_out_of_the_queue_cannot_be_reminded(queued, supervisor):
-    for key in ("unassigned", "plain", "closed"):
-        with pytest.raises(RuleError):
+    with pytest.raises(RuleError):
+        svc.remind(supervisor, queued["unassigned"].id)
+    for key in ("plain", "closed"):  # it left the queue since the page was read
+        with pytest.raises(Conflict):
             svc.remind(supervisor, queued[key].id)
     assert count_rows(Notification) == 0
 

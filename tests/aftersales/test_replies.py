@@ -6,12 +6,12 @@ import pytest
 import sqlalchemy as sa
 from flask import render_template
 
+from portal.actions import Conflict
 from portal.aftersales import replies as svc
 from portal.aftersales.models import CannedReply
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.rules import RuleError
-from portal.web import Conflict
 from tests.aftersales.fixtures_desk import *  # noqa: F403
 from tests.aftersales.fixtures_desk import HX
 from tests.conftest import count_rows

@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from portal.actions import Conflict
 from portal.aftersales import visits as svc
 from portal.aftersales.models import ReturnVisit
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.rules import RuleError
-from portal.web import Conflict
 from tests.aftersales.fixtures_desk import *  # noqa: F403
 from tests.aftersales.fixtures_desk import HX
 from tests.conftest import count_rows

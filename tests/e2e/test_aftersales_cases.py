@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from PIL import Image
 
-from tests.e2e.support import expect, keep_marker, marker_survived
+from tests.e2e.support import BrowserProblems, expect, keep_marker, marker_survived
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +39,29 @@ def a_completed_order(portal_data) -> tuple[int, str, str]:
         return row[0], row[1], f"{row[2]:.2f}"
 
     return portal_data(find)
+
+
+def a_case(portal_data, username: str, problem: str, notes=()) -> tuple[int, int]:
+    """(id, number of events) of a new return opened for and by ``username`` through the
+    services, with ``notes`` added, committed as a request's runner would."""
+
+    def make():
+        import sqlalchemy as sa
+
+        from portal.aftersales import cases
+        from portal.auth.models import User
+        from portal.extensions import db
+
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        case = cases.open_case(user, type="return_refund", problem=problem,
+                               order_no=f"E2E{secrets.randbelow(10**9):09d}",
+                               assignee_id=user.id)
+        for text in notes:
+            cases.add_note(user, case, text)
+        db.session.commit()  # the services flush; the runner commits
+        return case.id, len(cases.events(case))
+
+    return portal_data(make)
 
 
 def sign_out(page, t):
@@ -196,22 +219,8 @@ def test_a_long_case_history_details_and_agent_in_place(page, t, sign_in, portal
     agent = "aftersales4"  # 郑洁: no other browser test works cases with this account
     token = secrets.token_hex(3)
 
-    def a_case_with_history():
-        import sqlalchemy as sa
-
-        from portal.aftersales import cases
-        from portal.auth.models import User
-        from portal.extensions import db
-
-        user = db.session.scalar(sa.select(User).where(User.username == agent))
-        case = cases.open_case(user, type="return_refund", problem=f"颜色不对 {token}",
-                               order_no=f"E2E{secrets.randbelow(10**9):09d}",
-                               assignee_id=user.id)
-        for n in range(14):
-            cases.add_note(user, case, f"记录 {n} {token}")
-        return case.id, len(cases.events(case))
-
-    case_id, events = portal_data(a_case_with_history)
+    case_id, events = a_case(portal_data, agent, f"颜色不对 {token}",
+                             [f"记录 {n} {token}" for n in range(14)])
     sign_in(agent)
     page.goto(f"/aftersales/{case_id}")
     keep_marker(page)
@@ -243,3 +252,51 @@ def test_a_long_case_history_details_and_agent_in_place(page, t, sign_in, portal
     expect(page.locator("#case-assignee")).to_have_text("刘晓东")
     expect(timeline).to_contain_text(t("Assigned"))
     assert marker_survived(page), "an action on the case reloaded the page"
+
+
+def test_two_tabs_on_one_case_the_second_save_keeps_the_typing(page, t, sign_in, portal_data):
+    """Two tabs show the same case; the first moves it on; the second, still showing the old
+    state, sends a step with a comment: it gets the conflict message and the case as it is
+    now, the comment still typed; sending again is a deliberate second try that works."""
+    agent = "aftersales6"  # 彭博: no other browser test works cases with this account
+    token = secrets.token_hex(3)
+
+    case_id, _events = a_case(portal_data, agent, f"两个标签页 {token}")
+    sign_in(agent)
+    page.goto(f"/aftersales/{case_id}")
+    other = page.context.new_page()  # the second tab: the same session
+    problems = BrowserProblems()
+    other.on("console", problems.console)
+    other.on("pageerror", problems.page_error)
+    other.on("response", problems.response)
+    other.goto(f"/aftersales/{case_id}")
+    expect(state_badge(other)).to_have_text(t("New"))
+    keep_marker(other)
+
+    # the first tab moves the case on
+    page.locator("#case-workflow").get_by_role(
+        "button", name=t("Start working on it"), exact=True).click()
+    expect(state_badge(page)).to_have_text(t("In progress"))
+
+    # the second tab, still showing "new", sends the same step with a comment
+    typed = f"客户晚上再联系 {token}"
+    workflow = other.locator("#case-workflow")
+    workflow.get_by_label(t("Comment (optional)"), exact=True).fill(typed)
+    workflow.get_by_role("button", name=t("Start working on it"), exact=True).click()
+    card = other.locator("#case-card")
+    expect(card).to_contain_text(t("Someone else changed this case first. This is its current "
+                                   "state; check it and try again."))
+    expect(state_badge(other)).to_have_text(t("In progress"))  # the state as it is now
+    expect(other.locator("#case-workflow").get_by_label(t("Comment (optional)"), exact=True)) \
+        .to_have_value(typed)
+    assert marker_survived(other), "the conflict reloaded the page"
+
+    # the form now carries the current version: sending again is a deliberate second try
+    other.locator("#case-workflow").get_by_role(
+        "button", name=t("Wait for the customer"), exact=True).click()
+    expect(state_badge(other)).to_have_text(t("Waiting for the customer"))
+    expect(other.locator("#case-timeline")).to_contain_text(typed)
+    other.close()
+    problems.allow("409")
+    assert not problems.errors, "the second tab reported problems:\n" + "\n".join(
+        problems.errors)

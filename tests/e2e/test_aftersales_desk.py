@@ -43,7 +43,7 @@ def _open_case(portal_data, problem: str, *, platform_status=None, visit_due_tod
             cases.update_details(agent, case, case.version, platform_status=platform_status)
         if visit_due_today:
             db.session.add(ReturnVisit(case_id=case.id, due_on=clock.today()))
-            db.session.commit()
+        db.session.commit()  # the services flush; a request's runner would commit
         return case.id, number
 
     return portal_data(make)
