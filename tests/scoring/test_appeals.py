@@ -5,13 +5,13 @@ import pytest
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
+from portal.actions import NotAllowed
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.scoring import appeals
 from portal.scoring.models import Appeal, ScoreEntryRevision
 from portal.scoring.sheets import ScoringError
-from portal.scoring.workflow import NotYours
-from portal.web import Conflict
+from portal.actions import Conflict
 from tests.conftest import count_rows
 from tests.scoring import fixtures_workflow
 from tests.scoring.fixtures_workflow import HX, entries_of
@@ -49,11 +49,12 @@ def test_bad_appeals_are_refused(people, make_sheet, case):
         comment = "  "
     if case == "duplicate":
         appeals.file_appeal(people["staff"], entry, "first")
+        db.session.commit()
     if case == "removed":
         entry.removed_at = entry.recorded_at
         db.session.commit()
     before = count_rows(Appeal)
-    with pytest.raises(NotYours if case == "other_person" else ScoringError):
+    with pytest.raises(NotAllowed if case == "other_person" else ScoringError):
         appeals.file_appeal(actor, entry, comment)
     db.session.rollback()
     assert count_rows(Appeal) == before
@@ -119,11 +120,30 @@ def test_change_on_submitted_sheet_is_refused_by_the_lock(people, make_sheet, ma
     assert entry.removed_at is None and appeal.status == "open"
 
 
+def test_appeal_steps_do_not_commit(people, make_sheet, make_appeal):
+    """The runner commits once per request: an appeal and an answer are gone after a
+    rollback, the entry and the sheet's totals as they were."""
+    sheet = make_sheet(points=(5, -10))
+    first, second = entries_of(sheet)
+    appeals.file_appeal(people["staff"], first, "not me")
+    assert count_rows(Appeal) == 1
+    db.session.rollback()
+    assert count_rows(Appeal) == 0
+    appeal = make_appeal(second)
+    appeals.answer_appeal(people["supervisor"], appeal, appeal.version, "removed", "Fair")
+    assert sheet.penalties == 0
+    db.session.rollback()
+    db.session.expire_all()
+    assert (appeal.status, second.removed_at, sheet.penalties) == ("open", None, 10)
+    assert count_rows(ScoreEntryRevision) == 0 and count_rows(Notification) == 0
+
+
 def test_stale_answer_is_a_conflict(people, make_sheet, make_appeal):
     sheet = make_sheet()
     appeal = make_appeal(entries_of(sheet)[0])
     seen = appeal.version
     appeals.answer_appeal(people["supervisor"], appeal, seen, "kept", "first")
+    db.session.commit()
     with pytest.raises(Conflict):
         appeals.answer_appeal(people["supervisor"], appeal, seen, "removed", "second")
 

@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.scoring import catalogue as cat
 from portal.scoring.models import ScoreRule
 from portal.scoring.sheets import ScoringError
-from portal.web import Conflict
+from portal.actions import Conflict
 from tests.conftest import count_rows
 from tests.scoring.conftest import HX, html
 

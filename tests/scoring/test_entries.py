@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.scoring import entries as svc
 from portal.scoring.models import Appeal, ScoreEntry, ScoreEntryRevision, ScoreSheet
 from portal.scoring.sheets import ScoringError, get_sheet
-from portal.web import Conflict
+from portal.actions import Conflict
 from tests.conftest import count_rows
 from tests.scoring.conftest import HX, html
 
@@ -55,7 +55,8 @@ def test_a_locked_sheet_refuses_every_change(supervisor, sheet, add, status):
                    lambda: svc.edit_entry(supervisor, entry, entry.version,
                                           day=entry.day, points=-1, reason="x", evidence=None),
                    lambda: svc.remove_entry(supervisor, entry, entry.version)):
-        with pytest.raises(ScoringError):
+        # the sheet was submitted or approved since the page was shown: a 409 over HTTP
+        with pytest.raises(Conflict):
             change()
         db.session.rollback()
     assert count_rows(ScoreEntry) == 1 and entry.points == -5 and entry.removed_at is None
@@ -557,15 +558,18 @@ def test_a_sheet_opened_for_the_first_time_stays_within_the_query_budget(
 
 
 def test_an_entry_for_a_month_without_a_sheet_yet(client, sign_in, supervisor, staff, freeze):
-    """The sheet is made on the first entry; a refused first entry still shows its form."""
+    """The sheet is made with the first entry; a refused first entry changes nothing (not
+    even the sheet) and shows its form again, with the version to send it with."""
     freeze("2026-11-22 10:00")
     sign_in(client, supervisor)
     path = f"/scores/2026/11/{staff.id}/entries"
-    data = {"day": "2026-11-05", "points": "0", "reason": "迟到", "rule": "", "link": "",
+    data = {"day": "2026-11-05", "points": "-2", "reason": "迟到", "rule": "", "link": "",
             "evidence": "", "sheet_version": ""}
-    response = client.post(path, headers=HX, data=data)
-    assert response.status_code == 422 and "entry-form-" in html(response)
-    the_sheet = db.session.scalar(sa.select(ScoreSheet).where(ScoreSheet.user_id == staff.id))
-    response = client.post(path, headers=HX, data=dict(data, points="-2",
-                                                       sheet_version=str(the_sheet.version)))
+    for refused in ({}, {"points": "0", "sheet_version": "1"}):  # the form, then the rule
+        response = client.post(path, headers=HX, data=dict(data, **refused))
+        assert response.status_code == 422 and "entry-form-" in html(response)
+        assert count_rows(ScoreSheet) == 0
+        version = re.search(r'name="sheet_version" value="(\d+)"', html(response)).group(1)
+    response = client.post(path, headers=HX, data=dict(data, sheet_version=version))
     assert response.status_code == 200 and count_rows(ScoreEntry) == 1
+    assert count_rows(ScoreSheet) == 1
