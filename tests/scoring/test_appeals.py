@@ -4,14 +4,13 @@ supervisor keeps, changes or removes it; the staff member is notified; all audit
 import pytest
 import sqlalchemy as sa
 
+from portal.actions import Conflict, NotAllowed
 from portal.audit.models import AuditEvent
-from portal.actions import NotAllowed
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.scoring import appeals
 from portal.scoring.models import Appeal, ScoreEntryRevision
 from portal.scoring.sheets import ScoringError
-from portal.actions import Conflict
 from tests.conftest import count_rows
 from tests.scoring import fixtures_workflow
 from tests.scoring.fixtures_workflow import HX, entries_of

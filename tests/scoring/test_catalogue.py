@@ -3,12 +3,12 @@
 import pytest
 import sqlalchemy as sa
 
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.scoring import catalogue as cat
 from portal.scoring.models import ScoreRule
 from portal.scoring.sheets import ScoringError
-from portal.actions import Conflict
 from tests.conftest import count_rows
 from tests.scoring.conftest import HX, html
 

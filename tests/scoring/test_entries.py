@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.scoring import entries as svc
 from portal.scoring.models import Appeal, ScoreEntry, ScoreEntryRevision, ScoreSheet
 from portal.scoring.sheets import ScoringError, get_sheet
-from portal.actions import Conflict
 from tests.conftest import count_rows
 from tests.scoring.conftest import HX, html
 
@@ -110,6 +110,13 @@ def test_links_offer_the_persons_handover_items_and_visits(supervisor, staff, sh
 
 
 # --- the sheet page ----------------------------------------------------------------------------
+
+
+def is_the_entry_form(body: str, sheet) -> bool:
+    """The answer is the sheet's entry form and nothing around it."""
+    first = body.lstrip()
+    return (first.startswith("<form ") and f'id="entry-form-{sheet.id}"' in first[:first.index(">")]
+            and first.rstrip().endswith("</form>"))
 
 
 def url(sheet) -> str:
@@ -226,7 +233,7 @@ def test_a_catalogue_item_fills_reason_and_points(client, sign_in, supervisor, s
     response = client.get(f"/scores/entries/new?user={sheet.user_id}&day=2026-11-05"
                           f"&rule={rule.id}&inline=1", headers=HX)
     body = html(response)
-    assert body.lstrip().startswith(f'<form id="entry-form-{sheet.id}"')
+    assert is_the_entry_form(body, sheet)
     assert 'value="-20"' in body and 'value="漏备注导致错发"' in body
     response = client.post(f"{url(sheet)}/entries", headers=HX,
                            data=entry_data(sheet, rule=str(rule.id), reason="", points=""))
@@ -247,7 +254,7 @@ def test_bad_input_is_422_and_nothing_changes(client, sign_in, supervisor, sheet
     assert response.status_code == 422
     body = html(response)
     # the form again, typed values and messages kept, in place of the form
-    assert message in body and body.lstrip().startswith(f'<form id="entry-form-{sheet.id}"')
+    assert message in body and is_the_entry_form(body, sheet)
     assert response.headers["HX-Retarget"] == f"#entry-form-{sheet.id}"
     assert f'name="sheet_version" value="{sheet.version}"' in body
     assert count_rows(ScoreEntry) == 0

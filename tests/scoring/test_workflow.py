@@ -7,13 +7,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.scoring import workflow
 from portal.scoring.models import ScoreEntry, ScoreEntryRevision, ScoreSheet, SheetEvent
 from portal.scoring.sheets import ScoringError, apply_totals
-from portal.actions import Conflict
 from tests.conftest import count_rows
 from tests.scoring import fixtures_workflow
 from tests.scoring.fixtures_workflow import HX, entries_of
