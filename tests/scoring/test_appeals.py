@@ -184,6 +184,30 @@ def test_answer_route(client, sign_in, people, make_sheet, make_appeal):
     assert client.get("/scores/appeals/badge").get_data(as_text=True) == ""
 
 
+def test_a_late_answer_keeps_what_was_written(client, sign_in, people, make_sheet,
+                                             make_appeal, create_user, app):
+    """Another supervisor answered first: 409 with the appeal as it is now (their answer)
+    and this supervisor's answer shown as not sent."""
+    sheet = make_sheet()
+    entry = entries_of(sheet)[0]
+    appeal = make_appeal(entry)
+    seen = appeal.version
+    other = app.test_client()
+    sign_in(other, create_user("supervisor"))
+    assert other.post(f"/scores/appeals/{appeal.id}/answer", headers=HX, data={
+        "version": seen, "outcome": "kept", "answer": "监控已核实"}).status_code == 200
+    sign_in(client, people["supervisor"])
+    response = client.post(f"/scores/appeals/{appeal.id}/answer", headers=HX, data={
+        "version": seen, "outcome": "removed", "answer": "同意撤销"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else answered this appeal" in html and "监控已核实" in html
+    assert "What you wrote was not sent: 同意撤销" in html
+    assert "Send answer" not in html  # answered: nothing to send any more
+    db.session.refresh(appeal)
+    assert (appeal.status, appeal.answer) == ("kept", "监控已核实")
+
+
 def test_answer_route_full_page_redirects(client, sign_in, people, make_sheet, make_appeal):
     sheet = make_sheet()
     appeal = make_appeal(entries_of(sheet)[0])

@@ -91,6 +91,25 @@ def test_stale_versions_are_conflicts(supervisor, sheet, add):
                       sheet_version=sheet.version - 1)
 
 
+def test_entry_changes_do_not_commit(supervisor, sheet, add):
+    """The runner commits once per request: an entry added, corrected or removed is gone
+    after a rollback, and the sheet's totals and version are as they were."""
+    entry = add(sheet, points=-5)
+    version = sheet.version
+    svc.add_entry(supervisor, sheet, day=date(2026, 11, 4), points=3, reason="客户表扬")
+    svc.edit_entry(supervisor, entry, entry.version, day=entry.day, points=-2,
+                   reason=entry.reason, evidence=None)
+    assert sheet.total == 101
+    db.session.rollback()
+    db.session.expire_all()
+    assert (sheet.total, sheet.version, entry.points) == (95, version, -5)
+    svc.remove_entry(supervisor, entry, entry.version)
+    db.session.rollback()
+    db.session.expire_all()
+    assert entry.removed_at is None and count_rows(ScoreEntry) == 1
+    assert count_rows(ScoreEntryRevision) == 0
+
+
 def test_links_offer_the_persons_handover_items_and_visits(supervisor, staff, sheet,
                                                            create_user, shift_types):
     from portal.handover import services as handover
@@ -423,6 +442,58 @@ def test_two_supervisors_editing_the_same_entry_second_gets_409(client, sign_in,
     assert "Someone else changed this sheet first" in html(response)
     db.session.refresh(entry)
     assert entry.points == -4
+
+
+def test_a_stale_correction_answers_the_sheet_with_the_correction_kept(
+        client, sign_in, supervisor, sheet, add, create_user, app):
+    """409: the whole sheet as it is now (the other supervisor's points in the row and the
+    totals), and this entry's row with its correction form open, holding what was typed,
+    its version the entry's current one."""
+    entry = add(sheet, points=-5)
+    seen = entry.version
+    other = app.test_client()
+    sign_in(other, create_user("supervisor"))
+    data = {"version": seen, "day": "2026-11-03", "points": "-4", "reason": "工位不整洁"}
+    assert other.post(f"/scores/entries/{entry.id}/edit", data=data,
+                      headers=HX).status_code == 200
+    sign_in(client, supervisor)
+    response = client.post(f"/scores/entries/{entry.id}/edit", headers=HX, data=dict(
+        data, points="-1", reason="工位不整洁（已整改）", evidence="下午复查"))
+    body = html(response)
+    assert response.status_code == 409
+    assert response.headers["HX-Retarget"] == f"#sheet-body-{sheet.id}"
+    assert body.lstrip().startswith(f'<section id="sheet-body-{sheet.id}"')
+    assert "Someone else changed this sheet first" in body
+    assert '<strong class="value sheet-total">96</strong>' in body  # the other's −4
+    assert 'class="edit-entry"' in body
+    assert 'value="工位不整洁（已整改）"' in body and 'value="-1"' in body
+    assert ">下午复查</textarea>" in body
+    db.session.refresh(entry)
+    assert entry.points == -4 and f'name="version" value="{entry.version}"' in body
+    assert f'name="version" value="{seen}"' not in body
+    # sent again from there, it is a deliberate second try and goes through
+    response = client.post(f"/scores/entries/{entry.id}/edit", headers=HX, data=dict(
+        data, version=entry.version, points="-1"))
+    assert response.status_code == 200
+
+
+def test_a_stale_new_entry_answers_the_sheet_with_the_entry_kept(client, sign_in, supervisor,
+                                                                 sheet, add):
+    """409 for the entry form: the sheet as it is now, the form as typed, its sheet version
+    the current one."""
+    sign_in(client, supervisor)
+    seen = sheet.version
+    add(sheet, points=-5)  # another supervisor's entry meanwhile
+    response = client.post(f"{url(sheet)}/entries", headers=HX, data=entry_data(
+        sheet, sheet_version=str(seen), reason="客户书面表扬", points="8"))
+    body = html(response)
+    assert response.status_code == 409 and "Someone else changed this sheet first" in body
+    assert "工位不整洁" in body and '<strong class="value sheet-total">95</strong>' in body
+    form = body[body.index(f'id="entry-form-{sheet.id}"'):]
+    assert 'value="客户书面表扬"' in form and 'value="8"' in form
+    db.session.refresh(sheet)
+    assert f'name="sheet_version" value="{sheet.version}"' in form and sheet.version != seen
+    assert count_rows(ScoreEntry) == 1
 
 
 def test_approval_racing_an_added_entry_refuses_the_entry(client, sign_in, supervisor, sheet):
