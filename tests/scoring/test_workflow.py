@@ -462,3 +462,20 @@ def test_no_post_route_changes_an_approved_sheet(app, client, sign_in, people, m
                 response = client.post(path, data=data, headers=headers)
                 assert response.status_code < 500, (path, response.status_code)
                 assert snapshot() == before, (role, path)
+
+
+def test_the_audit_words_and_namers_are_registered(app, people, make_sheet):
+    """The area's audit words go through the app's registry; each namer runs its query."""
+    from portal.ui import audit_labels
+
+    labels = audit_labels(app)
+    assert labels.actions["scoring.sheet_returned"] == "Score sheet returned"
+    assert labels.actions["scoring.rule_created"] == "Score catalogue item added"
+    assert labels.values["status"]["submitted"] and labels.values["kind"]["penalty"]
+    tables = {"score_sheets", "score_appeals", "score_entries", "score_rules"}
+    assert tables <= set(labels.namers) and tables <= set(labels.targets)
+    sheet = make_sheet()
+    for table in tables:
+        assert labels.namers[table](["999999"]) == {}, table
+    name = people["staff"].display_name
+    assert labels.namers["score_sheets"]([str(sheet.id)]) == {sheet.id: f"{name} 2026-11"}
