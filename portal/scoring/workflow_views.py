@@ -226,38 +226,47 @@ def month_status(year: int, month: int):
     return render(MONTH_PAGE, block="month_status", **_month_context(year, month))
 
 
-class MonthAnswer:
-    """The month's status answers a bulk step in place (without JavaScript: the page)."""
+class BlockAnswer:
+    """A page's block answers an action in place, with the message (``<note>_message``,
+    ``<note>_ok``) and ``events`` when done; without JavaScript the whole page. The month's
+    status and the staff member's own sheet answer this way."""
 
-    def __init__(self, year: int, month: int) -> None:
-        self.year, self.month = year, month
+    def __init__(self, template: str, block: str, context, note: str, *, back: str,
+                 events: tuple[str, ...] = (), conflict_text=None) -> None:
+        self.template, self.block, self.context, self.note = template, block, context, note
+        self.back, self.events, self.conflict_text = back, events, conflict_text
 
-    def _status(self, message: str, ok: bool):
-        context = _month_context(self.year, self.month)
+    def _block(self, message: str, ok: bool):
+        context = self.context()
         if not is_fragment_request():
-            flash(message, "success" if ok else "error")
-            return render(MONTH_PAGE, **context)
-        return render(MONTH_PAGE, block="month_status", month_message=message, month_ok=ok,
-                      **context)
+            flash(message, "error")
+            return render(self.template, **context)
+        return render(self.template, block=self.block, **context,
+                      **{f"{self.note}_message": message, f"{self.note}_ok": ok})
 
     def done(self, result, message: str):
-        return trigger(self._status(message, True), SHEET_EVENT)
+        response = self._block(message, True)
+        return trigger(response, *self.events) if self.events else response
 
     def refused(self, form, message):
-        return self._status(_said(form, message), False)
+        return self._block(_said(form, message), False)
 
     def conflict(self, form, message: str):
-        return self._status(_("Someone else changed a sheet of this month first. This is the "
-                              "current state; check it and try again."), False)
+        return self._block(str(self.conflict_text or message), False)
 
     def location(self, result) -> str:
-        return url_for("scoring.month_status", year=self.year, month=self.month)
+        return self.back
 
 
 def _month_act(year: int, month: int, step, done_message):
     month_or_404(year, month)
+    answer = BlockAnswer(
+        MONTH_PAGE, "month_status", lambda: _month_context(year, month), "month",
+        back=url_for("scoring.month_status", year=year, month=month), events=(SHEET_EVENT,),
+        conflict_text=_l("Someone else changed a sheet of this month first. This is the "
+                         "current state; check it and try again."))
     return actions.run(lambda: step(current_user, year, month), form=MonthActionForm(),
-                       answer=MonthAnswer(year, month), done=done_message)
+                       answer=answer, done=done_message)
 
 
 @bp.route("/<int:year>/<int:month>/submit-all", methods=["POST"])
@@ -323,32 +332,6 @@ def my_month(year: int, month: int):
     return render(MY_PAGE, block="my_sheet", **_my_context(year, month))
 
 
-class MySheetAnswer:
-    """The staff member's sheet answers in place (without JavaScript: the page)."""
-
-    def __init__(self, year: int, month: int) -> None:
-        self.year, self.month = year, month
-
-    def _sheet(self, message: str, ok: bool):
-        context = _my_context(self.year, self.month)
-        if not is_fragment_request():
-            flash(message, "error")
-            return render(MY_PAGE, **context)
-        return render(MY_PAGE, block="my_sheet", my_message=message, my_ok=ok, **context)
-
-    def done(self, result, message: str):
-        return self._sheet(message, True)
-
-    def refused(self, form, message):
-        return self._sheet(_said(form, message), False)
-
-    def conflict(self, form, message: str):
-        return self._sheet(message, False)
-
-    def location(self, result) -> str:
-        return url_for("scoring.my_month", year=self.year, month=self.month)
-
-
 @bp.route("/my/<int:year>/<int:month>/acknowledge", methods=["POST"])
 @require("scoring.own")
 def my_acknowledge(year: int, month: int):
@@ -356,8 +339,10 @@ def my_acknowledge(year: int, month: int):
     sheet = find_sheet(current_user.id, year, month)
     if sheet is None:
         abort(404)
+    answer = BlockAnswer(MY_PAGE, "my_sheet", lambda: _my_context(year, month), "my",
+                         back=url_for("scoring.my_month", year=year, month=month))
     return actions.run(lambda: workflow.acknowledge(current_user, sheet),
-                       form=AcknowledgeForm(), answer=MySheetAnswer(year, month),
+                       form=AcknowledgeForm(), answer=answer,
                        done=_l("You acknowledged your sheet."))
 
 
