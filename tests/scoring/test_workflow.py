@@ -373,6 +373,28 @@ def test_month_bulk_routes(client, sign_in, people, make_sheet):
     assert response.status_code == 422
 
 
+def test_a_month_step_beaten_by_another_answers_the_month_as_it_is(client, sign_in, people,
+                                                                   make_sheet, monkeypatch):
+    """A concurrent write found at the flush (StaleDataError) while approving the month: 409
+    with the month's sheets as they are now, nothing of the step kept."""
+    sheet = make_sheet(status="submitted")
+    real = workflow.approve_all
+
+    def beaten(actor, year, month):
+        real(actor, year, month)
+        raise StaleDataError("score_sheets: 0 rows matched")
+
+    monkeypatch.setattr(workflow, "approve_all", beaten)
+    sign_in(client, people["manager"])
+    response = client.post("/scores/2026/11/approve-all", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and 'id="month-status"' in html
+    assert "Someone else changed a sheet of this month first" in html
+    assert "Approve all submitted sheets" in html  # still submitted: the step did not happen
+    db.session.refresh(sheet)
+    assert sheet.status == "submitted" and count_rows(SheetEvent) == 0
+
+
 ROLE_MATRIX = [
     # (role, method, path template, allowed)
     ("presales", "post", "/scores/sheets/{id}/submit", False),
