@@ -3,23 +3,22 @@ it is approved; the supervisor answers: kept, changed (new points and reason) or
 
 One open appeal per entry. Changing or removing the entry goes the way every entry change
 goes: ``require_editable`` (not on a submitted or approved sheet), a ScoreEntryRevision of the
-earlier value, ``apply_totals`` (the sheet's version moves on).
+earlier value, ``apply_totals`` (the sheet's version moves on). The services flush and never
+commit; only the person whose sheet it is may appeal (anyone else: ``NotAllowed``, a 403).
 """
 
 import sqlalchemy as sa
 from flask import has_request_context, url_for
-from flask_babel import gettext as _
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, clock
+from portal.actions import Conflict, NotAllowed
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.notifications import notify
 from portal.scoring.models import Appeal, ScoreEntry, ScoreEntryRevision, ScoreSheet
 from portal.scoring.sheets import ScoringError, apply_totals, max_points, require_editable
-from portal.scoring.workflow import NotYours, my_link
-from portal.web import Conflict
+from portal.scoring.workflow import my_link
 
 OUTCOMES = ("kept", "changed", "removed")
 STATUS_LABELS = {
@@ -48,7 +47,7 @@ def _text(value: str | None, message: str, field: str) -> str:
     if not value:
         raise ScoringError(message, field)
     if len(value) > 500:
-        raise ScoringError(_("At most %(max)d characters.", max=500), field)
+        raise ScoringError(N_("At most %(max)d characters."), field, max=500)
     return value
 
 
@@ -62,15 +61,15 @@ def file_appeal(actor: User, entry: ScoreEntry, comment: str) -> Appeal:
     """The staff member appeals an entry of their own sheet, before it is approved."""
     sheet = db.session.get(ScoreSheet, entry.sheet_id)
     if sheet.user_id != actor.id:
-        raise NotYours(_("You can appeal only entries of your own sheet."))
-    comment = _text(comment, _("Write why you disagree with this entry."), "comment")
+        raise NotAllowed("scoring.own")  # only entries of one's own sheet
+    comment = _text(comment, N_("Write why you disagree with this entry."), "comment")
     if entry.removed_at is not None:
-        raise ScoringError(_("This entry has been removed."))
+        raise ScoringError(N_("This entry has been removed."))
     if sheet.status == "approved":
-        raise ScoringError(_("This sheet is approved; appeals are closed. Ask the manager if "
-                             "something is wrong."))
+        raise ScoringError(N_("This sheet is approved; appeals are closed. Ask the manager if "
+                              "something is wrong."))
     if open_appeal_for(entry) is not None:
-        raise ScoringError(_("You already have an open appeal on this entry."))
+        raise ScoringError(N_("You already have an open appeal on this entry."))
     appeal = Appeal(entry_id=entry.id, sheet_id=sheet.id, user_id=actor.id, comment=comment,
                     status="open", created_at=clock.now())
     db.session.add(appeal)
@@ -84,7 +83,6 @@ def file_appeal(actor: User, entry: ScoreEntry, comment: str) -> Appeal:
                            "%(points)s): %(comment)s"), _appeals_link(),
            name=actor.display_name, day=entry.day.isoformat(), points=entry.points,
            comment=comment)
-    db.session.commit()
     return appeal
 
 
@@ -92,11 +90,11 @@ def _points(points) -> int:
     try:
         value = int(points)
     except (TypeError, ValueError):
-        raise ScoringError(_("Enter the points as a whole number."), "points") from None
+        raise ScoringError(N_("Enter the points as a whole number."), "points") from None
     if value == 0:
-        raise ScoringError(_("Points cannot be zero; remove the entry instead."), "points")
+        raise ScoringError(N_("Points cannot be zero; remove the entry instead."), "points")
     if abs(value) > max_points():
-        raise ScoringError(_("At most %(max)d points either way.", max=max_points()), "points")
+        raise ScoringError(N_("At most %(max)d points either way."), "points", max=max_points())
     return value
 
 
@@ -113,23 +111,23 @@ def answer_appeal(actor: User, appeal: Appeal, version: int | None, outcome: str
     if version is not None and version != appeal.version:
         raise Conflict(appeal)
     if appeal.status != "open":
-        raise ScoringError(_("This appeal has already been answered."))
+        raise ScoringError(N_("This appeal has already been answered."))
     if outcome not in OUTCOMES:
-        raise ScoringError(_("Choose an answer: keep, change or remove the entry."), "outcome")
-    answer = _text(answer, _("Write your answer to the appeal."), "answer")
+        raise ScoringError(N_("Choose an answer: keep, change or remove the entry."), "outcome")
+    answer = _text(answer, N_("Write your answer to the appeal."), "answer")
     entry = db.session.get(ScoreEntry, appeal.entry_id)
     sheet = db.session.get(ScoreSheet, appeal.sheet_id)
     if outcome != "kept":
         require_editable(sheet)
         if entry.removed_at is not None:
-            raise ScoringError(_("This entry has already been removed."))
+            raise ScoringError(N_("This entry has already been removed."))
     if outcome == "changed":
         new_points = _points(points)
         new_reason = (reason or "").strip() or entry.reason
         if len(new_reason) > 200:
-            raise ScoringError(_("At most %(max)d characters.", max=200), "reason")
+            raise ScoringError(N_("At most %(max)d characters."), "reason", max=200)
         if new_points == entry.points and new_reason == entry.reason:
-            raise ScoringError(_("Give new points or a new reason, or keep the entry."),
+            raise ScoringError(N_("Give new points or a new reason, or keep the entry."),
                                "points")
         before = {"points": entry.points, "reason": entry.reason}
         _revision(actor, entry, "changed")
@@ -156,11 +154,7 @@ def answer_appeal(actor: User, appeal: Appeal, version: int | None, outcome: str
                  details={"entry_id": entry.id, "sheet_id": sheet.id})
     notify(appeal.user, ANSWER_MESSAGES[outcome], my_link(sheet), by=actor.display_name,
            day=entry.day.isoformat(), answer=answer)
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(appeal) from error
+    db.session.flush()  # a concurrent answer or sheet change fails here: the runner answers 409
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -4,14 +4,13 @@ Points are stored positive; the kind gives the sign an entry takes (R-P1).
 """
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from portal import audit
+from portal.actions import Conflict
 from portal.extensions import db
 from portal.i18n import N_
 from portal.scoring.models import ScoreRule
 from portal.scoring.sheets import ScoringError, max_points
-from portal.web import Conflict
 
 KINDS = {"reward": N_("Reward"), "penalty": N_("Penalty")}
 FIELDS = ("kind", "default_points", "description", "active")
@@ -50,13 +49,13 @@ def active_rules() -> list[ScoreRule]:
 
 def _check(kind: str, points: int | None, description: str | None) -> str:
     if kind not in KINDS:
-        raise ScoringError(_("Choose reward or penalty."), field="kind")
+        raise ScoringError(N_("Choose reward or penalty."), field="kind")
     if points is None or not 1 <= points <= max_points():
-        raise ScoringError(_("The points must be a whole number from 1 to %(max)d.",
-                             max=max_points()), field="default_points")
+        raise ScoringError(N_("The points must be a whole number from 1 to %(max)d."),
+                           field="default_points", max=max_points())
     description = (description or "").strip()
     if not description:
-        raise ScoringError(_("Describe the item."), field="description")
+        raise ScoringError(N_("Describe the item."), field="description")
     return description
 
 
@@ -85,7 +84,7 @@ def update_rule(actor, rule: ScoreRule, version: int | None, *, kind: str,
     rule.description, rule.active = description, active
     changed = audit.changes(rule, FIELDS, before)
     if changed:
-        db.session.flush()
+        db.session.flush()  # a concurrent change fails here: the runner answers 409
         audit.record("scoring.rule_changed", rule, actor=actor, changes=changed)
     return rule
 

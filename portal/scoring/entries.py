@@ -1,8 +1,10 @@
 """Entries of a score sheet: adding, changing and removing them, each with its evidence
 (R-P1), only while the sheet is editable (R-P3), with the earlier value kept.
 
-Every change runs ``require_editable`` and then ``apply_totals``: the sheet row is updated
-with its version, so an approval racing an added entry cannot both win.
+Every change checks that the sheet is editable and then runs ``apply_totals``: the sheet row
+is updated with its version, so an approval racing an added entry cannot both win. A sheet
+that was submitted or approved since the page was shown is a ``Conflict`` (409: the sheet as
+it is now), as is a stale version; the services flush and never commit.
 
 Evidence links: ``portal.ui.link_sources()`` maps a link type to how the records of a
 person in a month are offered and checked; each area registers its own
@@ -13,11 +15,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from portal import audit, clock
+from portal.actions import Conflict
 from portal.audit.services import _plain
 from portal.extensions import db
+from portal.i18n import N_
 from portal.scoring.catalogue import signed
 from portal.scoring.models import ScoreEntry, ScoreEntryRevision, ScoreRule, ScoreSheet
 from portal.scoring.sheets import (
@@ -25,10 +28,8 @@ from portal.scoring.sheets import (
     apply_totals,
     in_month,
     max_points,
-    require_editable,
 )
 from portal.ui import link_sources
-from portal.web import Conflict
 
 FIELDS = ("day", "points", "reason", "evidence", "link_type", "link_id", "rule_id")
 
@@ -76,7 +77,7 @@ def parse_link(value: str | None) -> tuple[str | None, int | None]:
         return None, None
     kind, _sep, ident = value.partition(":")
     if kind not in link_sources() or not ident.isdigit():
-        raise ScoringError(_("Pick the record from the list."), field="link")
+        raise ScoringError(N_("Pick the record from the list."), field="link")
     return kind, int(ident)
 
 
@@ -86,7 +87,7 @@ def _check_link(sheet: ScoreSheet, kind: str | None, ident: int | None) -> None:
     first, last = month_bounds(sheet.year, sheet.month)
     records = link_sources()[kind].query(sheet.user_id, first, last, 10_000).subquery()
     if db.session.scalar(sa.select(records.c.ref_id).where(records.c.ref_id == ident)) is None:
-        raise ScoringError(_("That record is not one of this person's records of the month."),
+        raise ScoringError(N_("That record is not one of this person's records of the month."),
                            field="link")
 
 
@@ -99,9 +100,10 @@ def link_url(kind: str, ident: int) -> str | None:
 # --- entries ---------------------------------------------------------------------------------
 
 
-def _check_sheet_version(sheet: ScoreSheet, version: int | None) -> None:
-    """The sheet the person saw is still the sheet: else someone acted first (a 409)."""
-    if version is not None and version != sheet.version:
+def _check_sheet(sheet: ScoreSheet, version: int | None) -> None:
+    """The sheet the person saw is still the sheet and still editable (R-P3): else someone
+    acted first (a 409 that shows it as it is now)."""
+    if not sheet.editable or (version is not None and version != sheet.version):
         raise Conflict(sheet)
 
 
@@ -111,23 +113,23 @@ def _validate(sheet: ScoreSheet, day: date | None, points: int | None, reason: s
     if rule_id:
         rule = db.session.get(ScoreRule, rule_id)
         if rule is None or not rule.active:
-            raise ScoringError(_("Choose an item of the catalogue, or write a reason."),
+            raise ScoringError(N_("Choose an item of the catalogue, or write a reason."),
                                field="rule")
     reason = (reason or "").strip() or (rule.description if rule else "")
     if not reason:
-        raise ScoringError(_("Choose an item of the catalogue, or write a reason."),
+        raise ScoringError(N_("Choose an item of the catalogue, or write a reason."),
                            field="reason")
     if points is None and rule is not None:
         points = signed(rule)
     if day is None or not in_month(sheet, day):
-        raise ScoringError(_("The date must be in %(year)d-%(month)02d.", year=sheet.year,
-                             month=sheet.month), field="day")
+        raise ScoringError(N_("The date must be in %(year)d-%(month)02d."), field="day",
+                           year=sheet.year, month=sheet.month)
     if points is None or points == 0:
-        raise ScoringError(_("Give the points: a positive number for a reward, a negative one "
-                             "for a penalty; 0 is not an entry."), field="points")
+        raise ScoringError(N_("Give the points: a positive number for a reward, a negative one "
+                              "for a penalty; 0 is not an entry."), field="points")
     if abs(points) > max_points():
-        raise ScoringError(_("An entry can give or take at most %(max)d points.",
-                             max=max_points()), field="points")
+        raise ScoringError(N_("An entry can give or take at most %(max)d points."),
+                           field="points", max=max_points())
     return rule, reason, points
 
 
@@ -136,8 +138,7 @@ def add_entry(actor, sheet: ScoreSheet, *, day: date | None, points: int | None,
               evidence: str | None = None, link: str | None = None,
               sheet_version: int | None = None) -> ScoreEntry:
     """R-P1: record a reward or penalty on an editable sheet."""
-    require_editable(sheet)
-    _check_sheet_version(sheet, sheet_version)
+    _check_sheet(sheet, sheet_version)
     rule, reason, points = _validate(sheet, day, points, reason, rule_id)
     link_type, link_id = parse_link(link)
     _check_link(sheet, link_type, link_id)
@@ -165,11 +166,10 @@ def _revise(actor, entry: ScoreEntry, action: str) -> None:
 
 def _live(entry: ScoreEntry, version: int | None) -> ScoreSheet:
     sheet = entry.sheet
-    require_editable(sheet)
-    if entry.removed_at is not None:
-        raise ScoringError(_("This entry was removed."))
-    if version is not None and version != entry.version:
+    if not sheet.editable or (version is not None and version != entry.version):
         raise Conflict(entry)
+    if entry.removed_at is not None:
+        raise ScoringError(N_("This entry was removed."))
     return sheet
 
 

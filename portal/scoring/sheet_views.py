@@ -7,25 +7,25 @@ earlier values and the link candidates of every type in one query each. A row's 
 and removal forms are fetched when "Correct" is clicked (``entry_row?edit=1``; without
 JavaScript the same link opens the entry's own page with the forms).
 
-An entry change (htmx) answers with the entry's row only, put in its place, and sends the
-totals, the rank and everything that carries the sheet's version out of band
-(``_entry_changed.html``); inside the month overview, the person's overview row and the ranks
-that moved follow. The answer is rendered before the commit, so nothing it shows is read
-again. A locked sheet or a stale form is a 409 that shows the whole sheet as it is now; bad
+Every change runs through ``portal.actions.run``; ``EntryAnswer`` says what an entry change
+answers (htmx): the entry's row only, put in its place, with the totals, the rank and
+everything that carries the sheet's version out of band (``_entry_changed.html``); inside the
+month overview, the person's overview row and the ranks that moved follow. The answer is
+rendered before the commit, so nothing it shows is read again. A locked sheet or a stale form
+is a 409 that shows the whole sheet as it is now, with what was typed still in its form; bad
 input is a 422 that changes nothing and shows the form again with its messages.
 """
 
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
-from portal import clock
+from portal import actions, clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.auth.models import User
@@ -49,6 +49,7 @@ from portal.scoring.sheets import (
     ScoringError,
     find_ranked,
     find_sheet,
+    locked_message,
     max_points,
     month_or_404,
     month_sheets,
@@ -56,7 +57,7 @@ from portal.scoring.sheets import (
     rank_by_total,
 )
 from portal.ui import link_sources
-from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
+from portal.web import is_fragment_request, render, trigger
 
 CHANGED = "scores-changed"  # HX-Trigger: widgets that show totals follow
 REVISED = "score-entry-revised"  # HX-Trigger: the sheet's record shows the earlier value
@@ -88,7 +89,8 @@ def _flag(value) -> bool:
 
 def _found_or_made(find, user_id: int, year: int, month: int):
     """(``find(user_id, year, month)``, whether the sheet was just made): a person's sheet is
-    made and committed on first use (R-P1), so that a refused change still has it to show."""
+    made on first use (R-P1); a page that made it commits it after answering
+    (``actions.commit_request``), an entry with the entry."""
     found = find(user_id, year, month)
     if found is not None:
         return found, False
@@ -96,7 +98,6 @@ def _found_or_made(find, user_id: int, year: int, month: int):
         new_sheet(_person(user_id), year, month)
     except ScoringError:
         abort(404)
-    db.session.commit()
     return find(user_id, year, month), True
 
 
@@ -134,11 +135,13 @@ def _recorder(sheet: ScoreSheet) -> bool:
 def body_context(sheet: ScoreSheet, *, rank: tuple[int, int] | None = None,
                  form: EntryForm | None = None, message: str | None = None,
                  in_overview: bool = False, readonly: bool = False,
-                 fresh: bool = False) -> dict:
+                 fresh: bool = False, editing: tuple[int, EntryEditForm | None] | None = None
+                 ) -> dict:
     """What templates/scoring/_sheet_body.html (and the sheet's record under it) needs: one
     query per list, none per row. ``rank`` when it was read with the sheet; ``fresh``: the
     sheet was just made (no entries, no record to read). The print view passes
-    ``readonly=True``: no forms at all."""
+    ``readonly=True``: no forms at all. ``editing`` = (entry id, its correction as typed):
+    that row shows its correction form open (after a conflict)."""
     entries = [] if fresh else svc.sheet_entries(sheet)
     revisions = [] if fresh else svc.sheet_revisions(sheet)
     rank, count = rank or ov.sheet_rank(sheet)
@@ -153,7 +156,9 @@ def body_context(sheet: ScoreSheet, *, rank: tuple[int, int] | None = None,
         "revision_counts": svc.revision_counts(revisions), "history_revisions": revisions,
         "status_labels": STATUS_LABELS, "entry_form": form if recorder else None,
         "recorder": recorder, "readonly": readonly, "body_message": message,
-        "in_overview": in_overview, "max_points": max_points(), **_links(),
+        "in_overview": in_overview, "max_points": max_points(),
+        "edit_entry_id": editing[0] if editing else None,
+        "edit_form": editing[1] if editing else None, **_links(),
     }
 
 
@@ -222,39 +227,6 @@ def _overview_row(sheet: ScoreSheet, rank: int) -> dict:
     return {"overview_row": ov.OverviewRow(sheet, rank)}
 
 
-def _conflict_message(sheet: ScoreSheet) -> str:
-    if not sheet.editable:
-        from portal.scoring.sheets import require_editable
-
-        try:
-            require_editable(sheet)
-        except ScoringError as error:
-            return error.message
-    return _("Someone else changed this sheet first. This is its current state; check it and "
-             "try again.")
-
-
-def _refused(sheet_id: int, message: str | None, in_overview: bool):
-    """409 with the whole sheet as it is now (locked, or changed by someone else)."""
-    db.session.rollback()
-    the_sheet = db.session.get(ScoreSheet, sheet_id)  # read again: rolled back, expired
-    message = message or _conflict_message(the_sheet)
-    if not is_fragment_request():
-        return render(SHEET, status=409, **body_context(the_sheet, message=message))
-    ctx = body_context(the_sheet, message=message, in_overview=in_overview)
-    if in_overview:
-        ctx.update(_overview_row(the_sheet, ctx["rank"]))
-    response = render(SHEET, block="sheet_body", status=409, **ctx)
-    return _retarget(response, f"#sheet-body-{the_sheet.id}")
-
-
-def _field_error(form, error: ScoringError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 def _rank_changes(sheet: ScoreSheet, total_before: int) -> tuple[int, list]:
     """Inside the overview: (the sheet's rank, [(other sheet, new rank)] of the month's other
     sheets whose rank the change moved). One query: the month's sheets, read after the change
@@ -293,17 +265,85 @@ def _entry_changed(sheet: ScoreSheet, entry: ScoreEntry, *, in_overview: bool,
     return trigger(response, CHANGED, *(() if new else (REVISED,)))
 
 
-def _entry_form_refused(sheet_id: int, form: EntryForm, in_overview: bool):
-    """422: the entry form again with its messages; nothing changed."""
-    db.session.rollback()
-    the_sheet = db.session.get(ScoreSheet, sheet_id)
-    form.sheet_version.data = the_sheet.version
-    if not is_fragment_request():
-        return render(SHEET, status=422, **body_context(the_sheet, form=form))
-    _fill_choices(form, the_sheet)
-    response = render("scoring/_entry_form.html", status=422, form=form, sheet=the_sheet,
-                      plain=False, max_points=max_points())
-    return _retarget(response, f"#entry-form-{the_sheet.id}")
+def _said(form) -> str:
+    """A refusal that belongs to no field (the rule's message, put above the form)."""
+    return " ".join(str(e) for e in form.form_errors) if form is not None else ""
+
+
+class EntryAnswer:
+    """What an entry change (``entry`` None: a new one) answers on its sheet: the row with the
+    totals and version fields out of band (200); the form as typed with its messages (422);
+    the whole sheet as it is now, in place of its body, the typing kept in its form (409)."""
+
+    def __init__(self, sheet: ScoreSheet, *, in_overview: bool,
+                 entry: ScoreEntry | None = None, find=None) -> None:
+        self.sheet, self.entry, self.in_overview = sheet, entry, in_overview
+        self.total_before = sheet.total
+        self.day_before = entry.day if entry is not None else None
+        # how a refusal finds the sheet again: one made for this entry is gone with it
+        self.find = find
+
+    def _now(self) -> ScoreSheet:
+        """The sheet as it is now (after a refusal the runner has rolled back)."""
+        if self.find is not None:
+            self.sheet = self.find()
+        return self.sheet
+
+    def done(self, entry: ScoreEntry, message: str):
+        return _entry_changed(self.sheet, entry, in_overview=self.in_overview,
+                              total_before=self.total_before, new=self.entry is None,
+                              moved=self.entry is not None and entry.day != self.day_before)
+
+    def refused(self, form, message):
+        sheet = self._now()
+        if not sheet.editable:  # bad input on a locked sheet: the sheet says why
+            return self._sheet(form, _(locked_message(sheet)))
+        if self.entry is not None:
+            correction = form if isinstance(form, EntryEditForm) else None
+            return _row(self.entry, editing=True, edit_form=correction,
+                        message=message or _said(form), in_overview=self.in_overview)
+        form.sheet_version.data = sheet.version
+        if not is_fragment_request():
+            return render(SHEET, **body_context(sheet, form=form))
+        _fill_choices(form, sheet)
+        response = render("scoring/_entry_form.html", form=form, sheet=sheet, plain=False,
+                          max_points=max_points())
+        return _retarget(response, f"#entry-form-{sheet.id}")
+
+    def conflict(self, form, message: str):
+        locked = locked_message(self._now())
+        return self._sheet(form, _(locked) if locked else _(
+            "Someone else changed this sheet first. This is its current state; check it and "
+            "try again."))
+
+    def _sheet(self, form, message: str):
+        """The whole sheet as it is now with ``message``; the form sent, as typed, where the
+        sheet still offers it (its version fields the current ones)."""
+        sheet = self.sheet
+        if self.entry is None:
+            if form is not None:
+                form.sheet_version.data = sheet.version
+            ctx = body_context(sheet, form=form, message=message, in_overview=self.in_overview)
+        else:
+            correction = form if isinstance(form, EntryEditForm) else None
+            ctx = body_context(sheet, message=message, in_overview=self.in_overview,
+                               editing=(self.entry.id, correction) if correction else None)
+        if not is_fragment_request():
+            return render(SHEET, **ctx)
+        if self.in_overview:
+            ctx.update(_overview_row(sheet, ctx["rank"]))
+        response = render(SHEET, block="sheet_body", **ctx)
+        return _retarget(response, f"#sheet-body-{sheet.id}")
+
+    def location(self, entry) -> str:
+        return _sheet_url(self.sheet)
+
+
+def _rule_id(value: str | None) -> int | None:
+    """The catalogue item chosen (-1: something that is none, which the service refuses)."""
+    if not value:
+        return None
+    return int(value) if value.isdigit() else -1
 
 
 @bp.route("/<int:year>/<int:month>/<int:user_id>/entries", methods=["POST"])
@@ -312,38 +352,15 @@ def add_entry(year: int, month: int, user_id: int):
     """R-P1: record a reward or penalty on the sheet (the inline row form)."""
     _month(year, month)
     the_sheet = _sheet_for_change(user_id, year, month)
-    sheet_id = the_sheet.id
     form = EntryForm()
-    in_overview = _flag(form.in_overview.data)
-    if not the_sheet.editable:
-        return _refused(sheet_id, None, in_overview)
-    total_before = the_sheet.total
-    entry = None
-    if form.validate_on_submit():
-        try:
-            entry = svc.add_entry(current_user, the_sheet, day=form.day.data,
-                                  points=form.points.data, reason=form.reason.data,
-                                  rule_id=int(form.rule.data) if (form.rule.data or "").isdigit()
-                                  else (-1 if form.rule.data else None),
-                                  evidence=form.evidence.data, link=form.link.data,
-                                  sheet_version=form.sheet_version.data)
-        except (Conflict, StaleDataError):
-            return _refused(sheet_id, None, in_overview)
-        except ScoringError as error:
-            if error.field is None:  # the sheet itself refuses (locked)
-                return _refused(sheet_id, error.message, in_overview)
-            _field_error(form, error)
-    if entry is None:
-        return _entry_form_refused(sheet_id, form, in_overview)
-    if not is_fragment_request():
-        db.session.commit()
-        flash(_("The entry was recorded."), "success")
-        return redirect_htmx_aware(url_for("scoring.sheet", year=year, month=month,
-                                           user_id=user_id))
-    response = _entry_changed(the_sheet, entry, in_overview=in_overview,
-                              total_before=total_before, new=True)
-    db.session.commit()
-    return response
+    return actions.run(
+        lambda: svc.add_entry(current_user, the_sheet, day=form.day.data,
+                              points=form.points.data, reason=form.reason.data,
+                              rule_id=_rule_id(form.rule.data), evidence=form.evidence.data,
+                              link=form.link.data, sheet_version=form.sheet_version.data),
+        form=form, answer=EntryAnswer(the_sheet, in_overview=_flag(form.in_overview.data),
+                                      find=lambda: _sheet_for_change(user_id, year, month)),
+        done=_l("The entry was recorded."), subject=the_sheet)
 
 
 def _get_entry(entry_id: int) -> ScoreEntry:
@@ -360,7 +377,7 @@ def _get_entry(entry_id: int) -> ScoreEntry:
     return entry
 
 
-def _row(entry: ScoreEntry, *, status: int = 200, editing: bool = False, edit_form=None,
+def _row(entry: ScoreEntry, *, editing: bool = False, edit_form=None,
          message: str | None = None, in_overview: bool = False):
     """One entry's row (htmx), or without JavaScript the entry's own page."""
     the_sheet = entry.sheet
@@ -370,7 +387,7 @@ def _row(entry: ScoreEntry, *, status: int = 200, editing: bool = False, edit_fo
            "edit_form": edit_form, "row_message": message, "in_overview": in_overview,
            "revision_counts": svc.correction_counts([entry.id]),
            "appeals_by_entry": svc.appeals_by_entry([entry]), **_links()}
-    return render(ENTRY_PAGE, block="entry_row", status=status, **ctx)
+    return render(ENTRY_PAGE, block="entry_row", **ctx)
 
 
 @bp.route("/entries/<int:entry_id>")
@@ -383,38 +400,12 @@ def entry_row(entry_id: int):
                 in_overview=_flag(request.args.get("in_overview")))
 
 
-def _entry_action(entry: ScoreEntry, form, action, success: str):
+def _entry_action(entry: ScoreEntry, form, work, done):
     """Correct or remove an entry: its row answers (200), or the row with the form and its
     messages (422), or the whole sheet as it is now (409)."""
-    the_sheet = entry.sheet
-    sheet_id, entry_id = the_sheet.id, entry.id
-    in_overview = _flag(form.in_overview.data)
-    if not the_sheet.editable:
-        return _refused(sheet_id, None, in_overview)
-    if not form.validate_on_submit():
-        if form.version.errors or "csrf_token" in form.errors:
-            abort(400)
-        return _row(entry, status=422, editing=True, edit_form=form, in_overview=in_overview)
-    total_before, day_before = the_sheet.total, entry.day
-    try:
-        action()
-    except (Conflict, StaleDataError):
-        return _refused(sheet_id, None, in_overview)
-    except ScoringError as error:
-        if error.field is None:
-            return _refused(sheet_id, error.message, in_overview)
-        db.session.rollback()
-        _field_error(form, error)
-        return _row(_get_entry(entry_id), status=422, editing=True, edit_form=form,
-                    in_overview=in_overview)
-    if not is_fragment_request():
-        db.session.commit()
-        flash(success, "success")
-        return redirect_htmx_aware(_sheet_url(the_sheet))
-    response = _entry_changed(the_sheet, entry, in_overview=in_overview,
-                              total_before=total_before, moved=entry.day != day_before)
-    db.session.commit()
-    return response
+    return actions.run(work, form=form, done=done, subject=entry,
+                       answer=EntryAnswer(entry.sheet, entry=entry,
+                                          in_overview=_flag(form.in_overview.data)))
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["POST"])
@@ -425,7 +416,7 @@ def edit_entry(entry_id: int):
     form = EntryEditForm()
     return _entry_action(entry, form, lambda: svc.edit_entry(
         current_user, entry, form.version.data, day=form.day.data, points=form.points.data,
-        reason=form.reason.data, evidence=form.evidence.data), _("The entry was corrected."))
+        reason=form.reason.data, evidence=form.evidence.data), _l("The entry was corrected."))
 
 
 @bp.route("/entries/<int:entry_id>/remove", methods=["POST"])
@@ -436,7 +427,7 @@ def remove_entry(entry_id: int):
     form = EntryRemoveForm()
     return _entry_action(entry, form, lambda: svc.remove_entry(current_user, entry,
                                                                form.version.data),
-                         _("The entry was removed."))
+                         _l("The entry was removed."))
 
 
 @bp.route("/links/<kind>/<int:ident>")
@@ -499,8 +490,7 @@ def _month_nav(year: int, month: int) -> dict:
 
 
 def _overview_context(year: int, month: int) -> dict:
-    if ov.ensure_month_sheets(year, month):
-        db.session.commit()
+    ov.ensure_month_sheets(year, month)  # committed after the answer (actions.commit_request)
     sort = request.args.get("sort") if request.args.get("sort") in ov.SORTS else ov.DEFAULT_SORT
     descending = request.args.get("dir") == "desc"
     return {"year": year, "month": month, "rows": ov.month_rows(year, month, sort, descending),
@@ -545,8 +535,8 @@ def export(year: int, month: int):
 # --- the catalogue -----------------------------------------------------------------------------
 
 
-def _rules_page(form=None, status: int = 200, **extra):
-    return render("scoring/rules.html", block="rule_form", status=status,
+def _rules_page(form=None, **extra):
+    return render("scoring/rules.html", block="rule_form",
                   form=form or RuleForm(formdata=None), rules=cat.all_rules(), kinds=cat.KINDS,
                   **extra)
 
@@ -559,70 +549,77 @@ def rules():
                   kinds=cat.KINDS)
 
 
+class NewRuleAnswer:
+    """The quick-add form: emptied, with the new item's row out of band; or as typed with
+    its messages."""
+
+    def done(self, rule: ScoreRule, message: str):
+        return render("scoring/rules.html", block="rule_form", form=RuleForm(formdata=None),
+                      created=rule, kinds=cat.KINDS)
+
+    def refused(self, form, message):
+        return _rules_page(form)
+
+    conflict = refused
+
+    def location(self, rule) -> str:
+        return url_for("scoring.rules")
+
+
 @bp.route("/rules", methods=["POST"])
 @require("scoring.record")
 def create_rule():
     """Add an item to the catalogue (quick-add at the top)."""
     form = RuleForm()
-    rule = None
-    if form.validate_on_submit():
-        try:
-            rule = cat.create_rule(current_user, kind=form.kind.data,
-                                   default_points=form.default_points.data,
-                                   description=form.description.data, active=form.active.data)
-            db.session.commit()
-        except ScoringError as error:
-            db.session.rollback()
-            _field_error(form, error)
-    if rule is None:
-        return _rules_page(form, status=422)
-    if not is_fragment_request():
-        flash(_("The item was added to the catalogue."), "success")
-        return redirect_htmx_aware(url_for("scoring.rules"))
-    return render("scoring/rules.html", block="rule_form", form=RuleForm(formdata=None),
-                  created=rule, kinds=cat.KINDS)
+    return actions.run(
+        lambda: cat.create_rule(current_user, kind=form.kind.data,
+                                default_points=form.default_points.data,
+                                description=form.description.data, active=form.active.data),
+        form=form, answer=NewRuleAnswer(), done=_l("The item was added to the catalogue."))
+
+
+class RuleRowAnswer:
+    """A catalogue item's row answers its own save in place; without JavaScript, the page.
+    After a conflict the row holds what was typed, its version the current one, and says
+    what the item is now."""
+
+    def __init__(self, rule: ScoreRule) -> None:
+        self.rule = rule
+
+    def _row(self, form=None, message: str | None = None, saved: bool = False):
+        rule = self.rule
+        if not is_fragment_request():
+            return render("scoring/rules.html", form=RuleForm(formdata=None),
+                          rules=cat.all_rules(), kinds=cat.KINDS, rule_message=message,
+                          edit_forms={rule.id: form} if form else {})
+        return render("scoring/rules.html", block="rule_row", rule=rule, edit_form=form,
+                      kinds=cat.KINDS, rule_message=message, saved=saved)
+
+    def done(self, rule, message: str):
+        return self._row(saved=True)
+
+    def refused(self, form, message):
+        return self._row(form)
+
+    def conflict(self, form, message: str):
+        return self._row(form, _("Someone else changed this item first. This is its current "
+                                 "state."))
+
+    def location(self, rule) -> str:
+        return url_for("scoring.rules")
 
 
 @bp.route("/rules/<int:rule_id>", methods=["POST"])
 @require("scoring.record")
 def update_rule(rule_id: int):
     """Change or deactivate an item in place."""
-    rule = db.session.get(ScoreRule, rule_id)
-    if rule is None:
-        abort(404)
+    rule = db.get_or_404(ScoreRule, rule_id)
     form = RuleEditForm()
-    status, message = 200, None
-    if not form.validate_on_submit():
-        status = 422
-    else:
-        try:
-            cat.update_rule(current_user, rule, form.version.data, kind=form.kind.data,
-                            default_points=form.default_points.data,
-                            description=form.description.data, active=form.active.data)
-            db.session.commit()
-        except (Conflict, StaleDataError):
-            db.session.rollback()
-            rule = db.session.get(ScoreRule, rule_id)
-            db.session.refresh(rule)
-            status, form = 409, None
-            message = _("Someone else changed this item first. This is its current state.")
-        except ScoringError as error:
-            db.session.rollback()
-            _field_error(form, error)
-            status = 422
-    if status == 422:
-        db.session.rollback()
-        rule = db.session.get(ScoreRule, rule_id)
-    if not is_fragment_request():
-        if status == 200:
-            flash(_("The item was saved."), "success")
-            return redirect_htmx_aware(url_for("scoring.rules"))
-        return render("scoring/rules.html", status=status, form=RuleForm(formdata=None),
-                      rules=cat.all_rules(), kinds=cat.KINDS, rule_message=message,
-                      edit_forms={rule.id: form} if form else {})
-    return render("scoring/rules.html", block="rule_row", status=status, rule=rule,
-                  edit_form=form if status == 422 else None, kinds=cat.KINDS,
-                  rule_message=message, saved=status == 200)
+    return actions.run(
+        lambda: cat.update_rule(current_user, rule, form.version.data, kind=form.kind.data,
+                                default_points=form.default_points.data,
+                                description=form.description.data, active=form.active.data),
+        form=form, answer=RuleRowAnswer(rule), done=_l("The item was saved."), subject=rule)
 
 
 # --- navigation and audit ------------------------------------------------------------------
@@ -635,28 +632,24 @@ _audit_rules = namer(ScoreRule, ScoreRule.description, fmt=lambda i, text: f"#{i
 
 def register(app) -> None:
     """Navigation entry of the supervisor's and manager's pages, and audit labels."""
-    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
-    from portal.ui import NavItem, register_nav
+    from portal.ui import NavItem, register_audit, register_nav
 
     register_nav(app, NavItem("scoring.index", _l("Score sheets"), "scoring.overview",
                               order=50, active_prefix=ENDPOINTS))
-    ACTION_LABELS.update({
+    register_audit(app, actions={
         "scoring.rule_created": N_("Score catalogue item added"),
         "scoring.rule_changed": N_("Score catalogue item changed"),
         "scoring.entry_added": N_("Score entry recorded"),
         "scoring.entry_changed": N_("Score entry corrected"),
         "scoring.entry_removed": N_("Score entry removed"),
-    })
-    for name, label in {
+    }, fields={
         "kind": N_("Kind"), "default_points": N_("Points"), "description": N_("Description"),
         "active": N_("Active"), "day": N_("Date"), "points": N_("Points"),
         "reason": N_("Reason"), "evidence": N_("Evidence"), "link_type": N_("Linked record"),
         "link_id": N_("Linked record number"), "rule_id": N_("Catalogue item"),
         "removed_at": N_("Removed"),
-    }.items():
-        FIELD_LABELS.setdefault(name, label)
-    VALUE_LABELS.setdefault("kind", {}).update(cat.KINDS)
-    VALUE_LABELS.setdefault("link_type", {}).update(
-        {kind: source.label for kind, source in link_sources(app).items()})
-    register_target("score_entries", N_("Score entry"), _audit_entries)
-    register_target("score_rules", N_("Score catalogue item"), _audit_rules)
+    }, values={
+        "kind": cat.KINDS,
+        "link_type": {kind: source.label for kind, source in link_sources(app).items()},
+    }, target=("score_entries", N_("Score entry"), _audit_entries))
+    register_audit(app, target=("score_rules", N_("Score catalogue item"), _audit_rules))

@@ -9,12 +9,12 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal.auth.models import User
 from portal.extensions import db
+from portal.i18n import N_
 from portal.rules import RuleError
 from portal.scoring.models import ScoreEntry, ScoreSheet
 
@@ -25,7 +25,7 @@ STATES = ("draft", "submitted", "approved", "returned")
 
 
 class ScoringError(RuleError):
-    """A score-sheet request the rules refuse."""
+    """A score-sheet request the rules refuse (an ``N_()`` marker and its params)."""
 
 
 def base_score() -> int:
@@ -41,7 +41,7 @@ def max_points() -> int:
 def check_month(year: int, month: int) -> None:
     """A real month, or ScoringError."""
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
-        raise ScoringError(_("There is no such month."))
+        raise ScoringError(N_("There is no such month."))
 
 
 def month_or_404(year: int, month: int) -> None:
@@ -70,21 +70,29 @@ def get_sheet(user: User, year: int, month: int) -> ScoreSheet:
 def new_sheet(user: User, year: int, month: int) -> ScoreSheet:
     """Start the user's sheet of the month (the caller knows there is none yet)."""
     if user.role not in SCORED_ROLES:
-        raise ScoringError(_("%(name)s has no score sheet.", name=user.display_name))
+        raise ScoringError(N_("%(name)s has no score sheet."), name=user.display_name)
     sheet = ScoreSheet(user_id=user.id, year=year, month=month, base_score=base_score())
     db.session.add(sheet)
     db.session.flush()
     return sheet
 
 
+def locked_message(sheet: ScoreSheet) -> str | None:
+    """Why entries of ``sheet`` cannot change now (an ``N_()`` marker), or None (R-P3)."""
+    if sheet.editable:
+        return None
+    if sheet.status == "approved":
+        return N_("This sheet is approved and locked. The manager must reopen it before "
+                  "anything changes.")
+    return N_("This sheet has been submitted to the manager; it cannot change unless the "
+              "manager returns it.")
+
+
 def require_editable(sheet: ScoreSheet) -> None:
     """Entries change only on a draft or returned sheet; approved sheets are locked (R-P3)."""
-    if not sheet.editable:
-        if sheet.status == "approved":
-            raise ScoringError(_("This sheet is approved and locked. The manager must reopen it "
-                                 "before anything changes."))
-        raise ScoringError(_("This sheet has been submitted to the manager; it cannot change "
-                             "unless the manager returns it."))
+    message = locked_message(sheet)
+    if message is not None:
+        raise ScoringError(message)
 
 
 def in_month(sheet: ScoreSheet, day: date) -> bool:

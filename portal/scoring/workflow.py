@@ -13,22 +13,23 @@ staff member's objection must be settled before the sheet decides their pay).
 
 Every step writes a SheetEvent, an audit event with the status before and after, and
 notifications. A stale ``version`` (another manager acted first, or the supervisor changed an
-entry since the page was shown: ``sheets.apply_totals`` moves the version) is a ``Conflict``.
+entry since the page was shown: ``sheets.apply_totals`` moves the version) is a ``Conflict``;
+a concurrent write found at the flush is a ``StaleDataError``, which the runner answers the
+same way (409). The steps flush and never commit: the action runner commits once.
 """
 
 import sqlalchemy as sa
 from flask import has_request_context, url_for
-from flask_babel import gettext as _
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit, clock
+from portal.actions import Conflict, NotAllowed
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.notifications import notify
 from portal.scoring.models import Appeal, ScoreSheet, SheetEvent
 from portal.scoring.sheets import ScoringError
-from portal.web import Conflict
 
 TO_SUBMIT = ("draft", "returned")
 
@@ -45,10 +46,14 @@ EVENT_LABELS = {
     "reopened": N_("Reopened"),
     "acknowledged": N_("Acknowledged by the staff member"),
 }
-
-
-class NotYours(ScoringError):
-    """The sheet or entry belongs to someone else (answered with 404: never shown)."""
+# a step asked of a sheet in another state (with the current version): what stands in the way
+WRONG_STATE = {
+    "submitted": N_("This sheet is already with the manager."),
+    "approved": N_("This sheet is approved and locked."),
+    "draft": N_("This sheet has not been submitted yet."),
+    "returned": N_("This sheet was returned to the supervisor and has not been submitted "
+                   "again."),
+}
 
 
 def _month_label(sheet: ScoreSheet) -> str:
@@ -85,14 +90,7 @@ def _check(sheet: ScoreSheet, version: int | None, *allowed: str) -> None:
     if version is not None and version != sheet.version:
         raise Conflict(sheet)
     if sheet.status not in allowed:
-        messages = {
-            "submitted": _("This sheet is already with the manager."),
-            "approved": _("This sheet is approved and locked."),
-            "draft": _("This sheet has not been submitted yet."),
-            "returned": _("This sheet was returned to the supervisor and has not been "
-                          "submitted again."),
-        }
-        raise ScoringError(messages.get(sheet.status, _("This step is not possible now.")))
+        raise ScoringError(WRONG_STATE.get(sheet.status, N_("This step is not possible now.")))
 
 
 def _step(actor: User, sheet: ScoreSheet, status: str, action: str,
@@ -108,21 +106,12 @@ def _step(actor: User, sheet: ScoreSheet, status: str, action: str,
                  details={"user_id": sheet.user_id, "month": _month_label(sheet)})
 
 
-def commit_or_conflict(sheet: ScoreSheet) -> None:
-    """Commit; a concurrent write of the sheet row (its version moved) is a Conflict."""
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(sheet) from error
-
-
-def _required(text: str | None, message: str) -> str:
+def _required(text: str | None, message: str, field: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise ScoringError(message, "comment")
+        raise ScoringError(message, field)
     if len(text) > 500:
-        raise ScoringError(_("At most %(max)d characters.", max=500), "comment")
+        raise ScoringError(N_("At most %(max)d characters."), field, max=500)
     return text
 
 
@@ -141,7 +130,7 @@ def submit(actor: User, sheet: ScoreSheet, version: int | None) -> None:
     notify(_active("manager"), N_("%(by)s submitted the score sheet of %(name)s for %(month)s; "
                                   "it waits for your approval."), sheet_link(sheet),
            by=actor.display_name, name=sheet.user.display_name, month=_month_label(sheet))
-    commit_or_conflict(sheet)
+    db.session.flush()  # a concurrent write of the sheet fails here: the runner answers 409
 
 
 def submit_all(actor: User, year: int, month: int) -> list[ScoreSheet]:
@@ -151,7 +140,7 @@ def submit_all(actor: User, year: int, month: int) -> list[ScoreSheet]:
         ScoreSheet.year == year, ScoreSheet.month == month,
         ScoreSheet.status.in_(TO_SUBMIT)).order_by(ScoreSheet.id)))
     if not sheets:
-        raise ScoringError(_("No sheet of this month is waiting to be submitted."))
+        raise ScoringError(N_("No sheet of this month is waiting to be submitted."))
     for sheet in sheets:
         _submit(actor, sheet)
     link = (url_for("scoring.month_status", year=year, month=month) if has_request_context()
@@ -159,11 +148,7 @@ def submit_all(actor: User, year: int, month: int) -> list[ScoreSheet]:
     notify(_active("manager"), N_("%(by)s submitted %(count)s score sheets for %(month)s; "
                                   "they wait for your approval."), link,
            by=actor.display_name, count=len(sheets), month=f"{year}-{month:02d}")
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(None) from error
+    db.session.flush()
     return sheets
 
 
@@ -172,9 +157,9 @@ def submit_all(actor: User, year: int, month: int) -> list[ScoreSheet]:
 
 def _approve(actor: User, sheet: ScoreSheet) -> None:
     if open_appeal_count(sheet):
-        raise ScoringError(_("%(name)s has an open appeal on this sheet. The supervisor must "
-                             "answer it before the sheet can be approved.",
-                             name=sheet.user.display_name))
+        raise ScoringError(N_("%(name)s has an open appeal on this sheet. The supervisor must "
+                              "answer it before the sheet can be approved."),
+                           name=sheet.user.display_name)
     sheet.decided_at, sheet.decided_by_id = clock.now(), actor.id
     _step(actor, sheet, "approved", "approved")
     notify(sheet.user, N_("Your score sheet for %(month)s was approved: %(total)s points."),
@@ -185,7 +170,7 @@ def approve(actor: User, sheet: ScoreSheet, version: int | None) -> None:
     """The manager approves a submitted sheet; it is locked from now on (R-P3)."""
     _check(sheet, version, "submitted")
     _approve(actor, sheet)
-    commit_or_conflict(sheet)
+    db.session.flush()
 
 
 def approve_all(actor: User, year: int, month: int) -> tuple[list[ScoreSheet], list[ScoreSheet]]:
@@ -195,23 +180,19 @@ def approve_all(actor: User, year: int, month: int) -> tuple[list[ScoreSheet], l
         ScoreSheet.year == year, ScoreSheet.month == month,
         ScoreSheet.status == "submitted").order_by(ScoreSheet.id)))
     if not sheets:
-        raise ScoringError(_("No sheet of this month waits for approval."))
+        raise ScoringError(N_("No sheet of this month waits for approval."))
     blocked = set(db.session.scalars(sa.select(Appeal.sheet_id).where(
         Appeal.sheet_id.in_([s.id for s in sheets]), Appeal.status == "open")))
     approved = [s for s in sheets if s.id not in blocked]
     for sheet in approved:
         _approve(actor, sheet)
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(None) from error
+    db.session.flush()
     return approved, [s for s in sheets if s.id in blocked]
 
 
 def return_sheet(actor: User, sheet: ScoreSheet, version: int | None, comment: str) -> None:
     """The manager sends a submitted sheet back to the supervisors with a comment (R-P2)."""
-    comment = _required(comment, _("Write what should be corrected."))
+    comment = _required(comment, N_("Write what should be corrected."), "comment")
     _check(sheet, version, "submitted")
     sheet.decided_at, sheet.decided_by_id = clock.now(), actor.id
     sheet.return_comment = comment
@@ -220,13 +201,13 @@ def return_sheet(actor: User, sheet: ScoreSheet, version: int | None, comment: s
                                      "%(month)s: %(comment)s"), sheet_link(sheet),
            by=actor.display_name, name=sheet.user.display_name, month=_month_label(sheet),
            comment=comment)
-    commit_or_conflict(sheet)
+    db.session.flush()
 
 
 def reopen(actor: User, sheet: ScoreSheet, version: int | None, reason: str) -> None:
     """The manager reopens an approved sheet for a correction, with a reason on the record
     (R-P3). The sheet becomes "returned" (see the module docstring)."""
-    reason = _required(reason, _("Write why the sheet is reopened."))
+    reason = _required(reason, N_("Write why the sheet is reopened."), "reason")
     _check(sheet, version, "approved")
     sheet.decided_at, sheet.decided_by_id = clock.now(), actor.id
     sheet.return_comment = reason
@@ -239,7 +220,7 @@ def reopen(actor: User, sheet: ScoreSheet, version: int | None, reason: str) -> 
     notify(sheet.user, N_("Your approved score sheet for %(month)s was reopened for a "
                           "correction: %(comment)s"), my_link(sheet),
            month=_month_label(sheet), comment=reason)
-    commit_or_conflict(sheet)
+    db.session.flush()
 
 
 # --- the staff member ----------------------------------------------------------------------
@@ -249,9 +230,9 @@ def acknowledge(actor: User, sheet: ScoreSheet) -> None:
     """The staff member confirms they have read their sheet. Not a change of its content:
     the version stays, so a manager approving at the same time is not disturbed."""
     if sheet.user_id != actor.id:
-        raise NotYours(_("This is not your score sheet."))
+        raise NotAllowed("scoring.own")
     if sheet.acknowledged_at is not None:
-        raise ScoringError(_("You have already acknowledged this sheet."))
+        raise ScoringError(N_("You have already acknowledged this sheet."))
     now = clock.now()
     db.session.execute(sa.update(ScoreSheet).where(ScoreSheet.id == sheet.id)
                        .values(acknowledged_at=now)
@@ -260,8 +241,8 @@ def acknowledge(actor: User, sheet: ScoreSheet) -> None:
     audit.record("scoring.sheet_acknowledged", sheet, actor=actor,
                  changes={"acknowledged_at": [None, now.isoformat()]},
                  details={"month": _month_label(sheet)})
-    db.session.commit()
-    db.session.refresh(sheet)
+    # what the answer shows, without reading the row again nor marking it changed
+    set_committed_value(sheet, "acknowledged_at", now)
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -39,10 +39,11 @@ class AcknowledgeForm(FlaskForm):
 
 
 class AppealForm(FlaskForm):
-    """Appeal an entry of my sheet."""
+    """Appeal an entry of my sheet. The comment is checked by ``appeals.file_appeal`` after
+    it has made sure the entry is the user's own: a refusal shows the entry's appeals, which
+    nobody else may see."""
 
-    comment = TextAreaField(_l("Why do you disagree?"), validators=[
-        InputRequired(_l("Write why you disagree with this entry.")), LONG])
+    comment = TextAreaField(_l("Why do you disagree?"))
 
 
 class AnswerForm(VersionedForm):

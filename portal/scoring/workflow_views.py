@@ -2,21 +2,24 @@
 month), the staff member's own sheets with acknowledge and appeal, and the supervisor's
 appeals list (R-P2, R-P3).
 
-The workflow buttons of a sheet are one fragment (``_sheet_actions.html``) that answers every
-action on it in place: 200, 409 (someone acted first: the current state), 422 (refused,
-nothing changed). A change sends ``score-sheet-changed`` so the sheet's record and the
+Every action runs through ``portal.actions.run``; the answers say what each place shows. The
+workflow buttons of a sheet are one fragment (``_sheet_actions.html``) that answers every step
+on it in place: 200, 422 (refused, nothing changed), 409 (someone acted first): then the
+buttons with the state as it is now and what was typed kept, and out of band every other part
+of the sheet the page shows (summary or body, the record), since nothing else follows a step
+that did not happen. A change sends ``score-sheet-changed`` so the sheet's record and the
 overview follow; an appeal step sends ``appeals-changed`` for the nav badge.
 """
 
 from datetime import date
+from urllib.parse import urlsplit
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from portal import clock
+from portal import actions, clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.auth.models import User
@@ -25,13 +28,7 @@ from portal.i18n import N_
 from portal.scoring import appeals, bp, deadline, workflow
 from portal.scoring.entries import sheet_revisions
 from portal.scoring.models import Appeal, ScoreEntry, ScoreSheet
-from portal.scoring.sheets import (
-    ScoringError,
-    find_sheet,
-    month_or_404,
-    month_sheets,
-    ranks,
-)
+from portal.scoring.sheets import find_sheet, month_or_404, month_sheets, ranks
 from portal.scoring.workflow_forms import (
     AcknowledgeForm,
     AnswerForm,
@@ -41,7 +38,7 @@ from portal.scoring.workflow_forms import (
     ReturnForm,
     SheetActionForm,
 )
-from portal.web import Conflict, is_fragment_request, render, trigger
+from portal.web import is_fragment_request, render, trigger
 
 ACTIONS = "scoring/workflow/_sheet_actions.html"
 APPEAL = "scoring/workflow/_entry_appeal.html"
@@ -49,6 +46,7 @@ SHEET_PAGE = "scoring/workflow/sheet.html"
 MONTH_PAGE = "scoring/workflow/month.html"
 APPEALS_PAGE = "scoring/workflow/appeals.html"
 MY_PAGE = "scoring/my/sheet.html"
+STEP_CONFLICT = "scoring/workflow/_step_conflict.html"
 SHEET_EVENT = "score-sheet-changed"
 APPEALS_EVENT = "appeals-changed"
 
@@ -64,6 +62,13 @@ def _safe_next(value: str | None, default: str) -> str:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
     return default
+
+
+def _said(form, message: str | None = None) -> str:
+    """A refusal as one text: the rule's message, or the form's messages."""
+    if message:
+        return message
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def payday_day() -> int:
@@ -103,41 +108,70 @@ def sheet_history(sheet_id: int):
     return _fragment("scoring/workflow/_sheet_history.html", sheet=sheet)
 
 
+def _page_shown(sheet: ScoreSheet) -> str | None:
+    """Which page of the sheet the step was sent from (htmx names it): "workflow", "sheet"
+    (the supervisor's sheet page), or None."""
+    path = urlsplit(request.headers.get("HX-Current-URL", "")).path
+    if path == url_for("scoring.sheet_workflow", sheet_id=sheet.id):
+        return "workflow"
+    if path == url_for("scoring.sheet", year=sheet.year, month=sheet.month,
+                       user_id=sheet.user_id):
+        return "sheet"
+    return None
+
+
+class StepAnswer:
+    """A workflow step answers with the sheet's buttons in place; without JavaScript, the
+    workflow page (refused) or the page it came from (done)."""
+
+    def __init__(self, sheet: ScoreSheet, back: str) -> None:
+        self.sheet, self.back = sheet, back
+
+    def done(self, result, message: str):
+        return trigger(_fragment(ACTIONS, sheet=self.sheet, action_message=message,
+                                 action_ok=True, next=self.back), SHEET_EVENT)
+
+    def refused(self, form, message):
+        return self._answer(ACTIONS, form, _said(form, message))
+
+    def conflict(self, form, message: str):
+        """The buttons for the state the sheet is in now, with the text typed in the form
+        it now offers (a return comment becomes the reason to reopen an approved sheet),
+        and out of band the parts of the sheet the page shows: state, totals, entries,
+        the record, every version field."""
+        text = _("Someone else changed this sheet first. This is its current state; check it "
+                 "and try again.")
+        shown = _page_shown(self.sheet) if is_fragment_request() else None
+        parts = {}
+        if shown == "workflow":
+            parts = _sheet_context(self.sheet)
+        elif shown == "sheet":
+            from portal.scoring.sheet_views import body_context
+
+            parts = body_context(self.sheet)
+        return self._answer(STEP_CONFLICT, form, text, shown=shown, **parts)
+
+    def _answer(self, template: str, form, message: str, **parts):
+        if not is_fragment_request():
+            flash(message, "error")
+            return render(SHEET_PAGE, action_form=form, **_sheet_context(self.sheet))
+        return _fragment(template, **{**parts, "sheet": self.sheet, "action_message": message,
+                                      "action_ok": False, "action_form": form,
+                                      "next": self.back})
+
+    def location(self, result) -> str:
+        return self.back
+
+
 def _act(sheet_id: int, form_cls, step, done: str, **fields):
     """One workflow step on a sheet; the action buttons answer in place."""
     sheet = db.get_or_404(ScoreSheet, sheet_id)
     form = form_cls()
-    default_back = url_for("scoring.sheet_workflow", sheet_id=sheet.id)
-    status, message = 200, None
-    if not form.validate_on_submit():
-        if form.version.errors:
-            abort(400)
-        status = 422
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    else:
-        try:
-            step(current_user, sheet, form.version.data,
-                 **{name: getattr(form, name).data for name in fields})
-        except (Conflict, StaleDataError):
-            status, message = 409, _("Someone else changed this sheet first. This is its "
-                                     "current state; check it and try again.")
-        except ScoringError as error:
-            status, message = 422, str(error)
-        if status != 200:
-            db.session.rollback()
-            db.session.refresh(sheet)
-    if is_fragment_request():
-        context = {"sheet": sheet, "action_message": message or _(done),
-                   "action_ok": status == 200}
-        if status == 422 and form_cls in (ReturnForm, ReopenForm):
-            context["action_form"] = form
-        response = _fragment(ACTIONS, status=status, **context)
-        return trigger(response, SHEET_EVENT) if status == 200 else response
-    if status != 200:
-        flash(message, "error")
-        return render(SHEET_PAGE, status=status, **_sheet_context(sheet))
-    flash(_(done), "success")
-    return redirect(_safe_next(form.next.data, default_back), 303)
+    back = _safe_next(form.next.data, url_for("scoring.sheet_workflow", sheet_id=sheet.id))
+    return actions.run(
+        lambda: step(current_user, sheet, form.version.data,
+                     **{name: getattr(form, name).data for name in fields}),
+        form=form, answer=StepAnswer(sheet, back), done=_l(done), subject=sheet)
 
 
 @bp.route("/sheets/<int:sheet_id>/submit", methods=["POST"])
@@ -192,30 +226,47 @@ def month_status(year: int, month: int):
     return render(MONTH_PAGE, block="month_status", **_month_context(year, month))
 
 
+class BlockAnswer:
+    """A page's block answers an action in place, with the message (``<note>_message``,
+    ``<note>_ok``) and ``events`` when done; without JavaScript the whole page. The month's
+    status and the staff member's own sheet answer this way."""
+
+    def __init__(self, template: str, block: str, context, note: str, *, back: str,
+                 events: tuple[str, ...] = (), conflict_text=None) -> None:
+        self.template, self.block, self.context, self.note = template, block, context, note
+        self.back, self.events, self.conflict_text = back, events, conflict_text
+
+    def _block(self, message: str, ok: bool):
+        context = self.context()
+        if not is_fragment_request():
+            flash(message, "error")
+            return render(self.template, **context)
+        return render(self.template, block=self.block, **context,
+                      **{f"{self.note}_message": message, f"{self.note}_ok": ok})
+
+    def done(self, result, message: str):
+        response = self._block(message, True)
+        return trigger(response, *self.events) if self.events else response
+
+    def refused(self, form, message):
+        return self._block(_said(form, message), False)
+
+    def conflict(self, form, message: str):
+        return self._block(str(self.conflict_text or message), False)
+
+    def location(self, result) -> str:
+        return self.back
+
+
 def _month_act(year: int, month: int, step, done_message):
     month_or_404(year, month)
-    form = MonthActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    status, message = 200, None
-    try:
-        message = done_message(step(current_user, year, month))
-    except (Conflict, StaleDataError):
-        status, message = 409, _("Someone else changed a sheet of this month first. This is "
-                                 "the current state; check it and try again.")
-    except ScoringError as error:
-        status, message = 422, str(error)
-    if status != 200:
-        db.session.rollback()
-    context = _month_context(year, month)
-    if is_fragment_request():
-        response = render(MONTH_PAGE, block="month_status", status=status,
-                          month_message=message, month_ok=status == 200, **context)
-        return trigger(response, SHEET_EVENT) if status == 200 else response
-    flash(message, "success" if status == 200 else "error")
-    if status != 200:
-        return render(MONTH_PAGE, status=status, **context)
-    return redirect(url_for("scoring.month_status", year=year, month=month), 303)
+    answer = BlockAnswer(
+        MONTH_PAGE, "month_status", lambda: _month_context(year, month), "month",
+        back=url_for("scoring.month_status", year=year, month=month), events=(SHEET_EVENT,),
+        conflict_text=_l("Someone else changed a sheet of this month first. This is the "
+                         "current state; check it and try again."))
+    return actions.run(lambda: step(current_user, year, month), form=MonthActionForm(),
+                       answer=answer, done=done_message)
 
 
 @bp.route("/<int:year>/<int:month>/submit-all", methods=["POST"])
@@ -288,57 +339,61 @@ def my_acknowledge(year: int, month: int):
     sheet = find_sheet(current_user.id, year, month)
     if sheet is None:
         abort(404)
-    form = AcknowledgeForm()
-    if not form.validate_on_submit():
-        abort(400)
-    status, message = 200, _("You acknowledged your sheet.")
-    try:
-        workflow.acknowledge(current_user, sheet)
-    except ScoringError as error:
-        db.session.rollback()
-        status, message = 422, str(error)
-    if is_fragment_request():
-        return render(MY_PAGE, block="my_sheet", status=status, my_message=message,
-                      my_ok=status == 200, **_my_context(year, month))
-    flash(message, "success" if status == 200 else "error")
-    return redirect(url_for("scoring.my_month", year=year, month=month), 303)
+    answer = BlockAnswer(MY_PAGE, "my_sheet", lambda: _my_context(year, month), "my",
+                         back=url_for("scoring.my_month", year=year, month=month))
+    return actions.run(lambda: workflow.acknowledge(current_user, sheet),
+                       form=AcknowledgeForm(), answer=answer,
+                       done=_l("You acknowledged your sheet."))
 
 
-def _appeal_fragment(entry: ScoreEntry, status: int, message: str | None, ok: bool, **forms):
-    sheet = db.session.get(ScoreSheet, entry.sheet_id)
-    return _fragment(APPEAL, status=status, entry=entry, sheet=sheet,
-                     appeals_by_entry=appeals.by_entry(sheet), appeal_message=message,
-                     appeal_ok=ok, **forms)
+class AppealAnswer:
+    """An entry's appeals answer a step on them in place (``_entry_appeal.html``): the
+    appeal as it is now, and on a refusal or a conflict the form sent (``form_name``) as
+    typed. Without JavaScript: ``page()`` with the message, or ``back`` when done."""
+
+    def __init__(self, entry: ScoreEntry, *, form_name: str, events: tuple[str, ...],
+                 page, back: str) -> None:
+        self.entry, self.form_name, self.events = entry, form_name, events
+        self.page, self.back = page, back
+
+    def _appeals(self, message: str, ok: bool, form=None):
+        sheet = db.session.get(ScoreSheet, self.entry.sheet_id)
+        return _fragment(APPEAL, entry=self.entry, sheet=sheet,
+                         appeals_by_entry=appeals.by_entry(sheet), appeal_message=message,
+                         appeal_ok=ok, **({self.form_name: form} if form is not None else {}))
+
+    def done(self, result, message: str):
+        return trigger(self._appeals(message, True), *self.events)
+
+    def refused(self, form, message):
+        return self._refusal(form, _said(form, message))
+
+    def conflict(self, form, message: str):
+        return self._refusal(form, _("Someone else answered this appeal or changed the sheet "
+                                     "first. This is the current state."))
+
+    def _refusal(self, form, message: str):
+        if not is_fragment_request():
+            flash(message, "error")
+            return self.page()
+        return self._appeals(message, False, form)
+
+    def location(self, result) -> str:
+        return self.back
 
 
 @bp.route("/my/entries/<int:entry_id>/appeal", methods=["POST"])
 @require("scoring.own")
 def my_appeal(entry_id: int):
-    """I appeal an entry of my own sheet."""
+    """I appeal an entry of my own sheet (anyone else's: an audited 403)."""
     entry = db.get_or_404(ScoreEntry, entry_id)
     sheet = db.session.get(ScoreSheet, entry.sheet_id)
-    if sheet.user_id != current_user.id:
-        abort(404)  # another person's sheet is never shown, not even that it exists
     form = AppealForm()
-    status, message = 200, _("Your appeal went to the supervisor.")
-    if not form.validate_on_submit():
-        status = 422
-        message = (" ".join(str(e) for e in form.comment.errors)
-                   or _("Write why you disagree with this entry."))
-    else:
-        try:
-            appeals.file_appeal(current_user, entry, form.comment.data)
-        except ScoringError as error:
-            db.session.rollback()
-            status, message = 422, str(error)
-    if is_fragment_request():
-        response = _appeal_fragment(entry, status, message, status == 200,
-                                    appeal_form=form if status != 200 else None)
-        return trigger(response, APPEALS_EVENT) if status == 200 else response
-    flash(message, "success" if status == 200 else "error")
-    if status != 200:
-        return render(MY_PAGE, status=status, **_my_context(sheet.year, sheet.month))
-    return redirect(url_for("scoring.my_month", year=sheet.year, month=sheet.month), 303)
+    answer = AppealAnswer(entry, form_name="appeal_form", events=(APPEALS_EVENT,),
+                          page=lambda: render(MY_PAGE, **_my_context(sheet.year, sheet.month)),
+                          back=url_for("scoring.my_month", year=sheet.year, month=sheet.month))
+    return actions.run(lambda: appeals.file_appeal(current_user, entry, form.comment.data),
+                       form=form, answer=answer, done=_l("Your appeal went to the supervisor."))
 
 
 # --- appeals (supervisor) -----------------------------------------------------------------
@@ -368,33 +423,14 @@ def answer_appeal(appeal_id: int):
     appeal = db.get_or_404(Appeal, appeal_id)
     entry = db.session.get(ScoreEntry, appeal.entry_id)
     form = AnswerForm()
-    status, message = 200, _("Answer sent to %(name)s.", name=appeal.user.display_name)
-    if not form.validate_on_submit():
-        if form.version.errors:
-            abort(400)
-        status = 422
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    else:
-        try:
-            appeals.answer_appeal(current_user, appeal, form.version.data, form.outcome.data,
-                                  form.answer.data, form.points.data, form.reason.data)
-        except (Conflict, StaleDataError):
-            status, message = 409, _("Someone else answered this appeal or changed the sheet "
-                                     "first. This is the current state.")
-        except ScoringError as error:
-            status, message = 422, str(error)
-        if status != 200:
-            db.session.rollback()
-            db.session.refresh(appeal)
-            db.session.refresh(entry)
-    if is_fragment_request():
-        response = _appeal_fragment(entry, status, message, status == 200,
-                                    answer_form=form if status == 422 else None)
-        return trigger(response, APPEALS_EVENT, SHEET_EVENT) if status == 200 else response
-    flash(message, "success" if status == 200 else "error")
-    if status != 200:
-        return render(APPEALS_PAGE, status=status, **_appeals_context())
-    return redirect(_safe_next(request.form.get("next"), url_for("scoring.appeals")), 303)
+    answer = AppealAnswer(entry, form_name="answer_form", events=(APPEALS_EVENT, SHEET_EVENT),
+                          page=lambda: render(APPEALS_PAGE, **_appeals_context()),
+                          back=_safe_next(request.form.get("next"), url_for("scoring.appeals")))
+    return actions.run(
+        lambda: appeals.answer_appeal(current_user, appeal, form.version.data, form.outcome.data,
+                                      form.answer.data, form.points.data, form.reason.data),
+        form=form, answer=answer, subject=appeal,
+        done=lambda _result: _("Answer sent to %(name)s.", name=appeal.user.display_name))
 
 
 @bp.route("/appeals/badge")
@@ -459,13 +495,14 @@ _appeal_namer = namer(Appeal, User.display_name, ScoreEntry.day,
 
 def register(app) -> None:
     """Navigation (My score sheet, Appeals with its badge), Today cards, audit labels."""
-    from portal.audit.services import (
-        ACTION_LABELS,
-        FIELD_LABELS,
-        VALUE_LABELS,
-        register_target,
+    from portal.ui import (
+        Card,
+        NavItem,
+        audit_labels,
+        register_audit,
+        register_card,
+        register_nav,
     )
-    from portal.ui import Card, NavItem, register_card, register_nav
 
     register_nav(app, NavItem("scoring.my_current", _l("My score sheet"), "scoring.own",
                               order=50, active_prefix="scoring.my_"))
@@ -485,7 +522,7 @@ def register(app) -> None:
     app.jinja_env.globals["sheet_open_appeals"] = workflow.open_appeal_count
     app.jinja_env.globals["sheet_events"] = workflow.events_of
     app.jinja_env.globals["sheet_revisions"] = sheet_revisions
-    ACTION_LABELS.update({
+    register_audit(app, actions={
         "scoring.sheet_submitted": N_("Score sheet submitted"),
         "scoring.sheet_approved": N_("Score sheet approved"),
         "scoring.sheet_returned": N_("Score sheet returned"),
@@ -495,17 +532,13 @@ def register(app) -> None:
         "scoring.appeal_answered": N_("Appeal answered"),
         "scoring.entry_changed": N_("Score entry changed"),
         "scoring.entry_removed": N_("Score entry removed"),
-    })
-    FIELD_LABELS.setdefault("status", N_("Status"))
-    FIELD_LABELS.setdefault("comment", N_("Comment"))
-    FIELD_LABELS.setdefault("answer", N_("Answer"))
-    FIELD_LABELS.setdefault("acknowledged_at", N_("Acknowledged"))
-    FIELD_LABELS.setdefault("points", N_("Points"))
-    FIELD_LABELS.setdefault("reason", N_("Reason"))
-    FIELD_LABELS.setdefault("removed_at", N_("Removed"))
-    VALUE_LABELS.setdefault("status", {})
-    for code, label in {**workflow.STATUS_LABELS, **appeals.STATUS_LABELS}.items():
-        VALUE_LABELS["status"].setdefault(code, label)
-    register_target("score_sheets", N_("Score sheet"), _sheet_namer)
-    register_target("score_appeals", N_("Score sheet appeal"), _appeal_namer)
-
+    }, fields={
+        "status": N_("Status"), "comment": N_("Comment"), "answer": N_("Answer"),
+        "acknowledged_at": N_("Acknowledged"), "points": N_("Points"), "reason": N_("Reason"),
+        "removed_at": N_("Removed"),
+    }, target=("score_sheets", N_("Score sheet"), _sheet_namer))
+    # a status code another area named first keeps its label (as a field keeps its name)
+    taken = audit_labels(app).values.get("status", {})
+    register_audit(app, values={"status": {
+        code: label for code, label in {**workflow.STATUS_LABELS, **appeals.STATUS_LABELS}.items()
+        if code not in taken}}, target=("score_appeals", N_("Score sheet appeal"), _appeal_namer))

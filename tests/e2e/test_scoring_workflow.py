@@ -10,7 +10,7 @@ import secrets
 
 import pytest
 
-from tests.e2e.support import expect, keep_marker, marker_survived
+from tests.e2e.support import BrowserProblems, expect, keep_marker, marker_survived
 
 pytestmark = pytest.mark.e2e
 
@@ -19,6 +19,7 @@ pytestmark = pytest.mark.e2e
 TO_RETURN, TO_APPROVE = "reception2", "clerk3"  # 许蕾 and 宋佳: draft sheets with one entry
 LOCKED = "aftersales3"  # 何敏: a draft without entries; approved by the test's own setup
 APPELLANT = "clerk"  # 陈打单: a draft with one penalty and no appeal
+RACED = "presales8"  # 袁芳: submitted by the test's own setup; no other browser test uses them
 
 
 def sign_out(page, t):
@@ -141,11 +142,94 @@ def approved_sheet(portal_data):
         db.session.commit()
         workflow.submit(supervisor, sheet, sheet.version)
         workflow.approve(manager, sheet, sheet.version)
+        db.session.commit()  # the steps flush; a request's runner commits
         return _sheet_of(LOCKED)
 
     sheet = portal_data(setup)
     assert sheet["status"] == "approved" and sheet["entries"] == 1
     return sheet
+
+
+@pytest.fixture
+def submitted_sheet(portal_data):
+    """RACED's sheet of this month with one entry, submitted to the manager (the services)."""
+
+    def setup():
+        import sqlalchemy as sa
+
+        from portal import clock
+        from portal.auth.models import User
+        from portal.extensions import db
+        from portal.scoring import entries, workflow
+        from portal.scoring.sheets import get_sheet
+
+        def user(name):
+            return db.session.scalar(sa.select(User).where(User.username == name))
+
+        supervisor, person = user("supervisor"), user(RACED)
+        today = clock.today()
+        sheet = get_sheet(person, today.year, today.month)
+        assert sheet.status == "draft"
+        entries.add_entry(supervisor, sheet, day=today, points=-3, reason="离线未设置离开状态",
+                          evidence="离线 25 分钟")
+        workflow.submit(supervisor, sheet, sheet.version)
+        db.session.commit()
+        return _sheet_of(RACED)
+
+    sheet = portal_data(setup)
+    assert sheet["status"] == "submitted" and sheet["entries"] == 1
+    return sheet
+
+
+def test_a_return_after_the_approval_in_another_tab_shows_the_sheet_as_it_is_now(
+        page, t, sign_in, submitted_sheet, sheet_of, screenshot):
+    """Issue 15 item 4: the manager has the sheet open in two tabs, approves it in the first
+    and, in the second (still showing it submitted), types a comment and returns it. The
+    second tab says someone else changed the sheet first and shows it as it is now: approved
+    in the state banner and the totals, the approval on the record, and the comment still
+    there, in the reopen form, the way an approved sheet goes back to the supervisor."""
+    sheet = submitted_sheet
+    url = f"/scores/{sheet['year']}/{sheet['month']}/{sheet['user_id']}"
+    sign_in("manager")
+    page.goto(url)
+    second = page.context.new_page()
+    problems = BrowserProblems()
+    second.on("console", problems.console)
+    second.on("pageerror", problems.page_error)
+    second.goto(url)
+    keep_marker(second)
+    late = second.locator(f"#sheet-actions-{sheet['sheet_id']}")
+    expect(late.locator(".sheet-state")).to_have_text(t("Submitted"))
+
+    # --- the first tab approves ------------------------------------------------------------------
+    keep_marker(page)
+    first = page.locator(f"#sheet-actions-{sheet['sheet_id']}")
+    first.get_by_role("button", name=t("Approve"), exact=True).click()
+    expect(first.get_by_role("status")).to_have_text(t("Sheet approved and locked."))
+    assert sheet_of(RACED)["status"] == "approved"
+
+    # --- the second tab, as it was, returns with a comment ----------------------------------------
+    comment = f"第 3 条请补充截图 {secrets.token_hex(3)}"
+    late.get_by_label(t("Comment for the supervisor")).fill(comment)
+    late.get_by_role("button", name=t("Return with comment"), exact=True).click()
+    expect(late.get_by_role("alert")).to_have_text(t(
+        "Someone else changed this sheet first. This is its current state; check it and try "
+        "again."))
+    expect(late.locator(".sheet-state")).to_have_text(t("Approved"))
+    expect(late.get_by_role("button", name=t("Return with comment"))).to_have_count(0)
+    expect(late.get_by_label(t("Reason for reopening"))).to_have_value(comment)
+    body = second.locator(f"#sheet-body-{sheet['sheet_id']}")
+    expect(body.locator(".sheet-totals .state")).to_have_text(t("Approved"))
+    expect(body.locator(".sheet-total")).to_have_text(str(100 - 3))
+    record = second.locator(f"#sheet-history-{sheet['sheet_id']}")
+    expect(record.locator("li").filter(has_text=t("Approved"))).to_contain_text("王经理")
+    assert marker_survived(second), "the conflict reloaded the page"
+    screenshot(second, "scoring-workflow-return-conflict")
+    after = sheet_of(RACED)
+    assert (after["status"], after["return_comment"]) == ("approved", None)
+    second.close()
+    assert not problems.errors, "the second tab reported problems:\n" + "\n".join(
+        problems.errors)
 
 
 def test_an_approved_sheet_offers_no_change_and_refuses_a_crafted_post(

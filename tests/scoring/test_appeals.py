@@ -4,14 +4,13 @@ supervisor keeps, changes or removes it; the staff member is notified; all audit
 import pytest
 import sqlalchemy as sa
 
+from portal.actions import Conflict, NotAllowed
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.scoring import appeals
 from portal.scoring.models import Appeal, ScoreEntryRevision
 from portal.scoring.sheets import ScoringError
-from portal.scoring.workflow import NotYours
-from portal.web import Conflict
 from tests.conftest import count_rows
 from tests.scoring import fixtures_workflow
 from tests.scoring.fixtures_workflow import HX, entries_of
@@ -49,11 +48,12 @@ def test_bad_appeals_are_refused(people, make_sheet, case):
         comment = "  "
     if case == "duplicate":
         appeals.file_appeal(people["staff"], entry, "first")
+        db.session.commit()
     if case == "removed":
         entry.removed_at = entry.recorded_at
         db.session.commit()
     before = count_rows(Appeal)
-    with pytest.raises(NotYours if case == "other_person" else ScoringError):
+    with pytest.raises(NotAllowed if case == "other_person" else ScoringError):
         appeals.file_appeal(actor, entry, comment)
     db.session.rollback()
     assert count_rows(Appeal) == before
@@ -119,11 +119,30 @@ def test_change_on_submitted_sheet_is_refused_by_the_lock(people, make_sheet, ma
     assert entry.removed_at is None and appeal.status == "open"
 
 
+def test_appeal_steps_do_not_commit(people, make_sheet, make_appeal):
+    """The runner commits once per request: an appeal and an answer are gone after a
+    rollback, the entry and the sheet's totals as they were."""
+    sheet = make_sheet(points=(5, -10))
+    first, second = entries_of(sheet)
+    appeals.file_appeal(people["staff"], first, "not me")
+    assert count_rows(Appeal) == 1
+    db.session.rollback()
+    assert count_rows(Appeal) == 0
+    appeal = make_appeal(second)
+    appeals.answer_appeal(people["supervisor"], appeal, appeal.version, "removed", "Fair")
+    assert sheet.penalties == 0
+    db.session.rollback()
+    db.session.expire_all()
+    assert (appeal.status, second.removed_at, sheet.penalties) == ("open", None, 10)
+    assert count_rows(ScoreEntryRevision) == 0 and count_rows(Notification) == 0
+
+
 def test_stale_answer_is_a_conflict(people, make_sheet, make_appeal):
     sheet = make_sheet()
     appeal = make_appeal(entries_of(sheet)[0])
     seen = appeal.version
     appeals.answer_appeal(people["supervisor"], appeal, seen, "kept", "first")
+    db.session.commit()
     with pytest.raises(Conflict):
         appeals.answer_appeal(people["supervisor"], appeal, seen, "removed", "second")
 
@@ -163,6 +182,30 @@ def test_answer_route(client, sign_in, people, make_sheet, make_appeal):
         "version": 1, "outcome": "kept", "answer": "again"})
     assert response.status_code == 409
     assert client.get("/scores/appeals/badge").get_data(as_text=True) == ""
+
+
+def test_a_late_answer_keeps_what_was_written(client, sign_in, people, make_sheet,
+                                             make_appeal, create_user, app):
+    """Another supervisor answered first: 409 with the appeal as it is now (their answer)
+    and this supervisor's answer shown as not sent."""
+    sheet = make_sheet()
+    entry = entries_of(sheet)[0]
+    appeal = make_appeal(entry)
+    seen = appeal.version
+    other = app.test_client()
+    sign_in(other, create_user("supervisor"))
+    assert other.post(f"/scores/appeals/{appeal.id}/answer", headers=HX, data={
+        "version": seen, "outcome": "kept", "answer": "监控已核实"}).status_code == 200
+    sign_in(client, people["supervisor"])
+    response = client.post(f"/scores/appeals/{appeal.id}/answer", headers=HX, data={
+        "version": seen, "outcome": "removed", "answer": "同意撤销"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else answered this appeal" in html and "监控已核实" in html
+    assert "What you wrote was not sent: 同意撤销" in html
+    assert "Send answer" not in html  # answered: nothing to send any more
+    db.session.refresh(appeal)
+    assert (appeal.status, appeal.answer) == ("kept", "监控已核实")
 
 
 def test_answer_route_full_page_redirects(client, sign_in, people, make_sheet, make_appeal):

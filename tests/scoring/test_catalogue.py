@@ -3,12 +3,12 @@
 import pytest
 import sqlalchemy as sa
 
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.scoring import catalogue as cat
 from portal.scoring.models import ScoreRule
 from portal.scoring.sheets import ScoringError
-from portal.web import Conflict
 from tests.conftest import count_rows
 from tests.scoring.conftest import HX, html
 
@@ -97,10 +97,31 @@ def test_second_editor_gets_409(client, sign_in, supervisor, rules):
             "version": rule.version}
     assert client.post(f"/scores/rules/{rule.id}", headers=HX, data=data).status_code == 200
     response = client.post(f"/scores/rules/{rule.id}", headers=HX,
-                           data=dict(data, default_points="7"))
+                           data=dict(data, default_points="7", description="客户书面表扬"))
     assert response.status_code == 409
+    body = html(response)
+    # the row keeps what was typed, its version the current one, and says what the item is
+    assert body.lstrip().startswith(f'<tr id="rule-{rule.id}"')
+    assert "Someone else changed this item first" in body
+    assert 'value="7"' in body and 'value="客户书面表扬"' in body
+    assert "Now: Reward 6 · 客户表扬." in body
     db.session.refresh(rule)
     assert rule.default_points == 6
+    assert f'name="version" value="{rule.version}"' in body
+
+
+def test_catalogue_changes_do_not_commit(supervisor, rules):
+    """The runner commits once per request: an item added or changed is gone after a
+    rollback."""
+    before = count_rows(ScoreRule)
+    cat.create_rule(supervisor, kind="reward", default_points=3, description="主动补位")
+    rule = rules["客户表扬"]
+    cat.update_rule(supervisor, rule, rule.version, kind="reward", default_points=9,
+                    description="客户表扬", active=True)
+    db.session.rollback()
+    db.session.expire_all()
+    assert count_rows(ScoreRule) == before and rule.default_points == 5
+    assert count_rows(AuditEvent) == 0
 
 
 @pytest.mark.parametrize("role", ["presales", "manager", "reception"])

@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.scoring import entries as svc
 from portal.scoring.models import Appeal, ScoreEntry, ScoreEntryRevision, ScoreSheet
 from portal.scoring.sheets import ScoringError, get_sheet
-from portal.web import Conflict
 from tests.conftest import count_rows
 from tests.scoring.conftest import HX, html
 
@@ -55,7 +55,8 @@ def test_a_locked_sheet_refuses_every_change(supervisor, sheet, add, status):
                    lambda: svc.edit_entry(supervisor, entry, entry.version,
                                           day=entry.day, points=-1, reason="x", evidence=None),
                    lambda: svc.remove_entry(supervisor, entry, entry.version)):
-        with pytest.raises(ScoringError):
+        # the sheet was submitted or approved since the page was shown: a 409 over HTTP
+        with pytest.raises(Conflict):
             change()
         db.session.rollback()
     assert count_rows(ScoreEntry) == 1 and entry.points == -5 and entry.removed_at is None
@@ -90,6 +91,25 @@ def test_stale_versions_are_conflicts(supervisor, sheet, add):
                       sheet_version=sheet.version - 1)
 
 
+def test_entry_changes_do_not_commit(supervisor, sheet, add):
+    """The runner commits once per request: an entry added, corrected or removed is gone
+    after a rollback, and the sheet's totals and version are as they were."""
+    entry = add(sheet, points=-5)
+    version = sheet.version
+    svc.add_entry(supervisor, sheet, day=date(2026, 11, 4), points=3, reason="客户表扬")
+    svc.edit_entry(supervisor, entry, entry.version, day=entry.day, points=-2,
+                   reason=entry.reason, evidence=None)
+    assert sheet.total == 101
+    db.session.rollback()
+    db.session.expire_all()
+    assert (sheet.total, sheet.version, entry.points) == (95, version, -5)
+    svc.remove_entry(supervisor, entry, entry.version)
+    db.session.rollback()
+    db.session.expire_all()
+    assert entry.removed_at is None and count_rows(ScoreEntry) == 1
+    assert count_rows(ScoreEntryRevision) == 0
+
+
 def test_links_offer_the_persons_handover_items_and_visits(supervisor, staff, sheet,
                                                            create_user, shift_types):
     from portal.handover import services as handover
@@ -109,6 +129,13 @@ def test_links_offer_the_persons_handover_items_and_visits(supervisor, staff, sh
 
 
 # --- the sheet page ----------------------------------------------------------------------------
+
+
+def is_the_entry_form(body: str, sheet) -> bool:
+    """The answer is the sheet's entry form and nothing around it."""
+    first = body.lstrip()
+    return (first.startswith("<form ") and f'id="entry-form-{sheet.id}"' in first[:first.index(">")]
+            and first.rstrip().endswith("</form>"))
 
 
 def url(sheet) -> str:
@@ -225,7 +252,7 @@ def test_a_catalogue_item_fills_reason_and_points(client, sign_in, supervisor, s
     response = client.get(f"/scores/entries/new?user={sheet.user_id}&day=2026-11-05"
                           f"&rule={rule.id}&inline=1", headers=HX)
     body = html(response)
-    assert body.lstrip().startswith(f'<form id="entry-form-{sheet.id}"')
+    assert is_the_entry_form(body, sheet)
     assert 'value="-20"' in body and 'value="漏备注导致错发"' in body
     response = client.post(f"{url(sheet)}/entries", headers=HX,
                            data=entry_data(sheet, rule=str(rule.id), reason="", points=""))
@@ -246,7 +273,7 @@ def test_bad_input_is_422_and_nothing_changes(client, sign_in, supervisor, sheet
     assert response.status_code == 422
     body = html(response)
     # the form again, typed values and messages kept, in place of the form
-    assert message in body and body.lstrip().startswith(f'<form id="entry-form-{sheet.id}"')
+    assert message in body and is_the_entry_form(body, sheet)
     assert response.headers["HX-Retarget"] == f"#entry-form-{sheet.id}"
     assert f'name="sheet_version" value="{sheet.version}"' in body
     assert count_rows(ScoreEntry) == 0
@@ -417,6 +444,58 @@ def test_two_supervisors_editing_the_same_entry_second_gets_409(client, sign_in,
     assert entry.points == -4
 
 
+def test_a_stale_correction_answers_the_sheet_with_the_correction_kept(
+        client, sign_in, supervisor, sheet, add, create_user, app):
+    """409: the whole sheet as it is now (the other supervisor's points in the row and the
+    totals), and this entry's row with its correction form open, holding what was typed,
+    its version the entry's current one."""
+    entry = add(sheet, points=-5)
+    seen = entry.version
+    other = app.test_client()
+    sign_in(other, create_user("supervisor"))
+    data = {"version": seen, "day": "2026-11-03", "points": "-4", "reason": "工位不整洁"}
+    assert other.post(f"/scores/entries/{entry.id}/edit", data=data,
+                      headers=HX).status_code == 200
+    sign_in(client, supervisor)
+    response = client.post(f"/scores/entries/{entry.id}/edit", headers=HX, data=dict(
+        data, points="-1", reason="工位不整洁（已整改）", evidence="下午复查"))
+    body = html(response)
+    assert response.status_code == 409
+    assert response.headers["HX-Retarget"] == f"#sheet-body-{sheet.id}"
+    assert body.lstrip().startswith(f'<section id="sheet-body-{sheet.id}"')
+    assert "Someone else changed this sheet first" in body
+    assert '<strong class="value sheet-total">96</strong>' in body  # the other's −4
+    assert 'class="edit-entry"' in body
+    assert 'value="工位不整洁（已整改）"' in body and 'value="-1"' in body
+    assert ">下午复查</textarea>" in body
+    db.session.refresh(entry)
+    assert entry.points == -4 and f'name="version" value="{entry.version}"' in body
+    assert f'name="version" value="{seen}"' not in body
+    # sent again from there, it is a deliberate second try and goes through
+    response = client.post(f"/scores/entries/{entry.id}/edit", headers=HX, data=dict(
+        data, version=entry.version, points="-1"))
+    assert response.status_code == 200
+
+
+def test_a_stale_new_entry_answers_the_sheet_with_the_entry_kept(client, sign_in, supervisor,
+                                                                 sheet, add):
+    """409 for the entry form: the sheet as it is now, the form as typed, its sheet version
+    the current one."""
+    sign_in(client, supervisor)
+    seen = sheet.version
+    add(sheet, points=-5)  # another supervisor's entry meanwhile
+    response = client.post(f"{url(sheet)}/entries", headers=HX, data=entry_data(
+        sheet, sheet_version=str(seen), reason="客户书面表扬", points="8"))
+    body = html(response)
+    assert response.status_code == 409 and "Someone else changed this sheet first" in body
+    assert "工位不整洁" in body and '<strong class="value sheet-total">95</strong>' in body
+    form = body[body.index(f'id="entry-form-{sheet.id}"'):]
+    assert 'value="客户书面表扬"' in form and 'value="8"' in form
+    db.session.refresh(sheet)
+    assert f'name="sheet_version" value="{sheet.version}"' in form and sheet.version != seen
+    assert count_rows(ScoreEntry) == 1
+
+
 def test_approval_racing_an_added_entry_refuses_the_entry(client, sign_in, supervisor, sheet):
     sign_in(client, supervisor)
     form_version = sheet.version
@@ -557,15 +636,18 @@ def test_a_sheet_opened_for_the_first_time_stays_within_the_query_budget(
 
 
 def test_an_entry_for_a_month_without_a_sheet_yet(client, sign_in, supervisor, staff, freeze):
-    """The sheet is made on the first entry; a refused first entry still shows its form."""
+    """The sheet is made with the first entry; a refused first entry changes nothing (not
+    even the sheet) and shows its form again, with the version to send it with."""
     freeze("2026-11-22 10:00")
     sign_in(client, supervisor)
     path = f"/scores/2026/11/{staff.id}/entries"
-    data = {"day": "2026-11-05", "points": "0", "reason": "迟到", "rule": "", "link": "",
+    data = {"day": "2026-11-05", "points": "-2", "reason": "迟到", "rule": "", "link": "",
             "evidence": "", "sheet_version": ""}
-    response = client.post(path, headers=HX, data=data)
-    assert response.status_code == 422 and "entry-form-" in html(response)
-    the_sheet = db.session.scalar(sa.select(ScoreSheet).where(ScoreSheet.user_id == staff.id))
-    response = client.post(path, headers=HX, data=dict(data, points="-2",
-                                                       sheet_version=str(the_sheet.version)))
+    for refused in ({}, {"points": "0", "sheet_version": "1"}):  # the form, then the rule
+        response = client.post(path, headers=HX, data=dict(data, **refused))
+        assert response.status_code == 422 and "entry-form-" in html(response)
+        assert count_rows(ScoreSheet) == 0
+        version = re.search(r'name="sheet_version" value="(\d+)"', html(response)).group(1)
+    response = client.post(path, headers=HX, data=dict(data, sheet_version=version))
     assert response.status_code == 200 and count_rows(ScoreEntry) == 1
+    assert count_rows(ScoreSheet) == 1

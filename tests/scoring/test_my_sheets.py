@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.scoring.models import Appeal, SheetEvent
 from tests.conftest import count_rows
@@ -45,9 +46,16 @@ def test_staff_never_see_other_sheets(client, sign_in, people, make_sheet):
     assert "reason 1" not in page  # the colleague's sheet is not shown as mine
     assert client.get(f"/scores/sheets/{theirs.id}/workflow").status_code == 403
     assert client.get(f"/scores/2026/11/{people['other'].id}").status_code == 403
-    response = client.post(f"/scores/my/entries/{entry.id}/appeal", data={"comment": "x"})
-    assert response.status_code == 404
+    # appealing a colleague's entry: an audited 403, whatever the comment (a refusal of the
+    # comment would show the entry's appeals)
+    for comment in ("x", ""):
+        response = client.post(f"/scores/my/entries/{entry.id}/appeal", headers=HX,
+                               data={"comment": comment})
+        assert response.status_code == 403 and "reason 1" not in response.get_data(as_text=True)
     assert count_rows(Appeal) == 0
+    refusals = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "auth.forbidden")).all()
+    assert [r.details["permission"] for r in refusals][-2:] == ["scoring.own", "scoring.own"]
 
 
 def test_acknowledge(client, sign_in, people, make_sheet):

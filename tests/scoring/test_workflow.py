@@ -5,14 +5,15 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.scoring import workflow
 from portal.scoring.models import ScoreEntry, ScoreEntryRevision, ScoreSheet, SheetEvent
 from portal.scoring.sheets import ScoringError, apply_totals
-from portal.web import Conflict
 from tests.conftest import count_rows
 from tests.scoring import fixtures_workflow
 from tests.scoring.fixtures_workflow import HX, entries_of
@@ -95,6 +96,7 @@ def test_two_managers_second_gets_a_conflict(people, make_sheet):
     sheet = make_sheet(status="submitted")
     seen = sheet.version
     workflow.approve(people["manager"], sheet, seen)
+    db.session.commit()  # the first manager's request
     with pytest.raises(Conflict):
         workflow.return_sheet(people["manager2"], sheet, seen, "too late")
     db.session.rollback()
@@ -116,14 +118,40 @@ def test_approval_racing_an_added_entry_is_a_conflict(people, make_sheet):
         workflow.approve(people["manager"], sheet, seen)
 
 
-def test_concurrent_write_at_commit_is_a_conflict(people, make_sheet):
-    """Someone else's UPDATE lands between reading and committing: StaleDataError → Conflict."""
+def test_concurrent_write_at_the_flush_is_stale_data(people, make_sheet):
+    """Someone else's UPDATE lands between reading and writing: the step's flush finds the
+    row's version moved (StaleDataError, which the runner answers with a 409)."""
     sheet = make_sheet(status="submitted")
     version = sheet.version
     db.session.execute(sa.text("UPDATE score_sheets SET version = version + 1 WHERE id = :id"),
                        {"id": sheet.id})
-    with pytest.raises(Conflict):
+    with pytest.raises(StaleDataError):
         workflow.approve(people["manager"], sheet, version)
+
+
+@pytest.mark.parametrize("step", ["submit", "approve", "return", "reopen", "submit_all",
+                                  "approve_all", "acknowledge"])
+def test_steps_do_not_commit(people, make_sheet, step):
+    """The runner commits once per request: a step's change is gone after a rollback."""
+    status = {"submit": "draft", "submit_all": "draft", "reopen": "approved"}.get(step,
+                                                                                 "submitted")
+    sheet = make_sheet(status=status)
+    version = sheet.version
+    calls = {
+        "submit": lambda: workflow.submit(people["supervisor"], sheet, version),
+        "approve": lambda: workflow.approve(people["manager"], sheet, version),
+        "return": lambda: workflow.return_sheet(people["manager"], sheet, version, "why"),
+        "reopen": lambda: workflow.reopen(people["manager"], sheet, version, "why"),
+        "submit_all": lambda: workflow.submit_all(people["supervisor"], 2026, 11),
+        "approve_all": lambda: workflow.approve_all(people["manager"], 2026, 11),
+        "acknowledge": lambda: workflow.acknowledge(people["staff"], sheet),
+    }
+    calls[step]()
+    assert count_rows(SheetEvent) == 1  # flushed: visible in the transaction
+    db.session.rollback()
+    db.session.expire_all()
+    assert (sheet.status, sheet.version, sheet.acknowledged_at) == (status, version, None)
+    assert count_rows(SheetEvent) == 0 and count_rows(Notification) == 0
 
 
 def test_open_appeal_blocks_approval(people, make_sheet, make_appeal):
@@ -216,6 +244,7 @@ def test_approve_conflict_answers_409_with_the_current_state(client, sign_in, pe
     sheet = make_sheet(status="submitted")
     seen = sheet.version
     workflow.approve(people["manager2"], sheet, seen)
+    db.session.commit()
     sign_in(client, people["manager"])
     response = client.post(f"/scores/sheets/{sheet.id}/return",
                            data={"version": seen, "comment": "no"}, headers=HX)
@@ -224,6 +253,78 @@ def test_approve_conflict_answers_409_with_the_current_state(client, sign_in, pe
     assert "Someone else changed this sheet first" in html and "Approved" in html
     db.session.refresh(sheet)
     assert sheet.status == "approved"
+
+
+def _oob(html: str, element_id: str) -> str:
+    """The out-of-band element with ``element_id`` in an answer (its opening tag and on)."""
+    start = html.index(f'id="{element_id}"')
+    assert 'hx-swap-oob="true"' in html[start:html.index(">", start)], element_id
+    return html[start:]
+
+
+@pytest.mark.parametrize("page", ["workflow", "sheet"])
+def test_a_return_after_another_managers_approval_answers_the_whole_sheet(
+        client, sign_in, people, make_sheet, page):
+    """Issue 15 item 4: manager A approves; manager B, on the page as it was, returns the
+    sheet with a comment. B's answer (409) has the state, the totals and the record as they
+    are now, every version field the current one, and B's comment kept: in the reopen form,
+    which is how an approved sheet goes back to the supervisor."""
+    sheet = make_sheet(status="submitted")
+    seen = sheet.version
+    workflow.approve(people["manager2"], sheet, seen)
+    db.session.commit()
+    current = sheet.version
+    sign_in(client, people["manager"])
+    shown = (f"/scores/sheets/{sheet.id}/workflow" if page == "workflow"
+             else f"/scores/2026/11/{sheet.user_id}")
+    response = client.post(f"/scores/sheets/{sheet.id}/return", headers={
+        **HX, "HX-Current-URL": f"http://localhost{shown}"},
+        data={"version": seen, "comment": "第2条缺少证据"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "HX-Trigger" not in response.headers
+    buttons = html[:html.index("hx-swap-oob")]  # the buttons come first, then the parts
+    assert html.lstrip().startswith(f'<div id="sheet-actions-{sheet.id}"')
+    assert "Someone else changed this sheet first" in buttons
+    assert 'class="sheet-state state-approved">Approved<' in buttons
+    assert f'action="/scores/sheets/{sheet.id}/reopen"' in html
+    assert "Return with comment" not in html
+    assert ">第2条缺少证据</textarea>" in html  # B's typing, in the form the sheet offers
+    assert f'name="version" value="{seen}"' not in html
+    assert f'name="version" value="{current}"' in html
+    history = _oob(html, f"sheet-history-{sheet.id}")
+    assert "<strong>Approved</strong>" in history and people["manager2"].display_name in history
+    if page == "workflow":
+        summary = _oob(html, "sheet-summary")
+        assert "reason 1" in summary and "<dd>102</dd>" in summary
+        assert f"sheet-body-{sheet.id}" not in html
+    else:
+        body = _oob(html, f"sheet-body-{sheet.id}")
+        assert 'class="state state-approved">Approved<' in body
+        assert '<strong class="value sheet-total">102</strong>' in body
+        assert 'id="sheet-summary"' not in html
+    db.session.refresh(sheet)
+    assert sheet.status == "approved" and sheet.return_comment is None
+
+
+def test_a_step_conflict_keeps_the_comment_when_no_form_takes_it(client, sign_in, people,
+                                                                make_sheet):
+    """Another manager returned the sheet first: nothing a manager can send now takes the
+    comment, so it is shown as not sent (and nothing out of band without a known page)."""
+    sheet = make_sheet(status="submitted")
+    seen = sheet.version
+    workflow.return_sheet(people["manager2"], sheet, seen, "first")
+    db.session.commit()
+    sign_in(client, people["manager"])
+    response = client.post(f"/scores/sheets/{sheet.id}/return", headers=HX,
+                           data={"version": seen, "comment": "mine too"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "What you wrote was not sent: mine too" in html and "Returned" in html
+    assert "hx-swap-oob" not in html
+    response = client.post(f"/scores/sheets/{sheet.id}/return",
+                           data={"version": seen, "comment": "mine too"})
+    assert response.status_code == 409 and "<html" in response.get_data(as_text=True)
+    assert "What you wrote was not sent: mine too" in response.get_data(as_text=True)
 
 
 def test_return_without_comment_is_422(client, sign_in, people, make_sheet):
@@ -270,6 +371,28 @@ def test_month_bulk_routes(client, sign_in, people, make_sheet):
     assert statuses == ["approved", "approved"]
     response = client.post("/scores/2026/11/approve-all", headers=HX)
     assert response.status_code == 422
+
+
+def test_a_month_step_beaten_by_another_answers_the_month_as_it_is(client, sign_in, people,
+                                                                   make_sheet, monkeypatch):
+    """A concurrent write found at the flush (StaleDataError) while approving the month: 409
+    with the month's sheets as they are now, nothing of the step kept."""
+    sheet = make_sheet(status="submitted")
+    real = workflow.approve_all
+
+    def beaten(actor, year, month):
+        real(actor, year, month)
+        raise StaleDataError("score_sheets: 0 rows matched")
+
+    monkeypatch.setattr(workflow, "approve_all", beaten)
+    sign_in(client, people["manager"])
+    response = client.post("/scores/2026/11/approve-all", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and 'id="month-status"' in html
+    assert "Someone else changed a sheet of this month first" in html
+    assert "Approve all submitted sheets" in html  # still submitted: the step did not happen
+    db.session.refresh(sheet)
+    assert sheet.status == "submitted" and count_rows(SheetEvent) == 0
 
 
 ROLE_MATRIX = [
@@ -361,3 +484,20 @@ def test_no_post_route_changes_an_approved_sheet(app, client, sign_in, people, m
                 response = client.post(path, data=data, headers=headers)
                 assert response.status_code < 500, (path, response.status_code)
                 assert snapshot() == before, (role, path)
+
+
+def test_the_audit_words_and_namers_are_registered(app, people, make_sheet):
+    """The area's audit words go through the app's registry; each namer runs its query."""
+    from portal.ui import audit_labels
+
+    labels = audit_labels(app)
+    assert labels.actions["scoring.sheet_returned"] == "Score sheet returned"
+    assert labels.actions["scoring.rule_created"] == "Score catalogue item added"
+    assert labels.values["status"]["submitted"] and labels.values["kind"]["penalty"]
+    tables = {"score_sheets", "score_appeals", "score_entries", "score_rules"}
+    assert tables <= set(labels.namers) and tables <= set(labels.targets)
+    sheet = make_sheet()
+    for table in tables:
+        assert labels.namers[table](["999999"]) == {}, table
+    name = people["staff"].display_name
+    assert labels.namers["score_sheets"]([str(sheet.id)]) == {sheet.id: f"{name} 2026-11"}
