@@ -108,7 +108,8 @@ def run(work: Callable[[], Any], *, answer: Answer, form=None, done=None,
     the rest). ``work``: the service call; its result goes to ``answer.done``. ``done``: the
     success message (lazy string, or a callable of the result). ``subject``: the record the
     409 re-reads (its version goes into the form). ``conflicts``: further exception types
-    (e.g. a unique key taken meanwhile) that mean "someone else was first".
+    (e.g. a unique key taken meanwhile) that mean "someone else was first"; they are
+    tested before ``RuleError``, so a rule subclass can be named a conflict here.
     """
     if form is not None and validate and not form.validate_on_submit():
         if _form_broken(form):
@@ -126,6 +127,13 @@ def run(work: Callable[[], Any], *, answer: Answer, form=None, done=None,
             response = redirect(answer.location(result), 303)
         commit()
         return response
+    except (Conflict, StaleDataError, *conflicts) as error:
+        discard()
+        record = getattr(error, "record", None) or subject
+        _keep_typing(form, record)
+        given = getattr(error, "message", None)
+        message = gettext(given) if given else str(CONFLICT_MESSAGE)
+        return _status(answer.conflict(form, message), 409)
     except RuleError as error:
         discard()
         text = getattr(answer, "refusal_text", refusal_text)(error)
@@ -135,12 +143,6 @@ def run(work: Callable[[], Any], *, answer: Answer, form=None, done=None,
 
         show_refusal(form, error, text)
         return _status(answer.refused(form, None), 422)
-    except (Conflict, StaleDataError, *conflicts) as error:
-        discard()
-        record = getattr(error, "record", None) or subject
-        _keep_typing(form, record)
-        message = getattr(error, "message", None) or str(CONFLICT_MESSAGE)
-        return _status(answer.conflict(form, message), 409)
     except NotAllowed as error:
         discard()
         from portal.auth.decorators import refuse
