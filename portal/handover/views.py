@@ -325,7 +325,7 @@ def close(book: str, item_id: int):
 
 
 def _item_page(book: str, item: HandoverItem, *, edit_form=None, status: int = 200,
-               message: str | None = None, close_form=None):
+               message: str | None = None, close_form=None, acks_oob: bool = False):
     reading, _writing = svc.acting_slots(current_user)
     types = shift_types()
     if edit_form is None and svc.may_edit(current_user, item):
@@ -337,6 +337,7 @@ def _item_page(book: str, item: HandoverItem, *, edit_form=None, status: int = 2
     return render("handover/item.html", block="item_detail", item=item, edit_form=edit_form,
                   status=status, detail_message=message, detail_error=status >= 400,
                   book_label=svc.BOOK_LABELS[book], history=history, close_form=close_form,
+                  acks_oob=acks_oob and is_fragment_request(),
                   shift_names={t.id: t.name for t in types}, full=True, show_close=True,
                   **_card_context(book, reading, types, [item], acks={item.id: here},
                                   revisions={item.id: len(history["revisions"])}))
@@ -364,7 +365,7 @@ class DetailAnswer:
         # the item as it is now, and the correction as typed (if it is still the user's)
         typed = form if svc.may_edit(current_user, self.item) else None
         return _item_page(self.book, self.item, edit_form=typed, status=409,
-                          message=_conflict_message(self.item))
+                          message=_conflict_message(self.item), acks_oob=True)
 
     def location(self, item: HandoverItem) -> str:
         return url_for(endpoint(self.book, "item"), item_id=item.id)

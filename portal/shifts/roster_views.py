@@ -211,7 +211,15 @@ def plan_summary(year: int, month: int):
     return render("shifts/roster/_summary.html", g=roster.load_grid(year, month))
 
 
-class CellAnswer:
+class _GridAnswer:
+    """What a cell of the grid answers when the rules refuse: a toast (htmx; the cell stays
+    as it was) or the error page, with the message."""
+
+    def refused(self, form, message):
+        return error_response(422, message or _first_error(form))
+
+
+class CellAnswer(_GridAnswer):
     """A cell's save answers the person's row, the cell focused (totals and checks follow
     ``roster-changed``); without JavaScript, the person's month. A refusal is a toast."""
 
@@ -220,9 +228,6 @@ class CellAnswer:
 
     def done(self, entry, message: str):
         return _cell_update(self.year, self.month, self.user, self.day)
-
-    def refused(self, form, message):
-        return error_response(422, message or _first_error(form))
 
     def conflict(self, form, message: str):
         text = _("Someone else changed this cell first. This is its current state; check it "
@@ -400,7 +405,7 @@ def plan_cleaning(year: int, month: int):
         _l("Someone else changed this month first. Check it and try again."))
 
 
-class CleaningAnswer:
+class CleaningAnswer(_GridAnswer):
     """A day's cleaning duty answers its cell (htmx) or the planning page; a conflict, the
     day as it is now with the message."""
 
@@ -417,9 +422,6 @@ class CleaningAnswer:
 
     def done(self, users, message: str):
         return self._cell()
-
-    def refused(self, form, message):
-        return error_response(422, message or _first_error(form))
 
     def conflict(self, form, message: str):
         text = _("Someone else changed this day's cleaning duty first. This is its current "

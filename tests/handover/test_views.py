@@ -486,11 +486,13 @@ def test_a_stale_close_keeps_the_typed_resolution_and_shows_the_item_as_it_is_no
 
 
 def test_a_stale_correction_keeps_the_typed_text_and_shows_the_current_one(
-        client, sign_in, create_user, write):
+        client, sign_in, create_user, write, freeze):
     author = create_user("presales")
-    item = write(author, text="原来的文字")
+    item = write(author, text="原来的文字", at="2026-11-22 15:00")
     stale = item.version
     svc.edit(author, item, "另一个窗口改的", stale)
+    freeze("2026-11-22 16:20")
+    svc.take_over(create_user("aftersales", display_name="晚班接手人"), item, item.version)
     db.session.commit()
     sign_in(client, author)
     response = client.post(f"/handover/desk/items/{item.id}/edit",
@@ -500,5 +502,10 @@ def test_a_stale_correction_keeps_the_typed_text_and_shows_the_current_one(
     assert '<p class="item-text">另一个窗口改的</p>' in body  # the card as it is now
     assert "这个窗口打的字</textarea>" in body and "原来的文字" in body  # typing, history
     assert f'name="version" value="{item.version}"' in body
-    assert "Someone else changed this item first." in body
+    assert "took this item over first" in body
     assert count_rows(HandoverRevision) == 1
+    # the signatures and take-overs (outside the detail) follow out of band
+    acks = body.split('<section id="item-acks"', 1)[1]
+    assert acks.startswith(' class="panel wide-panel" aria-labelledby="acks-title" '
+                           'hx-swap-oob="true">')
+    assert "晚班接手人" in acks
