@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from portal import audit, clock, paging
+from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.handover.models import HandoverAck, HandoverItem, HandoverRevision
@@ -36,7 +37,6 @@ from portal.shifts.slots import (
     slot_at,
     upcoming_slot,
 )
-from portal.web import Conflict, commit_or_conflict
 
 # R-H5: two books
 BOOKS = ("desk", "showroom")
@@ -316,7 +316,6 @@ def write(user: User, book: str, *, category: str, text: str, priority: str = "n
     audit.record("handover.created", item, actor=user, changes=audit.changes(
         item, ("book", "category", "priority", "text", "order_no", "customer_ref",
                "purchase_date", "return_tracking", "customer_request"), before={}))
-    commit_or_conflict(item, keep_loaded=True)  # the answer shows it as written
     return item
 
 
@@ -369,7 +368,7 @@ def sign(user: User, item: HandoverItem, slot: Slot | None = None,
     db.session.add(ack)
     audit.record("handover.signed", item, actor=user,
                  details={"shift_date": slot.day.isoformat(), "shift": _type_name(slot)})
-    commit_or_conflict(item, keep_loaded=True)  # the answer shows it as written
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
     return ack
 
 
@@ -395,7 +394,9 @@ def take_over(user: User, item: HandoverItem, version: int, slot: Slot | None = 
         before_owner = user.display_name
     else:
         before_owner = item.owner.display_name if item.owner else None
-        item.owner_id = user.id
+        # the relationship, not only the key: the card drawn from this object names the new
+        # owner (issue 15 item 5: it named the previous one until a reload)
+        item.owner = user
         item.taken_over_at = clock.now()
     ack = HandoverAck(item_id=item.id, user_id=user.id, kind="taken_over", shift_date=slot.day,
                       shift_type_id=slot.shift_type_id, at=clock.now())
@@ -407,7 +408,7 @@ def take_over(user: User, item: HandoverItem, version: int, slot: Slot | None = 
         # in the same transaction: a take-over that conflicts notifies nobody
         notify(item.author, N_("%(name)s took over your handover item: %(text)s"),
                item_link(item), name=user.display_name, text=_excerpt(item.text))
-    commit_or_conflict(item, keep_loaded=True)  # the answer shows it as written
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
     return ack
 
 
@@ -437,14 +438,14 @@ def close(user: User, item: HandoverItem, resolution: str, version: int) -> Hand
                             max=TEXT_MAX)
     item.status = "closed"
     item.resolution = resolution
-    item.closed_by_id = user.id
+    item.closed_by = user  # the relationship too: the card names who closed it
     item.closed_at = clock.now()
     audit.record("handover.closed", item, actor=user,
                  changes=audit.changes(item, ("status", "resolution")))
     if item.owner_id and item.owner_id != user.id:
         notify(item.owner, N_("%(name)s closed the handover item you followed: %(text)s"),
                item_link(item), name=user.display_name, text=_excerpt(item.text))
-    commit_or_conflict(item, keep_loaded=True)  # the answer shows it as written
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
     return item
 
 
@@ -471,7 +472,7 @@ def edit(user: User, item: HandoverItem, text: str, version: int) -> HandoverIte
                                     edited_by_id=user.id, edited_at=clock.now()))
     item.text = text
     audit.record("handover.edited", item, actor=user, changes=audit.changes(item, ("text",)))
-    commit_or_conflict(item, keep_loaded=True)  # the answer shows it as written
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
     return item
 
 

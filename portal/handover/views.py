@@ -10,25 +10,26 @@ argument of the rule, and the access-matrix test fills every URL argument with a
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, flash, make_response, request, url_for
+from flask import abort, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from portal import actions
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.auth.permissions import ROLES, role_can
 from portal.extensions import db
-from portal.forms import choices, show_refusal
+from portal.forms import choices
 from portal.handover import bp
 from portal.handover import services as svc
 from portal.handover.forms import CloseForm, EditForm, HistoryFilterForm, ItemForm, TakeOverForm
 from portal.handover.models import HandoverAck, HandoverItem
 from portal.i18n import N_, safe_next
 from portal.shifts.slots import next_slot, shift_types
-from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
+from portal.web import is_fragment_request, redirect_htmx_aware, render, trigger
 
 CHANGED = "handover-changed"  # HX-Trigger event: the badges and cards follow
 TEMPLATE = "handover/book.html"
@@ -152,36 +153,51 @@ def badge(book: str):
     return response
 
 
+def _me():
+    """The signed-in user as the session's object (services set it on relationships)."""
+    return current_user._get_current_object()
+
+
+class CreateAnswer:
+    """What writing an item answers: the emptied form and the new item for the top of the
+    list (htmx), or the form as typed with its messages."""
+
+    def __init__(self, book: str) -> None:
+        self.book = book
+        self.reading, self.writing = svc.acting_slots(current_user)
+
+    def done(self, item: HandoverItem, message: str):
+        # a new item has neither signatures nor earlier texts: nothing more to read
+        response = render(TEMPLATE, block="item_form", form=ItemForm(formdata=None),
+                          created=item, saved=True,
+                          **_card_context(self.book, self.reading, shift_types(), [item],
+                                          acks={}, revisions={}))
+        return trigger(response, CHANGED)
+
+    def refused(self, form, message):
+        if is_fragment_request():
+            return render(TEMPLATE, block="item_form", form=form, book=self.book)
+        return _book_page(self.book, form=form)
+
+    conflict = refused  # nobody else writes this item
+
+    def location(self, item) -> str:
+        return url_for(endpoint(self.book, "index"))
+
+
 @book_route("/items", "create", "write", methods=("POST",))
 def create(book: str):
     """R-H1, R-H4: write an item for the next shift (quick-add at the top of the page)."""
     form = ItemForm()
-    item = None
-    reading = writing = None
-    if form.validate_on_submit():
-        reading, writing = svc.acting_slots(current_user)
-        try:
-            item = svc.write(current_user, book, category=form.category.data,
-                             text=form.text.data, priority=form.priority.data,
-                             order_no=form.order_no.data, customer_ref=form.customer_ref.data,
-                             purchase_date=form.purchase_date.data,
-                             return_tracking=form.return_tracking.data,
-                             customer_request=form.customer_request.data, slot=writing)
-        except svc.HandoverError as error:
-            db.session.rollback()
-            show_refusal(form, error)
-    if item is None:
-        if is_fragment_request():
-            return render(TEMPLATE, block="item_form", form=form, book=book, status=422)
-        return _book_page(book, form=form, status=422)
-    if not is_fragment_request():
-        flash(_("The handover item was written for the next shift."), "success")
-        return redirect_htmx_aware(url_for(endpoint(book, "index")))
-    # a new item has neither signatures nor earlier texts: nothing more to read
-    response = render(TEMPLATE, block="item_form", form=ItemForm(formdata=None), created=item,
-                      saved=True, **_card_context(book, reading, shift_types(), [item],
-                                                  acks={}, revisions={}))
-    return trigger(response, CHANGED)
+    answer = CreateAnswer(book)
+    return actions.run(
+        lambda: svc.write(_me(), book, category=form.category.data, text=form.text.data,
+                          priority=form.priority.data, order_no=form.order_no.data,
+                          customer_ref=form.customer_ref.data,
+                          purchase_date=form.purchase_date.data,
+                          return_tracking=form.return_tracking.data,
+                          customer_request=form.customer_request.data, slot=answer.writing),
+        form=form, answer=answer, done=_l("The handover item was written for the next shift."))
 
 
 def _conflict_message(item: HandoverItem) -> str:
@@ -202,10 +218,13 @@ def _stamp(moment) -> str:
     return clock.local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-class _Acting:
-    """What an action on one item reads once and uses twice (the rules, then the card):
-    the item with its number of earlier texts, the user's reading slot, the item's acks in
-    that slot."""
+class ItemAnswer:
+    """What an action on one item answers: its card swapped in place (htmx; the badges and
+    cards follow ``handover-changed``). Without JavaScript a done action goes back to the
+    page it came from; a refusal or a conflict shows the item's page with the message.
+
+    It reads once what the rules and the card both use: the item with its number of earlier
+    texts, the user's reading slot, the item's acks in that slot."""
 
     def __init__(self, book: str, item_id: int) -> None:
         self.book = book
@@ -218,96 +237,79 @@ class _Acting:
             return []  # the card shows acks of open items only
         return svc.acks_in(self.reading, [self.item.id]).get(self.item.id, [])
 
-    def reload(self) -> None:
-        """After a rollback: the item as it is now."""
-        db.session.refresh(self.item)
-        self.acks = self._acks()
-
-    def done(self, ack=None) -> None:
-        """The action succeeded; ``ack`` (a new signature or take-over) shows on the card."""
-        if ack is not None and ack not in self.acks:
-            self.acks.append(ack)
-        if self.item.status != "open":
-            self.acks = []
-
     def card(self) -> dict:
         return _card_context(self.book, self.reading, shift_types(), [self.item],
                              acks={self.item.id: self.acks},
                              revisions={self.item.id: self.revisions})
 
+    def row(self, message: str | None = None, close_form=None, show_close: bool = False):
+        """The item's card (the book's ``item_row`` block)."""
+        return render(TEMPLATE, block="item_row", item=self.item, row_message=message,
+                      close_form=close_form, show_close=show_close, **self.card())
 
-def _respond(acting: _Acting, *, status: int = 200, message: str | None = None,
-             close_form=None, success: str | None = None, show_close: bool = False):
-    """The item card swapped in place (htmx), else back to the page with a message."""
-    book, item = acting.book, acting.item
-    if status != 200:
-        db.session.rollback()
-        acting.reload()
-    if is_fragment_request():
-        response = render(TEMPLATE, block="item_row", item=item, row_message=message,
-                          close_form=close_form, status=status, show_close=show_close,
-                          **acting.card())
-        return trigger(response, CHANGED) if status == 200 and not show_close else response
-    if close_form is not None and close_form.errors and not message:
-        message = " ".join(str(e) for errors in close_form.errors.values() for e in errors)
-    if message:
-        flash(message, "error")
-    elif success:
-        flash(success, "success")
-    back = safe_next(request.form.get("next"), url_for(endpoint(book, "index")))
-    return redirect_htmx_aware(back)
+    def done(self, result, message: str):
+        if isinstance(result, HandoverAck) and result not in self.acks:
+            self.acks.append(result)  # the new signature or take-over shows on the card
+        if self.item.status != "open":
+            self.acks = []
+        return trigger(self.row(), CHANGED)
 
+    def _answer(self, status: int, message: str | None, close_form=None):
+        """After a refusal or a conflict: the item as it is now (the runner rolled back)."""
+        self.acks = self._acks()
+        if close_form is not None and not svc.may_close(current_user, self.item):
+            close_form = None  # closed meanwhile, or no longer the user's to close
+        if is_fragment_request():
+            return self.row(message, close_form)
+        return _item_page(self.book, self.item, message=message, close_form=close_form,
+                          status=status)
 
-def _run(acting: _Acting, action, success: str, close_form=None):
-    try:
-        result = action()
-    except Conflict:
-        db.session.rollback()
-        acting.reload()
-        return _respond(acting, status=409, message=_conflict_message(acting.item))
-    except svc.HandoverError as error:
-        if close_form is not None and error.field in close_form:
-            close_form[error.field].errors = [_(error.message, **error.params)]
-            return _respond(acting, status=422, close_form=close_form)
-        return _respond(acting, status=422, message=_(error.message, **error.params))
-    acting.done(result if isinstance(result, HandoverAck) else None)
-    return _respond(acting, success=success)
+    def refused(self, form, message):
+        typed = form if isinstance(form, CloseForm) else None
+        message = message or " ".join(form.form_errors) or None
+        return self._answer(422, message, typed)
+
+    def conflict(self, form, message: str):
+        self.revisions = svc.revision_counts([self.item.id]).get(self.item.id, 0)
+        return self._answer(409, _conflict_message(self.item),
+                            form if isinstance(form, CloseForm) else None)
+
+    def location(self, result) -> str:
+        return safe_next(request.form.get("next"), url_for(endpoint(self.book, "index")))
 
 
-def _csrf_checked() -> None:
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+def _act(book: str, item_id: int, action, form, done):
+    """One action on an item: ``action(user, answer)`` is the service call."""
+    answer = ItemAnswer(book, item_id)
+    return actions.run(lambda: action(_me(), answer), form=form, answer=answer, done=done,
+                       subject=answer.item)
 
 
 @book_route("/items/<int:item_id>/sign", "sign", "write", methods=("POST",))
 def sign(book: str, item_id: int):
     """R-H2 签字确认: sign the item as read (name and time recorded)."""
-    _csrf_checked()
-    acting = _Acting(book, item_id)
-    return _run(acting, lambda: svc.sign(current_user, acting.item, acting.reading, acting.acks),
-                _("Signed as read."))
+    return _act(book, item_id,
+                lambda user, a: svc.sign(user, a.item, a.reading, a.acks),
+                FlaskForm(), _l("Signed as read."))
 
 
 @book_route("/items/<int:item_id>/take-over", "take_over", "write", methods=("POST",))
 def take_over(book: str, item_id: int):
     """R-H2 继续跟进: take the item over and follow it up."""
     form = TakeOverForm()
-    if not form.validate_on_submit():
-        abort(400)
-    acting = _Acting(book, item_id)
-    return _run(acting, lambda: svc.take_over(current_user, acting.item, form.version.data,
-                                              acting.reading, acting.acks),
-                _("You follow this item up now."))
+    return _act(book, item_id,
+                lambda user, a: svc.take_over(user, a.item, form.version.data, a.reading,
+                                              a.acks),
+                form, _l("You follow this item up now."))
 
 
 @book_route("/items/<int:item_id>/close", "close_form", "read")
 def close_form(book: str, item_id: int):
     """The item card with its close form open (the form is fetched on request, not sent
     with every card of the book); without JavaScript the item's page has the form."""
-    acting = _Acting(book, item_id)
     if not is_fragment_request():
         return redirect_htmx_aware(url_for(endpoint(book, "item"), item_id=item_id))
-    return _respond(acting, show_close=True)
+    return ItemAnswer(book, item_id).row(show_close=True)
 
 
 @book_route("/items/<int:item_id>/supervisor-close", "close_any", "handover.close_any",
@@ -316,18 +318,14 @@ def close_form(book: str, item_id: int):
 def close(book: str, item_id: int):
     """R-H3: close the item with its resolution (its owner, or a supervisor)."""
     form = CloseForm()
-    if not form.validate_on_submit():
-        if form.version.errors or "csrf_token" in form.errors:
-            abort(400)
-        return _respond(_Acting(book, item_id), status=422, close_form=form)
-    acting = _Acting(book, item_id)
-    return _run(acting, lambda: svc.close(current_user, acting.item, form.resolution.data,
+    return _act(book, item_id,
+                lambda user, a: svc.close(user, a.item, form.resolution.data,
                                           form.version.data),
-                _("The item is closed."), close_form=form)
+                form, _l("The item is closed."))
 
 
 def _item_page(book: str, item: HandoverItem, *, edit_form=None, status: int = 200,
-               message: str | None = None):
+               message: str | None = None, close_form=None, acks_oob: bool = False):
     reading, _writing = svc.acting_slots(current_user)
     types = shift_types()
     if edit_form is None and svc.may_edit(current_user, item):
@@ -338,7 +336,8 @@ def _item_page(book: str, item: HandoverItem, *, edit_form=None, status: int = 2
             and ack.shift_type_id == reading.shift_type_id]
     return render("handover/item.html", block="item_detail", item=item, edit_form=edit_form,
                   status=status, detail_message=message, detail_error=status >= 400,
-                  book_label=svc.BOOK_LABELS[book], history=history,
+                  book_label=svc.BOOK_LABELS[book], history=history, close_form=close_form,
+                  acks_oob=acks_oob and is_fragment_request(),
                   shift_names={t.id: t.name for t in types}, full=True, show_close=True,
                   **_card_context(book, reading, types, [item], acks={item.id: here},
                                   revisions={item.id: len(history["revisions"])}))
@@ -350,28 +349,36 @@ def item(book: str, item_id: int):
     return _item_page(book, _get_item(book, item_id)[0])
 
 
+class DetailAnswer:
+    """What a correction answers: the item's detail (card, correction form, earlier texts)."""
+
+    def __init__(self, book: str, item: HandoverItem) -> None:
+        self.book, self.item = book, item
+
+    def done(self, item: HandoverItem, message: str):
+        return trigger(_item_page(self.book, item, message=message), CHANGED)
+
+    def refused(self, form, message):
+        return _item_page(self.book, self.item, edit_form=form, status=422)
+
+    def conflict(self, form, message: str):
+        # the item as it is now, and the correction as typed (if it is still the user's)
+        typed = form if svc.may_edit(current_user, self.item) else None
+        return _item_page(self.book, self.item, edit_form=typed, status=409,
+                          message=_conflict_message(self.item), acks_oob=True)
+
+    def location(self, item: HandoverItem) -> str:
+        return url_for(endpoint(self.book, "item"), item_id=item.id)
+
+
 @book_route("/items/<int:item_id>/edit", "edit", "write", methods=("POST",))
 def edit(book: str, item_id: int):
     """R-H6: correct the text of one's own open item; the earlier text is kept."""
     item, _revisions = _get_item(book, item_id)
     form = EditForm()
-    if not form.validate_on_submit():
-        return _item_page(book, item, edit_form=form, status=422)
-    try:
-        svc.edit(current_user, item, form.text.data, form.version.data)
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(item)
-        return _item_page(book, item, status=409, message=_conflict_message(item))
-    except svc.HandoverError as error:
-        db.session.rollback()
-        show_refusal(form, error)
-        return _item_page(book, item, edit_form=form, status=422)
-    if is_fragment_request():
-        return trigger(_item_page(book, item, message=_("The correction was saved; the earlier "
-                                                         "text is kept below.")), CHANGED)
-    flash(_("The correction was saved; the earlier text is kept below."), "success")
-    return redirect_htmx_aware(url_for(endpoint(book, "item"), item_id=item.id))
+    return actions.run(lambda: svc.edit(_me(), item, form.text.data, form.version.data),
+                       form=form, answer=DetailAnswer(book, item), subject=item,
+                       done=_l("The correction was saved; the earlier text is kept below."))
 
 
 HISTORY_ARGS = ("q", "category", "status", "author", "date_from", "date_to")
@@ -452,14 +459,20 @@ _audit_names = namer(HandoverItem, HandoverItem.text,
 
 
 def register(app) -> None:
-    """Navigation entries (with their badge) and Today cards of the handover book."""
-    from portal.ui import LinkSource, register_link_source
+    """Navigation entries (with their badge), Today cards, audit words and score-entry links
+    of the handover book."""
+    from portal.ui import (
+        Card,
+        LinkSource,
+        NavItem,
+        register_audit,
+        register_card,
+        register_link_source,
+        register_nav,
+    )
 
     register_link_source(app, "handover_item", LinkSource(
         N_("Handover item"), svc.link_query, svc.link_text, svc.link_url))
-    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
-    from portal.ui import Card, NavItem, register_card, register_nav
-
     for order, book in enumerate(svc.BOOKS):
         register_nav(app, NavItem(
             endpoint(book, "index"), _l(svc.BOOK_LABELS[book]), f"handover.{book}.read",
@@ -474,22 +487,24 @@ def register(app) -> None:
                             "handover.close_any", "handover/_card_attention.html",
                             lambda user: svc.supervisor_attention(), order=25,
                             stylesheet="css/handover.css"))
-    ACTION_LABELS.update({
-        "handover.created": N_("Handover item written"),
-        "handover.signed": N_("Handover item signed as read"),
-        "handover.taken_over": N_("Handover item taken over"),
-        "handover.closed": N_("Handover item closed"),
-        "handover.edited": N_("Handover item corrected"),
-    })
-    for name, label in {
-        "book": N_("Book"), "category": N_("Category"), "priority": N_("Priority"),
-        "text": N_("Text"), "order_no": N_("Order number"), "customer_ref": N_("Customer ID"),
-        "purchase_date": N_("Purchase date"), "return_tracking": N_("Return tracking number"),
-        "customer_request": N_("What the customer asks for"), "status": N_("Status"),
-        "resolution": N_("Resolution"), "owner": N_("Followed up by"),
-    }.items():
-        FIELD_LABELS.setdefault(name, label)  # another area may have named it already
-    for name, labels in {"book": svc.BOOK_LABELS, "category": svc.CATEGORIES,
-                         "priority": svc.PRIORITIES, "status": svc.STATUSES}.items():
-        VALUE_LABELS.setdefault(name, {}).update(labels)
-    register_target("handover_items", N_("Handover item"), _audit_names)
+    register_audit(
+        app,
+        actions={
+            "handover.created": N_("Handover item written"),
+            "handover.signed": N_("Handover item signed as read"),
+            "handover.taken_over": N_("Handover item taken over"),
+            "handover.closed": N_("Handover item closed"),
+            "handover.edited": N_("Handover item corrected"),
+        },
+        fields={  # a field another area named already keeps its first name
+            "book": N_("Book"), "category": N_("Category"), "priority": N_("Priority"),
+            "text": N_("Text"), "order_no": N_("Order number"),
+            "customer_ref": N_("Customer ID"), "purchase_date": N_("Purchase date"),
+            "return_tracking": N_("Return tracking number"),
+            "customer_request": N_("What the customer asks for"), "status": N_("Status"),
+            "resolution": N_("Resolution"), "owner": N_("Followed up by"),
+        },
+        values={"book": svc.BOOK_LABELS, "category": svc.CATEGORIES,
+                "priority": svc.PRIORITIES, "status": svc.STATUSES},
+        target=("handover_items", N_("Handover item"), _audit_names),
+    )

@@ -8,13 +8,13 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from babel.dates import get_day_names
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal import clock
+from portal import actions, clock
 from portal.audit.services import namer
 from portal.auth.decorators import refuse, require
 from portal.auth.models import User
@@ -26,7 +26,7 @@ from portal.shifts import overtime as ot
 from portal.shifts.models import OvertimeRecord, RosterEntry, RosterMonth, ShiftType
 from portal.shifts.my_forms import OvertimeEditForm, OvertimeForm
 from portal.shifts.slots import minute_of_day, published_entry, shift_types
-from portal.web import Conflict, is_fragment_request, render, trigger
+from portal.web import is_fragment_request, render, trigger
 
 TEMPLATE = "shifts/my/index.html"
 
@@ -230,35 +230,36 @@ def _overtime_block(year: int, month: int, status: int = 200, **kwargs):
     return render(TEMPLATE, block="my_overtime", status=status, **context)
 
 
+class RecordAnswer:
+    """Recording overtime answers the my-overtime block: the new record in the month's list
+    with a message, or the form as typed with its messages."""
+
+    def done(self, record: OvertimeRecord, message: str):
+        response = _overtime_block(record.day.year, record.day.month, message=message)
+        return trigger(response, "overtime-changed")
+
+    def refused(self, form, message):
+        day = form.day.data or clock.today()
+        return _overtime_block(day.year, day.month, form=form)
+
+    conflict = refused  # only a second record of the same shift, refused as a rule
+
+    def location(self, record: OvertimeRecord) -> str:
+        return url_for("shifts.my_shifts", month=month_key(record.day.year, record.day.month))
+
+
 @bp.route("/overtime/new", methods=["POST"])
 @require("shifts.overtime")
 def record_overtime():
     """Record the actual end of one of my recent shifts (R-S3)."""
     form = OvertimeForm()
-    today = clock.today()
-    year, month = today.year, today.month
-    if form.validate_on_submit():
-        if form.day.data is None:
-            form.day.errors.append(_("Choose the shift."))
-        else:
-            year, month = form.day.data.year, form.day.data.month
-            try:
-                record = ot.record_overtime(current_user, form.day.data, form.end_time.data,
-                                            form.note.data)
-            except ot.OvertimeError as error:
-                db.session.rollback()
-                (form[error.field].errors if error.field in form else form.form_errors).append(
-                    str(error))
-            else:
-                message = _("Overtime recorded: %(duration)s after the %(shift)s of %(day)s.",
-                            duration=duration_text(record.minutes), shift=record.shift_type.name,
-                            day=record.day.isoformat())
-                if is_fragment_request():
-                    return trigger(_overtime_block(year, month, message=message),
-                                   "overtime-changed")
-                flash(message, "success")
-                return redirect(url_for("shifts.my_shifts", month=month_key(year, month)), 303)
-    return _overtime_block(year, month, status=422, form=form)
+    return actions.run(
+        lambda: ot.record_overtime(current_user, form.day.data, form.end_time.data,
+                                   form.note.data),
+        form=form, answer=RecordAnswer(),
+        done=lambda record: _("Overtime recorded: %(duration)s after the %(shift)s of "
+                              "%(day)s.", duration=duration_text(record.minutes),
+                              shift=record.shift_type.name, day=record.day.isoformat()))
 
 
 def _own_record(record_id: int) -> OvertimeRecord:
@@ -286,32 +287,40 @@ def _row(record: OvertimeRecord, status: int = 200, **kwargs):
     return _overtime_block(record.day.year, record.day.month, status=status, **kwargs)
 
 
+class OvertimeRowAnswer:
+    """A correction answers the record's row in place: saved, the row; refused, the form
+    with its messages; someone (the user in another window) first, the record as it is now
+    with the correction as typed, to send again or cancel."""
+
+    def __init__(self, record: OvertimeRecord) -> None:
+        self.record = record
+
+    def done(self, result, message: str):
+        return trigger(_row(self.record), "overtime-changed")
+
+    def refused(self, form, message):
+        return _row(self.record, 422, editing=self.record.id, edit_form=form)
+
+    def conflict(self, form, message: str):
+        return _row(self.record, 409, editing=self.record.id, edit_form=form, message=_(
+            "You changed this record in another window first. This is its current state."))
+
+    def location(self, result) -> str:
+        return url_for("shifts.my_shifts", month=month_key(self.record.day.year,
+                                                           self.record.day.month))
+
+
 @bp.route("/overtime/<int:record_id>", methods=["POST"])
 @require("shifts.overtime")
 def update_overtime(record_id: int):
-    """Save my corrected overtime record (version-checked)."""
-    record = _own_record(record_id)
+    """Save my corrected overtime record (version-checked; only its author: 403)."""
+    record = db.get_or_404(OvertimeRecord, record_id)
     form = OvertimeEditForm()
-    if form.validate_on_submit():
-        try:
-            ot.update_overtime(current_user, record, form.version.data, form.end_time.data,
-                               form.note.data)
-        except Conflict:
-            db.session.rollback()
-            db.session.refresh(record)
-            return _row(record, 409, message=_(
-                "You changed this record in another window first. This is its current state."))
-        except ot.OvertimeError as error:
-            db.session.rollback()
-            form.end_time.errors.append(str(error))
-        else:
-            if is_fragment_request():
-                return trigger(_row(record), "overtime-changed")
-            flash(_("Overtime record saved."), "success")
-            return redirect(url_for("shifts.my_shifts", month=month_key(record.day.year,
-                                                                        record.day.month)), 303)
-    db.session.refresh(record)
-    return _row(record, 422, editing=record.id, edit_form=form)
+    return actions.run(
+        lambda: ot.update_overtime(current_user, record, form.version.data,
+                                   form.end_time.data, form.note.data),
+        form=form, answer=OvertimeRowAnswer(record), subject=record,
+        done=_l("Overtime record saved."))
 
 
 # --- the supervisor's report ---------------------------------------------------------------
@@ -359,9 +368,8 @@ def _target_name(table_model):
 
 
 def register(app) -> None:
-    """Navigation entries, Today cards, the top-bar shift, audit labels."""
-    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, register_target
-    from portal.ui import Card, NavItem, register_card, register_nav
+    """Navigation entries, Today cards, the top-bar shift, audit words."""
+    from portal.ui import Card, NavItem, register_audit, register_card, register_nav
 
     register_nav(app, NavItem("shifts.my_shifts", _l("My shifts"), "roster.view", order=20,
                               active_prefix="shifts.my_shifts"))
@@ -376,13 +384,11 @@ def register(app) -> None:
                             overtime_card, order=60, stylesheet="css/myshifts.css"))
     app.jinja_env.globals["current_shift"] = topbar_shift
     app.add_template_filter(duration_text, "duration")
-    ACTION_LABELS.update({
-        "shifts.overtime_recorded": N_("Overtime recorded"),
-        "shifts.overtime_changed": N_("Overtime record changed"),
-    })
-    FIELD_LABELS.setdefault("actual_end_at", N_("Actual end"))
-    FIELD_LABELS.setdefault("minutes", N_("Minutes"))
-    FIELD_LABELS.setdefault("note", N_("Note"))
-    FIELD_LABELS.setdefault("day", N_("Day"))
-    register_target("overtime_records", N_("Overtime record"), _target_name(OvertimeRecord))
-
+    register_audit(
+        app,
+        actions={"shifts.overtime_recorded": N_("Overtime recorded"),
+                 "shifts.overtime_changed": N_("Overtime record changed")},
+        fields={"actual_end_at": N_("Actual end"), "minutes": N_("Minutes"),
+                "note": N_("Note"), "day": N_("Day")},
+        target=("overtime_records", N_("Overtime record"), _target_name(OvertimeRecord)),
+    )

@@ -11,17 +11,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, clock
+from portal.actions import Conflict, NotAllowed
 from portal.auth.models import User
 from portal.extensions import db
+from portal.i18n import N_
 from portal.rules import RuleError
 from portal.shifts.models import OvertimeRecord, RosterEntry, RosterMonth, ShiftType
 from portal.shifts.slots import published_entry
-from portal.web import Conflict
 
 # Longer than this past a shift's end is taken for a typing mistake.
 MAX_OVERTIME_MINUTES = 6 * 60
@@ -31,10 +30,6 @@ RECORD_WITHIN_DAYS = 14
 
 class OvertimeError(RuleError):
     """An overtime record the rules refuse."""
-
-
-class NotYours(PermissionError):
-    """Only its author changes an overtime record (answered with 403)."""
 
 
 def actual_end(shift_type: ShiftType, day: date, end: time) -> datetime:
@@ -73,62 +68,63 @@ def _measure(shift_type: ShiftType, day: date, end: time) -> tuple[datetime, int
     planned = shift_type.clock_text(shift_type.end_minute)
     said = end.strftime("%H:%M")
     if minutes <= 0:
-        raise OvertimeError(_("The %(shift)s of %(day)s ended at %(end)s; %(time)s is not after "
-                              "its end.", shift=shift_type.name, day=day.isoformat(),
-                              end=planned, time=said), "end_time")
+        raise OvertimeError(N_("The %(shift)s of %(day)s ended at %(end)s; %(time)s is not "
+                               "after its end."), "end_time", shift=shift_type.name,
+                            day=day.isoformat(), end=planned, time=said)
     if minutes > MAX_OVERTIME_MINUTES:
-        raise OvertimeError(_("%(time)s is more than %(hours)d hours after the shift's end "
-                              "(%(end)s); check the time.", time=said,
-                              hours=MAX_OVERTIME_MINUTES // 60, end=planned), "end_time")
+        raise OvertimeError(N_("%(time)s is more than %(hours)d hours after the shift's end "
+                               "(%(end)s); check the time."), "end_time", time=said,
+                            hours=MAX_OVERTIME_MINUTES // 60, end=planned)
     if moment > clock.now():
-        raise OvertimeError(_("%(moment)s is still to come; record the end time once you "
-                              "have finished.", moment=moment.strftime("%Y-%m-%d %H:%M")),
-                            "end_time")
+        raise OvertimeError(N_("%(moment)s is still to come; record the end time once you "
+                               "have finished."), "end_time",
+                            moment=moment.strftime("%Y-%m-%d %H:%M"))
     return moment, minutes
 
 
-def record_overtime(actor: User, day: date, end: time, note: str | None = None
+def record_overtime(actor: User, day: date | None, end: time, note: str | None = None
                     ) -> OvertimeRecord:
     """Record that ``actor`` finished the shift of ``day`` at ``end`` (R-S3)."""
+    if day is None:
+        raise OvertimeError(N_("Choose the shift."), "day")
     if day > clock.today() or day <= clock.today() - timedelta(days=RECORD_WITHIN_DAYS):
-        raise OvertimeError(_("Record overtime for one of your shifts of the last %(days)d "
-                              "days.", days=RECORD_WITHIN_DAYS), "day")
+        raise OvertimeError(N_("Record overtime for one of your shifts of the last %(days)d "
+                               "days."), "day", days=RECORD_WITHIN_DAYS)
     entry = published_entry(actor, day)
     if entry is None or entry.shift_type is None:
-        raise OvertimeError(_("You were not on a shift on %(day)s.", day=day.isoformat()),
-                            "day")
-    duplicate = _message_duplicate(day)
+        raise OvertimeError(N_("You were not on a shift on %(day)s."), "day",
+                            day=day.isoformat())
     if db.session.scalar(sa.select(OvertimeRecord.id).where(
             OvertimeRecord.user_id == actor.id, OvertimeRecord.day == day,
             OvertimeRecord.shift_type_id == entry.shift_type_id)):
-        raise OvertimeError(duplicate, "day")
+        raise _duplicate(day)
     moment, minutes = _measure(entry.shift_type, day, end)
     record = OvertimeRecord(user_id=actor.id, day=day, shift_type_id=entry.shift_type_id,
                             actual_end_at=moment, minutes=minutes,
                             note=(note or "").strip() or None, recorded_at=clock.now())
-    db.session.add(record)
     try:
-        db.session.flush()
-    except IntegrityError as error:  # recorded at the same moment in another tab
-        db.session.rollback()
-        raise OvertimeError(duplicate, "day") from error
+        # recorded at the same moment in another tab: only this insert is taken back (a
+        # savepoint), and the rule says why
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError as error:
+        raise _duplicate(day) from error
     audit.record("shifts.overtime_recorded", record, actor=actor, changes={
         "day": [None, day.isoformat()], "actual_end_at": [None, moment.isoformat()],
         "minutes": [None, minutes], "note": [None, record.note]})
-    db.session.commit()
     return record
 
 
-def _message_duplicate(day: date) -> str:
-    return _("The overtime of your shift on %(day)s is already recorded; change that record "
-             "instead.", day=day.isoformat())
+def _duplicate(day: date) -> OvertimeError:
+    return OvertimeError(N_("The overtime of your shift on %(day)s is already recorded; "
+                            "change that record instead."), "day", day=day.isoformat())
 
 
 def update_overtime(actor: User, record: OvertimeRecord, version: int | None, end: time,
                     note: str | None = None) -> None:
     """The author corrects the end time or the note; a stale version is a conflict."""
     if record.user_id != actor.id:
-        raise NotYours()
+        raise NotAllowed("shifts.overtime")
     if version is not None and version != record.version:
         raise Conflict(record)
     moment, minutes = _measure(record.shift_type, record.day, end)
@@ -141,14 +137,9 @@ def update_overtime(actor: User, record: OvertimeRecord, version: int | None, en
         changed["actual_end_at"] = [clock.local(before["actual_end_at"]).isoformat(),
                                     moment.isoformat()]
     if not changed:
-        db.session.rollback()
-        return
+        return  # the same values again: no UPDATE, no version change
     audit.record("shifts.overtime_changed", record, actor=actor, changes=changed)
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(record) from error
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
 
 
 def records_of(user: User, year: int, month: int) -> list[OvertimeRecord]:

@@ -20,15 +20,16 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal import audit, clock
+from portal.actions import Conflict
 from portal.auth.models import User
 from portal.auth.permissions import ROSTER_ROLES
 from portal.extensions import db
 from portal.i18n import N_
 from portal.notifications import notify
+from portal.rules import RuleError
 from portal.shifts import rotation
 from portal.shifts.models import CleaningDuty, RosterEntry, RosterMonth, ShiftType, StaffingMinimum
 from portal.shifts.slots import shift_types
-from portal.web import Conflict, commit_keeping_loaded
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 REST = "rest"  # the form value of a rest day (休)
@@ -39,12 +40,23 @@ MAX_CLEANERS = 5
 PUBLISHED_MESSAGE = N_("The duty roster for %(month)s is published.")
 
 
-class RosterError(ValueError):
-    """A roster request the rules refuse; the message says why (shown with a 4xx)."""
+class RosterError(RuleError):
+    """A roster request the rules refuse: an untranslated message (``N_``) and its params.
+    ``status``: what a page that cannot be drawn answers (404 for a month not on the
+    roster); an action refused by the runner answers 422 with the message."""
 
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, field: str | None = None, *, status: int = 422,
+                 **params) -> None:
+        super().__init__(message, field, **params)
         self.status = status
+
+
+class ShortStaffed(RosterError):
+    """Generate cannot meet a minimum; nothing is saved. ``plan.shortfalls`` says where."""
+
+    def __init__(self, plan: rotation.Plan) -> None:
+        super().__init__(N_("Not saved: the minimum staffing cannot be met on these days."))
+        self.plan = plan
 
 
 # --- months and days ------------------------------------------------------------------------
@@ -53,8 +65,8 @@ class RosterError(ValueError):
 def check_month(year: int, month: int) -> None:
     """Refuse a month that does not exist (13) or lies outside the roster's calendar."""
     if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
-        raise RosterError(_("There is no month %(year)d-%(month)02d on the roster.",
-                            year=year, month=month), 404)
+        raise RosterError(N_("There is no month %(year)d-%(month)02d on the roster."),
+                          status=404, year=year, month=month)
 
 
 def month_days(year: int, month: int) -> list[date]:
@@ -490,7 +502,7 @@ def parse_choice(value: str | None) -> int | None | str:
     # the active types are read once a request (the grid drawn after uses them too)
     if value.isdigit() and any(t.id == int(value) for t in active_shift_types()):
         return int(value)
-    raise RosterError(_("Choose a shift, a rest day or an empty cell."))
+    raise RosterError(N_("Choose a shift, a rest day or an empty cell."), "shift")
 
 
 def cell_text(entry: RosterEntry | None) -> str:
@@ -510,15 +522,15 @@ def set_cell(actor: User, year: int, month: int, user: User, day: date, choice,
     """
     days = month_days(year, month)
     if day not in days:
-        raise RosterError(_("%(day)s is not in %(month)s.", day=day.isoformat(),
-                            month=month_label(year, month)))
+        raise RosterError(N_("%(day)s is not in %(month)s."), day=day.isoformat(),
+                          month=month_label(year, month))
     if user.role not in ROSTER_ROLES and not db.session.scalar(
             sa.select(RosterEntry.id).where(RosterEntry.user_id == user.id,
                                             RosterEntry.day == day)):
-        raise RosterError(_("%(name)s does not work shifts.", name=user.display_name))
+        raise RosterError(N_("%(name)s does not work shifts."), name=user.display_name)
     if choice not in (CLEAR, None) and not user.active:
-        raise RosterError(_("%(name)s is deactivated and cannot be given a shift.",
-                            name=user.display_name))
+        raise RosterError(N_("%(name)s is deactivated and cannot be given a shift."),
+                          name=user.display_name)
     entry = db.session.scalar(sa.select(RosterEntry).where(RosterEntry.user_id == user.id,
                                                            RosterEntry.day == day))
     if (entry.version if entry else 0) != version:
@@ -547,9 +559,6 @@ def set_cell(actor: User, year: int, month: int, user: User, day: date, choice,
                      details={"person": user.display_name, "day": day.isoformat()})
     if record.is_published and before != after:
         _notify_cell(user, day, entry)
-    # the grid's row drawn next reads the cells afresh; the people, the month and the shift
-    # types this request loaded need not be read again
-    commit_keeping_loaded()
     return entry
 
 
@@ -573,7 +582,6 @@ def _notify_cell(user: User, day: date, entry: RosterEntry | None) -> None:
 @dataclass
 class GenerateResult:
     plan: rotation.Plan
-    saved: bool
     changed_people: int = 0
 
 
@@ -589,16 +597,16 @@ def generate(actor: User, year: int, month: int, user_ids, version: int | None) 
     _check_month_version(record, version)
     shift_types = active_shift_types()
     if not shift_types:
-        raise RosterError(_("There is no active shift type to plan."))
+        raise RosterError(N_("There is no active shift type to plan."), "staff")
     wanted = set(user_ids)
     chosen = list(db.session.scalars(sa.select(User).where(User.id.in_(wanted)))) \
         if wanted else []
     if not chosen or len(chosen) != len(wanted):
-        raise RosterError(_("Choose the people to plan."))
+        raise RosterError(N_("Choose the people to plan."), "staff")
     for user in chosen:
         if not user.active or user.role not in ROSTER_ROLES:
-            raise RosterError(_("%(name)s cannot be planned: only active staff of the rostered "
-                                "roles.", name=user.display_name))
+            raise RosterError(N_("%(name)s cannot be planned: only active staff of the "
+                                 "rostered roles."), "staff", name=user.display_name)
     entries = list(db.session.scalars(sa.select(RosterEntry)
                                       .where(RosterEntry.month_id == record.id))) \
         if record else []
@@ -618,8 +626,7 @@ def generate(actor: User, year: int, month: int, user_ids, version: int | None) 
         fixed=fixed, coverage=coverage,
     )
     if plan.shortfalls:
-        db.session.rollback()
-        return GenerateResult(plan, saved=False)
+        raise ShortStaffed(plan)  # nothing was written yet
 
     record = _month_for_change(year, month)
     db.session.execute(sa.delete(RosterEntry).where(RosterEntry.month_id == record.id,
@@ -641,8 +648,8 @@ def generate(actor: User, year: int, month: int, user_ids, version: int | None) 
         people = db.session.scalars(sa.select(User).where(User.id.in_(changed))).all()
         notify(people, N_("Your duty roster for %(month)s changed."), link,
                month=month_label(year, month))
-    db.session.commit()
-    return GenerateResult(plan, saved=True, changed_people=len(changed))
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
+    return GenerateResult(plan, changed_people=len(changed))
 
 
 def _previous_counts(first_day: date, user_ids) -> dict[int, dict[int, int]]:
@@ -669,9 +676,9 @@ def publish(actor: User, year: int, month: int, version: int | None) -> int:
     _check_month_version(record, version)
     if record is None or not db.session.scalar(
             sa.select(RosterEntry.id).where(RosterEntry.month_id == record.id).limit(1)):
-        raise RosterError(_("There is nothing to publish: plan the month first."))
+        raise RosterError(N_("There is nothing to publish: plan the month first."))
     if record.is_published:
-        raise RosterError(_("This month is already published."), 409)
+        raise RosterError(N_("This month is already published."))
     record.status = "published"
     record.published_at = clock.now()
     record.published_by_id = actor.id
@@ -682,7 +689,7 @@ def publish(actor: User, year: int, month: int, version: int | None) -> int:
            roster_link(year, month), month=month_label(year, month))
     audit.record("roster.published", record, actor=actor,
                  changes={"status": ["draft", "published"]}, details={"notified": len(people)})
-    db.session.commit()
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
     return len(people)
 
 
@@ -697,9 +704,9 @@ def set_minimums(actor: User, values: dict[tuple[str, int], int]) -> int:
     changes = {}
     for (role, sid), value in values.items():
         if role not in ROSTER_ROLES or sid not in names:
-            raise RosterError(_("Unknown role or shift."))
+            raise RosterError(N_("Unknown role or shift."))
         if not 0 <= value <= 99:
-            raise RosterError(_("A minimum is a number from 0 to 99."))
+            raise RosterError(N_("A minimum is a number from 0 to 99."))
         row = current.get((role, sid))
         old = row.minimum if row else 0
         if old == value:
@@ -711,7 +718,6 @@ def set_minimums(actor: User, values: dict[tuple[str, int], int]) -> int:
         changes[f"{role}/{names[sid]}"] = [old, value]
     if changes:
         audit.record("roster.minimums_set", actor=actor, changes=changes)
-    db.session.commit()
     return len(changes)
 
 
@@ -729,12 +735,12 @@ def generate_cleaning(actor: User, year: int, month: int, per_day: int = 1,
     fairly (fewest duties so far, counting the previous month; then least recently)."""
     days = month_days(year, month)
     if not 1 <= per_day <= MAX_CLEANERS:
-        raise RosterError(_("Choose from 1 to %(n)d people a day.", n=MAX_CLEANERS))
+        raise RosterError(N_("Choose from 1 to %(n)d people a day."), "per_day", n=MAX_CLEANERS)
     record = get_month(year, month)
     _check_month_version(record, version)
     shift_types = active_shift_types()
     if record is None or not shift_types:
-        raise RosterError(_("Plan the month before its cleaning duty."))
+        raise RosterError(N_("Plan the month before its cleaning duty."))
     first_shift = shift_types[0].id
     on_first: dict[date, list[User]] = defaultdict(list)
     for entry in db.session.scalars(sa.select(RosterEntry)
@@ -771,7 +777,7 @@ def generate_cleaning(actor: User, year: int, month: int, per_day: int = 1,
                    N_("The cleaning duty for %(month)s changed."),
                    roster_link(year, month),
                    month=month_label(year, month))
-    db.session.commit()
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
     return len(new)
 
 
@@ -780,14 +786,14 @@ def set_cleaning_day(actor: User, year: int, month: int, day: date, user_ids,
     """Change who has cleaning duty on ``day``; ``token`` is what the editor saw."""
     days = month_days(year, month)
     if day not in days:
-        raise RosterError(_("%(day)s is not in %(month)s.", day=day.isoformat(),
-                            month=month_label(year, month)))
+        raise RosterError(N_("%(day)s is not in %(month)s."), day=day.isoformat(),
+                          month=month_label(year, month))
     ids = list(dict.fromkeys(i for i in user_ids if i))
     if len(ids) > MAX_CLEANERS:
-        raise RosterError(_("Choose from 1 to %(n)d people a day.", n=MAX_CLEANERS))
+        raise RosterError(N_("Choose from 1 to %(n)d people a day."), "person", n=MAX_CLEANERS)
     users = list(db.session.scalars(sa.select(User).where(User.id.in_(ids)))) if ids else []
     if len(users) != len(ids) or any(not u.active for u in users):
-        raise RosterError(_("Choose active staff for the cleaning duty."))
+        raise RosterError(N_("Choose active staff for the cleaning duty."), "person")
     current = list(db.session.scalars(sa.select(CleaningDuty).where(CleaningDuty.day == day)))
     if cleaning_token([d.user for d in current]) != token:
         raise Conflict()
@@ -817,7 +823,7 @@ def set_cleaning_day(actor: User, year: int, month: int, day: date, user_ids,
             if removed:
                 notify(removed, N_("You are no longer on cleaning duty on %(day)s."), link,
                        day=day.isoformat())
-    db.session.commit()
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
     return users
 
 

@@ -1,5 +1,9 @@
 """The duty roster's pages: the published month for everyone, the supervisor's planning grid
 (cells edited in place by htmx), generate, publish, minimums, cleaning duty, .xlsx and print.
+
+Every change runs through ``portal.actions.run``; what it answers is one of three: a cell's
+row (``CellAnswer``), a day's cleaning duty (``CleaningAnswer``), or the planning page with
+the panel the form came from (``MonthAnswer``).
 """
 
 import re
@@ -10,12 +14,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal import actions
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.auth.permissions import ROSTER_ROLES
 from portal.errors import error_response
 from portal.extensions import db
+from portal.i18n import N_
 from portal.shifts import bp, roster
 from portal.shifts.models import ShiftType
 from portal.shifts.roster import RosterError
@@ -27,7 +33,7 @@ from portal.shifts.roster_forms import (
     MonthActionForm,
     minimums_form,
 )
-from portal.web import Conflict, is_fragment_request, render, trigger
+from portal.web import is_fragment_request, redirect_htmx_aware, render, trigger
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -39,9 +45,11 @@ def _first_error(form) -> str:
     return _("Some of what was entered is not valid; nothing was saved.")
 
 
+@bp.errorhandler(RosterError)
 def _refuse(error: RosterError):
-    db.session.rollback()
-    return error_response(error.status, str(error))
+    """A page or a check before an action that the roster refuses (a month not on the
+    roster: 404; a day not in the month: 422), in the reader's language."""
+    return error_response(error.status, actions.refusal_text(error))
 
 
 def _today_month() -> tuple[int, int]:
@@ -60,8 +68,8 @@ def _day(year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise RosterError(_("Day %(day)d is not in %(month)s.", day=day,
-                            month=roster.month_label(year, month))) from None
+        raise RosterError(N_("Day %(day)d is not in %(month)s."), day=day,
+                          month=roster.month_label(year, month)) from None
 
 
 # --- read-only ------------------------------------------------------------------------------
@@ -75,10 +83,7 @@ def roster_month(year: int | None, month: int | None):
     if year is None:
         year, month = _today_month()
     planner = current_user.can("roster.plan")
-    try:
-        grid = roster.load_grid(year, month, only_published=not planner)
-    except RosterError as error:
-        return _refuse(error)
+    grid = roster.load_grid(year, month, only_published=not planner)
     return render("shifts/roster/month.html", block="roster_grid", g=grid, planner=planner,
                   **_month_nav(year, month))
 
@@ -110,10 +115,7 @@ def roster_xlsx(year: int, month: int):
 def _readable_grid(year: int, month: int):
     """The month if the user may read it (drafts only for planners), else an error page."""
     planner = current_user.can("roster.plan")
-    try:
-        grid = roster.load_grid(year, month, only_published=not planner)
-    except RosterError as error:
-        return None, _refuse(error)
+    grid = roster.load_grid(year, month, only_published=not planner)
     if grid.record is None or not (grid.is_published or planner):
         return None, error_response(404, _("The roster for %(month)s is not published yet.",
                                            month=grid.label))
@@ -148,11 +150,15 @@ def plan_current():
     return redirect(url_for("shifts.plan", year=year, month=month), 302)
 
 
+PANEL_FORMS = {"generate": "generate_form", "minimums": "minimums", "cleaning": "cleaning_form"}
+
+
 def _plan_page(grid, status: int = 200, block: str = "roster_grid", **extra):
     """The planning page. The Generate and Minimum staffing forms are drawn only when their
     panel is open (a GET of the panel, or the form sent back with its errors); closed, the
     panel fetches them when opened. A page with a panel open is that form's page: the month
-    without its cells (``roster.load_frame``) and a link back to the grid."""
+    without its cells (``roster.load_frame``) and a link back to the grid — unless
+    ``with_grid`` (a conflict: the month as it is now, the form as it was sent)."""
     roles = list(ROSTER_ROLES)
     if extra.get("generate_open"):
         staff = [u for u in grid.people if u.active and u.role in ROSTER_ROLES]
@@ -174,11 +180,7 @@ def _plan_page(grid, status: int = 200, block: str = "roster_grid", **extra):
 @require("roster.plan")
 def plan(year: int, month: int):
     """The supervisor's month grid: staff by role x days, totals and checks."""
-    try:
-        grid = roster.load_grid(year, month)
-    except RosterError as error:
-        return _refuse(error)
-    return _plan_page(grid)
+    return _plan_page(roster.load_grid(year, month))
 
 
 CHANGED = "roster-changed"  # a cell changed: the grid fetches its totals and checks again
@@ -206,47 +208,57 @@ def plan_summary(year: int, month: int):
     asking for it gets the grid."""
     if not is_fragment_request():
         return redirect(url_for("shifts.plan", year=year, month=month), 303)
-    try:
-        grid = roster.load_grid(year, month)
-    except RosterError as error:
-        return _refuse(error)
-    return render("shifts/roster/_summary.html", g=grid)
+    return render("shifts/roster/_summary.html", g=roster.load_grid(year, month))
+
+
+class _GridAnswer:
+    """What a cell of the grid answers when the rules refuse: a toast (htmx; the cell stays
+    as it was) or the error page, with the message."""
+
+    def refused(self, form, message):
+        return error_response(422, message or _first_error(form))
+
+
+class CellAnswer(_GridAnswer):
+    """A cell's save answers the person's row, the cell focused (totals and checks follow
+    ``roster-changed``); without JavaScript, the person's month. A refusal is a toast."""
+
+    def __init__(self, year: int, month: int, user: User, day: date) -> None:
+        self.year, self.month, self.user, self.day = year, month, user, day
+
+    def done(self, entry, message: str):
+        return _cell_update(self.year, self.month, self.user, self.day)
+
+    def conflict(self, form, message: str):
+        text = _("Someone else changed this cell first. This is its current state; check it "
+                 "and try again.")
+        if is_fragment_request():
+            return _cell_update(self.year, self.month, self.user, self.day, 409, text)
+        flash(text, "error")
+        return _cell_editor(self.year, self.month, self.user, self.day)
+
+    def location(self, entry) -> str:
+        return url_for("shifts.plan_person", year=self.year, month=self.month,
+                       user_id=self.user.id)
 
 
 @bp.route("/plan/<int:year>/<int:month>/cell/<int:user_id>/<int:day>", methods=["GET", "POST"])
 @require("roster.plan")
 def plan_cell(year: int, month: int, user_id: int, day: int):
     """One cell: GET the editor (or, with ?view=1, the person's row again); POST a new value."""
-    try:
-        the_day = _day(year, month, day)
-    except RosterError as error:
-        return _refuse(error)
+    the_day = _day(year, month, day)
     user = db.get_or_404(User, user_id)
     if request.method == "GET":
         if request.args.get("view") and is_fragment_request():
             return _cell_update(year, month, user, the_day, changed=False)
         return _cell_editor(year, month, user, the_day)
     form = CellForm()
-    if not form.validate_on_submit():
-        return error_response(422, _first_error(form))
-    try:
-        choice = roster.parse_choice(form.shift.data)
-        roster.set_cell(current_user, year, month, user, the_day, choice, form.version.data)
-    except Conflict:
-        db.session.rollback()
-        message = _("Someone else changed this cell first. This is its current state; "
-                    "check it and try again.")
-        if is_fragment_request():
-            return _cell_update(year, month, user, the_day, 409, message)
-        flash(message, "error")
-        return _cell_editor(year, month, user, the_day, 409)
-    except RosterError as error:
-        return _refuse(error)
-    if is_fragment_request():
-        return _cell_update(year, month, user, the_day)
-    flash(_("Saved: %(name)s on %(day)s.", name=user.display_name, day=the_day.isoformat()),
-          "success")
-    return redirect(url_for("shifts.plan_person", year=year, month=month, user_id=user.id), 303)
+    return actions.run(
+        lambda: roster.set_cell(current_user, year, month, user, the_day,
+                                roster.parse_choice(form.shift.data), form.version.data),
+        form=form, answer=CellAnswer(year, month, user, the_day),
+        done=lambda entry: _("Saved: %(name)s on %(day)s.", name=user.display_name,
+                             day=the_day.isoformat()))
 
 
 def _cell_editor(year, month, user, day, status: int = 200):
@@ -261,12 +273,71 @@ def _cell_editor(year, month, user, day, status: int = 200):
 def plan_person(year: int, month: int, user_id: int):
     """One person's month, day by day, each day leading to its editor (the grid without
     JavaScript: there a cell opens its editor in place by script)."""
-    try:
-        roster.check_month(year, month)
-    except RosterError as error:
-        return _refuse(error)
+    roster.check_month(year, month)
     user = db.get_or_404(User, user_id)
     return render("shifts/roster/person.html", g=roster.load_row(year, month, user), user=user)
+
+
+class _CurrentMonth:
+    """The month's version as it is now (0 before its first change): what a form sent back
+    after a conflict carries for a deliberate second try."""
+
+    def __init__(self, year: int, month: int) -> None:
+        self.year, self.month = year, month
+
+    @property
+    def version(self) -> int:
+        found = roster.get_month(self.year, self.month)
+        return found.version if found else 0
+
+
+class MonthAnswer:
+    """An action on the whole month (generate, publish, minimums, cleaning duty) answers the
+    planning page: done, the month (no JavaScript: 303 with a message); refused, the form's
+    panel open with its messages (publish: the message alone); conflict, the month as it is
+    now with the panel open and the form as it was sent."""
+
+    def __init__(self, year: int, month: int, panel: str | None, conflict_text) -> None:
+        self.year, self.month, self.panel = year, month, panel
+        self.conflict_text = conflict_text
+        self.shortfalls = None
+
+    def refusal_text(self, error) -> str:
+        plan = getattr(error, "plan", None)  # roster.ShortStaffed: where a minimum fails
+        self.shortfalls = plan.shortfalls if plan else None
+        return actions.refusal_text(error)
+
+    def _panel(self, form) -> dict:
+        if self.panel is None:
+            return {}
+        return {PANEL_FORMS[self.panel]: form, f"{self.panel}_open": True}
+
+    def done(self, result, message: str):
+        flash(message, "success")
+        return redirect_htmx_aware(self.location(result))
+
+    def refused(self, form, message):
+        if self.panel is None:
+            return error_response(422, message or _first_error(form))
+        return _plan_page(roster.load_frame(self.year, self.month), 422,
+                          generate_shortfalls=self.shortfalls, **self._panel(form))
+
+    def conflict(self, form, message: str):
+        flash(str(self.conflict_text), "error")
+        return _plan_page(roster.load_grid(self.year, self.month), 409, with_grid=True,
+                          **self._panel(form))
+
+    def location(self, result) -> str:
+        long_runs = getattr(getattr(result, "plan", None), "long_runs", None)
+        if long_runs:  # after the success message (Generate kept cells set by hand)
+            flash(_("Cells fixed by hand make %(count)d runs of more than six working days; "
+                    "they are marked on the grid.", count=len(long_runs)), "error")
+        return url_for("shifts.plan", year=self.year, month=self.month)
+
+
+def _month_action(year: int, month: int, work, form, panel: str | None, done, conflict_text):
+    return actions.run(work, form=form, answer=MonthAnswer(year, month, panel, conflict_text),
+                       done=done, subject=_CurrentMonth(year, month))
 
 
 @bp.route("/plan/<int:year>/<int:month>/generate", methods=["GET", "POST"])
@@ -274,56 +345,30 @@ def plan_person(year: int, month: int, user_id: int):
 def plan_generate(year: int, month: int):
     """GET: the Generate form (the panel's body, or the page with the panel open). POST: fill
     the month with the rotation; nothing is saved when a minimum falls short."""
-    try:
-        roster.check_month(year, month)
-        if request.method == "GET":
-            return _plan_page(roster.load_frame(year, month), block="generate_body",
-                              generate_open=True)
-    except RosterError as error:
-        return _refuse(error)
-    form = GenerateForm()
-    if not form.validate_on_submit():
-        return error_response(422, _first_error(form))
-    try:
-        result = roster.generate(current_user, year, month, form.staff.data, form.version.data)
-    except Conflict:
-        db.session.rollback()
-        flash(_("Someone else changed this month first. Check it and generate again."),
-              "error")
-        return _plan_page(roster.load_grid(year, month), 409)
-    except RosterError as error:
-        db.session.rollback()
-        form.staff.errors = [str(error)]
-        return _plan_page(roster.load_frame(year, month), 422, generate_form=form,
+    roster.check_month(year, month)
+    if request.method == "GET":
+        return _plan_page(roster.load_frame(year, month), block="generate_body",
                           generate_open=True)
-    if not result.saved:
-        return _plan_page(roster.load_frame(year, month), 422, generate_form=form,
-                          generate_open=True, generate_shortfalls=result.plan.shortfalls)
-    flash(_("The month was generated for %(count)d people.", count=len(form.staff.data)),
-          "success")
-    if result.plan.long_runs:
-        flash(_("Cells fixed by hand make %(count)d runs of more than six working days; they "
-                "are marked on the grid.", count=len(result.plan.long_runs)), "error")
-    return redirect(url_for("shifts.plan", year=year, month=month), 303)
+    form = GenerateForm()
+    return _month_action(
+        year, month,
+        lambda: roster.generate(current_user, year, month, form.staff.data, form.version.data),
+        form, "generate",
+        lambda result: _("The month was generated for %(count)d people.",
+                         count=len(form.staff.data)),
+        _l("Someone else changed this month first. Check it and generate again."))
 
 
 @bp.route("/plan/<int:year>/<int:month>/publish", methods=["POST"])
 @require("roster.plan")
 def plan_publish(year: int, month: int):
     """Publish the month: every rostered person is notified."""
+    roster.check_month(year, month)
     form = MonthActionForm()
-    if not form.validate_on_submit():
-        return error_response(422, _first_error(form))
-    try:
-        count = roster.publish(current_user, year, month, form.version.data)
-    except Conflict:
-        db.session.rollback()
-        flash(_("Someone else changed this month first. Check it and publish again."), "error")
-        return _plan_page(roster.load_grid(year, month), 409)
-    except RosterError as error:
-        return _refuse(error)
-    flash(_("Published; %(count)d people were notified.", count=count), "success")
-    return redirect(url_for("shifts.plan", year=year, month=month), 303)
+    return _month_action(
+        year, month, lambda: roster.publish(current_user, year, month, form.version.data),
+        form, None, lambda count: _("Published; %(count)d people were notified.", count=count),
+        _l("Someone else changed this month first. Check it and publish again."))
 
 
 @bp.route("/plan/<int:year>/<int:month>/minimums", methods=["GET", "POST"])
@@ -331,60 +376,71 @@ def plan_publish(year: int, month: int):
 def plan_minimums(year: int, month: int):
     """GET: the Minimum staffing form (the panel's body, or the page with the panel open).
     POST: change the minimum staffing per role and shift."""
-    try:
-        if request.method == "GET":
-            return _plan_page(roster.load_frame(year, month), block="minimums_body",
-                              minimums_open=True)
-        grid = roster.load_frame(year, month)
-    except RosterError as error:
-        return _refuse(error)
+    grid = roster.load_frame(year, month)
+    if request.method == "GET":
+        return _plan_page(grid, block="minimums_body", minimums_open=True)
     roles = list(ROSTER_ROLES)
     form = minimums_form(roles, grid.shift_types, grid.minimums)
-    if not form.validate_on_submit():
-        return _plan_page(grid, 422, minimums=form, minimums_open=True)
-    values = {(role, t.id): form[f"min_{role}_{t.id}"].data
-              for role in roles for t in grid.shift_types}
-    try:
-        roster.set_minimums(current_user, values)
-    except RosterError as error:
-        return _refuse(error)
-    flash(_("Minimum staffing saved."), "success")
-    return redirect(url_for("shifts.plan", year=year, month=month), 303)
+    return _month_action(
+        year, month,
+        lambda: roster.set_minimums(current_user, {
+            (role, t.id): form[f"min_{role}_{t.id}"].data
+            for role in roles for t in grid.shift_types}),
+        form, "minimums", _l("Minimum staffing saved."),
+        _l("Someone else changed this month first. Check it and try again."))
 
 
 @bp.route("/plan/<int:year>/<int:month>/cleaning", methods=["POST"])
 @require("roster.plan")
 def plan_cleaning(year: int, month: int):
     """Generate the month's cleaning duty (值日表) from the day shifts."""
-    try:
-        roster.check_month(year, month)
-    except RosterError as error:
-        return _refuse(error)
+    roster.check_month(year, month)
     form = CleaningGenerateForm()
-    if not form.validate_on_submit():
-        return _plan_page(roster.load_frame(year, month), 422, cleaning_form=form,
-                          cleaning_open=True)
-    try:
-        count = roster.generate_cleaning(current_user, year, month, form.per_day.data,
-                                         form.version.data)
-    except Conflict:
-        db.session.rollback()
-        flash(_("Someone else changed this month first. Check it and try again."), "error")
-        return _plan_page(roster.load_grid(year, month), 409)
-    except RosterError as error:
-        return _refuse(error)
-    flash(_("Cleaning duty made: %(count)d duties.", count=count), "success")
-    return redirect(url_for("shifts.plan", year=year, month=month), 303)
+    return _month_action(
+        year, month,
+        lambda: roster.generate_cleaning(current_user, year, month, form.per_day.data,
+                                         form.version.data),
+        form, "cleaning",
+        lambda count: _("Cleaning duty made: %(count)d duties.", count=count),
+        _l("Someone else changed this month first. Check it and try again."))
+
+
+class CleaningAnswer(_GridAnswer):
+    """A day's cleaning duty answers its cell (htmx) or the planning page; a conflict, the
+    day as it is now with the message."""
+
+    def __init__(self, year: int, month: int, day: date) -> None:
+        self.year, self.month, self.day = year, month, day
+
+    def _cell(self, message: str | None = None):
+        response = render("shifts/roster/_cleaning_update.html",
+                          g=roster.load_grid(self.year, self.month), day=self.day,
+                          message=message)
+        if message:
+            trigger(response, **{"portal-toast": {"level": "error", "message": message}})
+        return response
+
+    def done(self, users, message: str):
+        return self._cell()
+
+    def conflict(self, form, message: str):
+        text = _("Someone else changed this day's cleaning duty first. This is its current "
+                 "state; check it and try again.")
+        if is_fragment_request():
+            return self._cell(text)
+        flash(text, "error")  # the day's editor as it is now
+        return render("shifts/roster/cleaning.html", block="cleaning_editor",
+                      g=roster.load_grid(self.year, self.month), day=self.day)
+
+    def location(self, users) -> str:
+        return url_for("shifts.plan", year=self.year, month=self.month)
 
 
 @bp.route("/plan/<int:year>/<int:month>/cleaning/<int:day>", methods=["GET", "POST"])
 @require("roster.plan")
 def plan_cleaning_day(year: int, month: int, day: int):
     """One day's cleaning duty: GET the editor (?view=1: the cell); POST the people."""
-    try:
-        the_day = _day(year, month, day)
-    except RosterError as error:
-        return _refuse(error)
+    the_day = _day(year, month, day)
     if request.method == "GET":
         grid = roster.load_grid(year, month)
         if request.args.get("view") and is_fragment_request():
@@ -393,56 +449,41 @@ def plan_cleaning_day(year: int, month: int, day: int):
                       day=the_day)
     form = CleaningDayForm()
     form.person.coerce = lambda v: int(v) if v else 0
-    if not form.validate_on_submit():
-        return error_response(422, _first_error(form))
-    status, message = 200, None
-    try:
-        roster.set_cleaning_day(current_user, year, month, the_day, form.person.data,
-                                form.token.data)
-    except Conflict:
-        db.session.rollback()
-        status, message = 409, _("Someone else changed this day's cleaning duty first. This "
-                                 "is its current state; check it and try again.")
-    except RosterError as error:
-        return _refuse(error)
-    if not is_fragment_request():
-        flash(message or _("Cleaning duty saved."), "error" if message else "success")
-        return redirect(url_for("shifts.plan", year=year, month=month), 303)
-    grid = roster.load_grid(year, month)
-    response = render("shifts/roster/_cleaning_update.html", g=grid, day=the_day,
-                      message=message, status=status)
-    if message:
-        trigger(response, **{"portal-toast": {"level": "error", "message": message}})
-    return response
+    return actions.run(
+        lambda: roster.set_cleaning_day(current_user, year, month, the_day, form.person.data,
+                                        form.token.data),
+        form=form, answer=CleaningAnswer(year, month, the_day),
+        done=_l("Cleaning duty saved."))
+
+
+def _month_namer():
+    from portal.shifts.models import RosterMonth
+
+    return namer(RosterMonth, RosterMonth.year, RosterMonth.month,
+                 fmt=lambda rid, y, m: roster.month_label(y, m))
 
 
 def register(app) -> None:
-    """Navigation entry, the supervisor's Today card, audit labels."""
-    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
-    from portal.i18n import N_
-    from portal.shifts.models import RosterMonth
-    from portal.ui import Card, NavItem, register_card, register_nav
+    """Navigation entry, the supervisor's Today card, audit words."""
+    from portal.ui import Card, NavItem, register_audit, register_card, register_nav
 
     register_nav(app, NavItem("shifts.roster", _l("Duty roster"), "roster.view", order=25,
                               active_prefix=("shifts.roster", "shifts.plan")))
     register_card(app, Card("roster", _l("Roster: drafts and staffing shortfalls this week"),
                             "roster.plan", "shifts/roster/_card.html", roster.card_context,
                             order=150, stylesheet="css/roster.css"))
-    ACTION_LABELS.update({
-        "roster.cell_set": N_("Roster cell set"),
-        "roster.generated": N_("Roster month generated"),
-        "roster.published": N_("Roster month published"),
-        "roster.minimums_set": N_("Minimum staffing changed"),
-        "roster.cleaning_generated": N_("Cleaning duty generated"),
-        "roster.cleaning_set": N_("Cleaning duty changed"),
-    })
-    FIELD_LABELS.update({"shift": N_("Shift"), "cleaning": N_("Cleaning duty"),
-                         "status": N_("Status")})
-    VALUE_LABELS.setdefault("shift", {})[roster.REST] = N_("Rest")
-    VALUE_LABELS.setdefault("status", {}).update({"draft": N_("Draft"),
-                                                  "published": N_("Published")})
-
-    register_target("roster_months", N_("Roster month"), namer(
-        RosterMonth, RosterMonth.year, RosterMonth.month,
-        fmt=lambda rid, y, m: roster.month_label(y, m)))
-
+    register_audit(
+        app,
+        actions={
+            "roster.cell_set": N_("Roster cell set"),
+            "roster.generated": N_("Roster month generated"),
+            "roster.published": N_("Roster month published"),
+            "roster.minimums_set": N_("Minimum staffing changed"),
+            "roster.cleaning_generated": N_("Cleaning duty generated"),
+            "roster.cleaning_set": N_("Cleaning duty changed"),
+        },
+        fields={"shift": N_("Shift"), "cleaning": N_("Cleaning duty"), "status": N_("Status")},
+        values={"shift": {roster.REST: N_("Rest")},
+                "status": {"draft": N_("Draft"), "published": N_("Published")}},
+        target=("roster_months", N_("Roster month"), _month_namer()),
+    )

@@ -207,9 +207,8 @@ def _swap_namer():
 
 
 def register(app) -> None:
-    """Navigation entry with its badge, the approval card, audit labels."""
-    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, register_target
-    from portal.ui import Card, NavItem, register_card, register_nav
+    """Navigation entry with its badge, the approval card, audit words."""
+    from portal.ui import Card, NavItem, register_audit, register_card, register_nav
 
     register_nav(app, NavItem("shifts.swaps", _l("Shift swaps"), "shifts.swap", order=30,
                               active_prefix="shifts.swap", badge_endpoint="shifts.swap_badge",
@@ -218,18 +217,19 @@ def register(app) -> None:
     register_card(app, Card("swap-approvals", _l("Swaps waiting for approval"),
                             "shifts.swap_approve", "shifts/swaps/_card.html", approval_card,
                             order=40, stylesheet="css/myshifts.css"))
-    ACTION_LABELS.update({
-        "shifts.swap_requested": N_("Shift swap requested"),
-        "shifts.swap_accepted": N_("Shift swap accepted by the colleague"),
-        "shifts.swap_declined": N_("Shift swap declined by the colleague"),
-        "shifts.swap_cancelled": N_("Shift swap withdrawn"),
-        "shifts.swap_approved": N_("Shift swap approved"),
-        "shifts.swap_rejected": N_("Shift swap rejected"),
-        "shifts.entry_swapped": N_("Roster cell changed by a swap"),
-    })
-    FIELD_LABELS.setdefault("status", N_("Status"))
-    FIELD_LABELS.setdefault("shift_type_id", N_("Shift"))
-    FIELD_LABELS.setdefault("requester_day", N_("Requester's day"))
-    FIELD_LABELS.setdefault("colleague_day", N_("Colleague's day"))
-    FIELD_LABELS.setdefault("colleague_id", N_("Colleague"))
-    register_target("swap_requests", N_("Shift swap request"), _swap_namer())
+    register_audit(
+        app,
+        actions={
+            "shifts.swap_requested": N_("Shift swap requested"),
+            "shifts.swap_accepted": N_("Shift swap accepted by the colleague"),
+            "shifts.swap_declined": N_("Shift swap declined by the colleague"),
+            "shifts.swap_cancelled": N_("Shift swap withdrawn"),
+            "shifts.swap_approved": N_("Shift swap approved"),
+            "shifts.swap_rejected": N_("Shift swap rejected"),
+            "shifts.entry_swapped": N_("Roster cell changed by a swap"),
+        },
+        fields={"status": N_("Status"), "shift_type_id": N_("Shift"),
+                "requester_day": N_("Requester's day"), "colleague_day": N_("Colleague's day"),
+                "colleague_id": N_("Colleague")},
+        target=("swap_requests", N_("Shift swap request"), _swap_namer()),
+    )

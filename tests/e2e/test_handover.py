@@ -109,3 +109,52 @@ def test_the_day_shift_writes_and_the_night_shift_signs_and_takes_over(
     expect(second).to_have_class(re.compile(r"\bclosed\b"))
     expect(second).to_contain_text("已联系客户，退款已完成")
     assert marker_survived(page), "closing reloaded the page instead of swapping the item"
+
+
+def test_a_correction_saved_in_another_tab_first_is_shown_and_the_typing_kept(
+        page, t, sign_in, department_clock):
+    """Two tabs correct the same item: the second save answers 409 with the item as the
+    first tab left it, and the text typed in the second tab still in its form."""
+    token = secrets.token_hex(3)
+    department_clock("15:40")
+    sign_in(WRITER)
+    page.goto("/handover/desk/")
+    keep_marker(page)
+    page.get_by_label(t("What the next shift needs to know")).fill(f"原来的文字 {token}")
+    page.get_by_role("button", name=t("Write in the book"), exact=True).click()
+    written = page.locator("#handover-written > li.handover-item").filter(has_text=token)
+    expect(written).to_have_count(1)
+    item_url = written.locator("a.history-link").get_attribute("href")
+
+    first = page
+    second = page.context.new_page()  # the same person, a second tab
+    second.on("console", page.problems.console)
+    second.on("pageerror", page.problems.page_error)
+    for tab in (first, second):
+        tab.goto(item_url)
+        keep_marker(tab)
+        expect(tab.locator("#item-detail textarea[name=text]")).to_have_value(
+            f"原来的文字 {token}")
+
+    first.locator("#item-detail textarea[name=text]").fill(f"第一个标签页改的 {token}")
+    first.get_by_role("button", name=t("Save the correction"), exact=True).click()
+    expect(first.locator("#item-detail .item-text").first).to_have_text(
+        f"第一个标签页改的 {token}")
+
+    typed = f"第二个标签页打的字 {token}"
+    second.locator("#item-detail textarea[name=text]").fill(typed)
+    second.get_by_role("button", name=t("Save the correction"), exact=True).click()
+    detail = second.locator("#item-detail")
+    expect(detail.get_by_role("alert").first).to_contain_text(
+        t("Someone else changed this item first. This is its current state; check it and "
+          "try again."))
+    expect(detail.locator(".item-text").first).to_have_text(f"第一个标签页改的 {token}")
+    expect(detail.locator("textarea[name=text]")).to_have_value(typed)
+    assert marker_survived(second), "the conflict reloaded the page instead of the detail"
+
+    # sending it again is a deliberate second try: it is saved, both earlier texts kept
+    second.get_by_role("button", name=t("Save the correction"), exact=True).click()
+    expect(detail.locator(".item-text").first).to_have_text(typed)
+    expect(detail.locator(".revisions")).to_contain_text(f"第一个标签页改的 {token}")
+    expect(detail.locator(".revisions")).to_contain_text(f"原来的文字 {token}")
+    second.close()

@@ -17,7 +17,7 @@ def write(freeze, shift_types):
         fields.setdefault("category", "order_problem")
         fields.setdefault("text", "客户要求修改地址")
         item = svc.write(user, book, **fields)
-        db.session.refresh(item)
+        db.session.commit()  # the request's end: services flush, the runner commits
         return item
 
     return _write

@@ -98,6 +98,7 @@ def test_every_action_within_ten_statements_and_five_kilobytes(
     # a supervisor closes an item someone else follows: the follower is told
     db.session.refresh(third)
     svc.take_over(reader, third, third.version)
+    db.session.commit()  # the request's end (the runner commits)
     sign_in(client, create_user("supervisor", locale=locale))
     act(f"/handover/desk/items/{third.id}/supervisor-close",
         {"version": third.version, "resolution": "主管已处理"})
@@ -186,6 +187,7 @@ def crowded(create_user, write, freeze, shift_types):
     for item in waiting:
         for reader in readers:
             svc.sign(reader, item)
+    db.session.commit()
     written = [write(authors[n % 2], at=f"2026-11-22 17:{n:02d}", text=LONG[:200],
                      order_no=f"TB{n}") for n in range(25)]
     freeze("2026-11-22 18:00")

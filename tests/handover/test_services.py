@@ -5,13 +5,13 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.handover import services as svc
 from portal.handover.models import HandoverAck, HandoverItem, HandoverRevision
 from portal.notifications.models import Notification
 from portal.shifts.slots import Slot
-from portal.web import Conflict
 from tests.conftest import count_rows
 
 
@@ -159,12 +159,47 @@ def test_the_second_of_two_taking_over_at_once_gets_a_conflict(create_user, writ
     freeze("2026-11-22 16:10")
     first, second = create_user("aftersales"), create_user("presales")
     svc.take_over(first, item, seen)
+    db.session.commit()  # the first request's end (the runner commits)
     with pytest.raises(Conflict):
         svc.take_over(second, item, seen)
     db.session.rollback()
     db.session.refresh(item)
     assert item.owner_id == first.id
     assert count_rows(HandoverAck, HandoverAck.user_id == second.id) == 0
+
+
+def test_the_services_write_nothing_the_runner_does_not_commit(create_user, write, freeze):
+    """Services flush; the runner commits once per request, so a rollback undoes them."""
+    item = write(create_user("presales"), at="2026-11-22 15:00")
+    db.session.commit()
+    freeze("2026-11-22 17:00")
+    taker = create_user("aftersales")
+    db.session.commit()
+    svc.sign(taker, item)
+    svc.take_over(taker, item, item.version)
+    svc.edit(item.author, item, "改过的文字", item.version)
+    svc.close(taker, item, "已补发", item.version)
+    db.session.rollback()
+    db.session.refresh(item)
+    assert (item.status, item.owner_id, item.text) == ("open", None, "客户要求修改地址")
+    assert count_rows(HandoverAck) == count_rows(HandoverRevision) == 0
+    assert count_rows(AuditEvent, AuditEvent.action != "handover.created") == 0
+
+
+def test_the_card_drawn_after_a_take_over_names_the_new_owner(create_user, write, freeze):
+    """Issue 15 item 5: the item object (which the card is drawn from) names the new owner
+    and who closed it, not the ones it was loaded with."""
+    item = write(create_user("reception"), at="2026-11-22 10:00", book="showroom")
+    freeze("2026-11-22 17:00")
+    first = create_user("reception", display_name="晚班前台")
+    svc.take_over(first, item, item.version)
+    db.session.commit()
+    freeze("2026-11-23 09:00")
+    second = create_user("reception", display_name="早班前台")
+    svc.take_over(second, item, item.version)
+    assert item.owner is second and item.owner.display_name == "早班前台"
+    svc.close(second, item, "已修好", item.version)
+    assert item.closed_by is second
 
 
 # --- closing and correcting ----------------------------------------------------------------
@@ -179,6 +214,7 @@ def test_only_the_owner_or_a_supervisor_closes_and_a_resolution_is_required(crea
     with pytest.raises(svc.HandoverError):
         svc.close(owner, item, "done", item.version)  # not the owner yet
     svc.take_over(owner, item, item.version)
+    db.session.commit()  # the request's end (the runner commits)
     with pytest.raises(svc.HandoverError):
         svc.close(other, item, "done", item.version)
     with pytest.raises(svc.HandoverError) as empty:

@@ -2,6 +2,7 @@
 conflicts, bad input, the navigation count and the Today cards."""
 
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -170,6 +171,7 @@ def test_closing_needs_a_resolution_and_swaps_in_place(client, sign_in, create_u
                                                       handed_over):
     owner = sign_in(client, create_user("aftersales"))
     svc.take_over(owner, handed_over, handed_over.version)
+    db.session.commit()  # the request's end (the runner commits)
     url = f"/handover/desk/items/{handed_over.id}/close"
     refused = client.post(url, data={"version": handed_over.version, "resolution": ""},
                           headers=HX)
@@ -219,16 +221,29 @@ def test_a_colleague_who_does_not_own_the_item_cannot_close_it(client, sign_in, 
     assert handed_over.status == "open"
 
 
-def test_actions_without_javascript_redirect_back_with_a_message(client, sign_in, create_user,
-                                                                 handed_over):
+def test_actions_without_javascript_redirect_back_or_show_the_item_with_the_message(
+        client, sign_in, create_user, handed_over):
     owner = sign_in(client, create_user("presales"))
     response = client.post(f"/handover/desk/items/{handed_over.id}/sign")
     assert response.status_code == 303 and response.headers["Location"] == "/handover/desk/"
+    assert "Signed as read." in html(client.get("/handover/desk/"))
     svc.take_over(owner, handed_over, handed_over.version)
+    db.session.commit()
+    # refused: the item's page, the message next to the resolution, nothing changed
     refused = client.post(f"/handover/desk/items/{handed_over.id}/close",
                           data={"version": handed_over.version, "resolution": ""})
-    assert refused.status_code == 303
-    assert "Write how the item was resolved." in html(client.get("/handover/desk/"))
+    assert refused.status_code == 422
+    body = html(refused)
+    assert "<html" in body and 'id="item-detail"' in body
+    assert "Write how the item was resolved." in body
+    # a rule's refusal (not the owner): the message on the item's page
+    sign_in(client, create_user("presales"))
+    refused = client.post(f"/handover/desk/items/{handed_over.id}/close",
+                          data={"version": handed_over.version, "resolution": "我来关"})
+    assert refused.status_code == 422
+    assert "Only the item&#39;s owner or a supervisor closes it" in html(refused)
+    db.session.refresh(handed_over)
+    assert handed_over.status == "open"
 
 
 # --- an item's page: history and corrections -------------------------------------------------
@@ -392,6 +407,7 @@ def test_the_book_page_queries_do_not_grow_with_items(client, sign_in, create_us
             if i % 2:
                 svc.take_over(authors[(i + 1) % 2], item, item.version)
                 svc.edit(item.author, item, item.text + "(改)", item.version)
+        db.session.commit()  # the requests' end (the runner commits)
 
     add(2, 20)
     freeze("2026-11-22 10:00")
@@ -420,3 +436,76 @@ def test_the_book_page_queries_do_not_grow_with_items(client, sign_in, create_us
     assert many == few
     assert few["/handover/desk/"] <= 10, few
     assert few["/handover/desk/history"] <= 8, few
+
+
+# --- what a 409 answers; the card after a take-over -------------------------------------------
+
+
+def test_a_take_over_names_the_new_owner_in_the_answer_as_after_a_reload(
+        client, sign_in, create_user, write, freeze):
+    """Issue 15 item 5: reception takes over a showroom item another receptionist followed;
+    the card answered names the one who took it over now, as the page does after a reload."""
+    item = write(create_user("reception"), at="2026-11-22 10:00", book="showroom",
+                 text="投影仪不亮")
+    freeze("2026-11-22 16:05")
+    first = sign_in(client, create_user("reception", display_name="晚班前台"))
+    assert client.post(f"/handover/showroom/items/{item.id}/take-over",
+                       data={"version": item.version}, headers=HX).status_code == 200
+    freeze("2026-11-23 08:02")
+    sign_in(client, create_user("reception", display_name="早班前台"))
+    db.session.refresh(item)
+    response = client.post(f"/handover/showroom/items/{item.id}/take-over",
+                           data={"version": item.version}, headers=HX)
+    assert response.status_code == 200
+    owner_line = re.search(r'<p class="owner">([^<]*)</p>', html(response)).group(1)
+    assert "早班前台" in owner_line and first.display_name not in owner_line
+    assert "08:02" in owner_line
+    page = html(client.get("/handover/showroom/"))
+    assert re.search(r'<p class="owner">([^<]*)</p>', page).group(1) == owner_line
+
+
+def test_a_stale_close_keeps_the_typed_resolution_and_shows_the_item_as_it_is_now(
+        client, sign_in, create_user, handed_over):
+    stale = handed_over.version
+    svc.edit(handed_over.author, handed_over, "客户改了地址,已通知仓库", stale)
+    db.session.commit()  # the author's correction came first
+    sign_in(client, create_user("supervisor"))
+    for headers in (HX, {}):
+        response = client.post(f"/handover/desk/items/{handed_over.id}/supervisor-close",
+                               data={"version": stale, "resolution": "主管已电话确认"},
+                               headers=headers)
+        assert response.status_code == 409
+        body = html(response)
+        assert "客户改了地址,已通知仓库" in body  # the current text
+        assert ">主管已电话确认</textarea>" in body  # the typing kept
+        assert f'name="version" value="{handed_over.version}"' in body  # now a second try
+        assert "Someone else changed this item first." in body
+        assert ("<html" in body) == (not headers)
+    db.session.refresh(handed_over)
+    assert handed_over.status == "open"
+
+
+def test_a_stale_correction_keeps_the_typed_text_and_shows_the_current_one(
+        client, sign_in, create_user, write, freeze):
+    author = create_user("presales")
+    item = write(author, text="原来的文字", at="2026-11-22 15:00")
+    stale = item.version
+    svc.edit(author, item, "另一个窗口改的", stale)
+    freeze("2026-11-22 16:20")
+    svc.take_over(create_user("aftersales", display_name="晚班接手人"), item, item.version)
+    db.session.commit()
+    sign_in(client, author)
+    response = client.post(f"/handover/desk/items/{item.id}/edit",
+                           data={"version": stale, "text": "这个窗口打的字"}, headers=HX)
+    assert response.status_code == 409
+    body = html(response)
+    assert '<p class="item-text">另一个窗口改的</p>' in body  # the card as it is now
+    assert "这个窗口打的字</textarea>" in body and "原来的文字" in body  # typing, history
+    assert f'name="version" value="{item.version}"' in body
+    assert "took this item over first" in body
+    assert count_rows(HandoverRevision) == 1
+    # the signatures and take-overs (outside the detail) follow out of band
+    acks = body.split('<section id="item-acks"', 1)[1]
+    assert acks.startswith(' class="panel wide-panel" aria-labelledby="acks-title" '
+                           'hx-swap-oob="true">')
+    assert "晚班接手人" in acks

@@ -226,3 +226,48 @@ def test_report_by_role(client, create_user, sign_in, role, status):
 def test_the_manager_records_no_overtime(client, create_user, sign_in):
     sign_in(client, create_user("manager"))
     assert post(client).status_code == 403
+
+
+def test_a_stale_correction_keeps_what_was_typed_and_shows_the_record_as_it_is(
+        client, agent, freeze):
+    freeze("2026-11-23 02:00")
+    post(client)
+    record = only_record()
+    version = record.version
+    client.post(f"/roster/overtime/{record.id}", headers=HX,
+                data={"version": version, "end_time": "01:15", "note": "另一个窗口"})
+    stale = client.post(f"/roster/overtime/{record.id}", headers=HX,
+                        data={"version": version, "end_time": "00:30", "note": "这里打的字"})
+    assert stale.status_code == 409
+    body = stale.get_data(as_text=True)
+    assert body.lstrip().startswith(f'<tr id="overtime-{record.id}"')
+    assert "You changed this record in another window first." in body
+    assert "1 h 15 min" in body and "另一个窗口" in body  # the record as it is now
+    assert 'value="00:30"' in body and 'value="这里打的字"' in body  # the typing kept
+    db.session.refresh(record)
+    assert f'name="version" value="{record.version}"' in body  # a deliberate second try
+    assert (record.minutes, record.note) == (75, "另一个窗口")
+
+
+def test_the_overtime_services_leave_the_commit_to_the_runner(agent, create_user, freeze):
+    freeze("2026-11-23 02:00")
+    record = ot.record_overtime(agent, date(2026, 11, 22), time(0, 40), "顾客咨询")
+    db.session.commit()  # the request's end
+    ot.update_overtime(agent, record, record.version, time(1, 10), "改")
+    ot.record_overtime(agent, date(2026, 11, 21), time(16, 30))
+    db.session.rollback()  # as the runner does on an error
+    assert (only_record().minutes, only_record().note) == (40, "顾客咨询")
+    assert count_rows(AuditEvent, AuditEvent.action == "shifts.overtime_changed") == 0
+
+
+def test_another_persons_record_is_not_theirs_to_change(agent, create_user, freeze):
+    from portal.actions import NotAllowed
+
+    freeze("2026-11-23 02:00")
+    record = ot.record_overtime(agent, date(2026, 11, 22), time(0, 40))
+    with pytest.raises(NotAllowed) as refused:
+        ot.update_overtime(create_user("presales"), record, record.version, time(1, 0))
+    assert refused.value.permission == "shifts.overtime"
+    with pytest.raises(ot.OvertimeError) as no_shift:
+        ot.record_overtime(agent, None, time(1, 0))
+    assert (no_shift.value.message, no_shift.value.field) == ("Choose the shift.", "day")

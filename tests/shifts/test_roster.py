@@ -8,13 +8,13 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.shifts import roster
 from portal.shifts.models import CleaningDuty, RosterEntry, RosterMonth, StaffingMinimum
 from portal.shifts.roster import RosterError
-from portal.web import Conflict
 from tests.conftest import count_rows
 
 NOV = (2026, 11)
@@ -107,9 +107,31 @@ def test_setting_a_cell_by_hand_fixes_it_and_is_audited(department):
     assert cells_of(person) == {}
 
 
+def test_the_roster_services_flush_and_leave_the_commit_to_the_runner(department):
+    """A rollback after the services (as the runner does on an error) leaves nothing."""
+    person, types = department["presales"][0], department["types"]
+    roster.set_cell(department["supervisor"], *NOV, person, NOV_DAYS[0], types["day"].id, 0)
+    roster.generate(department["supervisor"], *NOV, everyone_ids(department),
+                    roster.get_month(*NOV).version)
+    roster.generate_cleaning(department["supervisor"], *NOV, 1, roster.get_month(*NOV).version)
+    roster.publish(department["supervisor"], *NOV, roster.get_month(*NOV).version)
+    db.session.rollback()
+    assert count_rows(RosterEntry) == count_rows(RosterMonth) == count_rows(CleaningDuty) == 0
+    assert count_rows(Notification) == count_rows(AuditEvent) == 0
+
+
+def test_a_refusal_carries_an_untranslated_message_and_its_params(department):
+    with pytest.raises(RosterError) as refused:
+        roster.set_cell(department["supervisor"], *NOV, department["manager"], NOV_DAYS[0],
+                        None, 0)
+    assert refused.value.message == "%(name)s does not work shifts."
+    assert refused.value.params == {"name": department["manager"].display_name}
+
+
 def test_a_stale_cell_version_is_a_conflict_and_changes_nothing(department):
     person, types = department["presales"][0], department["types"]
     roster.set_cell(department["supervisor"], *NOV, person, NOV_DAYS[0], types["day"].id, 0)
+    db.session.commit()  # the first request's end (the runner commits)
     with pytest.raises(Conflict):  # the second supervisor still saw an empty cell
         roster.set_cell(department["supervisor"], *NOV, person, NOV_DAYS[0],
                         types["night"].id, 0)
@@ -145,7 +167,7 @@ def test_generate_fills_the_month_keeping_fixed_cells(department):
     roster.set_cell(department["supervisor"], *NOV, person, NOV_DAYS[10], None, 0)
     version = roster.get_month(*NOV).version
     result = roster.generate(department["supervisor"], *NOV, everyone_ids(department), version)
-    assert result.saved and result.plan.feasible
+    assert result.plan.feasible
     assert count_rows(RosterEntry) == len(department["everyone"]) * 30
     assert cells_of(person)[NOV_DAYS[9]] == types["night"].id
     assert cells_of(person)[NOV_DAYS[10]] is None
@@ -179,9 +201,9 @@ def test_generate_saves_nothing_and_names_the_shortfall_when_minimums_cannot_be_
     db.session.execute(sa.update(StaffingMinimum).where(StaffingMinimum.role == "aftersales")
                        .values(minimum=3))
     db.session.commit()
-    result = roster.generate(department["supervisor"], *NOV, everyone_ids(department), 0)
-    assert not result.saved
-    short = result.plan.shortfalls[0]
+    with pytest.raises(roster.ShortStaffed) as refused:
+        roster.generate(department["supervisor"], *NOV, everyone_ids(department), 0)
+    short = refused.value.plan.shortfalls[0]
     assert short.role == "aftersales" and short.day == NOV_DAYS[0]
     assert count_rows(RosterEntry) == 0 and count_rows(RosterMonth) == 0
 
@@ -194,9 +216,7 @@ def test_people_left_out_lose_generated_cells_but_keep_fixed_ones(department):
                     db.session.scalar(sa.select(RosterEntry.version).where(
                         RosterEntry.user_id == left_out.id, RosterEntry.day == NOV_DAYS[0])))
     ids = [i for i in everyone_ids(department) if i != left_out.id]
-    result = roster.generate(department["supervisor"], *NOV, ids,
-                             roster.get_month(*NOV).version)
-    assert result.saved
+    roster.generate(department["supervisor"], *NOV, ids, roster.get_month(*NOV).version)
     assert cells_of(left_out) == {NOV_DAYS[0]: types["night"].id}
 
 

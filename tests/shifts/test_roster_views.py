@@ -242,8 +242,9 @@ def test_the_second_supervisor_gets_a_conflict_with_the_current_cell(client, tea
     ("/roster/plan/2026/11/cell/{uid}/31", {"shift": "rest", "version": "0"}, 422),
     ("/roster/plan/2026/11/cell/{uid}/2", {"shift": "999", "version": "0"}, 422),
     ("/roster/plan/2026/11/cell/{uid}/2", {"shift": "night-ish", "version": "0"}, 422),
-    ("/roster/plan/2026/11/cell/{uid}/2", {"shift": "rest"}, 422),
-    ("/roster/plan/2026/11/cell/{uid}/2", {"shift": "rest", "version": "-1"}, 422),
+    # a missing or malformed version is a broken form, not the user's typing (the runner: 400)
+    ("/roster/plan/2026/11/cell/{uid}/2", {"shift": "rest"}, 400),
+    ("/roster/plan/2026/11/cell/{uid}/2", {"shift": "rest", "version": "-1"}, 400),
     ("/roster/plan/2026/11/cell/99999/2", {"shift": "rest", "version": "0"}, 404),
     ("/roster/plan/2026/0/generate", {"staff": ["{uid}"], "version": "0"}, 404),
     ("/roster/plan/1999/5/publish", {"version": "0"}, 404),
@@ -305,6 +306,30 @@ def test_generate_with_a_stale_month_version_is_a_conflict(client, team):
                                                      "version": "0"})
     assert response.status_code == 409
     assert count_rows(RosterEntry) == len(team["everyone"]) * 30
+
+
+def test_a_stale_generate_shows_the_month_as_it_is_and_keeps_the_people_chosen(client, team):
+    generate(client, team)
+    chosen = team["presales"][1]
+    response = client.post(f"{PLAN}/generate", data={"staff": [chosen.id], "version": "0"})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Someone else changed this month first. Check it and generate again." in html
+    assert 'id="generate-panel" open' in html and 'class="roster-grid' in html  # the month now
+    assert f"name=staff value={chosen.id} checked>" in html  # the choice as sent
+    assert html.count(" checked>") == 1
+    assert f'name="version" type="hidden" value="{_month_version()}"' in html  # a second try
+    assert count_rows(RosterEntry) == len(team["everyone"]) * 30
+
+
+def test_a_stale_cleaning_duty_keeps_the_number_typed(client, team):
+    generate(client, team)
+    response = client.post(f"{PLAN}/cleaning", data={"per_day": "3", "version": "1"})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert 'id="cleaning-panel" open' in html and 'class="roster-grid' in html
+    assert 'name="per_day"' in html and 'value="3"' in html.split('name="per_day"', 1)[1][:80]
+    assert count_rows(CleaningDuty) == 0
 
 
 def test_the_generate_form_checks_all_rostered_active_staff(client, team, create_user):
