@@ -1,5 +1,7 @@
 """Staff accounts managed by supervisors and managers."""
 
+import re
+
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
@@ -7,6 +9,7 @@ from portal.auth.models import User
 from portal.auth.passwords import verify_password
 from portal.extensions import db
 from tests.conftest import count_rows, today
+from tests.fixtures.factories import TEST_PASSWORD
 
 HX = {"HX-Request": "true"}
 
@@ -67,7 +70,8 @@ def test_edit_name_and_role_is_audited(client, sign_in, create_user):
                              "role": ["presales", "aftersales"]}
 
 
-def test_second_editor_gets_a_conflict_and_the_current_state(client, sign_in, create_user):
+def test_second_editor_gets_a_conflict_the_current_state_and_keeps_the_typing(
+        client, sign_in, create_user):
     sign_in(client, create_user("supervisor"))
     user = create_user("presales", display_name="原名")
     stale_version = user.version
@@ -75,12 +79,67 @@ def test_second_editor_gets_a_conflict_and_the_current_state(client, sign_in, cr
                                            "role": "presales"})
     response = client.post(f"/staff/{user.id}", data={"version": stale_version,
                                                       "display_name": "第二次",
-                                                      "role": "presales"})
+                                                      "role": "aftersales"})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    assert "第一次" in page and "第二次" not in page
     db.session.refresh(user)
-    assert user.display_name == "第一次"
+    assert user.display_name == "第一次" and user.role == "presales"
+    assert user.version == stale_version + 1
+    # the account as it is now, and the conflict said
+    assert re.search(r"<h1>第一次 <span", page)
+    assert "Someone else changed this account first" in page
+    # what the second editor typed is still in the form, whose version is the current one
+    assert re.search(r'<input id="display_name"[^>]* value="第二次">', page)
+    assert '<option selected value="aftersales">' in page
+    edit_form = page[page.index(f'action="/staff/{user.id}"'):]
+    edit_form = edit_form[:edit_form.index("</form>")]
+    assert f'value="{user.version}"' in edit_form
+    # the other forms of the page carry the current version too
+    for action in (f"/staff/{user.id}/password", f"/staff/{user.id}/active"):
+        other = page[page.index(f'action="{action}"'):]
+        assert f'value="{user.version}"' in other[:other.index("</form>")]
+    # sending it again is a deliberate second try: it goes through
+    again = client.post(f"/staff/{user.id}", data={"version": user.version,
+                                                   "display_name": "第二次",
+                                                   "role": "aftersales"})
+    assert again.status_code == 303
+    db.session.refresh(user)
+    assert (user.display_name, user.role) == ("第二次", "aftersales")
+
+
+def test_a_conflicting_password_reset_answers_the_current_account(client, sign_in,
+                                                                  create_user):
+    sign_in(client, create_user("supervisor"))
+    user = create_user("presales", display_name="原名")
+    stale_version = user.version
+    client.post(f"/staff/{user.id}", data={"version": stale_version, "display_name": "改过了",
+                                           "role": "presales"})
+    response = client.post(f"/staff/{user.id}/password",
+                           data={"version": stale_version, "password": "a brand new password"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert re.search(r"<h1>改过了 <span", page)
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, TEST_PASSWORD)
+    reset_form = page[page.index(f'action="/staff/{user.id}/password"'):]
+    assert f'value="{user.version}"' in reset_form[:reset_form.index("</form>")]
+
+
+def test_a_username_taken_meanwhile_keeps_the_typing(client, sign_in, create_user,
+                                                     monkeypatch):
+    """Two supervisors create the same username at once: the unique key refuses the second;
+    the form comes back as typed with the reason next to the username."""
+    from portal.auth import services
+
+    sign_in(client, create_user("supervisor"))
+    create_user("presales", username="xiaoming")
+    monkeypatch.setattr(services, "find_by_username", lambda username: None)  # checked before
+    response = client.post("/staff/new", data=new_account(display_name="第二个小明"))
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert 'value="第二个小明"' in page and 'value="xiaoming"' in page
+    assert 'id="username-error"' in page
+    assert count_rows(User, User.display_name == "第二个小明") == 0
 
 
 def test_supervisor_cannot_change_a_manager_account(client, sign_in, create_user):
