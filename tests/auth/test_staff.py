@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
@@ -178,7 +179,68 @@ def test_deactivating_twice_from_stale_pages_is_a_conflict(client, sign_in, crea
     client.post(f"/staff/{user.id}/active", data={"version": version}, headers=HX)
     response = client.post(f"/staff/{user.id}/active", data={"version": version}, headers=HX)
     assert response.status_code == 409
-    assert f'id="staff-{user.id}"' in response.get_data(as_text=True)
+    row = response.get_data(as_text=True)
+    assert "<html" not in row and f'id="staff-{user.id}"' in row
+    # the row as it is now: deactivated, offering to reactivate with the current version
+    db.session.refresh(user)
+    assert 'class="inactive"' in row and "Deactivated" in row
+    assert "Someone else changed this account first" in row
+    assert f'name="version" value="{user.version}"' in row and 'name="active" value="y"' in row
+    assert count_rows(AuditEvent, AuditEvent.action == "staff.deactivated") == 1
+
+
+def test_a_stale_deactivation_without_javascript_answers_the_account_page(client, sign_in,
+                                                                          create_user):
+    sign_in(client, create_user("supervisor"))
+    user = create_user("presales", display_name="旧名字")
+    version = user.version
+    client.post(f"/staff/{user.id}", data={"version": version, "display_name": "新名字",
+                                           "role": "presales"})
+    response = client.post(f"/staff/{user.id}/active", data={"version": version})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "<html" in page and re.search(r"<h1>新名字 <span", page)
+    assert "Someone else changed this account first" in page
+    db.session.refresh(user)
+    assert user.active
+    toggle = page[page.index(f'action="/staff/{user.id}/active"'):]
+    assert f'value="{user.version}"' in toggle[:toggle.index("</form>")]
+
+
+def test_staff_services_only_flush(create_user):
+    """The runner commits: a service's change goes with the request's transaction."""
+    from portal.auth.services import reset_password, set_active, update_staff
+
+    actor, user = create_user("supervisor"), create_user("presales", display_name="原名")
+    db.session.commit()
+    update_staff(actor, user, version=user.version, display_name="改名", role="aftersales")
+    reset_password(actor, user, version=user.version, password="another long password")
+    set_active(actor, user, version=user.version, active=False)
+    assert count_rows(AuditEvent, AuditEvent.target_id == str(user.id)) == 3  # flushed
+    db.session.rollback()
+    assert (user.display_name, user.role, user.active) == ("原名", "presales", True)
+    assert verify_password(user.password_hash, TEST_PASSWORD)
+    assert count_rows(AuditEvent, AuditEvent.target_id == str(user.id)) == 0
+
+
+def test_a_refusal_is_shown_in_the_readers_language(app, client, sign_in, create_user):
+    """The service refuses with the untranslated text; the answer translates it."""
+    from flask_babel import force_locale
+
+    from portal.auth.services import AccountError, create_staff
+
+    supervisor = sign_in(client, create_user("supervisor", locale="zh_CN"))
+    with app.test_request_context(), force_locale("zh_CN"), \
+            pytest.raises(AccountError) as refused:
+        create_staff(supervisor, username="x2", display_name="X", role="manager",
+                     password="long enough password")
+    assert refused.value.message == "Only a manager manages supervisor and manager accounts."
+    assert refused.value.field == "role"
+    response = client.post("/staff/new", data=new_account(role="manager"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Only a manager manages" not in page
+    assert 'id="role-error"' in page
 
 
 def test_cannot_deactivate_oneself(client, sign_in, create_user):
