@@ -57,13 +57,16 @@ def test_bad_input_is_refused_with_messages_and_nothing_saved(client, sign_in, c
     assert count_rows(User, User.display_name == "王小明") == 0
 
 
+def _edit(client, user, version: int, name: str, role: str = "presales"):
+    """Save the account page's name-and-role form."""
+    return client.post(f"/staff/{user.id}", data={"version": version, "display_name": name,
+                                                  "role": role})
+
+
 def test_edit_name_and_role_is_audited(client, sign_in, create_user):
     sign_in(client, create_user("supervisor"))
     user = create_user("presales", display_name="旧名字")
-    response = client.post(f"/staff/{user.id}", data={"version": user.version,
-                                                      "display_name": "新名字",
-                                                      "role": "aftersales"})
-    assert response.status_code == 303
+    assert _edit(client, user, user.version, "新名字", "aftersales").status_code == 303
     db.session.refresh(user)
     assert (user.display_name, user.role) == ("新名字", "aftersales")
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "staff.updated"))
@@ -71,16 +74,26 @@ def test_edit_name_and_role_is_audited(client, sign_in, create_user):
                              "role": ["presales", "aftersales"]}
 
 
-def test_second_editor_gets_a_conflict_the_current_state_and_keeps_the_typing(
-        client, sign_in, create_user):
+def _renamed_meanwhile(client, sign_in, create_user, name: str):
+    """A presales account a supervisor renamed to ``name`` after (another tab) loaded it:
+    the account and the version that tab holds."""
     sign_in(client, create_user("supervisor"))
     user = create_user("presales", display_name="原名")
     stale_version = user.version
-    client.post(f"/staff/{user.id}", data={"version": stale_version, "display_name": "第一次",
-                                           "role": "presales"})
-    response = client.post(f"/staff/{user.id}", data={"version": stale_version,
-                                                      "display_name": "第二次",
-                                                      "role": "aftersales"})
+    _edit(client, user, stale_version, name)
+    return user, stale_version
+
+
+def _form_of(page: str, action: str) -> str:
+    """The markup of the form posting to ``action``."""
+    start = page.index(f'action="{action}"')
+    return page[start:page.index("</form>", start)]
+
+
+def test_second_editor_gets_a_conflict_the_current_state_and_keeps_the_typing(
+        client, sign_in, create_user):
+    user, stale_version = _renamed_meanwhile(client, sign_in, create_user, "第一次")
+    response = _edit(client, user, stale_version, "第二次", "aftersales")
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     db.session.refresh(user)
@@ -92,29 +105,19 @@ def test_second_editor_gets_a_conflict_the_current_state_and_keeps_the_typing(
     # what the second editor typed is still in the form, whose version is the current one
     assert re.search(r'<input id="display_name"[^>]* value="第二次">', page)
     assert '<option selected value="aftersales">' in page
-    edit_form = page[page.index(f'action="/staff/{user.id}"'):]
-    edit_form = edit_form[:edit_form.index("</form>")]
-    assert f'value="{user.version}"' in edit_form
-    # the other forms of the page carry the current version too
-    for action in (f"/staff/{user.id}/password", f"/staff/{user.id}/active"):
-        other = page[page.index(f'action="{action}"'):]
-        assert f'value="{user.version}"' in other[:other.index("</form>")]
+    # every form of the page carries the current version
+    for action in (f"/staff/{user.id}", f"/staff/{user.id}/password",
+                   f"/staff/{user.id}/active"):
+        assert f'value="{user.version}"' in _form_of(page, action)
     # sending it again is a deliberate second try: it goes through
-    again = client.post(f"/staff/{user.id}", data={"version": user.version,
-                                                   "display_name": "第二次",
-                                                   "role": "aftersales"})
-    assert again.status_code == 303
+    assert _edit(client, user, user.version, "第二次", "aftersales").status_code == 303
     db.session.refresh(user)
     assert (user.display_name, user.role) == ("第二次", "aftersales")
 
 
 def test_a_conflicting_password_reset_answers_the_current_account(client, sign_in,
                                                                   create_user):
-    sign_in(client, create_user("supervisor"))
-    user = create_user("presales", display_name="原名")
-    stale_version = user.version
-    client.post(f"/staff/{user.id}", data={"version": stale_version, "display_name": "改过了",
-                                           "role": "presales"})
+    user, stale_version = _renamed_meanwhile(client, sign_in, create_user, "改过了")
     response = client.post(f"/staff/{user.id}/password",
                            data={"version": stale_version, "password": "a brand new password"})
     assert response.status_code == 409
@@ -122,8 +125,7 @@ def test_a_conflicting_password_reset_answers_the_current_account(client, sign_i
     assert re.search(r"<h1>改过了 <span", page)
     db.session.refresh(user)
     assert verify_password(user.password_hash, TEST_PASSWORD)
-    reset_form = page[page.index(f'action="/staff/{user.id}/password"'):]
-    assert f'value="{user.version}"' in reset_form[:reset_form.index("</form>")]
+    assert f'value="{user.version}"' in _form_of(page, f"/staff/{user.id}/password")
 
 
 def test_a_username_taken_meanwhile_keeps_the_typing(client, sign_in, create_user,
@@ -191,11 +193,7 @@ def test_deactivating_twice_from_stale_pages_is_a_conflict(client, sign_in, crea
 
 def test_a_stale_deactivation_without_javascript_answers_the_account_page(client, sign_in,
                                                                           create_user):
-    sign_in(client, create_user("supervisor"))
-    user = create_user("presales", display_name="旧名字")
-    version = user.version
-    client.post(f"/staff/{user.id}", data={"version": version, "display_name": "新名字",
-                                           "role": "presales"})
+    user, version = _renamed_meanwhile(client, sign_in, create_user, "新名字")
     response = client.post(f"/staff/{user.id}/active", data={"version": version})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
@@ -203,8 +201,7 @@ def test_a_stale_deactivation_without_javascript_answers_the_account_page(client
     assert "Someone else changed this account first" in page
     db.session.refresh(user)
     assert user.active
-    toggle = page[page.index(f'action="/staff/{user.id}/active"'):]
-    assert f'value="{user.version}"' in toggle[:toggle.index("</form>")]
+    assert f'value="{user.version}"' in _form_of(page, f"/staff/{user.id}/active")
 
 
 def test_staff_services_only_flush(create_user):
