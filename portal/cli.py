@@ -57,9 +57,16 @@ def bench_data(scale: float, reset: bool, seed: int) -> None:
     """Fill an empty database with benchmark data: years of history, linear in the scale.
 
     For a benchmark database only (every account's password is bench-pass-2026); see
-    bench/data/__init__.py and docs/performance.md.
+    bench/data/__init__.py and docs/performance.md. Needs the source tree's ``bench/``: an
+    installed portal has only the ``portal`` package, so the import waits until here.
     """
-    from bench import data
+    try:
+        from bench import data
+    except ModuleNotFoundError as error:
+        if error.name not in {"bench", "bench.data"}:
+            raise
+        raise click.ClickException("bench-data needs the bench/ folder of a source checkout; "
+                                   "run it from there (make bench)") from error
 
     if reset:
         data.reset()

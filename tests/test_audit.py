@@ -78,11 +78,11 @@ def test_changes_show_names_and_labels_not_codes(client, sign_in, create_user):
 
 def test_every_registered_namer_runs_its_query(app):
     """Each area's namer (joins included) compiles and runs; unknown ids name nothing."""
-    from portal.audit.services import TARGET_NAMERS
+    from portal.audit.services import labels
 
-    assert {"users", "handover_items", "visits", "score_sheets", "swap_requests"} <= set(
-        TARGET_NAMERS)
-    for table, names in TARGET_NAMERS.items():
+    namers = labels().namers
+    assert {"users", "handover_items", "visits", "score_sheets", "swap_requests"} <= set(namers)
+    for table, names in namers.items():
         assert names(["999999"]) == {}, table
 
 

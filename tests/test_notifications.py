@@ -44,7 +44,21 @@ def test_mark_one_read_in_place_and_tell_the_bell(client, sign_in, create_user,
     assert "notifications-changed" in response.headers["HX-Trigger"]
     body = response.get_data(as_text=True)
     assert "<html" not in body and f'id="notification-{note.id}"' in body
+    # the row as it is now: read, without its button
+    assert 'class="notification"' in body and "Mark read" not in body
     assert unread_count(user) == 0
+
+
+def test_mark_read_only_flushes(create_user, create_notification):
+    from portal.notifications.services import mark_read
+
+    user = create_user("presales")
+    note = create_notification(user)
+    db.session.commit()
+    assert mark_read(user, note.id) == 1
+    assert unread_count(user) == 0 and note.read_at is not None
+    db.session.rollback()
+    assert unread_count(user) == 1
 
 
 def test_cannot_mark_someone_elses(client, sign_in, create_user, create_notification):
@@ -61,8 +75,13 @@ def test_mark_all_read(client, sign_in, create_user, create_notification):
         create_notification(user)
     response = client.post("/notifications/read-all", headers=HX)
     assert response.status_code == 200
-    assert 'id="notification-list"' in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert 'id="notification-list"' in body and "unread" not in body
+    assert "notifications-changed" in response.headers["HX-Trigger"]
     assert unread_count(user) == 0
+    without_javascript = client.post("/notifications/read-all")
+    assert without_javascript.status_code == 303
+    assert without_javascript.headers["Location"] == "/notifications/"
 
 
 def test_list_page_and_fragment(client, sign_in, create_user, create_notification):

@@ -10,4 +10,9 @@ __all__ = ["changes", "init_app", "record"]
 
 
 def init_app(app) -> None:
-    """The trail's own words (sign-in and account actions are named by the account area)."""
+    """The trail's own words: a refused access, which any area's check may record (sign-in
+    and account actions are named by the account area)."""
+    from portal.i18n import N_
+    from portal.ui import register_audit
+
+    register_audit(app, actions={"auth.forbidden": N_("Access refused")})

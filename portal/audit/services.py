@@ -9,44 +9,22 @@ from flask_login import current_user
 from portal import clock
 from portal.audit.models import AuditEvent
 from portal.extensions import db
-from portal.i18n import N_
 
-# Labels of the actions shown in the audit browser; an area adds its own here.
-ACTION_LABELS = {
-    "auth.login": N_("Signed in"),
-    "auth.login_failed": N_("Sign-in failed"),
-    "auth.login_throttled": N_("Sign-in refused: too many failures"),
-    "auth.logout": N_("Signed out"),
-    "auth.forbidden": N_("Access refused"),
-    "auth.password_changed": N_("Changed own password"),
-    "staff.created": N_("Account created"),
-    "staff.updated": N_("Account changed"),
-    "staff.password_reset": N_("Password reset"),
-    "staff.deactivated": N_("Account deactivated"),
-    "staff.reactivated": N_("Account reactivated"),
-}
-
-# Names of audited record types and fields; an area adds its own.
-TARGET_LABELS = {
-    "users": N_("Staff account"),
-}
-FIELD_LABELS = {
-    "username": N_("Username"),
-    "display_name": N_("Name"),
-    "role": N_("Role"),
-    "active": N_("Active"),
-}
-
-# How a record of a type is named in the browser: {type: function(ids) -> {id: name}}.
-TARGET_NAMERS: dict = {}
-
-# Fields whose stored codes have labels: {field: {code: N_(label)}}.
-VALUE_LABELS: dict[str, dict] = {}
+# Transitional: the tables areas still fill directly until every area calls
+# ``portal.ui.register_audit(app, ...)`` in its init_app (the core's own words are registered
+# there already: ``portal/audit/__init__.py``, ``portal/auth/__init__.py``). ``labels()``
+# merges them with the registry; they and ``register_target`` go at the merge.
+ACTION_LABELS: dict = {}
+TARGET_LABELS: dict = {}
+FIELD_LABELS: dict = {}
+TARGET_NAMERS: dict = {}  # {type: function(ids) -> {id: name}}
+VALUE_LABELS: dict[str, dict] = {}  # {field: {code: N_(label)}}
 
 
 def labels():
-    """Every area's audit words (``portal.ui.register_audit``) with the core's own.
-    Transitional: the module-level tables below still hold what areas added there."""
+    """Every area's audit words: the app's registry (``portal.ui.register_audit``), with what
+    areas still put in the transitional module tables above merged in; where both name the
+    same field, the registry's (first) name stays."""
     from portal.ui import AuditLabels, audit_labels
 
     registered = audit_labels()
@@ -55,21 +33,22 @@ def labels():
         values.setdefault(name, {}).update(codes)
     return AuditLabels({**ACTION_LABELS, **registered.actions},
                        {**TARGET_LABELS, **registered.targets},
-                       {**registered.fields, **FIELD_LABELS}, values,
+                       {**FIELD_LABELS, **registered.fields}, values,
                        {**TARGET_NAMERS, **registered.namers})
 
 
 def register_target(table: str, label: str, namer=None) -> None:
-    """Let the audit browser name records of ``table`` (an area calls this in init_app)."""
+    """Transitional (``register_audit(app, target=(table, label, namer))`` replaces it): let
+    the audit browser name records of ``table``."""
     TARGET_LABELS[table] = label
     if namer:
         TARGET_NAMERS[table] = namer
 
 
 def namer(model, *columns, fmt=None, joins=()):
-    """A ``register_target`` namer: ``ids -> {id: name}`` in one query of ``columns`` (joined
-    through ``joins``, pairs of (target, on clause)); ``fmt(id, *values)`` makes the name,
-    by default the first column's value."""
+    """A namer for ``register_audit(target=...)``: ``ids -> {id: name}`` in one query of
+    ``columns`` (joined through ``joins``, pairs of (target, on clause)); ``fmt(id, *values)``
+    makes the name, by default the first column's value."""
 
     def names(ids) -> dict:
         query = sa.select(model.id, *columns)

@@ -1,15 +1,15 @@
 """Account rules: sign-in, own password, and staff management by supervisors and managers."""
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from portal import audit
+from portal.actions import Conflict
 from portal.auth.models import User, new_session_token
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.auth.permissions import ROLES, SENIOR_ROLES
 from portal.extensions import db
+from portal.i18n import N_
 from portal.rules import RuleError
-from portal.web import Conflict
 
 
 class AccountError(RuleError):
@@ -26,8 +26,10 @@ def find_by_username(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The active account these credentials open, or None. Audits both outcomes."""
+def authenticate(username: str, password: str, locale: str | None = None) -> User | None:
+    """The active account these credentials open, or None. Audits both outcomes (the caller
+    keeps the record of a failure although it refuses the sign-in). ``locale``: a supported
+    language chosen before signing in, kept for an account that has none yet."""
     user = find_by_username(username)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or not user.active:
@@ -36,31 +38,38 @@ def authenticate(username: str, password: str) -> User | None:
             details={"username": normalise_username(username)[:64],
                      "reason": "inactive" if ok else "password"},
         )
-        db.session.commit()
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if user.locale is None:
+        adopt_language(user, locale)
     audit.record("auth.login", user, actor=user)
-    db.session.commit()
+    db.session.flush()  # a concurrent change of the account fails here, before signing in
     return user
+
+
+def adopt_language(user: User, locale: str | None) -> None:
+    """Remember ``locale`` (one the portal speaks) as ``user``'s language."""
+    if locale and user.locale != locale:
+        user.locale = locale
 
 
 def change_own_password(user: User, current: str, new: str) -> None:
     """Change the signed-in user's password after checking the current one."""
     if not verify_password(user.password_hash, current):
-        raise AccountError(_("The current password is not correct."), "current_password")
+        raise AccountError(N_("The current password is not correct."), "current_password")
     user.password_hash = hash_password(new)
     user.session_token = new_session_token()
     audit.record("auth.password_changed", user, actor=user)
-    db.session.commit()
+    db.session.flush()  # a concurrent change of the account fails here: 409
 
 
 def _check_may_manage(actor: User, role: str) -> None:
     """Supervisors manage staff; only managers manage supervisors and managers."""
     if role not in ROLES:
-        raise AccountError(_("Choose a role."), "role")
+        raise AccountError(N_("Choose a role."), "role")
     if role in SENIOR_ROLES and not actor.can("staff.manage_supervisors"):
-        raise AccountError(_("Only a manager manages supervisor and manager accounts."), "role")
+        raise AccountError(N_("Only a manager manages supervisor and manager accounts."), "role")
 
 
 def _check_version(user: User, version: int | None) -> None:
@@ -74,7 +83,7 @@ def create_staff(actor: User, *, username: str, display_name: str, role: str,
     _check_may_manage(actor, role)
     username = normalise_username(username)
     if find_by_username(username):
-        raise AccountError(_("That username is taken."), "username")
+        raise AccountError(N_("That username is taken."), "username")
     user = User(username=username, display_name=display_name.strip(), role=role,
                 password_hash=hash_password(password), active=True)
     db.session.add(user)
@@ -82,7 +91,6 @@ def create_staff(actor: User, *, username: str, display_name: str, role: str,
     audit.record("staff.created", user,
                  changes={"username": [None, username], "display_name": [None, user.display_name],
                           "role": [None, role]})
-    db.session.commit()
     return user
 
 
@@ -92,7 +100,7 @@ def update_staff(actor: User, user: User, *, version: int, display_name: str, ro
     _check_may_manage(actor, user.role)
     _check_may_manage(actor, role)
     if user.id == actor.id and role != user.role:
-        raise AccountError(_("You cannot change your own role."), "role")
+        raise AccountError(N_("You cannot change your own role."), "role")
     user.display_name = display_name.strip()
     user.role = role
     diff = audit.changes(user, ["display_name", "role"])
@@ -100,7 +108,7 @@ def update_staff(actor: User, user: User, *, version: int, display_name: str, ro
         if "role" in diff:
             user.session_token = new_session_token()
         audit.record("staff.updated", user, changes=diff)
-    db.session.commit()
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
 
 
 def reset_password(actor: User, user: User, *, version: int, password: str) -> None:
@@ -110,7 +118,7 @@ def reset_password(actor: User, user: User, *, version: int, password: str) -> N
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
     audit.record("staff.password_reset", user)
-    db.session.commit()
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
 
 
 def set_active(actor: User, user: User, *, version: int, active: bool) -> None:
@@ -118,7 +126,7 @@ def set_active(actor: User, user: User, *, version: int, active: bool) -> None:
     _check_version(user, version)
     _check_may_manage(actor, user.role)
     if user.id == actor.id and not active:
-        raise AccountError(_("You cannot deactivate your own account."))
+        raise AccountError(N_("You cannot deactivate your own account."))
     if user.active == active:
         return
     user.active = active
@@ -126,7 +134,7 @@ def set_active(actor: User, user: User, *, version: int, active: bool) -> None:
         user.session_token = new_session_token()
     audit.record("staff.reactivated" if active else "staff.deactivated", user,
                  changes={"active": [not active, active]})
-    db.session.commit()
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
 
 
 def staff_query(*, q: str | None = None, role: str | None = None, status: str = "active"):

@@ -1,9 +1,12 @@
 """Staff accounts, managed by supervisors (staff) and managers (everyone)."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
+from portal import actions
 from portal.auth import staff_bp as bp
 from portal.auth.decorators import require
 from portal.auth.forms import (
@@ -16,16 +19,10 @@ from portal.auth.forms import (
 )
 from portal.auth.models import User
 from portal.auth.permissions import ROLES, SENIOR_ROLES
-from portal.auth.services import (
-    AccountError,
-    create_staff,
-    reset_password,
-    set_active,
-    staff_query,
-    update_staff,
-)
+from portal.auth.services import create_staff, reset_password, set_active, staff_query, update_staff
+from portal.auth.views import PageAnswer
 from portal.extensions import db
-from portal.web import Conflict, is_fragment_request, render
+from portal.web import is_fragment_request, render
 
 
 def _assignable_roles():
@@ -36,13 +33,6 @@ def _assignable_roles():
 
 def _get_user(user_id: int) -> User:
     return db.get_or_404(User, user_id)
-
-
-def _field_error(form, error: AccountError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors.append(str(error))
-    else:
-        form.form_errors.append(str(error))
 
 
 @bp.route("/")
@@ -59,23 +49,32 @@ def index():
     return render("staff/index.html", block="staff_table", filters=filters, page=page)
 
 
+class CreateAnswer(PageAnswer):
+    """The new-account form as typed with its messages; on success the staff list."""
+
+    def refused(self, form, message):
+        return render("staff/create.html", form=form)
+
+    def conflict(self, form, message: str):
+        # the unique username refused the account: someone created it meanwhile
+        form.username.errors = [*form.username.errors, _("That username is taken.")]
+        return self.refused(form, None)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require("staff.manage")
 def create():
     """Create an account."""
     form = StaffCreateForm()
     form.role.choices = role_choices(_assignable_roles())
-    if form.validate_on_submit():
-        try:
-            user = create_staff(current_user, username=form.username.data,
-                                display_name=form.display_name.data, role=form.role.data,
-                                password=form.password.data)
-        except AccountError as error:
-            _field_error(form, error)
-        else:
-            flash(_("Account %(name)s created.", name=user.display_name), "success")
-            return redirect(url_for("staff.index"), 303)
-    return render("staff/create.html", form=form, status=422 if form.errors else 200)
+    if request.method == "GET":
+        return render("staff/create.html", form=form)
+    return actions.run(
+        lambda: create_staff(current_user, username=form.username.data,
+                             display_name=form.display_name.data, role=form.role.data,
+                             password=form.password.data),
+        form=form, answer=CreateAnswer(url_for("staff.index")), conflicts=(IntegrityError,),
+        done=lambda user: _("Account %(name)s created.", name=user.display_name))
 
 
 def _forms_for(user: User, **bound):
@@ -94,30 +93,25 @@ def _may_touch(user: User) -> bool:
     return user.role not in SENIOR_ROLES or current_user.can("staff.manage_supervisors")
 
 
-def _show(user: User, status: int = 200, conflict: bool = False, **bound):
-    if conflict:
-        db.session.rollback()
-        db.session.refresh(user)
-        bound = {}
+def _show(user: User, conflict: bool = False, **bound):
+    """The account page: ``user`` as stored now, ``bound`` forms as the user sent them."""
     return render("staff/edit.html", user=user, conflict=conflict, may_touch=_may_touch(user),
-                  status=status, **_forms_for(user, **bound))
+                  **_forms_for(user, **bound))
 
 
-def _submit(user: User, form, bound: str, action, done: str):
-    """Run ``action`` for a valid ``form``: back to the account (303), 409 on a conflict,
-    else the account page with ``form``'s messages (422)."""
-    if form.validate_on_submit():
-        try:
-            action()
-        except Conflict:
-            return _show(user, 409, conflict=True)
-        except AccountError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            flash(done, "success")
-            return redirect(url_for("staff.edit", user_id=user.id), 303)
-    return _show(user, 422, **{bound: form})
+class AccountAnswer(PageAnswer):
+    """One form of the account page: back to the page (303); the page with that form as
+    typed and its messages (422); the account as it is now, the typing kept (409)."""
+
+    def __init__(self, user: User, slot: str) -> None:
+        super().__init__(url_for("staff.edit", user_id=user.id))
+        self.user, self.slot = user, slot
+
+    def refused(self, form, message):
+        return _show(self.user, **{self.slot: form})
+
+    def conflict(self, form, message: str):
+        return _show(self.user, conflict=True, **{self.slot: form})
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -129,9 +123,10 @@ def edit(user_id: int):
         return _show(user)
     form = StaffEditForm()
     form.role.choices = role_choices(ROLES)
-    return _submit(user, form, "edit", lambda: update_staff(
-        current_user, user, version=form.version.data, display_name=form.display_name.data,
-        role=form.role.data), _("Changes saved."))
+    return actions.run(
+        lambda: update_staff(current_user, user, version=form.version.data,
+                             display_name=form.display_name.data, role=form.role.data),
+        form=form, answer=AccountAnswer(user, "edit"), done=_l("Changes saved."), subject=user)
 
 
 @bp.route("/<int:user_id>/password", methods=["POST"])
@@ -140,10 +135,40 @@ def reset(user_id: int):
     """Set a new password for the account."""
     user = _get_user(user_id)
     form = ResetPasswordForm()
-    return _submit(user, form, "reset", lambda: reset_password(
-        current_user, user, version=form.version.data, password=form.password.data),
-        _("The password was reset; tell %(name)s the new one in person.",
-          name=user.display_name))
+    return actions.run(
+        lambda: reset_password(current_user, user, version=form.version.data,
+                               password=form.password.data),
+        form=form, answer=AccountAnswer(user, "reset"), subject=user,
+        done=lambda _result: _("The password was reset; tell %(name)s the new one in person.",
+                               name=user.display_name))
+
+
+class RowAnswer:
+    """Deactivating or reactivating: the staff list's row in place (htmx), or, without
+    JavaScript, the account page."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def _page(self, message: str, **bound):
+        if is_fragment_request():
+            return render("staff/index.html", block="staff_row", user=self.user,
+                          row_message=message)
+        flash(message, "error")
+        return _show(self.user, **bound)
+
+    def done(self, result, message: str):
+        return render("staff/index.html", block="staff_row", user=self.user, row_message=None)
+
+    def refused(self, form, message):
+        return self._page(message or " ".join(form.form_errors))
+
+    def conflict(self, form, message: str):
+        return self._page(_("Someone else changed this account first. This is its current "
+                            "state; check it and try again."), toggle=form)
+
+    def location(self, result) -> str:
+        return url_for("staff.edit", user_id=self.user.id)
 
 
 @bp.route("/<int:user_id>/active", methods=["POST"])
@@ -152,24 +177,9 @@ def toggle_active(user_id: int):
     """Deactivate or reactivate the account (from the list row or the account page)."""
     user = _get_user(user_id)
     form = SetActiveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    status, message = 200, None
-    try:
-        set_active(current_user, user, version=form.version.data, active=form.active.data)
-    except Conflict:
-        status, message = 409, _("Someone else changed this account first. This is its "
-                                 "current state; check it and try again.")
-    except AccountError as error:
-        status, message = 422, str(error)
-    if status != 200:
-        db.session.rollback()
-        db.session.refresh(user)
-    if is_fragment_request():
-        return render("staff/index.html", block="staff_row", user=user, row_message=message,
-                      status=status)
-    if message:
-        flash(message, "error")
-        return _show(user, status)
-    flash(_("Account reactivated.") if user.active else _("Account deactivated."), "success")
-    return redirect(url_for("staff.edit", user_id=user.id), 303)
+    return actions.run(
+        lambda: set_active(current_user, user, version=form.version.data,
+                           active=form.active.data),
+        form=form, answer=RowAnswer(user), subject=user,
+        done=lambda _result: _("Account reactivated.") if user.active
+        else _("Account deactivated."))

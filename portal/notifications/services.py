@@ -61,7 +61,8 @@ def for_user(user: User, *, unread_only: bool = False):
 
 
 def mark_read(user: User, notification_id: int | None = None) -> int:
-    """Mark one (or, without an id, all) of ``user``'s notifications read; returns how many."""
+    """Mark one (or, without an id, all) of ``user``'s notifications read; returns how many.
+    The notifications the session holds change with the rows (the ORM's synchronisation)."""
     stmt = (
         sa.update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
@@ -69,9 +70,7 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
     )
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
-    count = db.session.execute(stmt).rowcount
-    db.session.commit()
-    return count
+    return db.session.execute(stmt).rowcount
 
 
 def card_context(user: User) -> dict:

@@ -51,3 +51,53 @@ def test_confirmation_must_match(client, login):
     login("reception")
     response = change(client, confirm="something else entirely")
     assert response.status_code == 422
+
+
+def test_a_wrong_current_password_is_said_next_to_it_in_the_readers_language(client, login):
+    user = login("reception")
+    user.locale = "zh_CN"
+    db.session.commit()
+    page = change(client, current="not my password").get_data(as_text=True)
+    assert 'id="current_password-error"' in page
+    assert "The current password is not correct." not in page  # translated when shown
+
+
+def test_change_own_password_only_flushes(create_user):
+    from portal.auth.services import change_own_password
+
+    user = create_user("reception")
+    db.session.commit()
+    token = user.session_token
+    change_own_password(user, TEST_PASSWORD, NEW)
+    db.session.rollback()
+    assert verify_password(user.password_hash, TEST_PASSWORD) and user.session_token == token
+
+
+def test_an_account_changed_meanwhile_is_a_conflict_showing_it_as_it_is(client, login,
+                                                                        monkeypatch):
+    """A supervisor renames the account while its owner changes the password: 409, the page
+    with the current name, the password unchanged (passwords are never written back)."""
+    import sqlalchemy as sa
+
+    from portal import actions
+    from portal.auth import views
+    from portal.auth.models import User
+
+    user = login("reception")
+    real = views.change_own_password
+
+    def racing(who, current, new):
+        db.session.execute(sa.update(User.__table__).where(User.__table__.c.id == who.id)
+                           .values(version=User.__table__.c.version + 1,
+                                   display_name="主管改过的名字"))
+        actions.commit()  # the other request's commit; this one still holds the old version
+        real(who, current, new)
+
+    monkeypatch.setattr(views, "change_own_password", racing)
+    response = change(client)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "<dd>主管改过的名字</dd>" in page
+    assert "Someone else changed this first" in page and 'id="password-form"' in page
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, TEST_PASSWORD)

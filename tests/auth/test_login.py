@@ -146,3 +146,38 @@ def test_signed_in_user_visiting_login_goes_to_today(client, login):
     login("presales")
     response = client.get("/login")
     assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_authenticate_only_flushes(create_user):
+    """The sign-in's audit record and a remembered language go with the request's commit."""
+    from portal.auth.services import authenticate
+
+    user = create_user("presales", locale=None)
+    db.session.commit()
+    assert authenticate(user.username, TEST_PASSWORD, "zh_TW") is user
+    assert user.locale == "zh_TW" and len(events("auth.login")) == 1
+    db.session.rollback()
+    assert user.locale is None and events("auth.login") == []
+
+
+def test_the_language_chosen_before_signing_in_is_remembered(client, create_user):
+    user = create_user("presales", locale=None)
+    client.post("/language", data={"locale": "zh_TW", "next": "/login"})
+    response = client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
+    assert response.status_code == 303
+    db.session.refresh(user)
+    assert user.locale == "zh_TW"
+    with client.session_transaction() as session:
+        assert session["_user_id"].startswith(f"{user.id}:")
+
+
+def test_a_signed_in_language_switch_is_stored_on_the_account(client, login):
+    user = login("presales")
+    response = client.post("/language", data={"locale": "zh_CN", "next": "/account"})
+    assert response.status_code == 303 and response.headers["Location"] == "/account"
+    db.session.refresh(user)
+    assert user.locale == "zh_CN"
+    refused = client.post("/language", data={"locale": "fr", "next": "/account"})
+    assert refused.status_code == 303
+    db.session.refresh(user)
+    assert user.locale == "zh_CN"

@@ -1,5 +1,8 @@
 """Staff accounts managed by supervisors and managers."""
 
+import re
+
+import pytest
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
@@ -7,6 +10,7 @@ from portal.auth.models import User
 from portal.auth.passwords import verify_password
 from portal.extensions import db
 from tests.conftest import count_rows, today
+from tests.fixtures.factories import TEST_PASSWORD
 
 HX = {"HX-Request": "true"}
 
@@ -53,13 +57,16 @@ def test_bad_input_is_refused_with_messages_and_nothing_saved(client, sign_in, c
     assert count_rows(User, User.display_name == "王小明") == 0
 
 
+def _edit(client, user, version: int, name: str, role: str = "presales"):
+    """Save the account page's name-and-role form."""
+    return client.post(f"/staff/{user.id}", data={"version": version, "display_name": name,
+                                                  "role": role})
+
+
 def test_edit_name_and_role_is_audited(client, sign_in, create_user):
     sign_in(client, create_user("supervisor"))
     user = create_user("presales", display_name="旧名字")
-    response = client.post(f"/staff/{user.id}", data={"version": user.version,
-                                                      "display_name": "新名字",
-                                                      "role": "aftersales"})
-    assert response.status_code == 303
+    assert _edit(client, user, user.version, "新名字", "aftersales").status_code == 303
     db.session.refresh(user)
     assert (user.display_name, user.role) == ("新名字", "aftersales")
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "staff.updated"))
@@ -67,20 +74,75 @@ def test_edit_name_and_role_is_audited(client, sign_in, create_user):
                              "role": ["presales", "aftersales"]}
 
 
-def test_second_editor_gets_a_conflict_and_the_current_state(client, sign_in, create_user):
+def _renamed_meanwhile(client, sign_in, create_user, name: str):
+    """A presales account a supervisor renamed to ``name`` after (another tab) loaded it:
+    the account and the version that tab holds."""
     sign_in(client, create_user("supervisor"))
     user = create_user("presales", display_name="原名")
     stale_version = user.version
-    client.post(f"/staff/{user.id}", data={"version": stale_version, "display_name": "第一次",
-                                           "role": "presales"})
-    response = client.post(f"/staff/{user.id}", data={"version": stale_version,
-                                                      "display_name": "第二次",
-                                                      "role": "presales"})
+    _edit(client, user, stale_version, name)
+    return user, stale_version
+
+
+def _form_of(page: str, action: str) -> str:
+    """The markup of the form posting to ``action``."""
+    start = page.index(f'action="{action}"')
+    return page[start:page.index("</form>", start)]
+
+
+def test_second_editor_gets_a_conflict_the_current_state_and_keeps_the_typing(
+        client, sign_in, create_user):
+    user, stale_version = _renamed_meanwhile(client, sign_in, create_user, "第一次")
+    response = _edit(client, user, stale_version, "第二次", "aftersales")
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    assert "第一次" in page and "第二次" not in page
     db.session.refresh(user)
-    assert user.display_name == "第一次"
+    assert user.display_name == "第一次" and user.role == "presales"
+    assert user.version == stale_version + 1
+    # the account as it is now, and the conflict said
+    assert re.search(r"<h1>第一次 <span", page)
+    assert "Someone else changed this account first" in page
+    # what the second editor typed is still in the form, whose version is the current one
+    assert re.search(r'<input id="display_name"[^>]* value="第二次">', page)
+    assert '<option selected value="aftersales">' in page
+    # every form of the page carries the current version
+    for action in (f"/staff/{user.id}", f"/staff/{user.id}/password",
+                   f"/staff/{user.id}/active"):
+        assert f'value="{user.version}"' in _form_of(page, action)
+    # sending it again is a deliberate second try: it goes through
+    assert _edit(client, user, user.version, "第二次", "aftersales").status_code == 303
+    db.session.refresh(user)
+    assert (user.display_name, user.role) == ("第二次", "aftersales")
+
+
+def test_a_conflicting_password_reset_answers_the_current_account(client, sign_in,
+                                                                  create_user):
+    user, stale_version = _renamed_meanwhile(client, sign_in, create_user, "改过了")
+    response = client.post(f"/staff/{user.id}/password",
+                           data={"version": stale_version, "password": "a brand new password"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert re.search(r"<h1>改过了 <span", page)
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, TEST_PASSWORD)
+    assert f'value="{user.version}"' in _form_of(page, f"/staff/{user.id}/password")
+
+
+def test_a_username_taken_meanwhile_keeps_the_typing(client, sign_in, create_user,
+                                                     monkeypatch):
+    """Two supervisors create the same username at once: the unique key refuses the second;
+    the form comes back as typed with the reason next to the username."""
+    from portal.auth import services
+
+    sign_in(client, create_user("supervisor"))
+    create_user("presales", username="xiaoming")
+    monkeypatch.setattr(services, "find_by_username", lambda username: None)  # checked before
+    response = client.post("/staff/new", data=new_account(display_name="第二个小明"))
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert 'value="第二个小明"' in page and 'value="xiaoming"' in page
+    assert 'id="username-error"' in page
+    assert count_rows(User, User.display_name == "第二个小明") == 0
 
 
 def test_supervisor_cannot_change_a_manager_account(client, sign_in, create_user):
@@ -119,7 +181,63 @@ def test_deactivating_twice_from_stale_pages_is_a_conflict(client, sign_in, crea
     client.post(f"/staff/{user.id}/active", data={"version": version}, headers=HX)
     response = client.post(f"/staff/{user.id}/active", data={"version": version}, headers=HX)
     assert response.status_code == 409
-    assert f'id="staff-{user.id}"' in response.get_data(as_text=True)
+    row = response.get_data(as_text=True)
+    assert "<html" not in row and f'id="staff-{user.id}"' in row
+    # the row as it is now: deactivated, offering to reactivate with the current version
+    db.session.refresh(user)
+    assert 'class="inactive"' in row and "Deactivated" in row
+    assert "Someone else changed this account first" in row
+    assert f'name="version" value="{user.version}"' in row and 'name="active" value="y"' in row
+    assert count_rows(AuditEvent, AuditEvent.action == "staff.deactivated") == 1
+
+
+def test_a_stale_deactivation_without_javascript_answers_the_account_page(client, sign_in,
+                                                                          create_user):
+    user, version = _renamed_meanwhile(client, sign_in, create_user, "新名字")
+    response = client.post(f"/staff/{user.id}/active", data={"version": version})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "<html" in page and re.search(r"<h1>新名字 <span", page)
+    assert "Someone else changed this account first" in page
+    db.session.refresh(user)
+    assert user.active
+    assert f'value="{user.version}"' in _form_of(page, f"/staff/{user.id}/active")
+
+
+def test_staff_services_only_flush(create_user):
+    """The runner commits: a service's change goes with the request's transaction."""
+    from portal.auth.services import reset_password, set_active, update_staff
+
+    actor, user = create_user("supervisor"), create_user("presales", display_name="原名")
+    db.session.commit()
+    update_staff(actor, user, version=user.version, display_name="改名", role="aftersales")
+    reset_password(actor, user, version=user.version, password="another long password")
+    set_active(actor, user, version=user.version, active=False)
+    assert count_rows(AuditEvent, AuditEvent.target_id == str(user.id)) == 3  # flushed
+    db.session.rollback()
+    assert (user.display_name, user.role, user.active) == ("原名", "presales", True)
+    assert verify_password(user.password_hash, TEST_PASSWORD)
+    assert count_rows(AuditEvent, AuditEvent.target_id == str(user.id)) == 0
+
+
+def test_a_refusal_is_shown_in_the_readers_language(app, client, sign_in, create_user):
+    """The service refuses with the untranslated text; the answer translates it."""
+    from flask_babel import force_locale
+
+    from portal.auth.services import AccountError, create_staff
+
+    supervisor = sign_in(client, create_user("supervisor", locale="zh_CN"))
+    with app.test_request_context(), force_locale("zh_CN"), \
+            pytest.raises(AccountError) as refused:
+        create_staff(supervisor, username="x2", display_name="X", role="manager",
+                     password="long enough password")
+    assert refused.value.message == "Only a manager manages supervisor and manager accounts."
+    assert refused.value.field == "role"
+    response = client.post("/staff/new", data=new_account(role="manager"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Only a manager manages" not in page
+    assert 'id="role-error"' in page
 
 
 def test_cannot_deactivate_oneself(client, sign_in, create_user):

@@ -1,4 +1,5 @@
-"""Signing in through the form: each role lands on Today and sees its own navigation."""
+"""Signing in through the form: each role lands on Today and sees its own navigation; two
+supervisors editing one staff account at once."""
 
 import re
 
@@ -94,3 +95,54 @@ def test_sign_out_returns_to_the_sign_in_page(page, t, sign_in):
     expect(page.locator(".flash")).to_have_text(t("You have signed out."))
     page.goto("/notifications/")
     expect(page).to_have_url(re.compile(r"/login\?next=(/|%2F)notifications(/|%2F)$"))
+
+
+EDITED = "aftersales6"  # 彭博: no other browser test shows or changes this account
+
+
+def test_two_tabs_editing_one_account_the_second_gets_the_current_state_and_keeps_its_typing(
+        page, t, sign_in, portal_data, screenshot):
+    from sqlalchemy import select
+
+    from portal.auth.models import User
+    from portal.extensions import db
+
+    user_id, original = portal_data(lambda: db.session.execute(
+        select(User.id, User.display_name).where(User.username == EDITED)).one())
+    sign_in("supervisor")
+    first = page
+    second = page.context.new_page()
+    for tab in (first, second):
+        tab.goto(f"/staff/{user_id}")
+        expect(tab.get_by_role("heading", level=1)).to_contain_text(original)
+
+    first.get_by_label(t("Name"), exact=True).fill("彭博（甲）")
+    first.get_by_role("button", name=t("Save"), exact=True).click()
+    expect(first.locator(".flash-success")).to_have_text(t("Changes saved."))
+    expect(first.get_by_role("heading", level=1)).to_contain_text("彭博（甲）")
+
+    # the second tab still shows the account as it was, and saves over it
+    second.get_by_label(t("Name"), exact=True).fill("彭博（乙）")
+    second.get_by_label(t("Role"), exact=True).select_option("presales")
+    second.get_by_role("button", name=t("Save"), exact=True).click()
+
+    expect(second.get_by_role("alert").filter(has_text=t(
+        "Someone else changed this account first. This is its current state; check it and "
+        "try again."))).to_be_visible()
+    expect(second.get_by_role("heading", level=1)).to_contain_text("彭博（甲）")  # as it is now
+    expect(second.get_by_label(t("Name"), exact=True)).to_have_value("彭博（乙）")  # kept
+    expect(second.get_by_label(t("Role"), exact=True)).to_have_value("presales")
+    assert portal_data(lambda: db.session.get(User, user_id).display_name) == "彭博（甲）"
+    screenshot(second, "staff-conflict")
+
+    # sending it again is a deliberate second try
+    second.get_by_role("button", name=t("Save"), exact=True).click()
+    expect(second.locator(".flash-success")).to_have_text(t("Changes saved."))
+    expect(second.get_by_role("heading", level=1)).to_contain_text("彭博（乙）")
+
+    # put the account back as the demo has it
+    second.get_by_label(t("Name"), exact=True).fill(original)
+    second.get_by_label(t("Role"), exact=True).select_option("aftersales")
+    second.get_by_role("button", name=t("Save"), exact=True).click()
+    expect(second.get_by_role("heading", level=1)).to_contain_text(original)
+    second.close()
