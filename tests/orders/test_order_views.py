@@ -61,7 +61,8 @@ def test_address_remark_on_a_printed_order_makes_a_task(client, login, presales,
     body = response.get_data(as_text=True)
     # the form again, with out of band the remark, the receiver, the stage and the tasks
     assert response.status_code == 200 and "<html" not in body and 'id="order-card"' not in body
-    assert body.lstrip().startswith('<form ') and 'class="remark-form panel"' in body.split(">", 1)[0]
+    assert body.lstrip().startswith("<form ")
+    assert 'class="remark-form panel"' in body.split(">", 1)[0]
     assert f'hx-swap-oob="beforeend:#remark-list-{order.id}"' in body
     assert "上海市徐汇区 8 号" in body and "---2026.11.22 张小红" in body
     assert "浙江省杭州市西湖区文三路 1 号" in body  # the old address kept in the remark
