@@ -106,7 +106,7 @@ def _cancel_asked(make_order, presales, stage="paid"):
 
 def voided_events(order) -> int:
     return count_rows(AuditEvent, AuditEvent.action == "orders.voided",
-                      AuditEvent.target_id == order.id)
+                      AuditEvent.target_id == str(order.id))
 
 
 def test_voiding_a_paid_order_tells_after_sales_in_the_same_transaction(
