@@ -190,7 +190,7 @@ def _transfer_row(transfer: BankTransfer, *, status: int = 200, link_form=None,
     """The entry's row swapped in place (htmx), else the register (with the message)."""
     if not is_fragment_request():
         if link_form is not None and link_form.errors and not message:
-            message = " ".join(e for errors in link_form.errors.values() for e in errors)
+            message = " ".join(str(e) for errors in link_form.errors.values() for e in errors)
         if message:
             flash(message, "error" if status >= 400 else "success")
         if status >= 400:

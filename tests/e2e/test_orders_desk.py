@@ -38,6 +38,13 @@ def _orders(portal_data, stage: str, **where):
     return portal_data(find)
 
 
+def _ask_to_cancel(card, t, reason: str) -> None:
+    """Open the card's cancellation box, give the buyer's reason and ask."""
+    card.get_by_text(t("The buyer cancels"), exact=True).click()
+    card.get_by_label(t("Why the buyer cancels"), exact=True).fill(reason)
+    card.get_by_role("button", name=t("Ask to cancel"), exact=True).click()
+
+
 def test_presales_search_promise_and_late_address_change(page, t, sign_in, portal_data,
                                                          browser, live_server):
     order_id, number = _orders(portal_data, "printed")[0]
@@ -78,9 +85,7 @@ def test_presales_search_promise_and_late_address_change(page, t, sign_in, porta
     page.goto(f"/orders/{shipped_id}")
     keep_marker(page)
     card = page.locator("#order-card")
-    card.get_by_text(t("The buyer cancels"), exact=True).click()
-    card.get_by_label(t("Why the buyer cancels"), exact=True).fill("买家不想要了")
-    card.get_by_role("button", name=t("Ask to cancel"), exact=True).click()
+    _ask_to_cancel(card, t, "买家不想要了")
     expect(card.get_by_role("alert")).to_contain_text(
         t("This order has shipped: it cannot be cancelled here. Open an after-sales case "
           "(interception) instead."))
@@ -147,9 +152,7 @@ def test_two_tabs_on_one_order_the_late_remark_keeps_its_text(page, t, sign_in, 
 
     # --- tab two: the buyer cancels --------------------------------------------------------
     card_two = other.locator("#order-card")
-    card_two.get_by_text(t("The buyer cancels"), exact=True).click()
-    card_two.get_by_label(t("Why the buyer cancels"), exact=True).fill("买家拍错了")
-    card_two.get_by_role("button", name=t("Ask to cancel"), exact=True).click()
+    _ask_to_cancel(card_two, t, "买家拍错了")
     expect(card_two.locator(".saved")).to_have_text(
         t("Cancellation asked. An order clerk voids the order."))
 

@@ -306,3 +306,73 @@ def test_an_order_number_taken_this_very_moment_keeps_the_typed_order(
     assert "Order PHONE-1 already exists on this platform." in body
     assert 'value="buyer typed"' in body and "江苏省南京市 typed 路 5 号" in body
     assert count_rows(Order, Order.order_no == "PHONE-1") == 1 and taken.id
+
+
+# --- without JavaScript: a refusal or a conflict is a page with why, never a bare redirect --
+
+
+def test_without_javascript_a_refused_row_action_is_the_row_page(clerk_client, make_order):
+    order = make_order("paid")
+    response = clerk_client().post(f"/orders/queue/{order.id}/pack",
+                                   data={"version": order.version})
+    body = html(response)
+    assert response.status_code == 422 and "<html" in body
+    assert "Only a printed order can be packed (this one is Paid)." in body
+    assert f'<tr id="order-{order.id}"' in body
+
+
+def test_without_javascript_a_late_stock_count_is_the_page_with_the_typing(
+        clerk_client, stock):
+    cup = stock["CUP-02"]
+    seen = cup.version
+    client = clerk_client()
+    assert client.post(f"/orders/stock/{cup.id}", data={"version": seen, "on_hand": "7"}) \
+        .status_code == 303
+    late = client.post(f"/orders/stock/{cup.id}", data={"version": seen, "on_hand": "2"})
+    body = html(late)
+    assert late.status_code == 409 and "<html" in body
+    assert "Another clerk changed this SKU first" in body and 'value="2"' in body
+    assert '<p class="stock-now">On hand: 7' in body
+
+
+def test_without_javascript_a_late_mark_and_a_late_task_are_pages(
+        client, app, sign_in, presales, clerk, make_order, stock, freeze):
+    from portal.orders.models import OrderTask
+
+    freeze("2026-11-22 09:30")
+    wait = registers.add_wait(presales, buyer="王先生", contact="138", sku="POT-03",
+                              quantity=1)
+    order = make_order("printed")
+    remark_svc.add(presales, order, order.version, "card", "生日快乐")  # a task for the clerks
+    db.session.commit()
+    task = db.session.scalar(sa.select(OrderTask))
+    seen_wait, seen_task = wait.version, task.version
+    sign_in(client, presales)
+    assert client.post(f"/orders/waits/{wait.id}/mark",
+                       data={"version": seen_wait, "outcome": "told"}).status_code == 303
+    late = client.post(f"/orders/waits/{wait.id}/mark",
+                       data={"version": seen_wait, "outcome": "bought"})
+    assert late.status_code == 409 and "<html" in html(late)
+    assert "Someone else updated this buyer&#39;s entry first" in html(late)
+    desk = second(app, sign_in, clerk)
+    assert desk.post(f"/orders/queue/tasks/{task.id}/done",
+                     data={"version": seen_task}).status_code == 303
+    late = desk.post(f"/orders/queue/tasks/{task.id}/done", data={"version": seen_task})
+    assert late.status_code == 409 and "<html" in html(late)
+    assert "Someone else finished this task first." in html(late)
+
+
+def test_without_javascript_a_refused_link_and_print_are_pages(client, sign_in, presales,
+                                                               clerk_client, freeze):
+    freeze("2026-11-22 09:30")
+    transfer, _paid = registers.add_transfer(presales, received_on=date(2026, 11, 21),
+                                             payer="某公司", amount=88, bank="建设银行")
+    db.session.commit()
+    sign_in(client, presales)
+    refused = client.post(f"/orders/transfers/{transfer.id}/link",
+                          data={"version": transfer.version})
+    assert refused.status_code == 422 and "<html" in html(refused)
+    assert "Choose the order from the search results." in html(refused)
+    nothing = clerk_client().post("/orders/queue/print", data={})
+    assert nothing.status_code == 422 and "<html" in html(nothing)
+    assert "Select the orders whose slips to print." in html(nothing)
