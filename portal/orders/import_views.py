@@ -6,7 +6,7 @@ wrong rows with why), confirming or discarding it, and its problems as a CSV fil
 import csv
 import io
 
-from flask import Response, abort, flash, request, url_for
+from flask import Response, abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +16,7 @@ from werkzeug.routing import BuildError
 from wtforms import SelectField
 from wtforms.validators import AnyOf, InputRequired
 
-from portal import clock
+from portal import actions, clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
@@ -26,8 +26,7 @@ from portal.orders import bp
 from portal.orders import importer as svc
 from portal.orders.models import OrderImport
 from portal.orders.orders import PLATFORMS
-from portal.rules import RuleError
-from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render
+from portal.web import is_fragment_request, redirect_htmx_aware, render
 
 INDEX = "orders/imports/index.html"
 PREVIEW = "orders/imports/preview.html"
@@ -85,35 +84,41 @@ def import_form():
     return _index(block="import_history")
 
 
+class UploadAnswer:
+    """An upload leads to its preview; a file refused is answered next to the field."""
+
+    def done(self, record: OrderImport, message: str):
+        return redirect_htmx_aware(self.location(record))
+
+    def refused(self, form, message):
+        return _index(form, status=422, block="import_upload")
+
+    conflict = refused  # nothing is shared while uploading: never raised
+
+    def location(self, record: OrderImport) -> str:
+        return url_for("orders.import_preview", import_id=record.id)
+
+
+def _too_large(form: UploadForm):
+    """A file over the limit: 413 (htmx needs a 422 to show it next to the field)."""
+    form.file.errors = [_("The file is larger than %(mb)d MB: split it into smaller files.",
+                          mb=svc.MAX_MB)]
+    return _index(form, status=422 if is_fragment_request() else 413, block="import_upload")
+
+
 @bp.route("/import", methods=["POST"])
 @require("orders.import")
 def import_upload():
     """Read an uploaded export and keep it for the preview; nothing is created yet."""
-    too_large = _("The file is larger than %(mb)d MB: split it into smaller files.",
-                  mb=svc.MAX_MB)
-    # a fragment answer must be a 422 for htmx to show it next to the field
-    large_status = 422 if is_fragment_request() else 413
     if (request.content_length or 0) > svc.MAX_BYTES + 64 * 1024:
-        form = _upload_form()
-        form.file.errors = [too_large]
-        return _index(form, status=large_status, block="import_upload")
+        return _too_large(_upload_form())
     form = _upload_form(submitted=True)
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            record = svc.preview(current_user, form.platform.data, upload.filename,
-                                 upload.stream.read(svc.MAX_BYTES + 1))
-        except RuleError as error:
-            db.session.rollback()
-            target = form[error.field] if error.field in ("platform", "file") else form.file
-            target.errors = [*target.errors, _(error.message, **error.params)]
-            status = error.params.get("status", 422)
-            return _index(form, status=large_status if status == 413 else status,
-                          block="import_upload")
-        return redirect_htmx_aware(url_for("orders.import_preview", import_id=record.id))
-    if "csrf_token" in form.errors:
-        abort(400)
-    return _index(form, status=422, block="import_upload")
+    upload = form.file.data
+    data = upload.stream.read(svc.MAX_BYTES + 1) if hasattr(upload, "stream") else b""
+    if len(data) > svc.MAX_BYTES:
+        return _too_large(form)
+    return actions.run(lambda: svc.preview(current_user, form.platform.data, upload.filename,
+                                           data), form=form, answer=UploadAnswer())
 
 
 def _preview(record: OrderImport, *, status: int = 200, message: str | None = None,
@@ -147,23 +152,33 @@ def _current_state(record: OrderImport) -> str:
     return _("This import changed meanwhile. This is its current state.")
 
 
-def _act(import_id: int, action, done_message):
+class PreviewAnswer:
+    """Confirm or discard answers the import in place; a second confirm, or one of a
+    discarded import, answers its current state (409)."""
+
+    def __init__(self, record: OrderImport) -> None:
+        self.record = record
+
+    def done(self, record: OrderImport, message: str):
+        return _preview(record, message=message)
+
+    def refused(self, form, message):
+        return _preview(self.record, status=422, message=message, error=True)
+
+    def conflict(self, form, message: str):
+        return _preview(self.record, status=409, message=_current_state(self.record),
+                        error=True)
+
+    def location(self, record: OrderImport) -> str:
+        return url_for("orders.import_preview", import_id=self.record.id)
+
+
+def _act(import_id: int, action, done):
     """Confirm or discard (version checked); in place for htmx, else back to the import."""
     record = _get(import_id)
     form = VersionedForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        action(current_user, record, form.version.data)
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(record)
-        return _preview(record, status=409, message=_current_state(record), error=True)
-    message = done_message(record)
-    if is_fragment_request():
-        return _preview(record, message=message)
-    flash(message, "success")
-    return redirect_htmx_aware(url_for("orders.import_preview", import_id=record.id))
+    return actions.run(lambda: action(current_user, record, form.version.data), form=form,
+                       answer=PreviewAnswer(record), done=done, subject=record)
 
 
 @bp.route("/import/<int:import_id>/confirm", methods=["POST"])
@@ -178,8 +193,8 @@ def import_confirm(import_id: int):
 @require("orders.import")
 def import_discard(import_id: int):
     """Drop an import waiting for confirmation: nothing is created."""
-    return _act(import_id, svc.discard, lambda record: _(
-        "The import was discarded: nothing was imported."))
+    return _act(import_id, svc.discard,
+                _l("The import was discarded: nothing was imported."))
 
 
 def _cell(value) -> str:
@@ -211,14 +226,12 @@ _import_names = namer(OrderImport, OrderImport.filename,
 
 def register(app) -> None:
     """Navigation entry "Import orders" and the audit trail's words for imports."""
-    from portal.audit.services import ACTION_LABELS, register_target
-    from portal.ui import NavItem, register_nav
+    from portal.ui import NavItem, register_audit, register_nav
 
     register_nav(app, NavItem("orders.import_form", _l("Import orders"), "orders.import",
                               order=14, active_prefix="orders.import_"))
-    ACTION_LABELS.update({
+    register_audit(app, actions={
         "orders.import_uploaded": N_("Order export uploaded for preview"),
         "orders.imported": N_("Orders imported"),
         "orders.import_discarded": N_("Order import discarded"),
-    })
-    register_target("order_imports", N_("Order import"), _import_names)
+    }, target=("order_imports", N_("Order import"), _import_names))

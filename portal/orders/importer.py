@@ -23,13 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from portal import audit, clock
+from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.orders.models import Order, OrderImport, OrderLine, StockItem
 from portal.orders.orders import PLATFORMS
 from portal.rules import RuleError
-from portal.web import Conflict, commit_or_conflict
 
 MAX_BYTES = 10 * 1024 * 1024        # the largest upload
 MAX_MB = MAX_BYTES // (1024 * 1024)
@@ -625,7 +625,6 @@ def preview(user: User, platform: str, filename: str | None, data: bytes) -> Ord
     audit.record("orders.import_uploaded", record, actor=user,
                  details={"platform": platform, "file": record.filename,
                           **{k: counts[k] for k in ("rows", "create", "duplicate", "error")}})
-    db.session.commit()
     return record
 
 
@@ -729,8 +728,9 @@ def confirm(user: User, record: OrderImport, version: int) -> OrderImport:
     record.state = "done"
     record.confirmed_at = now
     # the import's row first (UPDATE ... WHERE version = ?): a confirm racing this one
-    # waits here and then fails, before creating anything
-    _flush_or_conflict(record)
+    # waits here and then fails (StaleDataError: the runner answers 409), before creating
+    # anything
+    db.session.flush()
     plain_entries = list(record.rows)
     wanted = [plain for plain in plain_entries if plain["verdict"] == "create"]
     for _attempt in range(3):
@@ -748,8 +748,7 @@ def confirm(user: User, record: OrderImport, version: int) -> OrderImport:
         except IntegrityError:
             continue  # someone created one of these orders this very moment: look again
     else:
-        db.session.rollback()
-        raise Conflict(record)
+        raise Conflict(record)  # the runner rolls the import's change back
     if skipped:
         # new dicts, not the loaded ones changed in place: the JSON is compared to be saved
         skipped_ids = {id(plain) for plain in skipped}
@@ -763,7 +762,7 @@ def confirm(user: User, record: OrderImport, version: int) -> OrderImport:
                           "created": len(fresh), "lines": counts["lines"],
                           "skipped": len(skipped), "duplicates": counts["duplicate"],
                           "errors": counts["error"]})
-    commit_or_conflict(record)
+    db.session.flush()
     return record
 
 
@@ -779,17 +778,6 @@ def _skipped(plain: dict, taken: bool) -> dict:
     return {**plain, "verdict": "duplicate", "reasons": [reason.plain()]}
 
 
-def _flush_or_conflict(record: OrderImport) -> None:
-    """Flush ``record``'s change; a version changed meanwhile is a ``Conflict``."""
-    from sqlalchemy.orm.exc import StaleDataError
-
-    try:
-        db.session.flush()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(record) from error
-
-
 def discard(user: User, record: OrderImport, version: int) -> OrderImport:
     """Drop an import waiting for confirmation: nothing is created, its rows are let go."""
     _expect_preview(record, version)
@@ -797,5 +785,5 @@ def discard(user: User, record: OrderImport, version: int) -> OrderImport:
     record.rows = []
     audit.record("orders.import_discarded", record, actor=user,
                  details={"platform": record.platform, "file": record.filename})
-    commit_or_conflict(record)
+    db.session.flush()
     return record

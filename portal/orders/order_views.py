@@ -14,8 +14,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2_fragments.flask import render_blocks
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 
+from portal import actions
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
@@ -28,9 +30,7 @@ from portal.orders.models import Order, OrderRemark, OrderTask
 from portal.orders.order_forms import ActionForm, CancelForm, OrderForm, RemarkForm, SearchForm
 from portal.orders.registers import transfer_for
 from portal.paging import keyset_page
-from portal.rules import RuleError
 from portal.web import (
-    Conflict,
     is_fragment_request,
     page_args,
     redirect_htmx_aware,
@@ -142,42 +142,38 @@ def detail(order_id: int):
     return _card(_order(order_id))
 
 
-def _refused(order: Order, error: RuleError, form) -> tuple[str | None, str | None]:
-    """Put a rule's message next to its field (or above the form); a shipped order's
-    refusal offers after-sales instead."""
-    message = _(error.message, **{k: v for k, v in error.params.items()
-                                   if k != "after_sales"})
-    if error.field and form is not None and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [message]
-        return None, None
-    return message, ("offer" if error.params.get("after_sales") else None)
+class CardAnswer:
+    """An action on the order card (ask to cancel, mark paid, completed) answers the card as
+    it is now: 200 after the change, 422 with why (nothing changed), 409 with the current
+    state when someone else was first. The cancel form keeps what was typed."""
 
+    def __init__(self, order: Order, form_name: str | None = None) -> None:
+        self.order = order
+        self.form_name = form_name  # the card's own form that was sent ("cancel_form")
+        self.after_sales = None
 
-def _act(order: Order, form, action, **card):
-    """Run ``action`` for a valid ``form``; answer the card (422 / 409 / 200)."""
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
-        return _card(order, status=422, **card)
-    try:
-        action()
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(order)
-        return _card(order, status=409, message=_(CHANGED_FIRST))
-    except RuleError as error:
-        db.session.rollback()
-        db.session.refresh(order)
-        message, offer = _refused(order, error, form)
-        return _card(order, status=422, message=message, after_sales=offer, **card)
-    return None
+    def refusal_text(self, error) -> str:
+        """A shipped order's refusal offers after-sales instead."""
+        self.after_sales = "offer" if error.params.get("after_sales") else None
+        return actions.refusal_text(error)
 
+    def _sent(self, form) -> dict:
+        return {self.form_name: form} if self.form_name and form is not None else {}
 
-def _done(order: Order, message: str):
-    if not is_fragment_request():
-        flash(message, "success")
-        return redirect_htmx_aware(url_for("orders.detail", order_id=order.id))
-    return trigger(_card(order, message=message), CHANGED)
+    def done(self, result, message: str):
+        return trigger(_card(self.order, message=message), CHANGED)
+
+    def refused(self, form, message):
+        if message is None and form is not None and form.form_errors:
+            message = " ".join(form.form_errors)  # the card shows it above, not in the form
+        return _card(self.order, status=422, message=message, after_sales=self.after_sales,
+                     **self._sent(form))
+
+    def conflict(self, form, message: str):
+        return _card(self.order, status=409, message=_(CHANGED_FIRST), **self._sent(form))
+
+    def location(self, result) -> str:
+        return url_for("orders.detail", order_id=self.order.id)
 
 
 def _shown(default: int = 0) -> int:
@@ -204,6 +200,45 @@ def _remark_answer(order: Order, *, status: int = 200, form=None,
     return response
 
 
+class RemarkAnswer(CardAnswer):
+    """A remark answers its form in place (htmx) with, out of band, the new remark and what
+    it changed on the card; a refusal answers the form as typed with why; a conflict the
+    whole card as it is now, the remark as typed still in its form."""
+
+    def __init__(self, order: Order, line) -> None:
+        super().__init__(order, "remark_form")
+        self.line = line  # the line an attribute change names
+
+    def done(self, added: OrderRemark, message: str):
+        task = remark_svc.TASK_FOR_STAGE.get(added.stage)
+        changed = {"receiver": added.kind == "address",
+                   "lines": [self.line] if added.kind == "attributes" and self.line else [],
+                   "tasks": _tasks(self.order) if task else None}
+        return trigger(_remark_answer(self.order, message=message, added=added,
+                                      changed=changed), CHANGED)
+
+    def refused(self, form, message):
+        if not is_fragment_request():
+            return super().refused(form, message)
+        return _remark_answer(self.order, status=422, form=form, message=message,
+                              after_sales=self.after_sales)
+
+    def conflict(self, form, message: str):
+        response = super().conflict(form, message)
+        if is_fragment_request():  # someone else was first: the whole card as it is now
+            response.headers["HX-Retarget"] = "#order-card"
+            response.headers["HX-Reswap"] = "outerHTML"
+        return response
+
+
+def _remarked(added: OrderRemark) -> str:
+    task = remark_svc.TASK_FOR_STAGE.get(added.stage)
+    if task:
+        return _("Remark added. The order clerks have a task: %(task)s.",
+                 task=_(svc.TASK_KINDS[task]))
+    return _("Remark added.")
+
+
 @bp.route("/<int:order_id>/remarks", methods=["POST"])
 @require("orders.remark")
 def remark(order_id: int):
@@ -212,46 +247,20 @@ def remark(order_id: int):
     form back with, out of band, the new remark and what it changed on the card."""
     order = _order(order_id)
     form = _remark_form(order, request.form)
-    fragment = is_fragment_request()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
-        return _remark_answer(order, status=422, form=form) if fragment \
-            else _card(order, status=422, remark_form=form)
     line = next((line for line in order.lines if line.id == form.line_id.data), None)
-    try:
-        added = remark_svc.add(
-            current_user, order, form.version.data, form.kind.data, form.details.data,
-            receiver_name=form.receiver_name.data, receiver_phone=form.receiver_phone.data,
-            receiver_address=form.receiver_address.data, line_id=form.line_id.data,
-            attributes=form.attributes.data)
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(order)
-        response = _card(order, status=409, message=_(CHANGED_FIRST))
-        if fragment:  # someone else was first: the whole card as it is now
-            response.headers["HX-Retarget"] = "#order-card"
-            response.headers["HX-Reswap"] = "outerHTML"
-        return response
-    except RuleError as error:
-        db.session.rollback()
-        db.session.refresh(order)
-        message, offer = _refused(order, error, form)
-        return _remark_answer(order, status=422, form=form, message=message,
-                              after_sales=offer) if fragment \
-            else _card(order, status=422, message=message, after_sales=offer,
-                       remark_form=form)
-    task = remark_svc.TASK_FOR_STAGE.get(added.stage)
-    message = (_("Remark added. The order clerks have a task: %(task)s.",
-                 task=_(svc.TASK_KINDS[task])) if task else _("Remark added."))
-    if not fragment:
-        flash(message, "success")
-        return redirect_htmx_aware(url_for("orders.detail", order_id=order.id))
-    changed = {"receiver": added.kind == "address",
-               "lines": [line] if added.kind == "attributes" and line else [],
-               "tasks": _tasks(order) if task else None}
-    return trigger(_remark_answer(order, message=message, added=added, changed=changed),
-                   CHANGED)
+    return actions.run(lambda: remark_svc.add(
+        current_user, order, form.version.data, form.kind.data, form.details.data,
+        receiver_name=form.receiver_name.data, receiver_phone=form.receiver_phone.data,
+        receiver_address=form.receiver_address.data, line_id=form.line_id.data,
+        attributes=form.attributes.data),
+        form=form, answer=RemarkAnswer(order, line), done=_remarked, subject=order)
+
+
+def _cancel_asked(order: Order) -> str:
+    if order.open_tasks:
+        return _("Cancellation asked. The clerks take the slip/parcel back from the warehouse "
+                 "first, then void the order.")
+    return _("Cancellation asked. An order clerk voids the order.")
 
 
 @bp.route("/<int:order_id>/cancel", methods=["POST"])
@@ -261,14 +270,10 @@ def cancel(order_id: int):
     order's slip or parcel); a shipped order goes to after-sales."""
     order = db.get_or_404(Order, order_id)
     form = CancelForm()
-    refused = _act(order, form, lambda: svc.request_cancel(
-        current_user, order, form.version.data, form.reason.data), cancel_form=form)
-    if refused is not None:
-        return refused
-    if order.open_tasks:
-        return _done(order, _("Cancellation asked. The clerks take the slip/parcel back from "
-                              "the warehouse first, then void the order."))
-    return _done(order, _("Cancellation asked. An order clerk voids the order."))
+    return actions.run(lambda: svc.request_cancel(current_user, order, form.version.data,
+                                                  form.reason.data),
+                       form=form, answer=CardAnswer(order, "cancel_form"), done=_cancel_asked,
+                       subject=order)
 
 
 @bp.route("/<int:order_id>/paid", methods=["POST"])
@@ -277,8 +282,9 @@ def mark_paid(order_id: int):
     """An order awaiting payment has been paid."""
     order = db.get_or_404(Order, order_id)
     form = ActionForm()
-    refused = _act(order, form, lambda: svc.mark_paid(current_user, order, form.version.data))
-    return refused or _done(order, _("Marked paid."))
+    return actions.run(lambda: svc.mark_paid(current_user, order, form.version.data),
+                       form=form, answer=CardAnswer(order), done=_l("Marked paid."),
+                       subject=order)
 
 
 @bp.route("/<int:order_id>/completed", methods=["POST"])
@@ -287,8 +293,9 @@ def mark_completed(order_id: int):
     """A shipped order whose buyer confirmed receipt is completed."""
     order = db.get_or_404(Order, order_id)
     form = ActionForm()
-    refused = _act(order, form, lambda: svc.complete(current_user, order, form.version.data))
-    return refused or _done(order, _("Marked completed."))
+    return actions.run(lambda: svc.complete(current_user, order, form.version.data),
+                       form=form, answer=CardAnswer(order), done=_l("Marked completed."),
+                       subject=order)
 
 
 # --- an order typed by hand ------------------------------------------------------------------
@@ -308,35 +315,44 @@ def _lines_of(form: OrderForm) -> list[svc.LineInput]:
         attributes=(entry.attributes.data or "").strip()) for entry in typed]
 
 
+class NewAnswer:
+    """An order typed by hand: its page once created, else the form as typed with why."""
+
+    def done(self, order: Order, message: str):
+        flash(message, "success")
+        return redirect_htmx_aware(self.location(order))
+
+    def refused(self, form, message):
+        return render(NEW, form=form, status=422, **vocab())
+
+    def conflict(self, form, message: str):
+        """The number was taken this very moment (the unique key)."""
+        no = (form.order_no.data or "").strip()
+        form.order_no.errors = [_("Order %(no)s already exists on this platform.", no=no)]
+        return render(NEW, form=form, status=409, **vocab())
+
+    def location(self, order: Order) -> str:
+        return url_for("orders.detail", order_id=order.id)
+
+
+def _local(moment):
+    return moment.replace(tzinfo=svc.clock.get_clock().tz) if moment else None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require("orders.create")
 def new():
     """Type an order in by hand (a phone order, a distributor's order)."""
     form = OrderForm()
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                order = svc.create(
-                    current_user, platform=form.platform.data, order_no=form.order_no.data,
-                    buyer_id=form.buyer_id.data, receiver_name=form.receiver_name.data,
-                    receiver_phone=form.receiver_phone.data,
-                    receiver_address=form.receiver_address.data, payment=form.payment.data,
-                    paid_at=form.paid_at.data.replace(tzinfo=svc.clock.get_clock().tz)
-                    if form.paid_at.data else None,
-                    lines=_lines_of(form))
-            except RuleError as error:
-                db.session.rollback()
-                message, _offer = _refused(None, error,
-                                           form if error.field != "lines" else None)
-                if message:
-                    form.form_errors.append(message)
-            else:
-                flash(_("Order %(no)s created.", no=order.order_no), "success")
-                return redirect_htmx_aware(url_for("orders.detail", order_id=order.id))
-        elif "csrf_token" in form.errors:
-            abort(400)
-        return render(NEW, form=form, status=422, **vocab())
-    return render(NEW, form=form, **vocab())
+    if request.method != "POST":
+        return render(NEW, form=form, **vocab())
+    return actions.run(lambda: svc.create(
+        current_user, platform=form.platform.data, order_no=form.order_no.data,
+        buyer_id=form.buyer_id.data, receiver_name=form.receiver_name.data,
+        receiver_phone=form.receiver_phone.data, receiver_address=form.receiver_address.data,
+        payment=form.payment.data, paid_at=_local(form.paid_at.data), lines=_lines_of(form)),
+        form=form, answer=NewAnswer(), conflicts=(IntegrityError,),
+        done=lambda order: _("Order %(no)s created.", no=order.order_no))
 
 
 # --- registration ----------------------------------------------------------------------------
@@ -347,12 +363,11 @@ _task_names = namer(OrderTask, Order.order_no, joins=((Order, Order.id == OrderT
 
 def register(app) -> None:
     """Navigation entries and audit labels of the orders pages."""
-    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
-    from portal.ui import NavItem, register_nav
+    from portal.ui import NavItem, register_audit, register_nav
 
     register_nav(app, NavItem("orders.index", _l("Orders"), "orders.view", order=13,
                               active_prefix=("orders.index", "orders.detail", "orders.new")))
-    ACTION_LABELS.update({
+    register_audit(app, actions={
         "orders.created": N_("Order created"),
         "orders.paid": N_("Order marked paid"),
         "orders.remarked": N_("Order remark added"),
@@ -360,17 +375,13 @@ def register(app) -> None:
         "orders.completed": N_("Order completed"),
         "orders.task_opened": N_("Order clerk task opened"),
         "orders.task_done": N_("Order clerk task done"),
-    })
-    FIELD_LABELS.update({
+    }, fields={
         "receiver_name": N_("Receiver"), "receiver_phone": N_("Receiver's phone"),
         "receiver_address": N_("Receiver's address"), "attributes": N_("Attributes"),
         "stage": N_("Stage"), "paid_at": N_("Paid at"), "payment": N_("Payment"),
         "flag": N_("Flag"), "flag_sku": N_("Out-of-stock SKU"),
         "flag_arrival": N_("Expected arrival"), "courier": N_("Courier"),
         "tracking_no": N_("Tracking number"),
-    })
-    VALUE_LABELS.setdefault("stage", {}).update(svc.STAGES)
-    VALUE_LABELS.setdefault("payment", {}).update(svc.PAYMENTS)
-    VALUE_LABELS.setdefault("flag", {}).update(svc.FLAGS)
-    register_target("orders", N_("Sales order"), _order_names)
-    register_target("order_tasks", N_("Order clerk task"), _task_names)
+    }, values={"stage": svc.STAGES, "payment": svc.PAYMENTS, "flag": svc.FLAGS},
+        target=("orders", N_("Sales order"), _order_names))
+    register_audit(app, target=("order_tasks", N_("Order clerk task"), _task_names))

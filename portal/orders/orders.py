@@ -4,6 +4,7 @@ the clerks' tasks (R-O3) and the six-month archive (R-O11).
 
 Services take the acting user, use ``clock.now()``, write the audit trail in the same
 transaction and raise ``RuleError`` (nothing changed) or ``Conflict`` (someone was first).
+They flush (a stale version fails there) and never commit: the action runner does.
 """
 
 from collections import defaultdict
@@ -13,16 +14,15 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context, url_for
-from sqlalchemy.exc import IntegrityError
 
-from portal import audit, clock
+from portal import audit, clock, signals
+from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.notifications import notify_role
 from portal.orders.models import Order, OrderLine, OrderTask, StockItem
 from portal.rules import RuleError
-from portal.web import Conflict, commit_or_conflict
 
 PLATFORMS = {
     "tmall": N_("Tmall"),
@@ -138,20 +138,21 @@ def stock_of(skus) -> dict[str, StockItem]:
 
 
 def check_lines(lines: list[LineInput], known: dict[str, StockItem]) -> None:
-    """Raise ``RuleError`` for an empty order, an unknown SKU, a bad quantity or price."""
+    """Raise ``RuleError`` for an empty order, an unknown SKU, a bad quantity or price (shown
+    above the form: the message names the line)."""
     if not lines:
-        raise RuleError(N_("An order needs at least one line."), "lines")
+        raise RuleError(N_("An order needs at least one line."))
     for number, line in enumerate(lines, start=1):
         if not line.sku:
-            raise RuleError(N_("Line %(line)d: enter the SKU."), "lines", line=number)
+            raise RuleError(N_("Line %(line)d: enter the SKU."), line=number)
         if line.sku not in known:
-            raise RuleError(N_("Line %(line)d: SKU %(sku)s is not in the stock list."), "lines",
+            raise RuleError(N_("Line %(line)d: SKU %(sku)s is not in the stock list."),
                             line=number, sku=line.sku)
         if line.quantity is None or line.quantity < 1:
-            raise RuleError(N_("Line %(line)d: the quantity must be at least 1."), "lines",
+            raise RuleError(N_("Line %(line)d: the quantity must be at least 1."),
                             line=number)
         if line.unit_price is None or line.unit_price < 0:
-            raise RuleError(N_("Line %(line)d: the unit price cannot be negative."), "lines",
+            raise RuleError(N_("Line %(line)d: the unit price cannot be negative."),
                             line=number)
 
 
@@ -202,7 +203,6 @@ def create(user: User, *, platform: str, order_no: str, buyer_id: str, receiver_
     audit.record("orders.created", order, actor=user,
                  details={"platform": platform, "order_no": order_no,
                           "amount": str(order.amount), "lines": len(lines)})
-    commit_or_conflict(order, also=(IntegrityError,))
     return order
 
 
@@ -218,7 +218,7 @@ def mark_paid(user: User, order: Order, version: int, paid_at: datetime | None =
         order.payment = "online"
     audit.record("orders.paid", order, actor=user,
                  changes=audit.changes(order, ("stage", "paid_at", "payment"), before))
-    commit_or_conflict(order)
+    db.session.flush()
     return order
 
 
@@ -363,7 +363,7 @@ def finish_task(user: User, task: OrderTask, version: int) -> OrderTask:
     task.order.open_tasks = max((task.order.open_tasks or 1) - 1, 0)
     audit.record("orders.task_done", task, actor=user,
                  details={"order": task.order.order_no, "kind": task.kind})
-    commit_or_conflict(task)
+    db.session.flush()
     return task
 
 
@@ -384,7 +384,7 @@ def print_slips(user: User, orders: list[Order]) -> list[Order]:
                          changes={"stage": ["paid", "printed"]})
         else:
             audit.record("orders.reprinted", order, actor=user)
-    commit_or_conflict(orders[0] if orders else None)
+    db.session.flush()
     return orders
 
 
@@ -398,7 +398,7 @@ def pack(user: User, order: Order, version: int) -> Order:
     order.stage = "packed"
     order.packed_at = clock.now()
     audit.record("orders.packed", order, actor=user, changes={"stage": ["printed", "packed"]})
-    commit_or_conflict(order)
+    db.session.flush()
     return order
 
 
@@ -433,7 +433,7 @@ def ship(user: User, order: Order, version: int, courier: str, tracking_no: str)
     audit.record("orders.shipped", order, actor=user,
                  changes=audit.changes(order, ("stage", "courier", "tracking_no", "flag"),
                                        before))
-    commit_or_conflict(order)
+    db.session.flush()
     return order
 
 
@@ -446,7 +446,7 @@ def complete(user: User, order: Order, version: int) -> Order:
     order.closed_at = clock.now()
     audit.record("orders.completed", order, actor=user,
                  changes={"stage": ["shipped", "completed"]})
-    commit_or_conflict(order)
+    db.session.flush()
     return order
 
 
@@ -484,7 +484,7 @@ def set_flag(user: User, order: Order, version: int, flag: str | None,
                     N_("Order %(no)s is out of stock: %(sku)s, expected %(date)s. Tell the "
                        "buyer."), _order_link(order), no=order.order_no, sku=sku,
                     date=arrival.isoformat())
-    commit_or_conflict(order)
+    db.session.flush()
     return order
 
 
@@ -516,7 +516,7 @@ def request_cancel(user: User, order: Order, version: int, reason: str) -> Order
     else:
         notify_role("order_clerk", N_("Order %(no)s: cancellation asked by %(name)s; void it."),
                     _order_link(order), no=order.order_no, name=user.display_name)
-    commit_or_conflict(order)
+    db.session.flush()
     return order
 
 
@@ -538,19 +538,12 @@ def void(user: User, order: Order, version: int) -> Order:
     order.stage = "cancelled"
     order.closed_at = clock.now()
     audit.record("orders.voided", order, actor=user, changes={"stage": [before, "cancelled"]})
-    commit_or_conflict(order)
+    db.session.flush()  # a concurrent change fails here, before anyone is told
     if order.paid_at is not None:
-        hand_refund(user, order)
+        # R-O2: refunds are after-sales' (a "refund only" case); its receiver runs in this
+        # transaction, so a refusal there leaves the order as it was
+        signals.order_voided_while_paid.send(order, user=user)
     return order
-
-
-def hand_refund(user: User, order: Order) -> None:
-    """R-O2: refunds are after-sales' — a paid order voided opens a "refund only" case for
-    them, with the buyer's reason as the problem (they are notified by the case)."""
-    from portal.aftersales.cases import open_case
-
-    open_case(user, type="refund_only", order_id=order.id,
-              problem=order.cancel_reason or order.order_no)
 
 
 # --- the clerk's day (R-O5, R-O9, R-O10) -----------------------------------------------------

@@ -14,13 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, lazyload
 
 from portal import clock
+from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.orders import orders as svc
 from portal.orders.models import Order, OrderRemark, OrderTask
 from portal.rules import RuleError
-from portal.web import Conflict
 
 PER_PAGE = 20  # a queue page stays under 60 KB of HTML (each row carries its actions)
 TASKS_SHOWN = 10  # the oldest first; the panel says how many more
@@ -198,6 +198,16 @@ def print_selection(user: User, selection: list[tuple[int, int | None]]) -> list
     if stale:
         raise Conflict(stale)
     return svc.print_slips(user, orders)
+
+
+def stale_in(selection: list[tuple[int, int | None]]) -> list[Order]:
+    """The selected orders whose version moved since the clerk saw them (one query)."""
+    seen = dict(selection)
+    if not seen:
+        return []
+    return [order for order in db.session.scalars(
+        sa.select(Order).where(Order.id.in_(list(seen))).order_by(Order.id))
+        if order.version != seen[order.id]]
 
 
 def slips(order_ids) -> tuple[list[Order], dict[int, list[OrderRemark]]]:

@@ -6,12 +6,12 @@ One template (``orders/queue/index.html``) serves the page and its fragments: a 
 (``queue_row``), the tasks panel, the cut-off banner, the overdue section, the print status.
 """
 
-from flask import abort, flash, make_response, request, url_for
+from flask import flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal import clock
+from portal import actions, clock
 from portal.auth.decorators import require
 from portal.extensions import db
 from portal.i18n import N_
@@ -28,9 +28,7 @@ from portal.orders.queue_forms import (
     ShipForm,
     TaskDoneForm,
 )
-from portal.rules import RuleError
 from portal.web import (
-    Conflict,
     is_fragment_request,
     page_args,
     redirect_htmx_aware,
@@ -130,20 +128,25 @@ EDITORS = ("flag", "ship")
 
 def _row(order, *, status: int = 200, message: str | None = None, flag_form=None,
          ship_form=None, events=(), editing: str | None = None):
-    """The row swapped in place (htmx), else back to the queue with the message. A row
-    opens the red-flag or shipping form only when asked (``editing``): the queue stays
-    light with fifty rows."""
-    if editing is None and status == 422:
+    """The row swapped in place (htmx). A row opens the red-flag or shipping form only when
+    asked (``editing``), or when a form sent from it is refused or was late (its typing
+    kept): the queue stays light with fifty rows. Without JavaScript a row's form is a page
+    of its own."""
+    if editing is None and status >= 400:
         editing = "ship" if ship_form is not None else "flag" if flag_form is not None \
             and flag_form.flag.data == "red" else None
     context = {"order": order, "row_message": message, "row_failed": status >= 400,
                "flag_form": flag_form, "ship_form": ship_form, "editing": editing,
                **queue_svc.row_context([order]), **_context()}
     if not is_fragment_request():
-        if editing and status < 400 and request.method == "GET":
+        if status >= 400:  # the message with the row and its form as typed
+            if message:
+                flash(message, "error")
+            return render("orders/queue/row_page.html", status=status, **context)
+        if editing and request.method == "GET":
             return render("orders/queue/row_page.html", **context)
         if message:
-            flash(message, "error" if status >= 400 else "success")
+            flash(message, "success")
         return redirect_htmx_aware(url_for("orders.queue"))
     response = render(PAGE, block="queue_row", status=status, **context)
     return trigger(response, *events) if events else response
@@ -158,26 +161,34 @@ def queue_row(order_id: int):
     return _row(db.get_or_404(Order, order_id), editing=edit if edit in EDITORS else None)
 
 
-def _act(order, form, action, done: str, **forms):
-    """Run ``action`` for a valid form and answer the row: 200 after the change, 422 with
-    the messages (nothing changed), 409 with the current state when someone was first."""
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors or "version" in form.errors:
-            abort(400)
-        return _row(order, status=422, **forms)
-    try:
-        action()
-    except Conflict:
-        db.session.rollback()
-        return _row(order, status=409, message=_(CHANGED_FIRST))
-    except RuleError as error:
-        db.session.rollback()
-        message = _(error.message, **error.params)
-        if error.field and error.field in form:
-            form[error.field].errors = list(form[error.field].errors) + [message]
-            message = None
-        return _row(order, status=422, message=message, **forms)
-    return _row(order, message=done, events=(CHANGED,))
+class RowAnswer:
+    """An action on a queue row answers the row: 200 after the change, 422 with the messages
+    (nothing changed), 409 with the current state when someone was first — the red-flag or
+    shipping form still open with what was typed."""
+
+    def __init__(self, order: Order, **forms) -> None:
+        self.order = order
+        self.forms = forms  # the row's form that was sent: flag_form / ship_form
+
+    def done(self, result, message: str):
+        return _row(self.order, message=message, events=(CHANGED,))
+
+    def refused(self, form, message):
+        if message is None and form is not None and form.form_errors:
+            message = " ".join(form.form_errors)  # the row shows it in its actions cell
+        return _row(self.order, status=422, message=message, **self.forms)
+
+    def conflict(self, form, message: str):
+        return _row(self.order, status=409, message=_(CHANGED_FIRST), **self.forms)
+
+    def location(self, result) -> str:
+        return url_for("orders.queue")
+
+
+def _act(order: Order, form, action, done, **forms):
+    """Run ``action`` on the row's order for a valid form; the row answers."""
+    return actions.run(action, form=form, answer=RowAnswer(order, **forms), done=done,
+                       subject=order)
 
 
 @bp.route("/queue/<int:order_id>/flag", methods=["POST"])
@@ -188,8 +199,8 @@ def queue_flag(order_id: int):
     order = db.get_or_404(Order, order_id)
     form = FlagForm().for_order(order)
     flag = None if form.flag.data == "none" else form.flag.data
-    done = {"yellow": _("Flagged yellow: checked."),
-            "red": _("Flagged red; pre-sales were told.")}.get(flag, _("The flag was cleared."))
+    done = {"yellow": _l("Flagged yellow: checked."),
+            "red": _l("Flagged red; pre-sales were told.")}.get(flag, _l("The flag was cleared."))
     return _act(order, form, lambda: svc.set_flag(
         current_user, order, form.version.data, flag, sku=form.sku.data,
         arrival=form.arrival.data), done, flag_form=form)
@@ -202,7 +213,7 @@ def queue_pack(order_id: int):
     order = db.get_or_404(Order, order_id)
     form = ActionForm()
     return _act(order, form, lambda: svc.pack(current_user, order, form.version.data),
-                _("Packed."))
+                _l("Packed."))
 
 
 @bp.route("/queue/<int:order_id>/ship", methods=["POST"])
@@ -213,7 +224,7 @@ def queue_ship(order_id: int):
     form = ShipForm()
     return _act(order, form, lambda: svc.ship(current_user, order, form.version.data,
                                               form.courier.data, form.tracking_no.data),
-                _("Shipped."), ship_form=form)
+                _l("Shipped."), ship_form=form)
 
 
 @bp.route("/queue/<int:order_id>/void", methods=["POST"])
@@ -224,10 +235,34 @@ def queue_void(order_id: int):
     order = db.get_or_404(Order, order_id)
     form = ActionForm()
     return _act(order, form, lambda: svc.void(current_user, order, form.version.data),
-                _("Voided."))
+                _l("Voided."))
 
 
 # --- tasks -----------------------------------------------------------------------------------
+
+
+class TaskAnswer:
+    """A task done answers the tasks panel; the badge and the order's row follow."""
+
+    def __init__(self, task: OrderTask) -> None:
+        self.order_id = task.order_id
+
+    def _panel(self, message: str, status: int = 200):
+        response = _page(block="task_panel", status=status, task_message=message,
+                         task_failed=status >= 400)
+        return trigger(response, CHANGED, _order_changed(self.order_id))
+
+    def done(self, task: OrderTask, message: str):
+        return self._panel(message)
+
+    def refused(self, form, message):
+        return self._panel(message or " ".join(form.form_errors), 422)
+
+    def conflict(self, form, message: str):
+        return self._panel(_("Someone else finished this task first."), 409)
+
+    def location(self, task) -> str:
+        return url_for("orders.queue")
 
 
 @bp.route("/queue/tasks/<int:task_id>/done", methods=["POST"])
@@ -237,26 +272,46 @@ def queue_task_done(task_id: int):
     order's row follow."""
     task = db.get_or_404(OrderTask, task_id)
     form = TaskDoneForm()
-    if not form.validate_on_submit():
-        abort(400)
-    order_id, order_no, kind = task.order_id, task.order.order_no, task.kind
-    try:
-        svc.finish_task(current_user, task, form.version.data)
-    except Conflict:
-        db.session.rollback()
-        message, status = _("Someone else finished this task first."), 409
-    else:
-        message = _("Done: %(task)s (order %(no)s).", task=_(svc.TASK_KINDS[kind]), no=order_no)
-        status = 200
-    if not is_fragment_request():
-        flash(message, "error" if status >= 400 else "success")
-        return redirect_htmx_aware(url_for("orders.queue"))
-    response = _page(block="task_panel", status=status, task_message=message,
-                     task_failed=status >= 400)
-    return trigger(response, CHANGED, _order_changed(order_id))
+    return actions.run(
+        lambda: svc.finish_task(current_user, task, form.version.data), form=form,
+        answer=TaskAnswer(task), subject=task,
+        done=lambda task: _("Done: %(task)s (order %(no)s).", task=_(svc.TASK_KINDS[task.kind]),
+                            no=task.order.order_no))
 
 
 # --- slips -----------------------------------------------------------------------------------
+
+
+class PrintAnswer:
+    """Printing a selection answers the queue table as it is now, with what was printed and
+    a link to the slips (opened in a new tab), or why nothing was."""
+
+    def __init__(self, selection) -> None:
+        self.selection = selection
+
+    def done(self, printed, message: str):
+        url = self.location(printed)
+        response = _page(block="queue_table", print_message=message, slips_url=url)
+        return trigger(response, CHANGED, **{PRINT: {"url": url}})
+
+    def _refused(self, status: int, message: str):
+        """The queue table as it is now (the whole page without JavaScript), with why
+        nothing was printed."""
+        return _page(block="queue_table", status=status, print_message=message,
+                     print_failed=True)
+
+    def refused(self, form, message):
+        return self._refused(422, message or " ".join(form.form_errors))
+
+    def conflict(self, form, message: str):
+        stale = queue_svc.stale_in(self.selection)
+        return self._refused(409, _(
+            "Someone else changed these orders first: %(numbers)s. Their current state is "
+            "shown; nothing was printed.", numbers=", ".join(o.order_no for o in stale)))
+
+    def location(self, printed) -> str:
+        """The slips of what was printed (without JavaScript, the answer goes there)."""
+        return url_for("orders.slips", ids=",".join(str(order.id) for order in printed))
 
 
 @bp.route("/queue/print", methods=["POST"])
@@ -264,38 +319,12 @@ def queue_task_done(task_id: int):
 def queue_print():
     """Print the dispatch slips of the ticked orders: paid ones become "printed" (the queue
     table is redrawn as it is now) and the slips page opens in a new tab; without
-    JavaScript the answer is the slips page itself."""
+    JavaScript the answer leads to the slips page itself."""
     form = PrintForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        printed = queue_svc.print_selection(current_user, form.selection())
-    except Conflict as conflict:
-        db.session.rollback()
-        stale = conflict.record if isinstance(conflict.record, list) else [conflict.record]
-        stale = [order for order in stale if order is not None]
-        message = _("Someone else changed these orders first: %(numbers)s. Their current "
-                    "state is shown; nothing was printed.",
-                    numbers=", ".join(order.order_no for order in stale))
-        return _print_refused(409, message)
-    except RuleError as error:
-        db.session.rollback()
-        return _print_refused(422, _(error.message, **error.params))
-    if not is_fragment_request():
-        return _slips_page([order.id for order in printed])
-    url = url_for("orders.slips", ids=",".join(str(order.id) for order in printed))
-    response = _page(block="queue_table", print_message=_("%(count)d slips printed.",
-                                                           count=len(printed)),
-                     slips_url=url)
-    return trigger(response, CHANGED, **{PRINT: {"url": url}})
-
-
-def _print_refused(status: int, message: str):
-    """The queue table as it is now, with why nothing was printed."""
-    if not is_fragment_request():
-        flash(message, "error")
-        return redirect_htmx_aware(url_for("orders.queue"))
-    return _page(block="queue_table", status=status, print_message=message, print_failed=True)
+    selection = form.selection()
+    return actions.run(lambda: queue_svc.print_selection(current_user, selection), form=form,
+                       answer=PrintAnswer(selection),
+                       done=lambda printed: _("%(count)d slips printed.", count=len(printed)))
 
 
 def _slips_page(order_ids):
@@ -334,8 +363,7 @@ def _overdue_card(user) -> dict:
 def register(app) -> None:
     """The "Order queue" entry with its open-task badge, the clerk's and the supervisor's
     Today cards, and the audit labels of the clerks' actions."""
-    from portal.audit.services import ACTION_LABELS
-    from portal.ui import Card, NavItem, register_card, register_nav
+    from portal.ui import Card, NavItem, register_audit, register_card, register_nav
 
     register_nav(app, NavItem("orders.queue", _l("Order queue"), "orders.work", order=12,
                               active_prefix=("orders.queue", "orders.slips"),
@@ -346,7 +374,7 @@ def register(app) -> None:
     register_card(app, Card("orders-overdue", _l("Overdue orders"), "orders.oversee",
                             "orders/queue/_card_overdue.html", _overdue_card, order=26,
                             stylesheet="css/orders-queue.css"))
-    for action, label in {
+    register_audit(app, actions={
         "orders.printed": N_("Dispatch slip printed"),
         "orders.reprinted": N_("Dispatch slip reprinted"),
         "orders.packed": N_("Order packed"),
@@ -356,5 +384,4 @@ def register(app) -> None:
         "orders.voided": N_("Order voided"),
         "orders.task_opened": N_("Order clerk task opened"),
         "orders.task_done": N_("Order clerk task done"),
-    }.items():
-        ACTION_LABELS.setdefault(action, label)
+    })

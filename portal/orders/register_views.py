@@ -14,15 +14,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from portal import clock
+from portal import actions, clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import FilterForm, LocalDateField, VersionedForm, show_refusal
+from portal.forms import FilterForm, LocalDateField, VersionedForm
 from portal.i18n import N_
 from portal.orders import bp
 from portal.orders import orders as order_svc
@@ -30,9 +31,7 @@ from portal.orders import registers as svc
 from portal.orders.models import BankTransfer, Order, StockWait
 from portal.orders.order_forms import labelled
 from portal.paging import keyset_page
-from portal.rules import RuleError
 from portal.web import (
-    Conflict,
     is_fragment_request,
     page_args,
     redirect_htmx_aware,
@@ -188,12 +187,14 @@ def _transfers_page(*, status: int = 200, block: str | None = "transfer_table",
 
 def _transfer_row(transfer: BankTransfer, *, status: int = 200, link_form=None,
                   message: str | None = None, events=()):
-    """The entry's row swapped in place (htmx), else back to the register."""
+    """The entry's row swapped in place (htmx), else the register (with the message)."""
     if not is_fragment_request():
+        if link_form is not None and link_form.errors and not message:
+            message = " ".join(str(e) for errors in link_form.errors.values() for e in errors)
         if message:
             flash(message, "error" if status >= 400 else "success")
-        elif link_form is not None and link_form.errors:
-            flash(" ".join(e for errors in link_form.errors.values() for e in errors), "error")
+        if status >= 400:
+            return _transfers_page(block=None, status=status)
         return redirect_htmx_aware(url_for("orders.transfers"))
     response = render(TRANSFERS, block="transfer_row", status=status, t=transfer,
                       link_form=link_form, row_message=message, row_error=status >= 400,
@@ -209,45 +210,53 @@ def transfers():
     return _transfers_page()
 
 
+class TransferAddAnswer:
+    """A transfer entered appears at the top of the register without a reload; the form
+    comes back empty, or as typed with why."""
+
+    def done(self, result, message: str):
+        transfer, _paid = result
+        response = render(TRANSFERS, block="transfer_add_form", add_form=_transfer_form(),
+                          added=transfer, saved=message, new_picked=None, link_form=None,
+                          row_message=None, **_vocab())
+        return trigger(response, TRANSFERS_CHANGED)
+
+    def refused(self, form, message, status: int = 422):
+        if is_fragment_request():
+            return render(TRANSFERS, block="transfer_add_form", add_form=form, status=status,
+                          new_picked=_order(form.order_id.data), **_vocab())
+        return _transfers_page(block=None, status=status, add_form=form)
+
+    def conflict(self, form, message: str):
+        """The order was paid, or linked to another transfer, meanwhile."""
+        form.form_errors.append(_(ORDER_CHANGED_FIRST))
+        return self.refused(form, None, 409)
+
+    def location(self, result) -> str:
+        return url_for("orders.transfers")
+
+
+def _entered(result) -> str:
+    transfer, paid = result
+    if paid:
+        return _("Entered. Order %(no)s was marked paid by this transfer.",
+                 no=transfer.order.order_no)
+    if transfer.order:
+        return _("Entered and linked to order %(no)s.", no=transfer.order.order_no)
+    return _("Entered.")
+
+
 @bp.route("/transfers", methods=["POST"])
 @require("orders.registers")
 def transfer_add():
     """R-O7: enter a transfer received; linked to an order awaiting payment, the order is
     marked paid by transfer. The entry appears at the top of the list without a reload."""
     form = _transfer_form(request.form)
-    transfer = paid = None
-    status = 422
-    if form.validate_on_submit():
-        try:
-            transfer, paid = svc.add_transfer(
-                current_user, received_on=form.received_on.data, payer=form.payer.data,
-                amount=form.amount.data, bank=form.bank.data, reference=form.reference.data,
-                order_id=form.order_id.data)
-        except RuleError as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        except Conflict:  # the order was paid or linked meanwhile
-            db.session.rollback()
-            form.form_errors.append(_(ORDER_CHANGED_FIRST))
-            status = 409
-    elif "csrf_token" in form.errors:
-        abort(400)
-    if transfer is None:
-        if is_fragment_request():
-            return render(TRANSFERS, block="transfer_add_form", add_form=form, status=status,
-                          new_picked=_order(form.order_id.data), **_vocab())
-        return _transfers_page(block=None, status=status, add_form=form)
-    saved = (_("Entered. Order %(no)s was marked paid by this transfer.",
-               no=transfer.order.order_no) if paid else
-             _("Entered and linked to order %(no)s.", no=transfer.order.order_no)
-             if transfer.order else _("Entered."))
-    if not is_fragment_request():
-        flash(saved, "success")
-        return redirect_htmx_aware(url_for("orders.transfers"))
-    response = render(TRANSFERS, block="transfer_add_form", add_form=_transfer_form(),
-                      added=transfer, saved=saved, new_picked=None, link_form=None,
-                      row_message=None, **_vocab())
-    return trigger(response, TRANSFERS_CHANGED)
+    return actions.run(lambda: svc.add_transfer(
+        current_user, received_on=form.received_on.data, payer=form.payer.data,
+        amount=form.amount.data, bank=form.bank.data, reference=form.reference.data,
+        order_id=form.order_id.data),
+        form=form, answer=TransferAddAnswer(), done=_entered, conflicts=(IntegrityError,))
 
 
 @bp.route("/transfers/pick")
@@ -271,34 +280,44 @@ def transfer_pick():
                   picker_label=label, **_vocab())
 
 
+class TransferRowAnswer:
+    """Linking answers the entry's row; after someone else's change, the row as it is now,
+    the picked order still in its form while the entry is unlinked."""
+
+    def __init__(self, transfer: BankTransfer) -> None:
+        self.transfer = transfer
+
+    def done(self, paid: bool, message: str):
+        return _transfer_row(self.transfer, message=message, events=(TRANSFERS_CHANGED,))
+
+    def refused(self, form, message):
+        return _transfer_row(self.transfer, status=422, link_form=form, message=message)
+
+    def conflict(self, form, message: str):
+        return _transfer_row(self.transfer, status=409, link_form=form,
+                             message=_(TRANSFER_CHANGED_FIRST))
+
+    def location(self, paid) -> str:
+        return url_for("orders.transfers")
+
+
 @bp.route("/transfers/<int:transfer_id>/link", methods=["POST"])
 @require("orders.registers")
 def transfer_link(transfer_id: int):
     """R-O7: link an unlinked entry to its order (in place); an order awaiting payment by
     transfer is marked paid."""
-    transfer = db.session.get(BankTransfer, transfer_id)
-    if transfer is None:
-        abort(404)
+    transfer = db.get_or_404(BankTransfer, transfer_id)
     form = LinkForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors or form.version.errors:
-            abort(400)
-        return _transfer_row(transfer, status=422, link_form=form)
-    try:
-        paid = svc.link_transfer(current_user, transfer, form.version.data, form.order_id.data)
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(transfer)
-        return _transfer_row(transfer, status=409, message=_(TRANSFER_CHANGED_FIRST))
-    except RuleError as error:
-        db.session.rollback()
-        db.session.refresh(transfer)
-        show_refusal(form, error)
-        return _transfer_row(transfer, status=422, link_form=form)
-    no = transfer.order.order_no
-    message = (_("Linked. Order %(no)s was marked paid by this transfer.", no=no) if paid
-               else _("Linked to order %(no)s.", no=no))
-    return _transfer_row(transfer, message=message, events=(TRANSFERS_CHANGED,))
+
+    def linked(paid: bool) -> str:
+        no = transfer.order.order_no
+        return (_("Linked. Order %(no)s was marked paid by this transfer.", no=no) if paid
+                else _("Linked to order %(no)s.", no=no))
+
+    return actions.run(lambda: svc.link_transfer(current_user, transfer, form.version.data,
+                                                 form.order_id.data),
+                       form=form, answer=TransferRowAnswer(transfer), done=linked,
+                       subject=transfer, conflicts=(IntegrityError,))
 
 
 # --- the out-of-stock register (R-O8) ------------------------------------------------------
@@ -337,6 +356,8 @@ def _wait_row(wait: StockWait, *, status: int = 200, card: bool = False,
     if not is_fragment_request():
         if message:
             flash(message, "error" if status >= 400 else "success")
+        if status >= 400:
+            return _waits_page(block=None, status=status)
         return redirect_htmx_aware(url_for("home.index") if card else url_for("orders.waits"))
     context = {"wait": wait, "row_message": message, "row_error": status >= 400,
                "stock": _stock_names([wait]), **_vocab()}
@@ -355,34 +376,60 @@ def waits():
     return _waits_page()
 
 
+class WaitAddAnswer:
+    """A buyer registered appears at the top of the register without a reload; the form
+    comes back empty, or as typed with why."""
+
+    def done(self, wait: StockWait, message: str):
+        response = render(WAITS, block="wait_add_form", add_form=_wait_form(), added=wait,
+                          stock=_stock_names([wait]), row_message=None, **_vocab())
+        return trigger(response, WAITS_CHANGED)
+
+    def refused(self, form, message):
+        if is_fragment_request():
+            return render(WAITS, block="wait_add_form", add_form=form, **_vocab())
+        return _waits_page(block=None, add_form=form)
+
+    conflict = refused  # a new entry: nobody else can have changed it
+
+    def location(self, wait: StockWait) -> str:
+        return url_for("orders.waits")
+
+
 @bp.route("/waits", methods=["POST"])
 @require("orders.registers")
 def wait_add():
     """R-O8: register a buyer who will wait for an item; it appears at the top of the list
     without a reload."""
     form = _wait_form(request.form)
-    wait = None
-    if form.validate_on_submit():
-        try:
-            wait = svc.add_wait(current_user, buyer=form.buyer.data, contact=form.contact.data,
-                                sku=form.sku.data, quantity=form.quantity.data,
-                                note=form.note.data)
-        except RuleError as error:
-            db.session.rollback()
-            show_refusal(form, error)
-    elif "csrf_token" in form.errors:
-        abort(400)
-    if wait is None:
-        if is_fragment_request():
-            return render(WAITS, block="wait_add_form", add_form=form, status=422, **_vocab())
-        return _waits_page(block=None, status=422, add_form=form)
-    if not is_fragment_request():
-        flash(_("%(buyer)s is registered as waiting for %(sku)s.", buyer=wait.buyer,
-                sku=wait.sku), "success")
-        return redirect_htmx_aware(url_for("orders.waits"))
-    response = render(WAITS, block="wait_add_form", add_form=_wait_form(), added=wait,
-                      stock=_stock_names([wait]), row_message=None, **_vocab())
-    return trigger(response, WAITS_CHANGED)
+    return actions.run(
+        lambda: svc.add_wait(current_user, buyer=form.buyer.data, contact=form.contact.data,
+                             sku=form.sku.data, quantity=form.quantity.data,
+                             note=form.note.data),
+        form=form, answer=WaitAddAnswer(),
+        done=lambda wait: _("%(buyer)s is registered as waiting for %(sku)s.",
+                            buyer=wait.buyer, sku=wait.sku))
+
+
+class WaitRowAnswer:
+    """Marking a waiting buyer answers the entry in place (register row or Today card)."""
+
+    def __init__(self, wait: StockWait, card: bool) -> None:
+        self.wait, self.card = wait, card
+
+    def done(self, wait: StockWait, message: str):
+        return _wait_row(self.wait, card=self.card, message=message, events=(WAITS_CHANGED,))
+
+    def refused(self, form, message):
+        if message is None:
+            message = " ".join([*form.outcome.errors, *form.form_errors])
+        return _wait_row(self.wait, status=422, card=self.card, message=message)
+
+    def conflict(self, form, message: str):
+        return _wait_row(self.wait, status=409, card=self.card, message=_(WAIT_CHANGED_FIRST))
+
+    def location(self, wait) -> str:
+        return url_for("home.index") if self.card else url_for("orders.waits")
 
 
 @bp.route("/waits/<int:wait_id>/mark", methods=["POST"])
@@ -390,28 +437,14 @@ def wait_add():
 def wait_mark(wait_id: int):
     """R-O8: mark a waiting buyer told, bought or gave up (in the register or on the Today
     card)."""
-    wait = db.session.get(StockWait, wait_id)
-    if wait is None:
-        abort(404)
-    card = request.form.get("view") == "card"
+    wait = db.get_or_404(StockWait, wait_id)
     form = MarkForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors or form.version.errors:
-            abort(400)
-        return _wait_row(wait, status=422, card=card,
-                         message=" ".join(form.outcome.errors))
-    try:
-        svc.mark_wait(current_user, wait, form.version.data, form.outcome.data)
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(wait)
-        return _wait_row(wait, status=409, card=card, message=_(WAIT_CHANGED_FIRST))
-    except RuleError as error:
-        db.session.rollback()
-        db.session.refresh(wait)
-        return _wait_row(wait, status=422, card=card, message=_(error.message, **error.params))
-    message = _("%(buyer)s: %(state)s.", buyer=wait.buyer, state=_(svc.WAIT_STATES[wait.state]))
-    return _wait_row(wait, card=card, message=message, events=(WAITS_CHANGED,))
+    return actions.run(lambda: svc.mark_wait(current_user, wait, form.version.data,
+                                             form.outcome.data),
+                       form=form, answer=WaitRowAnswer(wait, request.form.get("view") == "card"),
+                       subject=wait,
+                       done=lambda wait: _("%(buyer)s: %(state)s.", buyer=wait.buyer,
+                                           state=_(svc.WAIT_STATES[wait.state])))
 
 
 # --- navigation, cards, audit ----------------------------------------------------------------
@@ -437,8 +470,7 @@ _wait_names = namer(StockWait, StockWait.buyer, StockWait.sku,
 
 def register(app) -> None:
     """Navigation entries, Today cards and audit labels of the two registers."""
-    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, register_target
-    from portal.ui import Card, NavItem, register_card, register_nav
+    from portal.ui import Card, NavItem, register_audit, register_card, register_nav
 
     register_nav(app, NavItem("orders.transfers", _l("Bank transfers"),
                               "orders.registers_view", order=16,
@@ -451,14 +483,13 @@ def register(app) -> None:
     register_card(app, Card("orders-unlinked-transfers", _l("Unlinked bank transfers"),
                             "orders.registers", "orders/registers/_card_transfers.html",
                             _transfers_card, order=24, stylesheet="css/orders-registers.css"))
-    ACTION_LABELS.update({
+    register_audit(app, actions={
         "orders.transfer_added": N_("Bank transfer entered"),
         "orders.transfer_linked": N_("Bank transfer linked to an order"),
+    }, fields={"order": N_("Linked order")},
+        target=("bank_transfers", N_("Bank transfer"), _transfer_names))
+    register_audit(app, actions={
         "orders.wait_added": N_("Buyer registered as waiting for stock"),
         "orders.wait_marked": N_("Waiting buyer marked"),
-    })
-    FIELD_LABELS.setdefault("order", N_("Linked order"))
-    FIELD_LABELS.setdefault("state", N_("State"))
-    VALUE_LABELS.setdefault("state", {}).update(svc.WAIT_STATES)
-    register_target("bank_transfers", N_("Bank transfer"), _transfer_names)
-    register_target("stock_waits", N_("Out-of-stock register entry"), _wait_names)
+    }, fields={"state": N_("State")}, values={"state": svc.WAIT_STATES},
+        target=("stock_waits", N_("Out-of-stock register entry"), _wait_names))

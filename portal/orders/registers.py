@@ -3,23 +3,24 @@ linked to the order it pays, and buyers waiting for an out-of-stock item (缺货
 to be told when it arrives.
 
 Services take the acting user, use ``clock.now()``, write the audit trail in the same
-transaction and raise ``RuleError`` (nothing changed) or ``Conflict`` (someone was first).
+transaction and raise ``RuleError`` (nothing changed) or ``Conflict`` (someone was first);
+they flush and never commit. An order linked to two transfers at once fails the unique key
+at the flush (``IntegrityError``): the views count that as a conflict.
 """
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from portal import audit, clock
+from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.orders import orders as order_svc
 from portal.orders.models import BankTransfer, Order, StockItem, StockWait
 from portal.rules import RuleError
-from portal.web import Conflict, commit_or_conflict
 
 MAX_AMOUNT = Decimal("9999999999.99")
 UNLINKED_AFTER_DAYS = 2  # unlinked longer than this: on the pre-sales Today page (R-O7)
@@ -93,7 +94,7 @@ def _paid_at(received_on: date) -> datetime:
 
 def _link(user: User, transfer: BankTransfer, order_id: int | None) -> bool:
     """Link ``transfer`` to the order; an order awaiting payment by transfer is marked paid
-    (its commit carries the link). Returns True when the order was marked paid."""
+    (the same flush carries the link). Returns True when the order was marked paid."""
     order = db.session.get(Order, order_id) if order_id else None
     if order is None:
         raise RuleError(N_("Choose the order from the search results."), "order_id")
@@ -143,7 +144,7 @@ def add_transfer(user: User, *, received_on: date | None, payer: str, amount: De
                  details={"received_on": received_on.isoformat(), "payer": payer,
                           "amount": str(amount), "bank": bank, "reference": reference})
     paid = _link(user, transfer, order_id) if order_id else False
-    commit_or_conflict(transfer, also=(IntegrityError,))
+    db.session.flush()
     return transfer, paid
 
 
@@ -154,7 +155,7 @@ def link_transfer(user: User, transfer: BankTransfer, version: int,
     if version != transfer.version or transfer.order_id is not None:
         raise Conflict(transfer)
     paid = _link(user, transfer, order_id)
-    commit_or_conflict(transfer, also=(IntegrityError,))
+    db.session.flush()
     return paid
 
 
@@ -221,7 +222,7 @@ def add_wait(user: User, *, buyer: str, contact: str, sku: str, quantity: int | 
     db.session.flush()
     audit.record("orders.wait_added", wait, actor=user,
                  details={"sku": sku, "quantity": quantity, "buyer": buyer})
-    commit_or_conflict(wait)
+    db.session.flush()
     return wait
 
 
@@ -237,7 +238,7 @@ def mark_wait(user: User, wait: StockWait, version: int, outcome: str) -> StockW
     wait.closed_by_id = user.id
     audit.record("orders.wait_marked", wait, actor=user, changes={"state": [before, outcome]},
                  details={"sku": wait.sku, "buyer": wait.buyer})
-    commit_or_conflict(wait)
+    db.session.flush()
     return wait
 
 

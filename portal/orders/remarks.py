@@ -14,7 +14,6 @@ from portal.notifications import notify_role
 from portal.orders import orders as svc
 from portal.orders.models import Order, OrderRemark
 from portal.rules import RuleError
-from portal.web import commit_or_conflict
 
 KINDS = {
     "address": N_("Address change"),
@@ -120,7 +119,7 @@ def add(user: User, order: Order, version: int, kind: str, details: str = "", *,
     flag_modified(order, "stage")
     task = TASK_FOR_STAGE.get(order.stage)
     # one UPDATE of the order (stage, open tasks and version together), and the audit events
-    # written together at the commit: nothing is flushed early by the notifications' reads
+    # written together at the last flush: nothing is flushed early by the notifications' reads
     with db.session.no_autoflush:
         if task:
             svc.open_task(user, order, task, remark)  # flushes the remark with the task
@@ -131,6 +130,5 @@ def add(user: User, order: Order, version: int, kind: str, details: str = "", *,
         if order.stage == "paid":
             notify_role("order_clerk", N_("Order %(no)s: new remark from %(name)s."),
                         svc._order_link(order), no=order.order_no, name=user.display_name)
-    # the answer shows the order, its lines and the author as written: no re-read
-    commit_or_conflict(order, keep_loaded=True)
+    db.session.flush()  # the order's version is checked here: a stale one is a conflict
     return remark

@@ -3,23 +3,24 @@ expected arrival (R-O4, R-O6). When a SKU's stock goes from zero to positive, th
 waiting for it in the out-of-stock register are to be told (R-O8).
 
 Services take the acting user, use ``clock.now()``, write the audit trail in the same
-transaction and raise ``RuleError`` (nothing changed) or ``Conflict`` (someone was first).
+transaction and raise ``RuleError`` (nothing changed) or ``Conflict`` (someone was first);
+they flush and never commit. A SKU added by two clerks at once fails the unique key at the
+flush (``IntegrityError``): the view counts that as a conflict.
 """
 
 from datetime import date
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.exc import IntegrityError
 
 from portal import audit, clock
+from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.notifications import notify_role
 from portal.orders.models import StockItem, StockWait
 from portal.rules import RuleError
-from portal.web import Conflict, commit_or_conflict
 
 PER_PAGE = 50
 MAX_ON_HAND = 999_999
@@ -83,7 +84,6 @@ def add_item(user: User, sku: str, name: str, on_hand: int = 0,
     audit.record("orders.stock_added", item, actor=user,
                  details={"sku": sku, "name": name, "on_hand": on_hand,
                           "expected_on": expected_on.isoformat() if expected_on else None})
-    commit_or_conflict(item, also=(IntegrityError,))
     return item
 
 
@@ -116,7 +116,7 @@ def set_stock(user: User, item: StockItem, version: int, on_hand: int,
     if told:
         notify_role("presales", N_("%(sku)s is back in stock: %(count)d buyers are waiting."),
                     _waits_link(), sku=item.sku, count=told)
-    commit_or_conflict(item)
+    db.session.flush()
     return told
 
 

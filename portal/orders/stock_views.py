@@ -6,25 +6,25 @@ Each row is its own fragment (``hx-target="this"``): saving answers the row as i
 the current row when another clerk saved it first.
 """
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal import clock
+from portal import actions, clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import FilterForm, LocalDateField, VersionedForm, show_refusal
+from portal.forms import FilterForm, LocalDateField, VersionedForm
 from portal.i18n import N_
 from portal.orders import bp
 from portal.orders import stock as svc
 from portal.orders.models import StockItem
-from portal.rules import RuleError
-from portal.web import Conflict, is_fragment_request, redirect_htmx_aware, render, trigger
+from portal.web import is_fragment_request, redirect_htmx_aware, render, trigger
 
 PAGE = "orders/stock/index.html"
 CHANGED = "stock-changed"  # HX-Trigger after a change: widgets showing stock may follow
@@ -104,12 +104,14 @@ def _page(*, status: int = 200, block: str | None = "stock_table", add_form=None
 
 def _row(item: StockItem, *, status: int = 200, editing: bool = False, form=None,
          message: str | None = None, events=()):
-    """The row swapped in place (htmx), else the page showing that SKU."""
+    """The row swapped in place (htmx), else the page showing that SKU (its form as typed
+    when it was refused or late)."""
     if not is_fragment_request():
-        if status == 422:
-            return _page(status=422, block=None, text=item.sku, editing=item.id, row_form=form)
+        if status >= 400:
+            return _page(status=status, block=None, text=item.sku, editing=item.id,
+                         row_form=form, row_message=message)
         if message:
-            flash(message, "error" if status >= 400 else "success")
+            flash(message, "success")
         return redirect_htmx_aware(url_for("orders.stock", q=item.sku))
     response = render(PAGE, block="stock_row", status=status, item=item,
                       editing=item.id if editing else None, row_form=form,
@@ -146,6 +148,34 @@ def stock_edit(item_id: int):
     return _row(item, editing=True, form=form)
 
 
+class RowAnswer:
+    """Saving a SKU answers its row: as it is now after the change; in edit mode with the
+    messages when refused; after another clerk's save, in edit mode with what was typed and,
+    beside it, the count as it is now."""
+
+    def __init__(self, item: StockItem) -> None:
+        self.item = item
+
+    def done(self, told: int, message: str):
+        return _row(self.item, message=message, events=(CHANGED,))
+
+    def refused(self, form, message):
+        return _row(self.item, status=422, editing=True, form=form)
+
+    def conflict(self, form, message: str):
+        return _row(self.item, status=409, editing=True, form=form,
+                    message=_(CHANGED_FIRST))
+
+    def location(self, told) -> str:
+        return url_for("orders.stock", q=self.item.sku)
+
+
+def _saved(told: int) -> str:
+    if told:
+        return _("Saved. Buyers to tell now: %(count)d; pre-sales were notified.", count=told)
+    return _("Saved.")
+
+
 @bp.route("/stock/<int:item_id>", methods=["POST"])
 @require("orders.stock")
 def stock_save(item_id: int):
@@ -153,28 +183,33 @@ def stock_save(item_id: int):
     are to be told and pre-sales notified (R-O8)."""
     item = db.get_or_404(StockItem, item_id)
     form = StockForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors or form.version.errors:
-            abort(400)
-        return _row(item, status=422, editing=True, form=form)
-    try:
-        told = svc.set_stock(current_user, item, form.version.data, form.on_hand.data,
-                             form.expected_on.data)
-    except Conflict:
-        db.session.rollback()
-        db.session.refresh(item)
-        return _row(item, status=409, message=_(CHANGED_FIRST))
-    except RuleError as error:
-        db.session.rollback()
-        db.session.refresh(item)
-        show_refusal(form, error)
-        return _row(item, status=422, editing=True, form=form)
-    if told:
-        message = _("Saved. Buyers to tell now: %(count)d; pre-sales were notified.",
-                    count=told)
-    else:
-        message = _("Saved.")
-    return _row(item, message=message, events=(CHANGED,))
+    return actions.run(lambda: svc.set_stock(current_user, item, form.version.data,
+                                             form.on_hand.data, form.expected_on.data),
+                       form=form, answer=RowAnswer(item), done=_saved, subject=item)
+
+
+class AddAnswer:
+    """A SKU added appears at the top of the list without a reload; the form comes back
+    empty, or as typed with why."""
+
+    def done(self, item: StockItem, message: str):
+        response = render(PAGE, block="stock_add_form", add_form=_add_form(), added=item,
+                          editing=None, **_row_context([item]))
+        return trigger(response, CHANGED)
+
+    def refused(self, form, message):
+        if is_fragment_request():
+            return render(PAGE, block="stock_add_form", add_form=form)
+        return _page(block=None, add_form=form)
+
+    def conflict(self, form, message: str):
+        """The same SKU added at the same moment by another clerk (the unique key)."""
+        form.sku.errors = [_("SKU %(sku)s is already in the stock list.",
+                             sku=(form.sku.data or "").strip())]
+        return self.refused(form, None)
+
+    def location(self, item: StockItem) -> str:
+        return url_for("orders.stock", q=item.sku)
 
 
 @bp.route("/stock", methods=["POST"])
@@ -182,30 +217,10 @@ def stock_save(item_id: int):
 def stock_add():
     """Add a SKU to the stock list; it appears at the top of the list without a reload."""
     form = _add_form(request.form)
-    item = None
-    if form.validate_on_submit():
-        try:
-            item = svc.add_item(current_user, form.sku.data, form.name.data, form.on_hand.data,
-                                form.expected_on.data)
-        except RuleError as error:
-            db.session.rollback()
-            show_refusal(form, error)
-        except Conflict:  # the same SKU added at the same moment by another clerk
-            db.session.rollback()
-            form.sku.errors = [_("SKU %(sku)s is already in the stock list.",
-                                 sku=form.sku.data.strip())]
-    elif "csrf_token" in form.errors:
-        abort(400)
-    if item is None:
-        if is_fragment_request():
-            return render(PAGE, block="stock_add_form", add_form=form, status=422)
-        return _page(block=None, status=422, add_form=form)
-    if not is_fragment_request():
-        flash(_("SKU %(sku)s was added.", sku=item.sku), "success")
-        return redirect_htmx_aware(url_for("orders.stock", q=item.sku))
-    response = render(PAGE, block="stock_add_form", add_form=_add_form(), added=item,
-                      editing=None, **_row_context([item]))
-    return trigger(response, CHANGED)
+    return actions.run(lambda: svc.add_item(current_user, form.sku.data, form.name.data,
+                                            form.on_hand.data, form.expected_on.data),
+                       form=form, answer=AddAnswer(), conflicts=(IntegrityError,),
+                       done=lambda item: _("SKU %(sku)s was added.", sku=item.sku))
 
 
 # --- navigation, audit -----------------------------------------------------------------------
@@ -216,16 +231,12 @@ _stock_names = namer(StockItem, StockItem.sku, StockItem.name,
 
 def register(app) -> None:
     """Navigation entry and audit labels of the stock page."""
-    from portal.audit.services import ACTION_LABELS, FIELD_LABELS, register_target
-    from portal.ui import NavItem, register_nav
+    from portal.ui import NavItem, register_audit, register_nav
 
     register_nav(app, NavItem("orders.stock", _l("Stock"), "orders.view", order=15,
                               active_prefix="orders.stock"))
-    ACTION_LABELS.update({
+    register_audit(app, actions={
         "orders.stock_changed": N_("Stock count changed"),
         "orders.stock_added": N_("SKU added to the stock list"),
-    })
-    for name, label in {"on_hand": N_("On hand"),
-                        "expected_on": N_("Expected arrival")}.items():
-        FIELD_LABELS.setdefault(name, label)
-    register_target("stock_items", N_("Stock item"), _stock_names)
+    }, fields={"on_hand": N_("On hand"), "expected_on": N_("Expected arrival")},
+        target=("stock_items", N_("Stock item"), _stock_names))

@@ -38,6 +38,13 @@ def _orders(portal_data, stage: str, **where):
     return portal_data(find)
 
 
+def _ask_to_cancel(card, t, reason: str) -> None:
+    """Open the card's cancellation box, give the buyer's reason and ask."""
+    card.get_by_text(t("The buyer cancels"), exact=True).click()
+    card.get_by_label(t("Why the buyer cancels"), exact=True).fill(reason)
+    card.get_by_role("button", name=t("Ask to cancel"), exact=True).click()
+
+
 def test_presales_search_promise_and_late_address_change(page, t, sign_in, portal_data,
                                                          browser, live_server):
     order_id, number = _orders(portal_data, "printed")[0]
@@ -78,9 +85,7 @@ def test_presales_search_promise_and_late_address_change(page, t, sign_in, porta
     page.goto(f"/orders/{shipped_id}")
     keep_marker(page)
     card = page.locator("#order-card")
-    card.get_by_text(t("The buyer cancels"), exact=True).click()
-    card.get_by_label(t("Why the buyer cancels"), exact=True).fill("买家不想要了")
-    card.get_by_role("button", name=t("Ask to cancel"), exact=True).click()
+    _ask_to_cancel(card, t, "买家不想要了")
     expect(card.get_by_role("alert")).to_contain_text(
         t("This order has shipped: it cannot be cancelled here. Open an after-sales case "
           "(interception) instead."))
@@ -105,3 +110,71 @@ def test_presales_search_promise_and_late_address_change(page, t, sign_in, porta
         expect(clerk_page.locator("body")).to_contain_text(t("Take back and correct the slip"))
     finally:
         context.close()
+
+
+def _own_order(portal_data, number: str) -> int:
+    """A paid order of our own (so no other browser test touches it); its id."""
+
+    def make():
+        from decimal import Decimal
+
+        import sqlalchemy as sa
+
+        from portal.auth.models import User
+        from portal.extensions import db
+        from portal.orders import orders as svc
+        from portal.orders.models import StockItem
+
+        author = db.session.scalar(sa.select(User).where(User.username == PRESALES))
+        item = db.session.scalar(sa.select(StockItem).where(StockItem.on_hand >= 5)
+                                 .order_by(StockItem.sku))
+        order = svc.create(author, platform="own", order_no=number, buyer_id="e2e_buyer",
+                           receiver_name="测试买家", receiver_phone="13900002222",
+                           receiver_address="浙江省杭州市西湖区测试路 10 号", payment="online",
+                           lines=[svc.LineInput(sku=item.sku, item_name=item.name, quantity=1,
+                                                unit_price=Decimal("88.00"))])
+        db.session.commit()  # the services only flush: the runner commits in a request
+        return order.id
+
+    return portal_data(make)
+
+
+def test_two_tabs_on_one_order_the_late_remark_keeps_its_text(page, t, sign_in, portal_data):
+    """Tab two asks to cancel; tab one, drawn before, adds a remark: the answer is the card as
+    it is now (the cancellation shown) with the remark still typed; sending it again works."""
+    order_id = _own_order(portal_data, f"E2EC{page.evaluate('Date.now()') % 10**8}")
+    sign_in(PRESALES)
+    page.goto(f"/orders/{order_id}")
+    other = page.context.new_page()
+    other.goto(f"/orders/{order_id}")
+    keep_marker(other)
+    keep_marker(page)
+
+    # --- tab two: the buyer cancels --------------------------------------------------------
+    card_two = other.locator("#order-card")
+    _ask_to_cancel(card_two, t, "买家拍错了")
+    expect(card_two.locator(".saved")).to_have_text(
+        t("Cancellation asked. An order clerk voids the order."))
+
+    # --- tab one, still showing the order as it was: a remark ------------------------------
+    card = page.locator("#order-card")
+    expect(card.locator(".badge-cancel")).to_have_count(0)
+    typed = "周六上午送货,请先电话联系"
+    card.get_by_label(t("The remark is about"), exact=True).select_option(
+        label=t("Delivery time"))
+    card.get_by_label(t("Details"), exact=True).fill(typed)
+    card.get_by_role("button", name=t("Add the remark"), exact=True).click()
+    expect(card.get_by_role("alert").first).to_have_text(
+        t("Someone else changed this order first. This is its current state; check it and "
+          "try again."))
+    expect(card.locator(".badge-cancel")).to_have_text(t("Cancellation asked"))  # as it is now
+    expect(card.locator("dd").filter(has_text="买家拍错了")).to_have_count(1)
+    expect(card.get_by_label(t("Details"), exact=True)).to_have_value(typed)  # typing kept
+    expect(card.locator(".remark-list li")).to_have_count(0)
+    assert marker_survived(page)
+
+    # --- sent again, deliberately: it is added -------------------------------------------
+    card.get_by_role("button", name=t("Add the remark"), exact=True).click()
+    expect(card.locator(".remark-list li")).to_have_count(1)
+    expect(card.locator(".remark-list li")).to_contain_text(typed)
+    page.problems.allow("409")

@@ -38,6 +38,7 @@ def _existing_order(portal_data, number: str) -> str:
                    receiver_address="上海市浦东新区张江路 9 号", payment="online",
                    lines=[svc.LineInput(sku="TEA-LJ-250", item_name="西湖龙井 250g",
                                         quantity=1, unit_price=Decimal("168.00"))])
+        db.session.commit()  # the services only flush: the runner commits in a request
         return (clock.now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
 
     return portal_data(create)

@@ -46,6 +46,7 @@ def make_orders(portal_data, tag: str) -> dict:
             made[key] = (order.id, order.order_no)
         gone = db.session.get(svc.Order, made["gone"][0])
         svc.request_cancel(presales, gone, gone.version, "买家拍错了")
+        db.session.commit()  # the services only flush: the runner commits in a request
         made["sku"] = item.sku
         return made
 

@@ -37,6 +37,7 @@ def _awaiting_order(portal_data, number: str) -> None:
                    receiver_address="浙江省杭州市西湖区文三路 9 号", payment="awaiting",
                    lines=[svc.LineInput(sku=f"E2E-{number}", item_name="测试茶叶",
                                         quantity=2, unit_price=Decimal("128.00"))])
+        db.session.commit()  # the services only flush: the runner commits in a request
 
     portal_data(create)
 
@@ -106,6 +107,7 @@ def _out_of_stock_with_a_buyer(portal_data, sku: str, buyer: str) -> None:
         db.session.commit()
         registers.add_wait(author, buyer=buyer, contact="13912340000", sku=sku, quantity=1,
                            note="到货请电话通知")
+        db.session.commit()  # the services only flush: the runner commits in a request
 
     portal_data(create)
 

@@ -14,6 +14,24 @@ HX = {"HX-Request": "true"}
 _numbers = count(1)
 
 
+@pytest.fixture(autouse=True)
+def setup_committed(monkeypatch):
+    """What a test set up through the services (which only flush: the action runner commits)
+    is committed before each request of a test client, as the runner of the request that
+    made it would have; a request's end otherwise rolls it back."""
+    from tests.conftest import IsolatedClient
+
+    plain = IsolatedClient.open
+
+    def open_(self, *args, **kwargs):
+        session = db.session()
+        if session.info.get("wrote") or session.new or session.dirty or session.deleted:
+            session.commit()
+        return plain(self, *args, **kwargs)
+
+    monkeypatch.setattr(IsolatedClient, "open", open_)
+
+
 @pytest.fixture
 def stock():
     """Three SKUs: TEA-01 (50 on hand), CUP-02 (5), POT-03 (none, arriving 2026-11-28)."""
@@ -59,6 +77,7 @@ def make_order(presales, clerk, stock, freeze):
         if stage == "cancelled":
             svc.request_cancel(presales, order, order.version, "买家不要了")
             svc.void(clerk, order, order.version)
+        db.session.commit()  # the services only flush: the runner commits in a request
         return order
 
     return _make

@@ -61,7 +61,8 @@ def test_address_remark_on_a_printed_order_makes_a_task(client, login, presales,
     body = response.get_data(as_text=True)
     # the form again, with out of band the remark, the receiver, the stage and the tasks
     assert response.status_code == 200 and "<html" not in body and 'id="order-card"' not in body
-    assert body.lstrip().startswith('<form class="remark-form panel"')
+    assert body.lstrip().startswith("<form ")
+    assert 'class="remark-form panel"' in body.split(">", 1)[0]
     assert f'hx-swap-oob="beforeend:#remark-list-{order.id}"' in body
     assert "上海市徐汇区 8 号" in body and "---2026.11.22 张小红" in body
     assert "浙江省杭州市西湖区文三路 1 号" in body  # the old address kept in the remark
@@ -241,6 +242,7 @@ def test_list_and_detail_queries_do_not_grow(client, login, presales, make_order
 
     for n in range(5):
         remarks.add(presales, orders[0], orders[0].version, "other", f"备注 {n}")
+    db.session.commit()  # the services only flush; counted below: the pages alone
     assert measure() == few
     assert few[0] <= 10 and few[1] <= 12
 
@@ -324,7 +326,8 @@ def test_a_refused_remark_answers_only_the_form(client, login, presales, make_or
             "version": order.version, "remarks_shown": "0", "kind": "other", "details": ""})
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and "Enter the remark." in body
-    assert body.lstrip().startswith('<form class="remark-form panel"') and "hx-swap-oob" not in body
+    assert body.lstrip().startswith('<form ') and "hx-swap-oob" not in body
+    assert 'class="remark-form panel"' in body.split(">", 1)[0]
     assert counted.count <= 7, counted.count  # an error reads the order again after rollback
 
 

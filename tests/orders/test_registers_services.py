@@ -68,12 +68,14 @@ def test_an_order_is_linked_to_one_transfer_only(presales, make_order, freeze):
     order = make_order("awaiting_payment", payment="awaiting")
     freeze("2026-11-22 09:30")
     first, _paid = enter(presales, order_id=order.id)
+    db.session.commit()  # as the runner would after the action
     with pytest.raises(RuleError) as refused:
         enter(presales, payer="另一个付款人", order_id=order.id)
     assert refused.value.field == "order_id"
     db.session.rollback()
     assert count_rows(BankTransfer) == 1
     later, _paid = enter(presales, payer="另一个付款人")
+    db.session.commit()
     with pytest.raises(RuleError):
         svc.link_transfer(presales, later, later.version, order.id)
     db.session.rollback()

@@ -370,6 +370,7 @@ def test_the_registers_histories_are_keyset_paged(agent, presales, count_queries
                           sku="POT-03", quantity=1) for i in range(10)]
     for wait in waits[:6]:
         svc.mark_wait(presales, wait, wait.version, "told")
+    db.session.commit()  # the services only flush; counted below: the pages alone
     seen, before, statements = [], None, []
     for _page in range(3):
         with count_queries() as counted:

@@ -126,6 +126,7 @@ def test_saving_the_same_values_writes_nothing(clerk, stock, freeze):
 def test_a_new_sku_is_added_once(clerk, stock, freeze):
     freeze("2026-11-22 09:30")
     item = svc.add_item(clerk, " MUG-09 ", "马克杯", 0, date(2026, 11, 30))
+    db.session.commit()  # as the runner would after the action
     assert (item.sku, item.on_hand, item.expected_on) == ("MUG-09", 0, date(2026, 11, 30))
     assert count_rows(AuditEvent, AuditEvent.action == "orders.stock_added") == 1
     with pytest.raises(RuleError) as refused:

@@ -134,7 +134,9 @@ def test_a_second_clerk_saving_the_same_row_sees_the_current_one(desk, app, sign
     assert late.status_code == 409
     body = html(late)
     assert opens_with(body, f"stock-{cup.id}") and "Another clerk changed this SKU first" in body
-    assert ">7<" in body
+    assert '<p class="stock-now">On hand: 7' in body  # the count as it is now
+    assert f'id="on-hand-{cup.id}"' in body and 'value="2"' in body  # the typing kept
+    assert f'name="version" value="{seen + 1}"' in body  # saving again is a second try
     db.session.refresh(cup)
     assert cup.on_hand == 7
 
