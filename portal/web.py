@@ -12,11 +12,6 @@ from flask import Response, current_app, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from jinja2_fragments.flask import render_block
 
-from portal.actions import (  # noqa: F401 - until every area imports them from actions
-    Conflict,
-    commit_keeping_loaded,
-    commit_or_conflict,
-)
 from portal.extensions import htmx
 
 CSP = (

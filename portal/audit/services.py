@@ -10,39 +10,12 @@ from portal import clock
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 
-# Transitional: the tables areas still fill directly until every area calls
-# ``portal.ui.register_audit(app, ...)`` in its init_app (the core's own words are registered
-# there already: ``portal/audit/__init__.py``, ``portal/auth/__init__.py``). ``labels()``
-# merges them with the registry; they and ``register_target`` go at the merge.
-ACTION_LABELS: dict = {}
-TARGET_LABELS: dict = {}
-FIELD_LABELS: dict = {}
-TARGET_NAMERS: dict = {}  # {type: function(ids) -> {id: name}}
-VALUE_LABELS: dict[str, dict] = {}  # {field: {code: N_(label)}}
-
 
 def labels():
-    """Every area's audit words: the app's registry (``portal.ui.register_audit``), with what
-    areas still put in the transitional module tables above merged in; where both name the
-    same field, the registry's (first) name stays."""
-    from portal.ui import AuditLabels, audit_labels
+    """Every area's audit words, as the areas registered them (``portal.ui.register_audit``)."""
+    from portal.ui import audit_labels
 
-    registered = audit_labels()
-    values = {k: dict(v) for k, v in VALUE_LABELS.items()}
-    for name, codes in registered.values.items():
-        values.setdefault(name, {}).update(codes)
-    return AuditLabels({**ACTION_LABELS, **registered.actions},
-                       {**TARGET_LABELS, **registered.targets},
-                       {**FIELD_LABELS, **registered.fields}, values,
-                       {**TARGET_NAMERS, **registered.namers})
-
-
-def register_target(table: str, label: str, namer=None) -> None:
-    """Transitional (``register_audit(app, target=(table, label, namer))`` replaces it): let
-    the audit browser name records of ``table``."""
-    TARGET_LABELS[table] = label
-    if namer:
-        TARGET_NAMERS[table] = namer
+    return audit_labels()
 
 
 def namer(model, *columns, fmt=None, joins=()):

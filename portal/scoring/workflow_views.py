@@ -154,9 +154,9 @@ class StepAnswer:
     def _answer(self, template: str, form, message: str, **parts):
         if not is_fragment_request():
             flash(message, "error")
-            return render(SHEET_PAGE, action_form=form, **_sheet_context(self.sheet))
+            return render(SHEET_PAGE, sent_form=form, **_sheet_context(self.sheet))
         return _fragment(template, **{**parts, "sheet": self.sheet, "action_message": message,
-                                      "action_ok": False, "action_form": form,
+                                      "action_ok": False, "sent_form": form,
                                       "next": self.back})
 
     def location(self, result) -> str:

@@ -507,7 +507,7 @@ def parse_choice(value: str | None) -> int | None | str:
 
 def cell_text(entry: RosterEntry | None) -> str:
     """How a cell is written in the audit trail: the shift's name (data), ``rest`` (shown
-    translated through VALUE_LABELS), or "" for an empty cell."""
+    translated through the audit trail's value labels), or "" for an empty cell."""
     if entry is None:
         return ""
     return entry.shift_type.name if entry.shift_type_id is not None else REST

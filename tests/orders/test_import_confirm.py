@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.orders import importer as svc
 from portal.orders.models import Order, OrderLine
-from portal.web import Conflict
 from tests.conftest import count_rows
 from tests.orders.test_import_parsing import line, make_csv
 

@@ -7,11 +7,11 @@ from datetime import datetime
 import pytest
 
 from portal import clock
+from portal.actions import Conflict
 from portal.orders import orders as svc
 from portal.orders import queue
 from portal.orders import remarks as remark_svc
 from portal.rules import RuleError
-from portal.web import Conflict
 
 
 def numbers(orders):

@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from portal import clock
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.orders import registers as svc
 from portal.orders.models import BankTransfer, StockWait
 from portal.rules import RuleError
-from portal.web import Conflict
 from tests.conftest import count_rows
 
 

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.notifications.models import Notification
@@ -13,7 +14,6 @@ from portal.orders import registers
 from portal.orders import stock as svc
 from portal.orders.models import StockItem, StockWait
 from portal.rules import RuleError
-from portal.web import Conflict
 from tests.conftest import count_rows
 
 
