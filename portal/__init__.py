@@ -155,6 +155,13 @@ def _init_templates(app: Flask) -> None:
             "role_labels": ROLE_LABELS,
         }
 
+    @app.template_filter("localized")
+    def localized_filter(names, fallback=""):
+        """``{{ item.names | localized(item.name) }}``: the name in the reader's language."""
+        from portal.i18n import localized
+
+        return localized(names, fallback)
+
     @app.template_filter("date")
     def date_filter(value):
         if value is None:

@@ -11,6 +11,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+import wtforms
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -65,28 +66,41 @@ def _date_guard(form, field) -> None:
                                      first=FIRST_YEAR, last=LAST_YEAR))
 
 
+class GuardedMeta:
+    """Every field bound with the guards above (the Meta of ``Form`` and ``SubForm``)."""
+
+    def bind_field(self, form, unbound_field, options):
+        field_class = unbound_field.field_class
+        if issubclass(field_class, StringField):
+            guard = _text_guard
+        elif issubclass(field_class, IntegerField | DecimalField):
+            guard = _number_guard
+        elif issubclass(field_class, DateField | DateTimeField):
+            guard = _date_guard
+        else:
+            return unbound_field.bind(form=form, **options)
+        args, kwargs = list(unbound_field.args), dict(unbound_field.kwargs)
+        if len(args) > 1:  # validators given by position
+            kwargs["validators"] = args.pop(1)
+        # the guard first: no other validator sees a NUL or an overflow
+        kwargs["validators"] = [guard, *(kwargs.get("validators") or ())]
+        if guard is _text_guard and not issubclass(field_class, PasswordField):
+            kwargs["filters"] = [trim, *(kwargs.get("filters") or ())]
+        return UnboundField(field_class, *args, **kwargs).bind(form=form, **options)
+
+
 class Form(FlaskForm):
     """The portal's base form (see the module's docstring): every form inherits it."""
 
-    class Meta:
-        def bind_field(self, form, unbound_field, options):
-            field_class = unbound_field.field_class
-            if issubclass(field_class, StringField):
-                guard = _text_guard
-            elif issubclass(field_class, IntegerField | DecimalField):
-                guard = _number_guard
-            elif issubclass(field_class, DateField | DateTimeField):
-                guard = _date_guard
-            else:
-                return unbound_field.bind(form=form, **options)
-            args, kwargs = list(unbound_field.args), dict(unbound_field.kwargs)
-            if len(args) > 1:  # validators given by position
-                kwargs["validators"] = args.pop(1)
-            # the guard first: no other validator sees a NUL or an overflow
-            kwargs["validators"] = [guard, *(kwargs.get("validators") or ())]
-            if guard is _text_guard and not issubclass(field_class, PasswordField):
-                kwargs["filters"] = [trim, *(kwargs.get("filters") or ())]
-            return UnboundField(field_class, *args, **kwargs).bind(form=form, **options)
+    class Meta(GuardedMeta):
+        pass
+
+
+class SubForm(wtforms.Form):
+    """A form repeated inside another (``FormField``): the same guards, no CSRF of its own."""
+
+    class Meta(GuardedMeta):
+        pass
 
 
 class FilterForm(Form):

@@ -54,3 +54,17 @@ def safe_next(target: str | None, fallback: str) -> str:
         return target
     return fallback
 
+
+
+def localized(names: dict | None, fallback: str, locale: str | None = None) -> str:
+    """Data with a visible name (a shift type, a catalogue or menu item) in the reader's
+    language: ``names`` holds ``{"zh_CN": …, "zh_TW": …, "en": …}`` as the supervisor typed
+    them; a language left empty shows ``fallback`` (the record's own name)."""
+    if not names:
+        return fallback
+    if locale is None:
+        from flask import has_request_context
+        from flask_babel import get_locale
+
+        locale = portal_locale(get_locale()) if has_request_context() else "zh_CN"
+    return (names.get(locale) or "").strip() or fallback

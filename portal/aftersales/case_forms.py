@@ -4,7 +4,6 @@ Messages are translatable; the rules are checked again in cases.py and evidence.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DecimalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -16,7 +15,7 @@ from portal.aftersales.cases import (
     STATES,
     TYPES,
 )
-from portal.forms import FilterForm, LocalDateField, VersionedForm, choices
+from portal.forms import FilterForm, Form, LocalDateField, VersionedForm, choices
 
 VIEWS = {"mine": _l("My cases"), "unassigned": _l("Unassigned"), "all": _l("All cases")}
 SLA_KINDS = {"breached": _l("SLA breached"), "soon": _l("About to breach"),
@@ -60,7 +59,7 @@ class OrderPickForm(FilterForm):
                     validators=[Optional(), _short(60)])
 
 
-class CaseForm(FlaskForm):
+class CaseForm(Form):
     """A new case: its kind, the order (picked or typed), dates, problem and request."""
 
     type = SelectField(_l("Kind of case"), choices=labelled(TYPES), validate_choice=False,
@@ -105,20 +104,20 @@ class StateForm(VersionedForm):
     comment = StringField(_l("Comment (optional)"), validators=[Optional(), _short(500)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     """An internal note."""
 
     text = TextAreaField(_l("Internal note"), validators=[
         InputRequired(_l("Write the note first.")), _short(2000)])
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     """An evidence photo (checked by its content in evidence.py)."""
 
     photo = FileField(_l("Photo (JPEG, PNG or WebP, up to 5 MB)"))
 
 
-class HidePhotoForm(FlaskForm):
+class HidePhotoForm(Form):
     """Hide a photo, with the reason."""
 
     reason = StringField(_l("Why hide it"), validators=[

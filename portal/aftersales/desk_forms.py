@@ -4,20 +4,19 @@ Messages are translatable; the rules are checked again in replies.py, visits.py,
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from portal.aftersales.replies import TEXT_MAX, TITLE_MAX
 from portal.aftersales.visits import COMMENT_MAX, OUTCOMES
-from portal.forms import VersionedForm, choices
+from portal.forms import Form, VersionedForm, choices
 
 
 def _short(limit: int):
     return Length(max=limit, message=_l("Keep this under %(max)d characters.", max=limit))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     """A canned reply's title and text."""
 
     title = StringField(_l("Title"), validators=[

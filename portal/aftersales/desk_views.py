@@ -17,7 +17,6 @@ from flask import Response, abort, flash, make_response, render_template, reques
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
 from sqlalchemy.orm import lazyload
 
@@ -39,6 +38,7 @@ from portal.aftersales.models import AfterSalesCase, CannedReply, ReturnVisit
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
+from portal.forms import Form
 from portal.i18n import N_
 from portal.web import is_fragment_request, redirect_htmx_aware, render, trigger
 
@@ -341,7 +341,7 @@ class QueueRowAnswer:
 @require("aftersales.oversee")
 def queue_remind(case_id: int):
     """Remind the case's assignee (a notification with the case's link); the row shows it."""
-    return actions.run(lambda: queue_svc.remind(current_user, case_id), form=FlaskForm(),
+    return actions.run(lambda: queue_svc.remind(current_user, case_id), form=Form(),
                        answer=QueueRowAnswer(case_id),
                        done=lambda row: _("%(name)s was reminded.",
                                           name=row.case.assignee.display_name))
@@ -376,7 +376,7 @@ def _reminded(result: tuple[int, int]) -> str:
 def queue_remind_all():
     """Remind the assignee of every case in the queue; the queue page is shown again with
     the count (every row changed: a reload, not a table as large as the queue)."""
-    return actions.run(lambda: queue_svc.remind_all(current_user), form=FlaskForm(),
+    return actions.run(lambda: queue_svc.remind_all(current_user), form=Form(),
                        answer=QueuePageAnswer(), done=_reminded)
 
 

@@ -2,12 +2,11 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.auth.permissions import ROLE_LABELS, ROLES
-from portal.forms import FilterForm, VersionedForm, choices
+from portal.forms import FilterForm, Form, VersionedForm, choices
 
 
 def password_length(form, field):
@@ -25,7 +24,7 @@ def role_choices(roles=ROLES):
     return choices((role, _l(ROLE_LABELS[role])) for role in roles)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Username and password."""
 
     username = StringField(_l("Username"), validators=[InputRequired(_l("Enter your username.")),
@@ -34,7 +33,7 @@ class LoginForm(FlaskForm):
                                                          Length(max=128)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     """The signed-in user changes their own password."""
 
     current_password = PasswordField(
@@ -54,7 +53,7 @@ USERNAME = Regexp(r"^[a-z0-9][a-z0-9._-]*$",
                   message=_l("Use lower-case letters, digits, dots, dashes or underscores."))
 
 
-class StaffCreateForm(FlaskForm):
+class StaffCreateForm(Form):
     """A new staff account with its first password."""
 
     username = StringField(_l("Username"), filters=[lambda v: v.strip().lower() if v else v],

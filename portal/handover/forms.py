@@ -4,12 +4,11 @@ Every message is translatable; the rules themselves are checked again in service
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from portal import clock
-from portal.forms import FilterForm, LocalDateField, VersionedForm, choices
+from portal.forms import FilterForm, Form, LocalDateField, VersionedForm, choices
 from portal.handover.services import CATEGORIES, PRIORITIES, STATUSES, TEXT_MAX
 
 
@@ -30,7 +29,7 @@ TEXT_LENGTH = Length(max=TEXT_MAX, message=_l("Keep the text under %(max)d chara
 SHORT = Length(max=64, message=_l("Keep this under 64 characters."))
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     """R-H1, R-H4: a new handover item."""
 
     category = SelectField(

@@ -14,7 +14,6 @@ from flask import abort, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from portal import actions
 from portal.audit.services import namer
@@ -22,7 +21,7 @@ from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.auth.permissions import ROLES, role_can
 from portal.extensions import db
-from portal.forms import choices
+from portal.forms import Form, choices
 from portal.handover import bp
 from portal.handover import services as svc
 from portal.handover.forms import CloseForm, EditForm, HistoryFilterForm, ItemForm, TakeOverForm
@@ -290,7 +289,7 @@ def sign(book: str, item_id: int):
     """R-H2 签字确认: sign the item as read (name and time recorded)."""
     return _act(book, item_id,
                 lambda user, a: svc.sign(user, a.item, a.reading, a.acks),
-                FlaskForm(), _l("Signed as read."))
+                Form(), _l("Signed as read."))
 
 
 @book_route("/items/<int:item_id>/take-over", "take_over", "write", methods=("POST",))

@@ -10,7 +10,6 @@ from flask import Response, abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.routing import BuildError
 from wtforms import SelectField
@@ -20,7 +19,7 @@ from portal import actions, clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import VersionedForm, choices
+from portal.forms import Form, VersionedForm, choices
 from portal.i18n import N_
 from portal.orders import bp
 from portal.orders import importer as svc
@@ -35,7 +34,7 @@ ACCEPT = (".csv,.xlsx,text/csv,"
           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     """A platform's export to preview: which platform, and the file."""
 
     platform = SelectField(_l("Platform"), validate_choice=False, validators=[

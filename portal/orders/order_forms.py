@@ -4,12 +4,10 @@ Messages are translatable; the rules are checked again in orders.py / remarks.py
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -18,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
-from portal.forms import FilterForm, VersionedForm, choices
+from portal.forms import FilterForm, Form, SubForm, VersionedForm, choices
 from portal.orders.orders import FLAGS, PAYMENTS, PLATFORMS, STAGES
 from portal.orders.remarks import KINDS
 from portal.reception.visitor_forms import LocalDateTimeField
@@ -50,7 +48,7 @@ class SearchForm(FilterForm):
     archive = BooleanField(_l("Include the archive (closed over six months ago)"))
 
 
-class LineForm(Form):
+class LineForm(SubForm):
     """One line of an order typed by hand; a line with no SKU is left out."""
 
     sku = StringField(_l("SKU"), validators=[Optional(), _short(40)])
@@ -62,7 +60,7 @@ class LineForm(Form):
         Optional(), NumberRange(min=0, max=999999, message=_l("From 0 to 999,999."))])
 
 
-class OrderForm(FlaskForm):
+class OrderForm(Form):
     """An order typed by hand (a phone order, a distributor's order, a missing import)."""
 
     platform = SelectField(_l("Platform"), choices=labelled(PLATFORMS), validate_choice=False,

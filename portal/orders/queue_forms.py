@@ -2,11 +2,10 @@
 ship, void, complete), a task done, and the selection whose slips to print."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from portal.forms import FilterForm, LocalDateField, VersionedForm, choices
+from portal.forms import FilterForm, Form, LocalDateField, VersionedForm, choices
 from portal.orders import orders as svc
 
 
@@ -68,7 +67,7 @@ class TaskDoneForm(VersionedForm):
     """An order clerk confirms a task done."""
 
 
-class PrintForm(FlaskForm):
+class PrintForm(Form):
     """The orders ticked in the queue: ``ids`` with a ``version-<id>`` each."""
 
     def selection(self) -> list[tuple[int, int | None]]:

@@ -13,7 +13,6 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
@@ -23,7 +22,7 @@ from portal import actions, clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import FilterForm, LocalDateField, VersionedForm
+from portal.forms import FilterForm, Form, LocalDateField, VersionedForm
 from portal.i18n import N_
 from portal.orders import bp
 from portal.orders import orders as order_svc
@@ -73,7 +72,7 @@ class MoneyField(DecimalField):
             raise ValueError(_l("Enter the amount as a number, such as 1280.00.")) from error
 
 
-class TransferForm(FlaskForm):
+class TransferForm(Form):
     """R-O7: a transfer received, with the order it pays when known (picked by search)."""
 
     received_on = LocalDateField(_l("Date received"), validators=[
@@ -105,7 +104,7 @@ class TransferFilterForm(FilterForm):
     q = StringField(_l("Payer or reference contains"), validators=[Optional(), _short(60)])
 
 
-class WaitForm(FlaskForm):
+class WaitForm(Form):
     """R-O8: a buyer who will wait for an out-of-stock item."""
 
     buyer = StringField(_l("Buyer"), validators=[InputRequired(_l("Enter the buyer.")),

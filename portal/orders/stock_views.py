@@ -10,7 +10,6 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -19,7 +18,7 @@ from portal import actions, clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import FilterForm, LocalDateField, VersionedForm
+from portal.forms import FilterForm, Form, LocalDateField, VersionedForm
 from portal.i18n import N_
 from portal.orders import bp
 from portal.orders import stock as svc
@@ -57,7 +56,7 @@ class StockForm(VersionedForm):
     expected_on = LocalDateField(_l("Expected arrival"), validators=[Optional()])
 
 
-class StockAddForm(FlaskForm):
+class StockAddForm(Form):
     """A new SKU in the stock list."""
 
     sku = StringField(_l("SKU"), validators=[InputRequired(_l("Enter the SKU.")), _short(40)])

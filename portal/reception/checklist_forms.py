@@ -2,7 +2,6 @@
 rules are checked again in checklist.py and repairs.py."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     AnyOf,
@@ -14,7 +13,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from portal.forms import VersionedForm, choices
+from portal.forms import Form, VersionedForm, choices
 from portal.reception.checklist import GROUPS, NAME_MAX, NOTE_MAX, STATUSES
 from portal.reception.repairs import PLACE_MAX, TEXT_MAX
 from portal.reception.repairs import STATUSES as REPAIR_STATUSES
@@ -46,7 +45,7 @@ class CountField(IntegerField):
             self.data = None
 
 
-class MarkForm(FlaskForm):
+class MarkForm(Form):
     """R-R2: one item marked on the day's checklist (``version`` 0: it was not marked)."""
 
     status = SelectField(
@@ -67,7 +66,7 @@ def group_choices():
     return choices((code, _l(label)) for code, label in GROUPS.items())
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     """R-R2: an item of the morning check (the supervisor's list)."""
 
     name = StringField(_l("Item"), validators=[
@@ -93,7 +92,7 @@ class ActiveForm(VersionedForm):
     """Deactivate or bring back an item."""
 
 
-class RepairForm(FlaskForm):
+class RepairForm(Form):
     """R-R3: a new repair report, prefilled from a checklist item when it comes from one."""
 
     item_id = HiddenField()

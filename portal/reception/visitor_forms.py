@@ -4,7 +4,6 @@ Messages are translatable; the rules are checked again in visitors.py / menu.py.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
-from portal.forms import FilterForm, LocalDateField, QuickSelect, VersionedForm, choices
+from portal.forms import FilterForm, Form, LocalDateField, QuickSelect, VersionedForm, choices
 from portal.reception.menu import KINDS
 from portal.reception.visitors import MAX_PARTY, MAX_SERVING, PURPOSES, SOURCES
 
@@ -47,7 +46,7 @@ def _int_or_none(value):
     return int(value) if value and str(value).isdigit() else None
 
 
-class ArrivalForm(FlaskForm):
+class ArrivalForm(Form):
     """R-R5: a party arrives (the quick form at the top of the board)."""
 
     arrived_at = LocalDateTimeField(_l("Arrived at"), validators=[
@@ -75,7 +74,7 @@ class ArrivalForm(FlaskForm):
         Optional(), Length(max=500, message=_l("Keep this under 500 characters."))])
 
 
-class ServeForm(FlaskForm):
+class ServeForm(Form):
     """R-R5: something from the menu served to a party."""
 
     menu_item_id = SelectField(_l("Item"), coerce=_int_or_none, validate_choice=False,
@@ -109,7 +108,7 @@ class HistoryFilterForm(FilterForm):
                          validators=[Optional()], validate_choice=False)
 
 
-class MenuItemForm(FlaskForm):
+class MenuItemForm(Form):
     """A new menu item."""
 
     name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the item's name.")),

@@ -2,12 +2,11 @@
 checked again in the services (catalogue.py, entries.py)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from portal.forms import LocalDateField, VersionedForm, choices
+from portal.forms import Form, LocalDateField, VersionedForm, choices
 from portal.scoring.catalogue import KINDS
 
 WHOLE = _l("Enter a whole number.")
@@ -27,7 +26,7 @@ def kind_choices():
     return choices((code, _l(label)) for code, label in KINDS.items())
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     """A catalogue item: kind, default points (positive), description, active."""
 
     kind = SelectField(_l("Kind"), choices=kind_choices(), validate_choice=False,
@@ -44,7 +43,7 @@ class RuleEditForm(RuleForm, VersionedForm):
     """A catalogue item changed in place."""
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     """A reward or penalty on a sheet (R-P1)."""
 
     rule = SelectField(_l("Catalogue item"), validate_choice=False, validators=[Optional()])

@@ -1,11 +1,10 @@
 """Forms of the score sheets' workflow, the staff's own sheets and appeals."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.forms import VersionedForm, choices
+from portal.forms import Form, VersionedForm, choices
 
 LONG = Length(max=500, message=_l("At most %(max)d characters."))
 
@@ -30,15 +29,15 @@ class ReopenForm(SheetActionForm):
         InputRequired(_l("Write why the sheet is reopened.")), LONG])
 
 
-class MonthActionForm(FlaskForm):
+class MonthActionForm(Form):
     """Submit all or approve all of a month: nothing but the CSRF token."""
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(Form):
     """The staff member acknowledges their sheet."""
 
 
-class AppealForm(FlaskForm):
+class AppealForm(Form):
     """Appeal an entry of my sheet. The comment is checked by ``appeals.file_appeal`` after
     it has made sure the entry is the user's own: a refusal shows the entry's appeals, which
     nobody else may see."""

@@ -3,11 +3,10 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.forms import VersionedForm
+from portal.forms import Form, VersionedForm
 
 
 def _int_or_none(value):
@@ -26,7 +25,7 @@ def _date_or_none(value):
         return None
 
 
-class SwapRequestForm(FlaskForm):
+class SwapRequestForm(Form):
     """Ask a colleague to swap: my day for their day (the same day swaps shift types)."""
 
     colleague = SelectField(_l("Colleague"), coerce=_int_or_none, validate_choice=False,
@@ -44,7 +43,7 @@ class SwapActionForm(VersionedForm):
     """Accept, decline, withdraw, approve or reject: only the version the user saw."""
 
 
-class OvertimeForm(FlaskForm):
+class OvertimeForm(Form):
     """The actual end of one of my recent shifts (R-S3)."""
 
     day = SelectField(_l("Shift"), coerce=_date_or_none, validate_choice=False,

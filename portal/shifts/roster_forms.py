@@ -1,11 +1,11 @@
 """Forms of the roster planner: a cell, generating, publishing, minimums, cleaning duty."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from portal.forms import Form
 from portal.shifts.roster import MAX_CLEANERS
 
 INCOMPLETE = _l("The form is incomplete; reload the page.")
@@ -17,20 +17,20 @@ def _version_field():
                         validators=[InputRequired(INCOMPLETE), NumberRange(min=0)])
 
 
-class CellForm(FlaskForm):
+class CellForm(Form):
     """One cell: a shift type id, "rest", or "" (empty: the generator decides)."""
 
     shift = SelectField(_l("Shift"), validate_choice=False)
     version = _version_field()
 
 
-class MonthActionForm(FlaskForm):
+class MonthActionForm(Form):
     """Publish (or any action on the whole month): the month's version."""
 
     version = _version_field()
 
 
-class GenerateForm(FlaskForm):
+class GenerateForm(Form):
     """Choose the people the rotation plans (all rostered active staff by default)."""
 
     staff = SelectMultipleField(_l("People to plan"), coerce=int, validate_choice=False,
@@ -39,7 +39,7 @@ class GenerateForm(FlaskForm):
     version = _version_field()
 
 
-class CleaningGenerateForm(FlaskForm):
+class CleaningGenerateForm(Form):
     """How many people keep the office tidy each day."""
 
     per_day = IntegerField(_l("People a day"), default=1, validators=[
@@ -49,7 +49,7 @@ class CleaningGenerateForm(FlaskForm):
     version = _version_field()
 
 
-class CleaningDayForm(FlaskForm):
+class CleaningDayForm(Form):
     """Who has cleaning duty on one day; ``token`` is what the editor saw."""
 
     person = SelectMultipleField(_l("Cleaning duty"), coerce=int, validate_choice=False,
@@ -60,7 +60,7 @@ class CleaningDayForm(FlaskForm):
 def minimums_form(roles, shift_types, current: dict):
     """A form with one number per role and shift: ``min_<role>_<shift id>``."""
 
-    class MinimumsForm(FlaskForm):
+    class MinimumsForm(Form):
         pass
 
     for role in roles:
