@@ -20,7 +20,7 @@ from wtforms import DateField, DateTimeField, DecimalField, IntegerField, String
 from wtforms.fields import PasswordField
 from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import UnboundField
-from wtforms.validators import InputRequired, NumberRange, StopValidation
+from wtforms.validators import DataRequired, InputRequired, NumberRange, StopValidation
 from wtforms.widgets import HiddenInput, Select
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL INTEGER
@@ -43,7 +43,11 @@ def _text_guard(form, field) -> None:
             raise StopValidation(gettext("Remove the control characters from this field."))
         typed = field.raw_data[0] if field.raw_data else ""
         if not value and typed and field.flags.required:
-            raise StopValidation(gettext("Fill in this field (spaces alone do not count)."))
+            # the field's own "required" message where it has one, else the general one
+            own = next((v.message for v in field.validators
+                        if isinstance(v, InputRequired | DataRequired) and v.message), None)
+            raise StopValidation(str(own) if own else gettext(
+                "Fill in this field (spaces alone do not count)."))
 
 
 def _number_guard(form, field) -> None:
