@@ -867,22 +867,21 @@ def card_context(user: User) -> dict:
 def export_xlsx(grid: MonthGrid) -> bytes:
     """The month as a workbook: one row per person (shift names, 休), row and column totals,
     and the cleaning duty; shift colours as cell fills."""
-    from io import BytesIO
-
     from flask_babel import format_date
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     from portal.auth.permissions import ROLE_LABELS
+    from portal.exports import append, workbook_bytes
 
     book = Workbook()
     sheet = book.active
     sheet.title = grid.label
     status = _("Published") if grid.is_published else _("Draft")
-    sheet.append([_("Duty roster %(month)s", month=grid.label), status])
+    append(sheet, [_("Duty roster %(month)s", month=grid.label), status])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([_("Name"), _("Role")]
+    append(sheet, [_("Name"), _("Role")]
                  + [f"{d.day} {format_date(d, 'EEEEE')}" for d in grid.days]
                  + [_("Days worked"), _("Rest days")])
     header_row = sheet.max_row
@@ -895,17 +894,17 @@ def export_xlsx(grid: MonthGrid) -> bytes:
             row = [user.display_name, role]
             row += [grid.cell_name(grid.cell(user, day)) for day in grid.days]
             row += list(grid.row(user))
-            sheet.append(row)
+            append(sheet, row)
             for index, day in enumerate(grid.days):
                 entry = grid.cell(user, day)
                 if entry is not None and entry.shift_type_id in fills:
                     sheet.cell(sheet.max_row, first_day_col + index).fill = \
                         fills[entry.shift_type_id]
         for shift_type in grid.shift_types:
-            sheet.append([f"{role} · {shift_type.name}", _("Total")]
+            append(sheet, [f"{role} · {shift_type.name}", _("Total")]
                          + [grid.total(group.role, shift_type.id, d) for d in grid.days])
             sheet.cell(sheet.max_row, 1).font = Font(italic=True)
-    sheet.append([_("Cleaning duty"), ""]
+    append(sheet, [_("Cleaning duty"), ""]
                  + [", ".join(u.display_name for u in grid.cleaning.get(d, []))
                     for d in grid.days])
     sheet.cell(sheet.max_row, 1).font = Font(bold=True)
@@ -921,6 +920,4 @@ def export_xlsx(grid: MonthGrid) -> bytes:
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 1
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

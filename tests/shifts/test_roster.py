@@ -371,6 +371,18 @@ def test_the_xlsx_export_has_names_shifts_totals_and_cleaning_duty(department):
                                    department["types"]["day"].id, NOV_DAYS[0])
 
 
+def test_the_xlsx_export_writes_names_as_text_never_formulas(department):
+    """Issue 16 item 2: a staff name like ``=1+2`` is a name in the workbook, not a formula,
+    and a control character in it does not break the export."""
+    person = department["presales"][0]
+    person.display_name = "=1+2\x01"
+    roster.generate(department["supervisor"], *NOV, everyone_ids(department), 0)
+    book = load_workbook(BytesIO(roster.export_xlsx(roster.load_grid(*NOV))))
+    cells = [c for row in book["2026-11"].iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    assert any(c.value == "=1+2" and c.data_type == "s" for c in cells)
+
+
 def test_the_grid_draws_a_row_compactly_and_keeps_a_switched_off_shift_type(department):
     types, person = department["types"], department["presales"][0]
     put(person, NOV_DAYS[0], types["day"], fixed=True)
