@@ -245,3 +245,20 @@ def test_a_plain_csrf_form_without_a_token_is_400(app, csrf_enabled):
 def test_url_for_works_in_answers(app):
     with _post(app, {"version": "1", "text": "x"}):
         assert url_for("home.index")
+
+
+def test_refusals_are_raised_as_markers_translated_when_shown():
+    """Issue 14 item 6: a service's refusal carries ``N_("…")`` and its parameters; the
+    runner translates it in the reader's language (form validators, which run in the
+    request, may translate at once)."""
+    eager = []
+    for path in sorted(PORTAL.rglob("*.py")):
+        if path.name == "forms.py" or path.name.endswith("_forms.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+                first = node.exc.args[0]
+                if isinstance(first, ast.Call) and getattr(first.func, "id", "") in (
+                        "_", "gettext", "lazy_gettext", "_l"):
+                    eager.append(f"{path.relative_to(PORTAL)}:{node.lineno}")
+    assert eager == []
