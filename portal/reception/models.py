@@ -30,6 +30,25 @@ class MenuItem(db.Model):
     stock_item = relationship("ChecklistItem", lazy="joined")
 
 
+class Consultant(db.Model):
+    """A member of staff marked as a showroom consultant (置业顾问), kept by the supervisor:
+    the arrival form offers these, and a free name for anyone else (issue 15 item 14). An
+    unmarked consultant keeps the row (``active`` false): the visits they took stay theirs."""
+
+    __tablename__ = "showroom_consultants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    marked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+
 class Visit(db.Model):
     """A party received in the showroom (R-R5). Name and phone are optional personal data
     (R-R6)."""

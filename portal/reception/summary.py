@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from portal import clock
-from portal.exports import append, workbook_bytes
 from portal.auth.models import User
+from portal.exports import append, workbook_bytes
 from portal.extensions import db
 from portal.reception.models import MenuItem, Serving, Visit
 from portal.reception.visitors import PURPOSES, SOURCES

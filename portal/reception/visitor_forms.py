@@ -125,3 +125,15 @@ class MenuEditForm(MenuItemForm, VersionedForm):
     """Rename, relink or deactivate a menu item."""
 
     active = BooleanField(_l("On the menu"))
+
+
+class ConsultantMarkForm(Form):
+    """Mark a member of staff as a showroom consultant."""
+
+    user_id = SelectField(_l("Staff member"), coerce=_int_or_none, validate_choice=False,
+                          validators=[InputRequired(_l("Choose an active staff member."))],
+                          widget=QuickSelect())
+
+
+class ConsultantUnmarkForm(VersionedForm):
+    """Take a consultant off the arrival form's list (the version the supervisor saw)."""

@@ -550,7 +550,7 @@ def register(app) -> None:
 
     app.config.setdefault("SHOWROOM_LONG_STAY_MINUTES", svc.LONG_STAY_MINUTES)
     visitor_pages = ("reception.index", "reception.visit", "reception.history",
-                     "reception.summary", "reception.menu")
+                     "reception.summary", "reception.menu", "reception.consultants")
     register_nav(app, NavItem("reception.index", _l("Showroom"), "reception.view", order=5,
                               active_prefix=visitor_pages, badge_endpoint="reception.badge",
                               badge_event=CHANGED))

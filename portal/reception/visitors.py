@@ -21,7 +21,8 @@ from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
-from portal.reception.models import MenuItem, Serving, Visit
+from portal.reception.consultants import offered, offered_consultant
+from portal.reception.models import Consultant, MenuItem, Serving, Visit
 from portal.rules import RuleError
 
 PURPOSES = {
@@ -107,10 +108,9 @@ def shown_name(name: str | None, user) -> str:
 
 
 def consultants():
-    """Active staff who may take a party (every active account; presales first)."""
-    return list(db.session.scalars(
-        sa.select(User).where(User.active.is_(True))
-        .order_by(sa.case((User.role == "presales", 0), else_=1), User.display_name)))
+    """Who the arrival form offers: active staff marked as consultants (issue 15 item 14);
+    anyone else is typed as a free name."""
+    return offered()
 
 
 def _check_choices(purpose: str, source: str) -> None:
@@ -123,9 +123,14 @@ def _check_choices(purpose: str, source: str) -> None:
 def _resolve_consultant(consultant_id, consultant_name) -> tuple[User | None, str | None]:
     name = (consultant_name or "").strip() or None
     if consultant_id:
-        user = db.session.get(User, int(consultant_id))
-        if user is None or not user.active:
-            raise VisitError(N_("Choose an active staff member."), "consultant_id")
+        user = offered_consultant(int(consultant_id))  # one query on the happy path
+        if user is None:
+            user = db.session.get(User, int(consultant_id))
+            if user is None or not user.active:
+                raise VisitError(N_("Choose an active staff member."), "consultant_id")
+            # a manager's or a clerk's id posted by hand (issue 15 item 14)
+            raise VisitError(N_("Choose a consultant from the list, or type another "
+                                "consultant's name."), "consultant_id")
         return user, None
     if name and len(name) > 60:
         raise VisitError(N_("Keep the name under %(max)d characters."), "consultant_name", max=60)
@@ -400,11 +405,15 @@ def history_page(query, *, before: str | None = None, after: str | None = None,
 
 
 def consultant_choices() -> list[tuple[str, str]]:
-    """Staff who may take a party, and the free names used in the last year."""
-    staff = [(str(u.id), u.display_name) for u in db.session.scalars(
-        sa.select(User).where(User.role.in_(("presales", "supervisor", "manager", "reception")))
-        .order_by(User.display_name))]
+    """The history's consultant filter: staff ever marked as consultants or chosen on a
+    visit in the last year, and the free names used in the last year."""
     since = clock.today() - timedelta(days=365)
+    chosen = sa.select(Visit.consultant_id).where(Visit.day >= since,
+                                                  Visit.consultant_id.is_not(None))
+    staff = [(str(u.id), u.display_name) for u in db.session.scalars(
+        sa.select(User).where(sa.or_(User.id.in_(sa.select(Consultant.user_id)),
+                                     User.id.in_(chosen)))
+        .order_by(User.display_name))]
     # a free name is kept only when no staff member was chosen: asking for those rows (the
     # consultant_id IS NULL range of ix_visits_consultant_day) reads the year's few free
     # names, not the whole year of visits

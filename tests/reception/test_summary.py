@@ -12,8 +12,8 @@ from tests.reception.conftest import HX
 
 
 @pytest.fixture
-def november(arrive, receptionist, menu, freeze, create_user):
-    other = create_user("presales", display_name="周婷")
+def november(arrive, receptionist, menu, freeze, create_user, mark_consultant):
+    other = mark_consultant(create_user("presales", display_name="周婷"))
     a = arrive(at="2026-11-02 10:00", purpose="signing", source="referral", party_size=3)
     freeze("2026-11-02 10:40")
     svc.depart(receptionist, a, a.version)

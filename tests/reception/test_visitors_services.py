@@ -241,8 +241,9 @@ def test_a_departure_can_be_corrected_but_not_before_the_arrival(arrive, recepti
 # --- lists -----------------------------------------------------------------------------------
 
 
-def test_the_board_today_and_returning_visitors(arrive, receptionist, freeze, create_user):
-    other = create_user("presales", display_name="周婷")
+def test_the_board_today_and_returning_visitors(arrive, receptionist, freeze, create_user,
+                                                mark_consultant):
+    other = mark_consultant(create_user("presales", display_name="周婷"))
     earlier = arrive(at="2026-10-05 14:00", phone="13900001111", consultant_id=other.id)
     svc.depart(receptionist, earlier, earlier.version)
     a = arrive(at="2026-11-22 09:00", purpose="signing", source="referral")
@@ -257,8 +258,8 @@ def test_the_board_today_and_returning_visitors(arrive, receptionist, freeze, cr
     assert found == [earlier] and svc.consultant_display(found[0]) == "周婷"
 
 
-def test_history_filters_and_keyset_pages(arrive, consultant, create_user):
-    other = create_user("presales")
+def test_history_filters_and_keyset_pages(arrive, consultant, create_user, mark_consultant):
+    other = mark_consultant(create_user("presales"))
     made = [arrive(at=f"2026-11-{day:02d} 10:00", consultant_id=other.id if day % 2 else
                    consultant.id, purpose="signing" if day % 3 == 0 else "viewing")
             for day in range(1, 13)]
