@@ -73,10 +73,8 @@ def _with_consultants(form: ArrivalForm, *, kept: bool = False) -> ArrivalForm:
     return form
 
 
-def _serve_form(menu) -> ServeForm:
-    form = ServeForm(formdata=None)
-    form.menu_item_id.choices = choices((str(i.id), i.name) for i in menu)
-    return form
+def _serve_form(menu, formdata=None) -> ServeForm:
+    return ServeForm.for_menu(menu, formdata=formdata)
 
 
 def _row_context(menu=None) -> dict:
@@ -262,16 +260,16 @@ class DepartAnswer(RowAnswer):
 @bp.route("/visits/<int:visit_id>/serve", methods=["POST"])
 @require("reception.work")
 def serve(visit_id: int):
-    """R-R5: record something from the menu served to the party (in place, from the board)."""
+    """R-R5: record a party's whole order at once: how many of each item on the menu (in
+    place, from the board)."""
     visit = _get_visit(visit_id)
     menu = menu_svc.active_menu()
-    form = ServeForm()
-    form.menu_item_id.choices = choices((str(i.id), i.name) for i in menu)
+    form = _serve_form(menu, request.form)
     return actions.run(
-        lambda: svc.serve(current_user, visit, form.menu_item_id.data, form.quantity.data),
+        lambda: svc.serve(current_user, visit, form.order()),
         form=form, answer=RowAnswer(visit, menu, events=(STOCK_CHANGED,)), subject=visit,
-        done=lambda serving: _("Served: %(name)s × %(count)d.", name=serving.menu_item.name,
-                               count=serving.quantity))
+        done=lambda servings: _("Served: %(items)s.", items=" · ".join(
+            f"{s.menu_item.name} × {s.quantity}" for s in servings)))
 
 
 @bp.route("/visits/<int:visit_id>/depart", methods=["POST"])

@@ -18,12 +18,12 @@ def november(arrive, receptionist, menu, freeze, create_user, mark_consultant):
     freeze("2026-11-02 10:40")
     svc.depart(receptionist, a, a.version)
     b = arrive(at="2026-11-02 14:00", consultant_id=other.id)
-    svc.serve(receptionist, b, menu["可乐"].id, 2)
+    svc.serve(receptionist, b, {menu["可乐"].id: 2})
     freeze("2026-11-02 15:20")
     svc.depart(receptionist, b, b.version)
     c = arrive(at="2026-11-20 11:00", consultant_name="外援小李")
-    svc.serve(receptionist, c, menu["可乐"].id, 1)
-    svc.serve(receptionist, c, menu["饼干"].id, 1)
+    svc.serve(receptionist, c, {menu["可乐"].id: 1})
+    svc.serve(receptionist, c, {menu["饼干"].id: 1})
     arrive(at="2026-10-31 11:00")  # another month
     return a, b, c
 
@@ -107,7 +107,7 @@ def test_the_workbook_keeps_hostile_texts_as_text(client, sign_in, create_user, 
     db.session.commit()
     visit = arrive(at="2026-11-20 11:00", consultant_name="=HYPERLINK(\"http://x\")",
                    note="=1+1\x01 -2+3")
-    svc.serve(receptionist, visit, drink.id, 1)
+    svc.serve(receptionist, visit, {drink.id: 1})
     db.session.commit()
     visit.consultant_name = "+cmd|'/c calc'!A0\x01"
     db.session.commit()
