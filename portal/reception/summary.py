@@ -16,6 +16,7 @@ from portal import clock
 from portal.auth.models import User
 from portal.exports import append, workbook_bytes
 from portal.extensions import db
+from portal.i18n import localized
 from portal.reception.models import MenuItem, Serving, Visit
 from portal.reception.visitors import PURPOSES, SOURCES
 
@@ -85,12 +86,16 @@ def month_summary(year: int, month: int) -> MonthSummary:
     stays = [(left - arrived).total_seconds() / 60 for arrived, left in db.session.execute(
         sa.select(Visit.arrived_at, Visit.left_at).where(in_month, Visit.left_at.is_not(None)))]
     result.average_stay = round(sum(stays) / len(stays)) if stays else None
-    result.served = [(name, kind, int(quantity)) for name, kind, quantity in db.session.execute(
-        sa.select(MenuItem.name, MenuItem.kind, sa.func.sum(Serving.quantity))
-        .join(MenuItem, MenuItem.id == Serving.menu_item_id)
-        .where(Serving.day >= first, Serving.day <= last)
-        .group_by(MenuItem.id, MenuItem.name, MenuItem.kind)
-        .order_by(sa.func.sum(Serving.quantity).desc()))]
+    # summed per item first, then joined to the items: a JSON column (their names per
+    # language) cannot be grouped on PostgreSQL
+    served = (sa.select(Serving.menu_item_id, sa.func.sum(Serving.quantity).label("quantity"))
+              .where(Serving.day >= first, Serving.day <= last)
+              .group_by(Serving.menu_item_id).subquery())
+    result.served = [(localized(names, name), kind, int(quantity))
+                     for name, names, kind, quantity in db.session.execute(
+                         sa.select(MenuItem.name, MenuItem.names, MenuItem.kind, served.c.quantity)
+                         .join(served, served.c.menu_item_id == MenuItem.id)
+                         .order_by(served.c.quantity.desc(), MenuItem.id))]
     return result
 
 

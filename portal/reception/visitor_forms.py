@@ -16,6 +16,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 
 from portal.forms import FilterForm, Form, LocalDateField, QuickSelect, VersionedForm, choices
 from portal.reception.menu import KINDS
+from portal.reception.names import NamesFields
 from portal.reception.visitors import MAX_PARTY, MAX_SERVING, PURPOSES, SOURCES, order_field
 
 
@@ -85,7 +86,7 @@ class ServeForm(Form):
     def for_menu(cls, menu, formdata=None) -> "ServeForm":
         """The order form of ``menu`` (active items): fresh, or read from ``formdata``."""
         fields = {order_field(item.id): IntegerField(
-            item.name,
+            item.local_name,
             default=0, validators=[Optional(), NumberRange(
                 min=0, max=MAX_SERVING,
                 message=_l("Enter how many, from 0 to %(max)d.", max=MAX_SERVING))])
@@ -126,7 +127,7 @@ class HistoryFilterForm(FilterForm):
                          validators=[Optional()], validate_choice=False)
 
 
-class MenuItemForm(Form):
+class MenuItemForm(NamesFields, Form):
     """A new menu item."""
 
     name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the item's name.")),

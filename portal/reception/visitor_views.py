@@ -269,7 +269,7 @@ def serve(visit_id: int):
         lambda: svc.serve(current_user, visit, form.order()),
         form=form, answer=RowAnswer(visit, menu, events=(STOCK_CHANGED,)), subject=visit,
         done=lambda servings: _("Served: %(items)s.", items=" · ".join(
-            f"{s.menu_item.name} × {s.quantity}" for s in servings)))
+            f"{s.menu_item.local_name} × {s.quantity}" for s in servings)))
 
 
 @bp.route("/visits/<int:visit_id>/depart", methods=["POST"])
@@ -431,7 +431,7 @@ def _menu_form(form=None, formdata=None):
     form = form or MenuItemForm(formdata=formdata)
     form.stock_item_id.choices = choices(
         [("", _l("— not counted —"))]
-        + [(str(i.id), i.name) for i in menu_svc.counted_items()])
+        + [(str(i.id), i.local_name) for i in menu_svc.counted_items()])
     return form
 
 
@@ -483,7 +483,7 @@ def menu_create():
     form = _menu_form(formdata=request.form)
     return actions.run(
         lambda: menu_svc.add_item(current_user, name=form.name.data, kind=form.kind.data,
-                                  stock_item_id=form.stock_item_id.data),
+                                  stock_item_id=form.stock_item_id.data, names=form.names()),
         form=form, answer=MenuAnswer(), done=_l("Added to the menu."))
 
 
@@ -498,7 +498,7 @@ def menu_update(item_id: int):
         lambda: menu_svc.update_item(current_user, item, version=form.version.data,
                                      name=form.name.data, kind=form.kind.data,
                                      stock_item_id=form.stock_item_id.data,
-                                     active=form.active.data),
+                                     active=form.active.data, names=form.names()),
         form=form, answer=MenuAnswer(item), subject=item, done=_l("The menu was saved."))
 
 

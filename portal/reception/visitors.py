@@ -242,7 +242,7 @@ def serve(user: User, visit: Visit, order: Mapping) -> list[Serving]:
             item = items[item_ids[0]]
             raise VisitError(N_("Only %(left)d of %(name)s left in the fridge today."),
                              order_field(item.id), left=max(stock[stock_id], 0),
-                             name=item.name)
+                             name=item.local_name)
     servings = []
     for item_id, quantity in wanted.items():
         item = items[item_id]
