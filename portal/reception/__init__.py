@@ -7,7 +7,7 @@ from flask import Blueprint
 
 bp = Blueprint("reception", __name__, url_prefix="/showroom")
 
-VIEW_MODULES = ("visitor_views", "checklist_views")
+VIEW_MODULES = ("visitor_views", "consultant_views", "checklist_views")
 
 
 def init_app(app) -> None:

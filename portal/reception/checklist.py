@@ -20,6 +20,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.reception.models import ChecklistDay, ChecklistItem, ChecklistMark
+from portal.reception.names import clean_names
 from portal.rules import RuleError
 
 # R-R2 / R-R3: what is checked in the morning, grouped as the paper record is
@@ -88,15 +89,17 @@ def _validated(name, group, counted, expected_count, restock_level) -> dict:
             "restock_level": restock_level if counted else None}
 
 
-ITEM_FIELDS = ("name", "group", "counted", "expected_count", "restock_level", "sort_order",
+ITEM_FIELDS = ("name", "names", "group", "counted", "expected_count", "restock_level", "sort_order",
                "active")
 
 
 def create_item(user: User, *, name: str, group: str, counted: bool = False,
                 expected_count: int | None = None, restock_level: int | None = None,
-                sort_order: int | None = None) -> ChecklistItem:
-    """R-R2: the supervisor adds an item to the morning check."""
+                sort_order: int | None = None, names: dict | None = None) -> ChecklistItem:
+    """R-R2: the supervisor adds an item to the morning check (``names``: its name in the
+    other languages)."""
     values = _validated(name, group, counted, expected_count, restock_level)
+    values["names"] = clean_names(names)
     if sort_order is None:
         sort_order = (db.session.scalar(sa.select(sa.func.max(ChecklistItem.sort_order))) or 0) + 10
     item = ChecklistItem(**values, sort_order=sort_order, active=True)
@@ -109,11 +112,12 @@ def create_item(user: User, *, name: str, group: str, counted: bool = False,
 
 def update_item(user: User, item: ChecklistItem, version: int, *, name: str, group: str,
                 counted: bool, expected_count: int | None, restock_level: int | None,
-                sort_order: int | None = None) -> ChecklistItem:
-    """Change an item; marks already made keep what they recorded."""
+                sort_order: int | None = None, names: dict | None = None) -> ChecklistItem:
+    """Change an item (its names too); marks already made keep what they recorded."""
     if version != item.version:
         raise Conflict(item)
     values = _validated(name, group, counted, expected_count, restock_level)
+    values["names"] = clean_names(names)
     before = {field: getattr(item, field) for field in ITEM_FIELDS}
     for field, value in values.items():
         setattr(item, field, value)

@@ -15,6 +15,7 @@ from wtforms.widgets import HiddenInput
 
 from portal.forms import Form, VersionedForm, choices
 from portal.reception.checklist import GROUPS, NAME_MAX, NOTE_MAX, STATUSES
+from portal.reception.names import NamesFields
 from portal.reception.repairs import PLACE_MAX, TEXT_MAX
 from portal.reception.repairs import STATUSES as REPAIR_STATUSES
 
@@ -66,7 +67,7 @@ def group_choices():
     return choices((code, _l(label)) for code, label in GROUPS.items())
 
 
-class ItemForm(Form):
+class ItemForm(NamesFields, Form):
     """R-R2: an item of the morning check (the supervisor's list)."""
 
     name = StringField(_l("Item"), validators=[

@@ -178,8 +178,8 @@ def checklist_item_create():
     """Add an item to the morning check."""
     form = ItemForm()
     return actions.run(
-        lambda: svc.create_item(current_user, name=form.name.data, group=form.group.data,
-                                counted=form.counted.data,
+        lambda: svc.create_item(current_user, name=form.name.data, names=form.names(),
+                                group=form.group.data, counted=form.counted.data,
                                 expected_count=form.expected_count.data,
                                 restock_level=form.restock_level.data,
                                 sort_order=form.sort_order.data),
@@ -226,6 +226,7 @@ def checklist_item_edit(item_id: int):
     form = ItemEditForm()
     return actions.run(
         lambda: svc.update_item(current_user, item, form.version.data, name=form.name.data,
+                                names=form.names(),
                                 group=form.group.data, counted=form.counted.data,
                                 expected_count=form.expected_count.data,
                                 restock_level=form.restock_level.data,

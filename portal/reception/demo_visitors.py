@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from portal import audit, clock
 from portal.extensions import db
-from portal.reception.models import ChecklistItem, MenuItem, Serving, Visit
+from portal.reception.models import ChecklistItem, Consultant, MenuItem, Serving, Visit
 from portal.reception.visitors import _fridge_stock
 
 # (name, kind, the checklist item whose count is its stock)
@@ -57,6 +57,10 @@ def seed_visitors(users: dict) -> dict:
     staff = [u for name, u in sorted(users.items()) if u.role == "presales" and u.active]
     desk = [u for u in users.values() if u.role == "reception" and u.active] \
         or [users["reception"]]
+    # the pre-sales staff take parties: the arrival form offers them (issue 15 item 14)
+    supervisor = next((u for u in users.values() if u.role == "supervisor"), desk[0])
+    db.session.add_all(Consultant(user_id=u.id, marked_by_id=supervisor.id, marked_at=clock.now())
+                       for u in staff)
     phones = [f"1{rng.choice('3578')}{rng.randrange(10**9):09d}" for _ in range(40)]
     now = clock.now()
     today = now.date()

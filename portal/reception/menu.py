@@ -11,6 +11,7 @@ from portal.actions import Conflict
 from portal.extensions import db
 from portal.i18n import N_
 from portal.reception.models import ChecklistItem, MenuItem
+from portal.reception.names import clean_names
 from portal.reception.visitors import VisitError
 
 KINDS = {"drink": N_("Drink"), "snack": N_("Snack")}
@@ -61,28 +62,35 @@ def _clean(name: str | None, kind: str, stock_item_id, exclude_id: int | None = 
     return name, stock_id
 
 
-def add_item(user, *, name: str, kind: str = "drink", stock_item_id=None) -> MenuItem:
-    """Put a drink or snack on the menu."""
+def add_item(user, *, name: str, kind: str = "drink", stock_item_id=None,
+             names: dict | None = None) -> MenuItem:
+    """Put a drink or snack on the menu; ``names``: its name in the other languages."""
     name, stock_id = _clean(name, kind, stock_item_id)
+    names = clean_names(names)
     last = db.session.scalar(sa.select(sa.func.max(MenuItem.sort_order))) or 0
-    item = MenuItem(name=name, kind=kind, stock_item_id=stock_id, sort_order=last + 1)
+    item = MenuItem(name=name, names=names, kind=kind, stock_item_id=stock_id,
+                    sort_order=last + 1)
     db.session.add(item)
     db.session.flush()
     audit.record("reception.menu_added", item, actor=user,
-                 changes={"name": [None, name], "kind": [None, kind],
+                 changes={"name": [None, name], "names": [None, names], "kind": [None, kind],
                           "stock_item_id": [None, stock_id]})
     return item
 
 
 def update_item(user, item: MenuItem, *, version: int, name: str, kind: str,
-                stock_item_id=None, active: bool = True) -> MenuItem:
-    """Rename, relink or (de)activate a menu item; servings keep pointing at it."""
+                stock_item_id=None, active: bool = True, names: dict | None = None) -> MenuItem:
+    """Rename (in each language), relink or (de)activate a menu item; servings keep pointing
+    at it."""
     if version != item.version:
         raise Conflict(item)
+    names = clean_names(names)
     name, stock_id = _clean(name, kind, stock_item_id, exclude_id=item.id) if active else \
         ((name or "").strip() or item.name, item.stock_item_id)
+    # assigned after _clean's query: an autoflush would hide the change from the audit
     item.name, item.kind, item.stock_item_id, item.active = name, kind, stock_id, bool(active)
-    changed = audit.changes(item, ("name", "kind", "stock_item_id", "active"))
+    item.names = names
+    changed = audit.changes(item, ("name", "names", "kind", "stock_item_id", "active"))
     if changed:
         audit.record("reception.menu_changed", item, actor=user, changes=changed)
     db.session.flush()  # a concurrent change of the item fails here (409)

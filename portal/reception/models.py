@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import clock
 from portal.database import UTCDateTime
 from portal.extensions import db
+from portal.reception.names import LocalName
 
 
-class MenuItem(db.Model):
+class MenuItem(LocalName, db.Model):
     """A drink or snack the showroom serves (kept by the supervisor). A drink kept in the
     fridge names the checklist item whose morning count is its stock."""
 
@@ -19,6 +20,7 @@ class MenuItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(60))
+    names: Mapped[dict | None] = mapped_column(sa.JSON)  # {"zh_TW": …, "en": …} (issue 15)
     kind: Mapped[str] = mapped_column(sa.String(10), default="drink")  # drink | snack
     stock_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("checklist_items.id"))
     sort_order: Mapped[int] = mapped_column(default=0)
@@ -28,6 +30,25 @@ class MenuItem(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     stock_item = relationship("ChecklistItem", lazy="joined")
+
+
+class Consultant(db.Model):
+    """A member of staff marked as a showroom consultant (置业顾问), kept by the supervisor:
+    the arrival form offers these, and a free name for anyone else (issue 15 item 14). An
+    unmarked consultant keeps the row (``active`` false): the visits they took stay theirs."""
+
+    __tablename__ = "showroom_consultants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    marked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
 
 
 class Visit(db.Model):
@@ -88,7 +109,7 @@ class Serving(db.Model):
     menu_item = relationship(MenuItem, lazy="joined")
 
 
-class ChecklistItem(db.Model):
+class ChecklistItem(LocalName, db.Model):
     """A showroom item checked each morning (R-R2), kept by the supervisor. Counted items
     (drinks in the fridge, keys, chairs) have an expected count; a drink below
     ``restock_level`` shows as "restock"."""
@@ -97,6 +118,7 @@ class ChecklistItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(60))
+    names: Mapped[dict | None] = mapped_column(sa.JSON)  # {"zh_TW": …, "en": …} (issue 15)
     group: Mapped[str] = mapped_column(sa.String(20))  # decoration | furniture | equipment | ...
     counted: Mapped[bool] = mapped_column(default=False)
     expected_count: Mapped[int | None]

@@ -86,5 +86,5 @@ def stock_rows(day: date | None = None) -> list[StockRow]:
         .where(sa.or_(ChecklistItem.group == "fridge", drawn_on))
         .order_by(ChecklistItem.sort_order, ChecklistItem.id)
     ).unique()
-    return [StockRow(item.id, item.name, int(quantity), int(used), item.restock_level)
+    return [StockRow(item.id, item.local_name, int(quantity), int(used), item.restock_level)
             for item, quantity, used in rows]

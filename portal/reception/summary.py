@@ -7,7 +7,6 @@ import calendar
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from io import BytesIO
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -15,7 +14,9 @@ from markupsafe import Markup, escape
 
 from portal import clock
 from portal.auth.models import User
+from portal.exports import append, workbook_bytes
 from portal.extensions import db
+from portal.i18n import localized
 from portal.reception.models import MenuItem, Serving, Visit
 from portal.reception.visitors import PURPOSES, SOURCES
 
@@ -85,12 +86,16 @@ def month_summary(year: int, month: int) -> MonthSummary:
     stays = [(left - arrived).total_seconds() / 60 for arrived, left in db.session.execute(
         sa.select(Visit.arrived_at, Visit.left_at).where(in_month, Visit.left_at.is_not(None)))]
     result.average_stay = round(sum(stays) / len(stays)) if stays else None
-    result.served = [(name, kind, int(quantity)) for name, kind, quantity in db.session.execute(
-        sa.select(MenuItem.name, MenuItem.kind, sa.func.sum(Serving.quantity))
-        .join(MenuItem, MenuItem.id == Serving.menu_item_id)
-        .where(Serving.day >= first, Serving.day <= last)
-        .group_by(MenuItem.id, MenuItem.name, MenuItem.kind)
-        .order_by(sa.func.sum(Serving.quantity).desc()))]
+    # summed per item first, then joined to the items: a JSON column (their names per
+    # language) cannot be grouped on PostgreSQL
+    served = (sa.select(Serving.menu_item_id, sa.func.sum(Serving.quantity).label("quantity"))
+              .where(Serving.day >= first, Serving.day <= last)
+              .group_by(Serving.menu_item_id).subquery())
+    result.served = [(localized(names, name), kind, int(quantity))
+                     for name, names, kind, quantity in db.session.execute(
+                         sa.select(MenuItem.name, MenuItem.names, MenuItem.kind, served.c.quantity)
+                         .join(served, served.c.menu_item_id == MenuItem.id)
+                         .order_by(served.c.quantity.desc(), MenuItem.id))]
     return result
 
 
@@ -168,32 +173,32 @@ def bar_chart_svg(summary: MonthSummary, width: int = 760, height: int = 240) ->
 
 
 def export_xlsx(summary: MonthSummary) -> bytes:
-    """The month summary as a workbook: one sheet per day, one for the breakdowns."""
+    """The month summary as a workbook: the days on one sheet, the breakdowns on another.
+    Every cell goes through ``portal.exports.append``: a consultant's free name or a menu
+    item's name is text, never a formula, and cannot make the export fail (issue 16)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
     sheet.title = summary.label
-    sheet.append([_("Showroom visitors %(month)s", month=summary.label)])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([_("Date"), _("Parties"), _("People")])
-    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    bold = Font(bold=True)
+    row = append(sheet, [_("Showroom visitors %(month)s", month=summary.label)])
+    sheet.cell(row, 1).font = Font(bold=True, size=13)
+    sheet.cell(append(sheet, [_("Date"), _("Parties"), _("People")]), 1).font = bold
     for day in summary.days:
-        sheet.append([day.isoformat(), summary.per_day.get(day, 0),
-                      summary.people_per_day.get(day, 0)])
-    sheet.append([_("Total"), summary.parties, summary.people])
-    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+        append(sheet, [day.isoformat(), summary.per_day.get(day, 0),
+                       summary.people_per_day.get(day, 0)])
+    sheet.cell(append(sheet, [_("Total"), summary.parties, summary.people]), 1).font = bold
     sheet.column_dimensions["A"].width = 14
 
     details = book.create_sheet(_("Breakdown"))
 
     def block(heading: str, rows) -> None:
-        details.append([heading])
-        details.cell(details.max_row, 1).font = Font(bold=True)
-        for row in rows:
-            details.append(list(row))
-        details.append([])
+        details.cell(append(details, [heading]), 1).font = bold
+        for values in rows:
+            append(details, list(values))
+        append(details, [])
 
     block(_("Purpose"), [(_(PURPOSES[c]), summary.by_purpose.get(c, 0)) for c in PURPOSES])
     block(_("How they came"), [(_(SOURCES[c]), summary.by_source.get(c, 0)) for c in SOURCES])
@@ -202,6 +207,4 @@ def export_xlsx(summary: MonthSummary) -> bytes:
           [(summary.average_stay if summary.average_stay is not None else "",)])
     block(_("Served"), [(name, quantity) for name, _kind, quantity in summary.served])
     details.column_dimensions["A"].width = 24
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

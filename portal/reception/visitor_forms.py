@@ -16,7 +16,8 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 
 from portal.forms import FilterForm, Form, LocalDateField, QuickSelect, VersionedForm, choices
 from portal.reception.menu import KINDS
-from portal.reception.visitors import MAX_PARTY, MAX_SERVING, PURPOSES, SOURCES
+from portal.reception.names import NamesFields
+from portal.reception.visitors import MAX_PARTY, MAX_SERVING, PURPOSES, SOURCES, order_field
 
 
 class LocalDateTimeField(DateTimeLocalField):
@@ -75,14 +76,32 @@ class ArrivalForm(Form):
 
 
 class ServeForm(Form):
-    """R-R5: something from the menu served to a party."""
+    """R-R5: a party's whole order at once (issue 15 item 14): how many of each item on the
+    menu, one field ``item_<id>`` per item (0: none). Made for the menu of the moment by
+    ``for_menu``."""
 
-    menu_item_id = SelectField(_l("Item"), coerce=_int_or_none, validate_choice=False,
-                               validators=[InputRequired(_l("Choose an item from the menu."))])
-    quantity = IntegerField(_l("How many"), default=1, validators=[
-        InputRequired(_l("Enter how many, from 1 to %(max)d.", max=MAX_SERVING)),
-        NumberRange(min=1, max=MAX_SERVING,
-                    message=_l("Enter how many, from 1 to %(max)d.", max=MAX_SERVING))])
+    menu: list = []
+
+    @classmethod
+    def for_menu(cls, menu, formdata=None) -> "ServeForm":
+        """The order form of ``menu`` (active items): fresh, or read from ``formdata``."""
+        fields = {order_field(item.id): IntegerField(
+            item.local_name,
+            default=0, validators=[Optional(), NumberRange(
+                min=0, max=MAX_SERVING,
+                message=_l("Enter how many, from 0 to %(max)d.", max=MAX_SERVING))])
+            for item in menu}
+        form = type("MenuServeForm", (cls,), fields)(formdata=formdata)
+        form.menu = list(menu)
+        return form
+
+    def order(self) -> dict[int, int | None]:
+        """{menu item id: how many} as typed."""
+        return {item.id: self[order_field(item.id)].data for item in self.menu}
+
+    def lines(self) -> list:
+        """(menu item, its field) in the menu's order."""
+        return [(item, self[order_field(item.id)]) for item in self.menu]
 
 
 class DepartForm(VersionedForm):
@@ -108,7 +127,7 @@ class HistoryFilterForm(FilterForm):
                          validators=[Optional()], validate_choice=False)
 
 
-class MenuItemForm(Form):
+class MenuItemForm(NamesFields, Form):
     """A new menu item."""
 
     name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the item's name.")),
@@ -125,3 +144,15 @@ class MenuEditForm(MenuItemForm, VersionedForm):
     """Rename, relink or deactivate a menu item."""
 
     active = BooleanField(_l("On the menu"))
+
+
+class ConsultantMarkForm(Form):
+    """Mark a member of staff as a showroom consultant."""
+
+    user_id = SelectField(_l("Staff member"), coerce=_int_or_none, validate_choice=False,
+                          validators=[InputRequired(_l("Choose an active staff member."))],
+                          widget=QuickSelect())
+
+
+class ConsultantUnmarkForm(VersionedForm):
+    """Take a consultant off the arrival form's list (the version the supervisor saw)."""

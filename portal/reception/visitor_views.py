@@ -73,10 +73,8 @@ def _with_consultants(form: ArrivalForm, *, kept: bool = False) -> ArrivalForm:
     return form
 
 
-def _serve_form(menu) -> ServeForm:
-    form = ServeForm(formdata=None)
-    form.menu_item_id.choices = choices((str(i.id), i.name) for i in menu)
-    return form
+def _serve_form(menu, formdata=None) -> ServeForm:
+    return ServeForm.for_menu(menu, formdata=formdata)
 
 
 def _row_context(menu=None) -> dict:
@@ -262,16 +260,16 @@ class DepartAnswer(RowAnswer):
 @bp.route("/visits/<int:visit_id>/serve", methods=["POST"])
 @require("reception.work")
 def serve(visit_id: int):
-    """R-R5: record something from the menu served to the party (in place, from the board)."""
+    """R-R5: record a party's whole order at once: how many of each item on the menu (in
+    place, from the board)."""
     visit = _get_visit(visit_id)
     menu = menu_svc.active_menu()
-    form = ServeForm()
-    form.menu_item_id.choices = choices((str(i.id), i.name) for i in menu)
+    form = _serve_form(menu, request.form)
     return actions.run(
-        lambda: svc.serve(current_user, visit, form.menu_item_id.data, form.quantity.data),
+        lambda: svc.serve(current_user, visit, form.order()),
         form=form, answer=RowAnswer(visit, menu, events=(STOCK_CHANGED,)), subject=visit,
-        done=lambda serving: _("Served: %(name)s × %(count)d.", name=serving.menu_item.name,
-                               count=serving.quantity))
+        done=lambda servings: _("Served: %(items)s.", items=" · ".join(
+            f"{s.menu_item.local_name} × {s.quantity}" for s in servings)))
 
 
 @bp.route("/visits/<int:visit_id>/depart", methods=["POST"])
@@ -433,7 +431,7 @@ def _menu_form(form=None, formdata=None):
     form = form or MenuItemForm(formdata=formdata)
     form.stock_item_id.choices = choices(
         [("", _l("— not counted —"))]
-        + [(str(i.id), i.name) for i in menu_svc.counted_items()])
+        + [(str(i.id), i.local_name) for i in menu_svc.counted_items()])
     return form
 
 
@@ -485,7 +483,7 @@ def menu_create():
     form = _menu_form(formdata=request.form)
     return actions.run(
         lambda: menu_svc.add_item(current_user, name=form.name.data, kind=form.kind.data,
-                                  stock_item_id=form.stock_item_id.data),
+                                  stock_item_id=form.stock_item_id.data, names=form.names()),
         form=form, answer=MenuAnswer(), done=_l("Added to the menu."))
 
 
@@ -500,7 +498,7 @@ def menu_update(item_id: int):
         lambda: menu_svc.update_item(current_user, item, version=form.version.data,
                                      name=form.name.data, kind=form.kind.data,
                                      stock_item_id=form.stock_item_id.data,
-                                     active=form.active.data),
+                                     active=form.active.data, names=form.names()),
         form=form, answer=MenuAnswer(item), subject=item, done=_l("The menu was saved."))
 
 
@@ -550,7 +548,7 @@ def register(app) -> None:
 
     app.config.setdefault("SHOWROOM_LONG_STAY_MINUTES", svc.LONG_STAY_MINUTES)
     visitor_pages = ("reception.index", "reception.visit", "reception.history",
-                     "reception.summary", "reception.menu")
+                     "reception.summary", "reception.menu", "reception.consultants")
     register_nav(app, NavItem("reception.index", _l("Showroom"), "reception.view", order=5,
                               active_prefix=visitor_pages, badge_endpoint="reception.badge",
                               badge_event=CHANGED))

@@ -8,6 +8,7 @@ stale version fails there) and the action runner commits.
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -21,7 +22,8 @@ from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
-from portal.reception.models import MenuItem, Serving, Visit
+from portal.reception.consultants import offered, offered_consultant
+from portal.reception.models import Consultant, MenuItem, Serving, Visit
 from portal.rules import RuleError
 
 PURPOSES = {
@@ -107,10 +109,9 @@ def shown_name(name: str | None, user) -> str:
 
 
 def consultants():
-    """Active staff who may take a party (every active account; presales first)."""
-    return list(db.session.scalars(
-        sa.select(User).where(User.active.is_(True))
-        .order_by(sa.case((User.role == "presales", 0), else_=1), User.display_name)))
+    """Who the arrival form offers: active staff marked as consultants (issue 15 item 14);
+    anyone else is typed as a free name."""
+    return offered()
 
 
 def _check_choices(purpose: str, source: str) -> None:
@@ -123,9 +124,14 @@ def _check_choices(purpose: str, source: str) -> None:
 def _resolve_consultant(consultant_id, consultant_name) -> tuple[User | None, str | None]:
     name = (consultant_name or "").strip() or None
     if consultant_id:
-        user = db.session.get(User, int(consultant_id))
-        if user is None or not user.active:
-            raise VisitError(N_("Choose an active staff member."), "consultant_id")
+        user = offered_consultant(int(consultant_id))  # one query on the happy path
+        if user is None:
+            user = db.session.get(User, int(consultant_id))
+            if user is None or not user.active:
+                raise VisitError(N_("Choose an active staff member."), "consultant_id")
+            # a manager's or a clerk's id posted by hand (issue 15 item 14)
+            raise VisitError(N_("Choose a consultant from the list, or type another "
+                                "consultant's name."), "consultant_id")
         return user, None
     if name and len(name) > 60:
         raise VisitError(N_("Keep the name under %(max)d characters."), "consultant_name", max=60)
@@ -192,39 +198,64 @@ def _fridge_stock(day: date) -> dict[int, int]:
     return fridge_stock(day) or {}
 
 
-def serve(user: User, visit: Visit, menu_item_id, quantity) -> Serving:
-    """R-R5: record what the party was served. A drink counted in the fridge cannot go
-    below zero in today's stock (R-R2, issue item 9). A party someone marked as left
-    meanwhile is a Conflict: the row answers its current state."""
+def order_field(item_id) -> str:
+    """The serve form's field of one menu item: where a refusal about it is shown."""
+    return f"item_{item_id}"
+
+
+def serve(user: User, visit: Visit, order: Mapping) -> list[Serving]:
+    """R-R5: record what the party was served, their whole order at once (issue 15 item 14):
+    ``order`` maps menu item ids to how many (0: none of it). All or nothing: one refused
+    item serves nothing. A drink counted in the fridge cannot go below zero in today's
+    stock (R-R2), summed over the items that draw on the same count. A party someone marked
+    as left meanwhile is a Conflict: the row answers its current state."""
     if visit.left_at is not None:
         raise Conflict(visit)
-    try:
-        quantity = int(quantity)
-    except (TypeError, ValueError):
-        raise VisitError(N_("Enter how many, from 1 to %(max)d."), "quantity",
-                         max=MAX_SERVING) from None
-    if not 1 <= quantity <= MAX_SERVING:
-        raise VisitError(N_("Enter how many, from 1 to %(max)d."), "quantity", max=MAX_SERVING)
-    item = db.session.get(MenuItem, int(menu_item_id)) if str(menu_item_id or "").isdigit() \
-        else None
-    if item is None or not item.active:
-        raise VisitError(N_("Choose an item from the menu."), "menu_item_id")
+    wanted: dict[int, int] = {}
+    for item_id, raw in order.items():
+        try:
+            quantity = int(raw or 0)
+        except (TypeError, ValueError):
+            quantity = -1
+        if not 0 <= quantity <= MAX_SERVING:
+            raise VisitError(N_("Enter how many, from 0 to %(max)d."), order_field(item_id),
+                             max=MAX_SERVING)
+        if quantity:
+            if not str(item_id).isdigit():
+                raise VisitError(N_("Choose an item from the menu."), None)
+            wanted[int(item_id)] = quantity
+    if not wanted:
+        raise VisitError(N_("Enter how many of at least one item."), None)
+    # the view has read the menu: these come from the session, no query
+    items = {item_id: db.session.get(MenuItem, item_id) for item_id in wanted}
+    for item_id in wanted:
+        if items[item_id] is None or not items[item_id].active:
+            raise VisitError(N_("Choose an item from the menu."), order_field(item_id))
     today = clock.today()
-    if item.stock_item_id:
-        stock = _fridge_stock(today)
-        if item.stock_item_id in stock and stock[item.stock_item_id] - quantity < 0:
-            raise VisitError(
-                N_("Only %(left)d of %(name)s left in the fridge today."), "quantity",
-                left=max(stock[item.stock_item_id], 0), name=item.name)
-    # built through the relationships: the visit's servings (already loaded) gain it in
-    # memory, so the row shown next needs no second read
-    serving = Serving(visit=visit, menu_item=item, quantity=quantity, day=today,
-                      served_at=clock.now(), served_by_id=user.id)
-    db.session.add(serving)
+    drawn: dict[int, list[int]] = {}  # fridge count -> the ordered items drawing on it
+    for item_id in wanted:
+        if items[item_id].stock_item_id:
+            drawn.setdefault(items[item_id].stock_item_id, []).append(item_id)
+    stock = _fridge_stock(today) if drawn else {}
+    for stock_id, item_ids in drawn.items():
+        if stock_id in stock and stock[stock_id] - sum(wanted[i] for i in item_ids) < 0:
+            item = items[item_ids[0]]
+            raise VisitError(N_("Only %(left)d of %(name)s left in the fridge today."),
+                             order_field(item.id), left=max(stock[stock_id], 0),
+                             name=item.local_name)
+    servings = []
+    for item_id, quantity in wanted.items():
+        item = items[item_id]
+        # built through the relationships: the visit's servings (already loaded) gain it in
+        # memory, so the row shown next needs no second read
+        servings.append(Serving(visit=visit, menu_item=item, quantity=quantity, day=today,
+                                served_at=clock.now(), served_by_id=user.id))
+    db.session.add_all(servings)
     db.session.flush()
-    audit.record("reception.visit_served", visit, actor=user,
-                 details={"item": item.name, "quantity": quantity})
-    return serving
+    for serving in servings:
+        audit.record("reception.visit_served", visit, actor=user,
+                     details={"item": serving.menu_item.name, "quantity": serving.quantity})
+    return servings
 
 
 # --- departures -------------------------------------------------------------------------------
@@ -400,11 +431,15 @@ def history_page(query, *, before: str | None = None, after: str | None = None,
 
 
 def consultant_choices() -> list[tuple[str, str]]:
-    """Staff who may take a party, and the free names used in the last year."""
-    staff = [(str(u.id), u.display_name) for u in db.session.scalars(
-        sa.select(User).where(User.role.in_(("presales", "supervisor", "manager", "reception")))
-        .order_by(User.display_name))]
+    """The history's consultant filter: staff ever marked as consultants or chosen on a
+    visit in the last year, and the free names used in the last year."""
     since = clock.today() - timedelta(days=365)
+    chosen = sa.select(Visit.consultant_id).where(Visit.day >= since,
+                                                  Visit.consultant_id.is_not(None))
+    staff = [(str(u.id), u.display_name) for u in db.session.scalars(
+        sa.select(User).where(sa.or_(User.id.in_(sa.select(Consultant.user_id)),
+                                     User.id.in_(chosen)))
+        .order_by(User.display_name))]
     # a free name is kept only when no staff member was chosen: asking for those rows (the
     # consultant_id IS NULL range of ix_visits_consultant_day) reads the year's few free
     # names, not the whole year of visits

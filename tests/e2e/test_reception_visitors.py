@@ -1,5 +1,6 @@
 """The visitor board in the browser: reception logs a party's arrival (a returning phone
-number shows the earlier visit), serves two drinks (the fridge count drops when the
+number shows the earlier visit; the consultant list holds only consultants), serves a
+party's two drinks in one submit (the fridge count drops when the
 checklist's stock widget is there), marks the party as left, each without a reload; a
 pre-sales agent is refused the showroom."""
 
@@ -25,10 +26,11 @@ def stock_left(page, drink: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def serve(row, t, drink: str, how_many: int = 1):
+def serve(row, t, order: dict[str, int]):
+    """The party's whole order in one submit: how many of each item (issue 15 item 14)."""
     row.get_by_text(t("Serve"), exact=True).click()
-    row.get_by_label(t("Item"), exact=True).select_option(label=drink)
-    row.get_by_label(t("How many"), exact=True).fill(str(how_many))
+    for item, how_many in order.items():
+        row.get_by_label(item, exact=True).fill(str(how_many))
     row.get_by_role("button", name=t("Served"), exact=True).click()
 
 
@@ -40,6 +42,10 @@ def test_reception_logs_serves_and_marks_a_party_as_left(page, t, sign_in, scree
     keep_marker(page)
     board = page.locator("#showroom-board")
     expect(board.locator("li.visit-row")).not_to_have_count(0)  # the demo's parties
+
+    # --- the consultant list: staff marked as consultants, not every account ----------------
+    offered = page.get_by_label(t("Consultant"), exact=True).locator("option").all_text_contents()
+    assert "周婷" in offered and not {"王经理", "李主管"} & set(offered), offered
 
     # --- arrival: a returning phone number shows the earlier visit and its consultant -------
     page.get_by_label(t("People"), exact=True).fill("3")
@@ -64,10 +70,10 @@ def test_reception_logs_serves_and_marks_a_party_as_left(page, t, sign_in, scree
             counted = (drink, left)
             break
     first = counted[0] if counted else "可乐"
-    serve(row, t, first)
-    expect(row).to_contain_text(f"{first} × 1")
-    serve(row, t, "咖啡", 2)  # not counted in the fridge: the coffee machine
-    expect(row).to_contain_text("咖啡 × 2")
+    serve(row, t, {first: 1, "咖啡": 2})  # coffee: the machine, not the fridge
+    expect(row.locator(".served")).to_contain_text(f"{first} × 1")
+    expect(row.locator(".served")).to_contain_text("咖啡 × 2")
+    expect(row.locator("input.qty")).to_have_count(0)  # the form closed with the answer
     if counted:
         expect(page.locator("#fridge-stock tr").filter(has_text=first).locator("td.left")) \
             .to_contain_text(str(counted[1] - 1))

@@ -16,8 +16,23 @@ def receptionist(create_user):
 
 
 @pytest.fixture
-def consultant(create_user):
-    return create_user("presales", display_name="张小红")
+def mark_consultant(create_user):
+    """``mark_consultant(user)`` -> the user, marked as a showroom consultant."""
+    from portal.reception.models import Consultant
+
+    def _mark(user):
+        db.session.add(Consultant(user_id=user.id, marked_by_id=user.id))
+        db.session.commit()
+        db.session.refresh(user)  # loaded again now, not inside a counted request
+        return user
+
+    return _mark
+
+
+@pytest.fixture
+def consultant(create_user, mark_consultant):
+    """张小红 (presales), marked as a showroom consultant."""
+    return mark_consultant(create_user("presales", display_name="张小红"))
 
 
 @pytest.fixture
@@ -55,3 +70,11 @@ def arrive(freeze, receptionist, consultant):
         return visit
 
     return _arrive
+
+
+@pytest.fixture
+def desk(client, sign_in, receptionist, freeze):
+    """The client signed in as the receptionist, at 2026-11-22 09:30."""
+    freeze("2026-11-22 09:30")
+    sign_in(client, receptionist)
+    return client

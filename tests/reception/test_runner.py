@@ -47,7 +47,7 @@ def test_the_visitor_services_leave_the_commit_to_the_runner(freeze, receptionis
     freeze("2026-11-22 09:30")
     visit = svc.arrive(receptionist, party_size=2, purpose="viewing", source="walk_in",
                        consultant_id=consultant.id)
-    svc.serve(receptionist, visit, menu["可乐"].id, 1)
+    svc.serve(receptionist, visit, {menu["可乐"].id: 1})
     db.session.rollback()
     assert count_rows(Visit) == 0 and count_rows(Serving) == 0
 
@@ -114,13 +114,12 @@ def test_serving_a_party_someone_marked_as_left_is_409_with_its_row(desk, arrive
     db.session.commit()
     for headers in (HX, {}):
         response = desk.post(f"/showroom/visits/{visit.id}/serve", headers=headers,
-                             data={"menu_item_id": menu["可乐"].id, "quantity": "2"})
+                             data={f"item_{menu['可乐'].id}": "2"})
         assert response.status_code == 409
         body = html(response)
         assert "This party already left at 09:40. This is its current state." in body
     assert 'class="left-at"' in html(desk.post(f"/showroom/visits/{visit.id}/serve", headers=HX,
-                                               data={"menu_item_id": menu["可乐"].id,
-                                                     "quantity": "2"}))
+                                               data={f"item_{menu['可乐'].id}": "2"}))
     assert count_rows(Serving) == 0
 
 
@@ -264,11 +263,11 @@ def test_without_javascript_a_refused_mark_shows_the_checklist_with_the_message(
 def test_without_javascript_a_refused_serving_shows_the_visit_page(desk, arrive, menu):
     visit = arrive()
     response = desk.post(f"/showroom/visits/{visit.id}/serve",
-                         data={"menu_item_id": menu["可乐"].id, "quantity": "0"})
+                         data={f"item_{menu['可乐'].id}": "0"})
     assert response.status_code == 422
     body = html(response)
     assert "<html" in body and 'id="visit-detail"' in body
-    assert "Enter how many, from 1 to 20." in body
+    assert "Enter how many of at least one item." in body
     assert count_rows(Serving) == 0
 
 
@@ -277,7 +276,7 @@ def test_the_runner_commits_an_action_once(desk, arrive, menu):
     whatever a request left uncommitted)."""
     visit = arrive()
     desk.post(f"/showroom/visits/{visit.id}/serve", headers=HX,
-              data={"menu_item_id": menu["饼干"].id, "quantity": "2"})
+              data={f"item_{menu['饼干'].id}": "2"})
     db.session.rollback()
     assert db.session.scalar(sa.select(Serving.quantity)) == 2
 

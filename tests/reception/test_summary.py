@@ -12,18 +12,18 @@ from tests.reception.conftest import HX
 
 
 @pytest.fixture
-def november(arrive, receptionist, menu, freeze, create_user):
-    other = create_user("presales", display_name="周婷")
+def november(arrive, receptionist, menu, freeze, create_user, mark_consultant):
+    other = mark_consultant(create_user("presales", display_name="周婷"))
     a = arrive(at="2026-11-02 10:00", purpose="signing", source="referral", party_size=3)
     freeze("2026-11-02 10:40")
     svc.depart(receptionist, a, a.version)
     b = arrive(at="2026-11-02 14:00", consultant_id=other.id)
-    svc.serve(receptionist, b, menu["可乐"].id, 2)
+    svc.serve(receptionist, b, {menu["可乐"].id: 2})
     freeze("2026-11-02 15:20")
     svc.depart(receptionist, b, b.version)
     c = arrive(at="2026-11-20 11:00", consultant_name="外援小李")
-    svc.serve(receptionist, c, menu["可乐"].id, 1)
-    svc.serve(receptionist, c, menu["饼干"].id, 1)
+    svc.serve(receptionist, c, {menu["可乐"].id: 1})
+    svc.serve(receptionist, c, {menu["饼干"].id: 1})
     arrive(at="2026-10-31 11:00")  # another month
     return a, b, c
 
@@ -87,3 +87,39 @@ def test_the_workbook_opens(client, sign_in, create_user, november):
     assert ("2026-11-02", 2, 5) in rows and ("Total", 3, 7) in rows
     breakdown = [row for row in book.worksheets[1].iter_rows(values_only=True)]
     assert ("可乐", 3) in breakdown and ("外援小李", 1) in breakdown
+
+
+HOSTILE = "=1+1"
+
+
+def test_the_workbook_keeps_hostile_texts_as_text(client, sign_in, create_user, arrive,
+                                                   receptionist, menu):
+    """Issue 16 item 2: a formula typed into a note, a free consultant name or a menu item's
+    name is text in the workbook, never a live formula; a control character typed into them
+    cannot make the month's export fail for everyone."""
+    from openpyxl import load_workbook
+
+    from portal.extensions import db
+    from portal.reception.models import MenuItem
+
+    drink = db.session.get(MenuItem, menu["可乐"].id)
+    drink.name = "@SUM(A1)\x01"  # as it may be stored (written before the form layer)
+    db.session.commit()
+    visit = arrive(at="2026-11-20 11:00", consultant_name="=HYPERLINK(\"http://x\")",
+                   note="=1+1\x01 -2+3")
+    svc.serve(receptionist, visit, {drink.id: 1})
+    db.session.commit()
+    visit.consultant_name = "+cmd|'/c calc'!A0\x01"
+    db.session.commit()
+
+    sign_in(client, create_user("manager"))
+    response = client.get("/showroom/summary.xlsx?month=2026-11")
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.data))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+             if isinstance(cell.value, str)]
+    texts = {cell.value for cell in cells}
+    assert "+cmd|'/c calc'!A0" in texts and "@SUM(A1)" in texts
+    assert all(cell.data_type == "s" for cell in cells)  # not one formula ("f")
+    hostile = [cell for cell in cells if cell.value[0] in "=+-@"]
+    assert hostile and all(cell.quotePrefix for cell in hostile)

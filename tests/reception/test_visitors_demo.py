@@ -25,5 +25,7 @@ def test_seed_visitors(create_user, freeze):
     assert cola.stock_item is not None
     earlier = svc.earlier_visits(demo_visitors.RETURNING_PHONE)
     assert earlier and svc.consultant_display(earlier[0]) == "周婷"
+    # the arrival form offers the demo's pre-sales staff, and no one else
+    assert {u.display_name for u in svc.consultants()} == {"周婷", users["presales"].display_name}
     assert all(v.left_at is None or v.left_at >= v.arrived_at
                for v in db.session.scalars(sa.select(Visit)).unique())

@@ -110,23 +110,56 @@ def test_an_inactive_consultant_is_refused(arrive, create_user):
 
 def test_serving_records_items_and_quantities(arrive, menu, receptionist):
     visit = arrive()
-    svc.serve(receptionist, visit, menu["矿泉水"].id, 2)
-    svc.serve(receptionist, visit, menu["饼干"].id, 1)
+    svc.serve(receptionist, visit, {menu["矿泉水"].id: 2})
+    svc.serve(receptionist, visit, {menu["饼干"].id: 1})
     assert [(s.menu_item.name, s.quantity) for s in visit.servings] == [("矿泉水", 2), ("饼干", 1)]
     assert count_rows(AuditEvent, AuditEvent.action == "reception.visit_served") == 2
 
 
 @pytest.mark.parametrize(("item", "quantity", "field"), [
-    (999999, 1, "menu_item_id"), (None, 1, "menu_item_id"), ("可乐", 0, "quantity"),
-    ("可乐", 21, "quantity"), ("可乐", "x", "quantity")])
+    (999999, 1, "item_999999"), ("x", 1, None), ("可乐", 0, None), ("可乐", None, None),
+    ("可乐", 21, "item_{id}"), ("可乐", -1, "item_{id}"), ("可乐", "x", "item_{id}")])
 def test_bad_servings_are_refused(arrive, menu, receptionist, item, quantity, field):
     visit = arrive()
     menu_id = menu[item].id if item in menu else item
     with pytest.raises(svc.VisitError) as error:
-        svc.serve(receptionist, visit, menu_id, quantity)
-    assert error.value.field == field
+        svc.serve(receptionist, visit, {menu_id: quantity})
+    assert error.value.field == (field.format(id=menu_id) if field else None)
     db.session.rollback()
     assert count_rows(Serving) == 0
+
+
+def test_a_whole_order_is_served_at_once(arrive, menu, receptionist):
+    """Issue 15 item 14: a party of four orders two waters, a cola and biscuits: one submit,
+    one serving per item, none for the items left at 0."""
+    visit = arrive(party_size=4)
+    servings = svc.serve(receptionist, visit, {menu["矿泉水"].id: 2, menu["可乐"].id: "1",
+                                               menu["饼干"].id: 1, 999999: 0})
+    assert [(s.menu_item.name, s.quantity) for s in servings] == \
+        [("矿泉水", 2), ("可乐", 1), ("饼干", 1)]
+    assert [(s.menu_item.name, s.quantity) for s in visit.servings] == \
+        [("矿泉水", 2), ("可乐", 1), ("饼干", 1)]
+    assert count_rows(AuditEvent, AuditEvent.action == "reception.visit_served") == 3
+
+
+def test_one_refused_item_serves_nothing_of_the_order(arrive, menu, receptionist, fridge_item,
+                                                      monkeypatch):
+    """Two drinks drawing on one fridge count are summed: 2 + 2 of 3 left is refused, next to
+    the first of them, and the water ordered with them is not served either."""
+    from portal.reception import menu as menu_svc
+
+    cola = menu["可乐"]
+    zero = menu_svc.add_item(receptionist, name="零度可乐", stock_item_id=fridge_item.id)
+    cola.stock_item_id = fridge_item.id
+    db.session.commit()
+    monkeypatch.setattr(svc, "_fridge_stock", lambda day: {fridge_item.id: 3})
+    visit = arrive()
+    with pytest.raises(svc.VisitError) as error:
+        svc.serve(receptionist, visit, {menu["矿泉水"].id: 1, cola.id: 2, zero.id: 2})
+    assert error.value.field == f"item_{cola.id}" and error.value.params["left"] == 3
+    db.session.rollback()
+    assert count_rows(Serving) == 0
+    assert len(svc.serve(receptionist, visit, {cola.id: 2, zero.id: 1})) == 2
 
 
 def test_an_inactive_menu_item_cannot_be_served(arrive, menu, receptionist):
@@ -136,7 +169,7 @@ def test_an_inactive_menu_item_cannot_be_served(arrive, menu, receptionist):
     menu_svc.update_item(receptionist, cola, version=cola.version, name="可乐", kind="drink",
                          active=False)
     with pytest.raises(svc.VisitError):
-        svc.serve(receptionist, arrive(), cola.id, 1)
+        svc.serve(receptionist, arrive(), {cola.id: 1})
 
 
 def test_a_party_that_left_is_not_served(arrive, menu, receptionist):
@@ -144,7 +177,7 @@ def test_a_party_that_left_is_not_served(arrive, menu, receptionist):
     visit = arrive()
     svc.depart(receptionist, visit, visit.version)
     with pytest.raises(Conflict):
-        svc.serve(receptionist, visit, menu["可乐"].id, 1)
+        svc.serve(receptionist, visit, {menu["可乐"].id: 1})
     assert count_rows(Serving) == 0
 
 
@@ -156,14 +189,14 @@ def test_a_drink_cannot_take_the_fridge_below_zero(arrive, menu, receptionist, f
     stock = {fridge_item.id: 3}
     monkeypatch.setattr(svc, "_fridge_stock", lambda day: stock)
     visit = arrive()
-    svc.serve(receptionist, visit, cola.id, 3)
+    svc.serve(receptionist, visit, {cola.id: 3})
     stock[fridge_item.id] = 0
     with pytest.raises(svc.VisitError) as error:
-        svc.serve(receptionist, visit, cola.id, 1)
-    assert error.value.field == "quantity" and error.value.params["left"] == 0
+        svc.serve(receptionist, visit, {cola.id: 1})
+    assert error.value.field == f"item_{cola.id}" and error.value.params["left"] == 0
     # a drink not yet counted today is served freely
     stock.clear()
-    svc.serve(receptionist, visit, cola.id, 1)
+    svc.serve(receptionist, visit, {cola.id: 1})
 
 
 def test_the_fridge_stock_module_draws_down(arrive, menu, receptionist, fridge_item):
@@ -181,10 +214,10 @@ def test_the_fridge_stock_module_draws_down(arrive, menu, receptionist, fridge_i
     cola = menu["可乐"]
     cola.stock_item_id = fridge_item.id
     db.session.commit()
-    svc.serve(receptionist, visit, cola.id, 2)
+    svc.serve(receptionist, visit, {cola.id: 2})
     assert stock.fridge_stock(clock.today())[fridge_item.id] == 0
     with pytest.raises(svc.VisitError):
-        svc.serve(receptionist, visit, cola.id, 1)
+        svc.serve(receptionist, visit, {cola.id: 1})
 
 
 # --- departures ------------------------------------------------------------------------------
@@ -241,8 +274,9 @@ def test_a_departure_can_be_corrected_but_not_before_the_arrival(arrive, recepti
 # --- lists -----------------------------------------------------------------------------------
 
 
-def test_the_board_today_and_returning_visitors(arrive, receptionist, freeze, create_user):
-    other = create_user("presales", display_name="周婷")
+def test_the_board_today_and_returning_visitors(arrive, receptionist, freeze, create_user,
+                                                mark_consultant):
+    other = mark_consultant(create_user("presales", display_name="周婷"))
     earlier = arrive(at="2026-10-05 14:00", phone="13900001111", consultant_id=other.id)
     svc.depart(receptionist, earlier, earlier.version)
     a = arrive(at="2026-11-22 09:00", purpose="signing", source="referral")
@@ -257,8 +291,8 @@ def test_the_board_today_and_returning_visitors(arrive, receptionist, freeze, cr
     assert found == [earlier] and svc.consultant_display(found[0]) == "周婷"
 
 
-def test_history_filters_and_keyset_pages(arrive, consultant, create_user):
-    other = create_user("presales")
+def test_history_filters_and_keyset_pages(arrive, consultant, create_user, mark_consultant):
+    other = mark_consultant(create_user("presales"))
     made = [arrive(at=f"2026-11-{day:02d} 10:00", consultant_id=other.id if day % 2 else
                    consultant.id, purpose="signing" if day % 3 == 0 else "viewing")
             for day in range(1, 13)]

@@ -26,13 +26,6 @@ def triggered(response) -> dict:
     return json.loads(response.headers.get("HX-Trigger") or "{}")
 
 
-@pytest.fixture
-def desk(client, sign_in, receptionist, freeze):
-    freeze("2026-11-22 09:30")
-    sign_in(client, receptionist)
-    return client
-
-
 # --- pages and fragments ---------------------------------------------------------------------
 
 
@@ -82,7 +75,7 @@ def test_the_serve_form_comes_on_request(desk, arrive, menu):
     assert f'action="/showroom/visits/{visit.id}/serve"' in page and "矿泉水" in page
     assert f'action="/showroom/visits/{visit.id}/depart"' in page
     served = desk.post(f"/showroom/visits/{visit.id}/serve",
-                       data={"menu_item_id": menu["饼干"].id, "quantity": "1"})
+                       data={f"item_{menu['饼干'].id}": "1"})
     assert served.status_code == 303 and count_rows(Serving) == 1
     departed = desk.post(f"/showroom/visits/{visit.id}/depart", data={"version": visit.version})
     assert departed.status_code == 303
@@ -180,7 +173,7 @@ def test_a_bad_arrival_without_htmx_shows_the_page(desk):
 def test_serving_swaps_the_row_and_tells_the_stock_widget(desk, arrive, menu):
     visit = arrive()
     response = desk.post(f"/showroom/visits/{visit.id}/serve",
-                         data={"menu_item_id": menu["可乐"].id, "quantity": "2"}, headers=HX)
+                         data={f"item_{menu['可乐'].id}": "2"}, headers=HX)
     assert response.status_code == 200
     body = html(response)
     assert body.lstrip().startswith(f'<li id="visit-{visit.id}"') and "可乐 × 2" in body
@@ -188,17 +181,49 @@ def test_serving_swaps_the_row_and_tells_the_stock_widget(desk, arrive, menu):
     assert count_rows(Serving) == 1
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"menu_item_id": "999999", "quantity": "1"}, "Choose an item from the menu."),
-    ({"menu_item_id": "", "quantity": "1"}, "Choose an item from the menu."),
-    ({"quantity": "0"}, "Enter how many, from 1 to 20."),
+@pytest.mark.parametrize(("quantities", "message"), [
+    ({"可乐": "0"}, "Enter how many of at least one item."),
+    ({"可乐": ""}, "Enter how many of at least one item."),
+    ({"可乐": "21", "饼干": "1"}, "Enter how many, from 0 to 20."),
+    ({"可乐": "-1"}, "Enter how many, from 0 to 20."),
 ])
-def test_bad_servings_are_refused(desk, arrive, menu, data, message):
+def test_bad_servings_are_refused(desk, arrive, menu, quantities, message):
     visit = arrive()
-    data = {"menu_item_id": menu["可乐"].id, **data}
+    data = {f"item_{menu[name].id}": value for name, value in quantities.items()}
     response = desk.post(f"/showroom/visits/{visit.id}/serve", data=data, headers=HX)
     assert response.status_code == 422 and message in html(response)
     assert count_rows(Serving) == 0
+
+
+def test_a_whole_order_is_served_in_one_submit(desk, arrive, menu):
+    """Issue 15 item 14: the serve form asks how many of each item; one submit serves the
+    party's whole order, and the row says so."""
+    visit = arrive(party_size=4)
+    form = html(desk.get(f"/showroom/visits/{visit.id}/serve", headers=HX))
+    for name in ("矿泉水", "可乐", "饼干"):
+        fid = f"serve-{visit.id}-{menu[name].id}"
+        assert re.search(rf'<label for="{fid}">{name}</label>\s*<input id="{fid}" '
+                         rf'name="item_{menu[name].id}" type="number" min="0" max="20" '
+                         rf'class="qty" value="0"', form), name
+    response = desk.post(f"/showroom/visits/{visit.id}/serve", headers=HX, data={
+        f"item_{menu['矿泉水'].id}": "2", f"item_{menu['可乐'].id}": "1",
+        f"item_{menu['饼干'].id}": "0"})
+    body = html(response)
+    assert response.status_code == 200 and "Served: 矿泉水 × 2 · 可乐 × 1." in body
+    assert "饼干 ×" not in body and count_rows(Serving) == 2
+    assert len(response.get_data()) <= 5000
+
+
+def test_a_refused_order_keeps_every_quantity_typed(desk, arrive, menu):
+    visit = arrive()
+    response = desk.post(f"/showroom/visits/{visit.id}/serve", headers=HX, data={
+        f"item_{menu['矿泉水'].id}": "2", f"item_{menu['可乐'].id}": "30"})
+    body = html(response)
+    assert response.status_code == 422
+    assert re.search(rf'id="serve-{visit.id}-{menu["矿泉水"].id}"[^>]*value="2"', body)
+    assert re.search(rf'id="serve-{visit.id}-{menu["可乐"].id}"[^>]*value="30" '
+                     rf'aria-invalid="true"', body)
+    assert "Enter how many, from 0 to 20." in body and count_rows(Serving) == 0
 
 
 def test_a_drink_beyond_the_fridge_count_is_refused(desk, arrive, menu, fridge_item,
@@ -209,7 +234,7 @@ def test_a_drink_beyond_the_fridge_count_is_refused(desk, arrive, menu, fridge_i
     monkeypatch.setattr(svc, "_fridge_stock", lambda day: {fridge_item.id: 1})
     visit = arrive()
     response = desk.post(f"/showroom/visits/{visit.id}/serve",
-                         data={"menu_item_id": cola.id, "quantity": "2"}, headers=HX)
+                         data={f"item_{cola.id}": "2"}, headers=HX)
     assert response.status_code == 422
     assert "Only 1 of 可乐 left in the fridge today." in html(response)
     assert count_rows(Serving) == 0
@@ -280,9 +305,9 @@ def test_phones_are_masked_without_the_personal_permission(client, sign_in, crea
 
 
 def test_a_returning_phone_shows_earlier_visits_and_consultants(desk, arrive, create_user,
-                                                               receptionist):
-    earlier = arrive(at="2026-10-05 14:00", phone="13900001111",
-                     consultant_id=create_user("presales", display_name="周婷").id)
+                                                               receptionist, mark_consultant):
+    earlier = arrive(at="2026-10-05 14:00", phone="13900001111", consultant_id=mark_consultant(
+        create_user("presales", display_name="周婷")).id)
     svc.depart(receptionist, earlier, earlier.version)
     db.session.commit()
     body = html(desk.get("/showroom/returning?phone=139-0000-1111", headers=HX))
@@ -435,10 +460,10 @@ def test_the_actions_stay_within_their_query_budget(desk, arrive, menu, consulta
                                                     count_queries):
     """Each action answers from what it just wrote (no re-read of the visit, its servings or
     the signed-in user). Counted as the bench counts (no transaction control)."""
+    chosen = consultant.id  # read before counting (the test shares the requests' session)
     with count_queries(like_bench=True) as logged:
         response = desk.post("/showroom/visits", headers=HX,
-                             data={**ARRIVAL, "consultant_name": "",
-                                   "consultant_id": consultant.id})
+                             data={**ARRIVAL, "consultant_name": "", "consultant_id": chosen})
     # the user, the consultant, the visit, the audit event
     assert response.status_code == 200 and logged.count <= 4, logged.count
     visit = db.session.scalar(sa.select(Visit))
@@ -447,7 +472,7 @@ def test_the_actions_stay_within_their_query_budget(desk, arrive, menu, consulta
     assert opened.count <= 4, opened.count
     with count_queries(like_bench=True) as served:
         response = desk.post(f"/showroom/visits/{visit.id}/serve", headers=HX,
-                             data={"menu_item_id": menu["可乐"].id, "quantity": "1"})
+                             data={f"item_{menu['可乐'].id}": "1"})
     assert response.status_code == 200 and "可乐 × 1" in html(response)
     # the user, the visit and its servings, the menu, the serving, the audit event
     assert served.count <= 6, served.count
