@@ -35,6 +35,32 @@ def signed(rule: ScoreRule) -> int:
     return -rule.default_points if rule.kind == "penalty" else rule.default_points
 
 
+def names_of(rule: ScoreRule) -> set[str]:
+    """Every text under which ``rule`` is offered."""
+    return {rule.description}
+
+
+def as_catalogue(rule: ScoreRule | None, typed: str | None, points: int | None, *,
+                 recorded: str | None = None) -> tuple[ScoreRule | None, str]:
+    """(the catalogue item an entry is, its reason). A reason left empty, or the item's own
+    text, is the item; any other reason is a free one and never carries the item's id (issue
+    15, item 3). ``recorded``: a correction's reason as it was recorded (the item's text of
+    the day). A catalogue item keeps its sign."""
+    typed = (typed or "").strip()
+    if rule is None:
+        return None, typed
+    if not typed or typed == recorded:
+        reason = recorded or rule.description
+    elif typed in names_of(rule):
+        reason = rule.description
+    else:
+        return None, typed
+    if points and (points > 0) != (rule.kind == "reward"):
+        raise ScoringError(N_("A catalogue item keeps its sign: a reward adds points, a "
+                              "penalty takes them off."), field="points")
+    return rule, reason
+
+
 def all_rules() -> list[ScoreRule]:
     """Every rule, active first, penalties then rewards, in the supervisor's order."""
     return list(db.session.scalars(sa.select(ScoreRule).order_by(

@@ -258,12 +258,12 @@ def test_an_approved_sheet_offers_no_change_and_refuses_a_crafted_post(
     crafted = [
         (f"{url}/entries", {"csrf_token": token, "sheet_version": str(sheet["version"]),
                             "day": f"{sheet['year']}-{sheet['month']:02d}-01",
-                            "points": "20", "reason": "偷偷加分", "rule": "", "evidence": "",
+                            "points": "20", "reason": "偷偷加分", "rule": "", "evidence": "伪造",
                             "link": "", "in_overview": ""}),
         (f"/scores/entries/{entry_id}/edit", {"csrf_token": token, "version": "1",
                                               "day": f"{sheet['year']}-{sheet['month']:02d}-01",
                                               "points": "5", "reason": "改成加分",
-                                              "evidence": "", "in_overview": ""}),
+                                              "evidence": "伪造", "in_overview": ""}),
         (f"/scores/entries/{entry_id}/remove", {"csrf_token": token, "version": "1",
                                                 "in_overview": ""}),
     ]
