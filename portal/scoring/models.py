@@ -108,6 +108,11 @@ class ScoreEntry(db.Model):
     appeals = relationship("Appeal", viewonly=True,
                            order_by=lambda: (Appeal.created_at.desc(), Appeal.id.desc()))
 
+    @property
+    def shown_reason(self) -> str:
+        """The reason as the reader sees it."""
+        return self.reason
+
 
 class ScoreEntryRevision(db.Model):
     """An entry as it was before a change or a removal (kept for the record)."""
