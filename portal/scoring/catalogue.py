@@ -13,7 +13,8 @@ from portal.scoring.models import ScoreRule
 from portal.scoring.sheets import ScoringError, max_points
 
 KINDS = {"reward": N_("Reward"), "penalty": N_("Penalty")}
-FIELDS = ("kind", "default_points", "description", "active")
+FIELDS = ("kind", "default_points", "description", "names", "active")
+LANGUAGES = ("zh_CN", "zh_TW", "en")  # the languages an item is named in
 
 # The domain brief's examples of penalties and rewards, with points the supervisor can change.
 SEED = (
@@ -36,8 +37,21 @@ def signed(rule: ScoreRule) -> int:
 
 
 def names_of(rule: ScoreRule) -> set[str]:
-    """Every text under which ``rule`` is offered."""
-    return {rule.description}
+    """Every text under which ``rule`` is offered (its description, its name in each
+    language)."""
+    return {rule.description} | {text for text in (rule.names or {}).values() if text}
+
+
+def clean_names(names: dict | None) -> dict | None:
+    """{language: name} of the languages given a name (None: none)."""
+    kept = {}
+    for language in LANGUAGES:
+        text = ((names or {}).get(language) or "").strip()
+        if len(text) > 200:
+            raise ScoringError(N_("Keep this under 200 characters."), field=f"name_{language}")
+        if text:
+            kept[language] = text
+    return kept or None
 
 
 def as_catalogue(rule: ScoreRule | None, typed: str | None, points: int | None, *,
@@ -86,12 +100,12 @@ def _check(kind: str, points: int | None, description: str | None) -> str:
 
 
 def create_rule(actor, *, kind: str, default_points: int | None, description: str | None,
-                active: bool = True) -> ScoreRule:
+                active: bool = True, names: dict | None = None) -> ScoreRule:
     """Add an item to the catalogue."""
     description = _check(kind, default_points, description)
     order = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(ScoreRule.sort_order), 0)))
     rule = ScoreRule(kind=kind, default_points=default_points, description=description,
-                     active=active, sort_order=order + 1)
+                     names=clean_names(names), active=active, sort_order=order + 1)
     db.session.add(rule)
     db.session.flush()
     audit.record("scoring.rule_created", rule, actor=actor,
@@ -100,7 +114,8 @@ def create_rule(actor, *, kind: str, default_points: int | None, description: st
 
 
 def update_rule(actor, rule: ScoreRule, version: int | None, *, kind: str,
-                default_points: int | None, description: str | None, active: bool) -> ScoreRule:
+                default_points: int | None, description: str | None, active: bool,
+                names: dict | None = None) -> ScoreRule:
     """Change an item (entries already recorded keep their own points and reason)."""
     if version is not None and version != rule.version:
         raise Conflict(rule)
@@ -108,6 +123,8 @@ def update_rule(actor, rule: ScoreRule, version: int | None, *, kind: str,
     before = {name: getattr(rule, name) for name in FIELDS}
     rule.kind, rule.default_points = kind, default_points
     rule.description, rule.active = description, active
+    if names is not None:  # (the form always sends them; a service caller may not)
+        rule.names = clean_names(names)  # a new dict: the JSON column sees the change
     changed = audit.changes(rule, FIELDS, before)
     if changed:
         db.session.flush()  # a concurrent change fails here: the runner answers 409

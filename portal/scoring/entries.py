@@ -159,7 +159,7 @@ def add_entry(actor, sheet: ScoreSheet, *, day: date | None, points: int | None,
     link_type, link_id = parse_link(link)
     _check_link(sheet, link_type, link_id)
     evidence = _evidence(evidence, link_type)
-    entry = ScoreEntry(sheet_id=sheet.id, day=day, rule_id=rule.id if rule else None,
+    entry = ScoreEntry(sheet_id=sheet.id, day=day, rule=rule,
                        reason=reason, points=points, evidence=evidence,
                        link_type=link_type, link_id=link_id, recorded_by_id=actor.id,
                        recorded_at=clock.now())

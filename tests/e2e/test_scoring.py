@@ -246,3 +246,63 @@ def test_the_entry_form_asks_for_evidence_and_comes_back_clean_after_a_catalogue
         sa.select(ScoreEntry.rule_id).where(ScoreEntry.reason == "回复客户时语气生硬"))) is None
     assert marker_survived(page), "the page reloaded"
     screenshot(page, "scoring-entry-form-clean")
+
+
+def test_a_catalogue_item_named_in_english_reads_in_english(page, t, sign_in, portal_data,
+                                                             browser, live_server):
+    """Issue 15, item 17: the supervisor names a catalogue item in English on the catalogue
+    page; a reader who reads English sees the entries from that item, and the item in the
+    entry form, in English; the supervisor still reads Chinese."""
+    import sqlalchemy as sa
+
+    from portal import clock
+    from portal.auth.models import User
+    from portal.auth.passwords import hash_password
+    from portal.extensions import db
+    from portal.scoring.models import ScoreRule
+    from tests.e2e.support import DEMO_PASSWORD, VIEWPORT
+
+    def setup():
+        rule = db.session.scalar(
+            sa.select(ScoreRule).where(ScoreRule.description == "达成销售目标"))
+        reader = db.session.scalar(sa.select(User).where(User.username == "supervisor_en"))
+        if reader is None:
+            db.session.add(User(username="supervisor_en", display_name="Sam Supervisor",
+                                role="supervisor", locale="en",
+                                password_hash=hash_password(DEMO_PASSWORD)))
+        person = db.session.scalar(sa.select(User).where(User.username == "presales2"))
+        db.session.commit()
+        today = clock.today()
+        return rule.id, f"/scores/{today.year}/{today.month}/{person.id}"
+
+    rule_id, sheet_url = portal_data(setup)
+    sign_in("supervisor")
+    page.goto("/scores/rules")
+    row = page.locator(f"#rule-{rule_id}")
+    row.locator("summary").filter(has_text=t("Names per language")).click()
+    row.get_by_label("English").fill("Sales target reached")
+    row.get_by_label("繁體中文").fill("達成銷售目標")
+    row.get_by_role("button", name=t("Save"), exact=True).click()
+    expect(row.get_by_role("status")).to_have_text(t("Saved."))
+    expect(row.get_by_label("English")).to_have_value("Sales target reached")
+    # the supervisor reads Simplified Chinese: the item's own text
+    page.goto(sheet_url)
+    expect(page.locator("tr.entry").filter(has_text="达成销售目标")).to_have_count(1)
+
+    other = browser.new_context(viewport=VIEWPORT, base_url=live_server)
+    try:
+        reader = other.new_page()
+        reader.goto("/login")
+        reader.locator("input[name=username]").fill("supervisor_en")
+        reader.locator("input[name=password]").fill(DEMO_PASSWORD)
+        reader.get_by_role("button", name=t("Sign in"), exact=True).click()
+        reader.wait_for_url("/")
+        reader.goto(sheet_url)
+        expect(reader.locator("tr.entry").filter(has_text="Sales target reached")) \
+            .to_have_count(1)
+        expect(reader.locator("tr.entry").filter(has_text="达成销售目标")).to_have_count(0)
+        option = reader.get_by_label(t("Catalogue item", "en")).locator(
+            f'option[value="{rule_id}"]')
+        expect(option).to_have_text(re.compile(r"\+\d+ Sales target reached"))
+    finally:
+        other.close()
