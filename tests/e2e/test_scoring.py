@@ -96,6 +96,19 @@ def test_a_row_of_the_overview_opens_its_sheet_in_place_and_follows_an_entry(
     screenshot(page, "scoring-overview-open")
 
 
+def open_fresh_sheet(page, sign_in, name: str, user_id: int):
+    """The supervisor opens ``name``'s sheet (no entries yet) from the month overview; the
+    page is marked to tell a reload. Returns the sheet's total."""
+    sign_in("supervisor")
+    page.goto("/scores/")
+    page.locator("#overview-table").get_by_role("link", name=name, exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/scores/\d+/\d+/{user_id}$"))
+    keep_marker(page)
+    total = page.locator(".sheet-total")
+    expect(total).to_have_text("100")
+    return total
+
+
 CORRECTED = "reception4"  # 邓琪: no entries in the demo; no other browser test scores them
 
 
@@ -111,13 +124,7 @@ def test_the_supervisor_corrects_and_removes_entries_in_their_rows_then_submits(
 
     user_id = portal_data(lambda: db.session.scalar(
         sa.select(User.id).where(User.username == CORRECTED)))
-    sign_in("supervisor")
-    page.goto("/scores/")
-    page.locator("#overview-table").get_by_role("link", name="邓琪", exact=True).click()
-    expect(page).to_have_url(re.compile(rf"/scores/\d+/\d+/{user_id}$"))
-    keep_marker(page)
-    total = page.locator(".sheet-total")
-    expect(total).to_have_text("100")
+    total = open_fresh_sheet(page, sign_in, "邓琪", user_id)
     form = page.locator("form.entry-form")
     for reason, points in (("前台迟到 10 分钟", "-2"), ("主动整理展厅资料", "3")):
         form.get_by_label(t("Reason"), exact=True).fill(reason)
@@ -197,13 +204,7 @@ def test_the_entry_form_asks_for_evidence_and_comes_back_clean_after_a_catalogue
         return user.id, rule.id
 
     user_id, rule_id = portal_data(load)
-    sign_in("supervisor")
-    page.goto("/scores/")
-    page.locator("#overview-table").get_by_role("link", name="黄静", exact=True).click()
-    expect(page).to_have_url(re.compile(rf"/scores/\d+/\d+/{user_id}$"))
-    keep_marker(page)
-    total = page.locator(".sheet-total")
-    expect(total).to_have_text("100")
+    total = open_fresh_sheet(page, sign_in, "黄静", user_id)
     form = page.locator("form.entry-form")
     catalogue = form.get_by_label(t("Catalogue item"))
     reason = form.get_by_label(t("Reason"), exact=True)
