@@ -16,6 +16,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.notifications import notify
+from portal.scoring.catalogue import as_catalogue
 from portal.scoring.models import Appeal, ScoreEntry, ScoreEntryRevision, ScoreSheet
 from portal.scoring.sheets import ScoringError, apply_totals, max_points, require_editable
 from portal.scoring.workflow import my_link
@@ -129,9 +130,13 @@ def answer_appeal(actor: User, appeal: Appeal, version: int | None, outcome: str
         if new_points == entry.points and new_reason == entry.reason:
             raise ScoringError(N_("Give new points or a new reason, or keep the entry."),
                                "points")
-        before = {"points": entry.points, "reason": entry.reason}
+        # a reason rewritten freely is no longer the catalogue item (issue 15, item 3)
+        rule, new_reason = as_catalogue(entry.rule, new_reason, new_points,
+                                        recorded=entry.reason)
+        before = {"points": entry.points, "reason": entry.reason, "rule_id": entry.rule_id}
         _revision(actor, entry, "changed")
-        entry.points, entry.reason = new_points, new_reason
+        entry.points, entry.reason, entry.rule = new_points, new_reason, rule
+        db.session.flush()
         audit.record("scoring.entry_changed", entry, actor=actor,
                      changes={k: [v, getattr(entry, k)] for k, v in before.items()
                               if v != getattr(entry, k)},

@@ -13,7 +13,8 @@ from portal.scoring.models import ScoreRule
 from portal.scoring.sheets import ScoringError, max_points
 
 KINDS = {"reward": N_("Reward"), "penalty": N_("Penalty")}
-FIELDS = ("kind", "default_points", "description", "active")
+FIELDS = ("kind", "default_points", "description", "names", "active")
+LANGUAGES = ("zh_CN", "zh_TW", "en")  # the languages an item is named in
 
 # The domain brief's examples of penalties and rewards, with points the supervisor can change.
 SEED = (
@@ -33,6 +34,45 @@ SEED = (
 def signed(rule: ScoreRule) -> int:
     """The points an entry from ``rule`` carries: negative for a penalty."""
     return -rule.default_points if rule.kind == "penalty" else rule.default_points
+
+
+def names_of(rule: ScoreRule) -> set[str]:
+    """Every text under which ``rule`` is offered (its description, its name in each
+    language)."""
+    return {rule.description} | {text for text in (rule.names or {}).values() if text}
+
+
+def clean_names(names: dict | None) -> dict | None:
+    """{language: name} of the languages given a name (None: none)."""
+    kept = {}
+    for language in LANGUAGES:
+        text = ((names or {}).get(language) or "").strip()
+        if len(text) > 200:
+            raise ScoringError(N_("Keep this under 200 characters."), field=f"name_{language}")
+        if text:
+            kept[language] = text
+    return kept or None
+
+
+def as_catalogue(rule: ScoreRule | None, typed: str | None, points: int | None, *,
+                 recorded: str | None = None) -> tuple[ScoreRule | None, str]:
+    """(the catalogue item an entry is, its reason). A reason left empty, or the item's own
+    text, is the item; any other reason is a free one and never carries the item's id (issue
+    15, item 3). ``recorded``: a correction's reason as it was recorded (the item's text of
+    the day). A catalogue item keeps its sign."""
+    typed = (typed or "").strip()
+    if rule is None:
+        return None, typed
+    if not typed or typed == recorded:
+        reason = recorded or rule.description
+    elif typed in names_of(rule):
+        reason = rule.description
+    else:
+        return None, typed
+    if points and (points > 0) != (rule.kind == "reward"):
+        raise ScoringError(N_("A catalogue item keeps its sign: a reward adds points, a "
+                              "penalty takes them off."), field="points")
+    return rule, reason
 
 
 def all_rules() -> list[ScoreRule]:
@@ -60,12 +100,12 @@ def _check(kind: str, points: int | None, description: str | None) -> str:
 
 
 def create_rule(actor, *, kind: str, default_points: int | None, description: str | None,
-                active: bool = True) -> ScoreRule:
+                active: bool = True, names: dict | None = None) -> ScoreRule:
     """Add an item to the catalogue."""
     description = _check(kind, default_points, description)
     order = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(ScoreRule.sort_order), 0)))
     rule = ScoreRule(kind=kind, default_points=default_points, description=description,
-                     active=active, sort_order=order + 1)
+                     names=clean_names(names), active=active, sort_order=order + 1)
     db.session.add(rule)
     db.session.flush()
     audit.record("scoring.rule_created", rule, actor=actor,
@@ -74,7 +114,8 @@ def create_rule(actor, *, kind: str, default_points: int | None, description: st
 
 
 def update_rule(actor, rule: ScoreRule, version: int | None, *, kind: str,
-                default_points: int | None, description: str | None, active: bool) -> ScoreRule:
+                default_points: int | None, description: str | None, active: bool,
+                names: dict | None = None) -> ScoreRule:
     """Change an item (entries already recorded keep their own points and reason)."""
     if version is not None and version != rule.version:
         raise Conflict(rule)
@@ -82,6 +123,8 @@ def update_rule(actor, rule: ScoreRule, version: int | None, *, kind: str,
     before = {name: getattr(rule, name) for name in FIELDS}
     rule.kind, rule.default_points = kind, default_points
     rule.description, rule.active = description, active
+    if names is not None:  # (the form always sends them; a service caller may not)
+        rule.names = clean_names(names)  # a new dict: the JSON column sees the change
     changed = audit.changes(rule, FIELDS, before)
     if changed:
         db.session.flush()  # a concurrent change fails here: the runner answers 409

@@ -21,7 +21,7 @@ from portal.actions import Conflict
 from portal.audit.services import _plain
 from portal.extensions import db
 from portal.i18n import N_
-from portal.scoring.catalogue import signed
+from portal.scoring.catalogue import as_catalogue, signed
 from portal.scoring.models import ScoreEntry, ScoreEntryRevision, ScoreRule, ScoreSheet
 from portal.scoring.sheets import (
     ScoringError,
@@ -107,15 +107,22 @@ def _check_sheet(sheet: ScoreSheet, version: int | None) -> None:
         raise Conflict(sheet)
 
 
+def _rule(rule_id: int | None) -> ScoreRule | None:
+    """The active catalogue item chosen for a new entry."""
+    if not rule_id:
+        return None
+    rule = db.session.get(ScoreRule, rule_id)
+    if rule is None or not rule.active:
+        raise ScoringError(N_("Choose an item of the catalogue, or write a reason."),
+                           field="rule")
+    return rule
+
+
 def _validate(sheet: ScoreSheet, day: date | None, points: int | None, reason: str | None,
-              rule_id: int | None) -> tuple[ScoreRule | None, str, int]:
-    rule = None
-    if rule_id:
-        rule = db.session.get(ScoreRule, rule_id)
-        if rule is None or not rule.active:
-            raise ScoringError(N_("Choose an item of the catalogue, or write a reason."),
-                               field="rule")
-    reason = (reason or "").strip() or (rule.description if rule else "")
+              rule: ScoreRule | None, recorded: str | None = None
+              ) -> tuple[ScoreRule | None, str, int]:
+    """(the catalogue item the entry is, or None; its reason; its points)."""
+    rule, reason = as_catalogue(rule, reason, points, recorded=recorded)
     if not reason:
         raise ScoringError(N_("Choose an item of the catalogue, or write a reason."),
                            field="reason")
@@ -133,17 +140,27 @@ def _validate(sheet: ScoreSheet, day: date | None, points: int | None, reason: s
     return rule, reason, points
 
 
+def _evidence(evidence: str | None, link_type: str | None) -> str | None:
+    """R-P1: every entry has its evidence: a note, or the linked record it comes from."""
+    evidence = (evidence or "").strip() or None
+    if evidence is None and link_type is None:
+        raise ScoringError(N_("Write the evidence, or link the record it comes from."),
+                           field="evidence")
+    return evidence
+
+
 def add_entry(actor, sheet: ScoreSheet, *, day: date | None, points: int | None,
               reason: str | None = None, rule_id: int | None = None,
               evidence: str | None = None, link: str | None = None,
               sheet_version: int | None = None) -> ScoreEntry:
     """R-P1: record a reward or penalty on an editable sheet."""
     _check_sheet(sheet, sheet_version)
-    rule, reason, points = _validate(sheet, day, points, reason, rule_id)
+    rule, reason, points = _validate(sheet, day, points, reason, _rule(rule_id))
     link_type, link_id = parse_link(link)
     _check_link(sheet, link_type, link_id)
-    entry = ScoreEntry(sheet_id=sheet.id, day=day, rule_id=rule.id if rule else None,
-                       reason=reason, points=points, evidence=(evidence or "").strip() or None,
+    evidence = _evidence(evidence, link_type)
+    entry = ScoreEntry(sheet_id=sheet.id, day=day, rule=rule,
+                       reason=reason, points=points, evidence=evidence,
                        link_type=link_type, link_id=link_id, recorded_by_id=actor.id,
                        recorded_at=clock.now())
     db.session.add(entry)
@@ -177,14 +194,17 @@ def edit_entry(actor, entry: ScoreEntry, version: int | None, *, day: date | Non
                points: int | None, reason: str | None, evidence: str | None) -> ScoreEntry:
     """Correct an entry of an editable sheet; the earlier value is kept as a revision."""
     sheet = _live(entry, version)
-    _rule, reason, points = _validate(sheet, day, points, reason, None)
+    rule, reason, points = _validate(sheet, day, points, reason, entry.rule,
+                                     recorded=entry.reason)
     before = {name: getattr(entry, name) for name in FIELDS}
-    evidence = (evidence or "").strip() or None
-    if (day, points, reason, evidence) == (entry.day, entry.points, entry.reason,
-                                           entry.evidence):
+    evidence = _evidence(evidence, entry.link_type)
+    rule_id = rule.id if rule else None
+    if (day, points, reason, evidence, rule_id) == (entry.day, entry.points, entry.reason,
+                                                    entry.evidence, entry.rule_id):
         return entry
     _revise(actor, entry, "changed")
     entry.day, entry.points, entry.reason, entry.evidence = day, points, reason, evidence
+    entry.rule = rule  # a reason rewritten freely is no longer the catalogue item
     db.session.flush()
     apply_totals(sheet)
     db.session.flush()

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import clock
 from portal.database import UTCDateTime
 from portal.extensions import db
+from portal.i18n import localized
 
 
 class ScoreRule(db.Model):
@@ -20,11 +21,19 @@ class ScoreRule(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(8))  # reward | penalty
     default_points: Mapped[int]
     description: Mapped[str] = mapped_column(sa.String(200))
+    # the item's name per language ({"zh_CN": …, "zh_TW": …, "en": …}, issue 15 item 17);
+    # a language left out shows the description
+    names: Mapped[dict | None] = mapped_column(sa.JSON)
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def name(self) -> str:
+        """The item in the reader's language."""
+        return localized(self.names, self.description)
 
 
 class ScoreSheet(db.Model):
@@ -107,6 +116,16 @@ class ScoreEntry(db.Model):
     # through Appeal rows (appeals.py)
     appeals = relationship("Appeal", viewonly=True,
                            order_by=lambda: (Appeal.created_at.desc(), Appeal.id.desc()))
+
+    @property
+    def shown_reason(self) -> str:
+        """The reason as the reader sees it: an entry from the catalogue in the reader's
+        language, while its text is still the item's (a renamed item leaves the entries
+        recorded before as they were)."""
+        rule = self.rule
+        if rule is not None and self.reason == rule.description:
+            return rule.name
+        return self.reason
 
 
 class ScoreEntryRevision(db.Model):

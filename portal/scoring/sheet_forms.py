@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from portal.forms import Form, LocalDateField, VersionedForm, choices
-from portal.scoring.catalogue import KINDS
+from portal.scoring.catalogue import KINDS, LANGUAGES
 
 WHOLE = _l("Enter a whole number.")
 
@@ -36,7 +36,18 @@ class RuleForm(Form):
     description = StringField(_l("Description"), validators=[
         InputRequired(_l("Describe the item.")),
         Length(max=200, message=_l("Keep this under 200 characters."))])
+    # the item's name per language (issue 15, item 17): each language's own name for itself
+    name_zh_CN = StringField("简体中文", validators=[  # noqa: N815 - named by the locale
+        Optional(), Length(max=200, message=_l("Keep this under 200 characters."))])
+    name_zh_TW = StringField("繁體中文", validators=[  # noqa: N815
+        Optional(), Length(max=200, message=_l("Keep this under 200 characters."))])
+    name_en = StringField("English", validators=[
+        Optional(), Length(max=200, message=_l("Keep this under 200 characters."))])
     active = BooleanField(_l("Active"), default=True)
+
+    def names(self) -> dict:
+        """{language: name} as typed."""
+        return {language: self[f"name_{language}"].data for language in LANGUAGES}
 
 
 class RuleEditForm(RuleForm, VersionedForm):

@@ -167,7 +167,7 @@ def _fill_choices(form: EntryForm, sheet: ScoreSheet) -> None:
     form.rule.choices = choices(
         [("", _l("— free reason —"))]
         + [(str(r.id), f"{'+' if r.kind == 'reward' else '−'}{r.default_points} "
-                       f"{r.description}") for r in rules])
+                       f"{r.name}") for r in rules])
     groups = {"": [("", _("— none —"))]}
     for _kind, label, options in svc.link_choices(sheet):
         groups[_(label)] = options
@@ -463,7 +463,7 @@ def new_entry():
             "points": args.get("points", type=int), "rule": args.get("rule") or ""}
     rule = db.session.get(ScoreRule, int(data["rule"])) if data["rule"].isdigit() else None
     if rule is not None and rule.active:
-        data["reason"], data["points"] = rule.description, cat.signed(rule)
+        data["reason"], data["points"] = rule.name, cat.signed(rule)
     in_overview = _flag(args.get("in_overview"))
     recorder = _recorder(the_sheet)
     form = _entry_form(the_sheet, None, in_overview=in_overview, **data) if recorder else None
@@ -574,7 +574,8 @@ def create_rule():
     return actions.run(
         lambda: cat.create_rule(current_user, kind=form.kind.data,
                                 default_points=form.default_points.data,
-                                description=form.description.data, active=form.active.data),
+                                description=form.description.data, active=form.active.data,
+                                names=form.names()),
         form=form, answer=NewRuleAnswer(), done=_l("The item was added to the catalogue."))
 
 
@@ -618,7 +619,8 @@ def update_rule(rule_id: int):
     return actions.run(
         lambda: cat.update_rule(current_user, rule, form.version.data, kind=form.kind.data,
                                 default_points=form.default_points.data,
-                                description=form.description.data, active=form.active.data),
+                                description=form.description.data, active=form.active.data,
+                                names=form.names()),
         form=form, answer=RuleRowAnswer(rule), done=_l("The item was saved."), subject=rule)
 
 
@@ -644,7 +646,8 @@ def register(app) -> None:
         "scoring.entry_removed": N_("Score entry removed"),
     }, fields={
         "kind": N_("Kind"), "default_points": N_("Points"), "description": N_("Description"),
-        "active": N_("Active"), "day": N_("Date"), "points": N_("Points"),
+        "names": N_("Names per language"), "active": N_("Active"), "day": N_("Date"),
+        "points": N_("Points"),
         "reason": N_("Reason"), "evidence": N_("Evidence"), "link_type": N_("Linked record"),
         "link_id": N_("Linked record number"), "rule_id": N_("Catalogue item"),
         "removed_at": N_("Removed"),

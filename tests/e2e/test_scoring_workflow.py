@@ -92,8 +92,21 @@ def test_the_supervisor_submits_and_the_manager_returns_one_sheet_and_approves_a
     keep_marker(page)
     actions = page.locator(f"#sheet-actions-{to_return['sheet_id']}")
     expect(actions.locator(".sheet-state")).to_have_text(t("Submitted"))
-    actions.get_by_label(t("Comment for the supervisor")).fill(comment)
-    actions.get_by_role("button", name=t("Return with comment"), exact=True).click()
+    # the approval area (issue 15, item 25): a banner that says what the state means, the
+    # steps as buttons of normal size, the comment opened on request
+    waiting = t("Submitted on %(at)s; waiting for the manager's decision.", at="@")
+    expect(actions.locator(".sheet-banner")).to_contain_text(waiting.split("@")[1])
+    approve = actions.get_by_role("button", name=t("Approve"), exact=True)
+    assert approve.evaluate("b => getComputedStyle(b).fontSize") == page.locator(
+        "body").evaluate("b => getComputedStyle(b).fontSize"), "a small button"
+    assert "primary" in approve.get_attribute("class")
+    comment_box = actions.get_by_label(t("Comment for the supervisor"))
+    expect(comment_box).to_be_hidden()
+    actions.locator("summary").filter(has_text=t("Return with comment")).click()
+    expect(comment_box).to_be_visible()
+    screenshot(page, "scoring-workflow-return-open")
+    comment_box.fill(comment)
+    actions.get_by_role("button", name=t("Return to the supervisor"), exact=True).click()
     expect(actions.get_by_role("status")).to_have_text(t("Sheet returned to the supervisor."))
     expect(actions.locator(".sheet-state")).to_have_text(t("Returned"))
     expect(actions).to_contain_text(t("Manager's comment: %(comment)s", comment=comment))
@@ -110,8 +123,14 @@ def test_the_supervisor_submits_and_the_manager_returns_one_sheet_and_approves_a
     actions.get_by_role("button", name=t("Approve"), exact=True).click()
     expect(actions.get_by_role("status")).to_have_text(t("Sheet approved and locked."))
     expect(actions.locator(".sheet-state")).to_have_text(t("Approved"))
-    expect(actions.get_by_role("button", name=t("Return with comment"))).to_have_count(0)
-    expect(actions.get_by_role("button", name=t("Reopen for a correction"))).to_be_visible()
+    expect(actions.locator("summary").filter(has_text=t("Return with comment"))).to_have_count(0)
+    expect(actions.locator(".sheet-banner")).to_contain_text("王经理")  # who approved it
+    # the reopen reason opens on request, not always
+    reason = actions.get_by_label(t("Reason for reopening"))
+    expect(reason).to_be_hidden()
+    actions.locator("summary").filter(has_text=t("Reopen for a correction")).click()
+    expect(reason).to_be_visible()
+    expect(actions.get_by_role("button", name=t("Reopen the sheet"), exact=True)).to_be_visible()
     assert marker_survived(page), "approving reloaded the page"
     assert sheet_of(TO_APPROVE)["status"] == "approved"
     screenshot(page, "scoring-workflow-approved")
@@ -210,13 +229,16 @@ def test_a_return_after_the_approval_in_another_tab_shows_the_sheet_as_it_is_now
 
     # --- the second tab, as it was, returns with a comment ----------------------------------------
     comment = f"第 3 条请补充截图 {secrets.token_hex(3)}"
+    late.locator("summary").filter(has_text=t("Return with comment")).click()
     late.get_by_label(t("Comment for the supervisor")).fill(comment)
-    late.get_by_role("button", name=t("Return with comment"), exact=True).click()
+    late.get_by_role("button", name=t("Return to the supervisor"), exact=True).click()
     expect(late.get_by_role("alert")).to_have_text(t(
         "Someone else changed this sheet first. This is its current state; check it and try "
         "again."))
     expect(late.locator(".sheet-state")).to_have_text(t("Approved"))
-    expect(late.get_by_role("button", name=t("Return with comment"))).to_have_count(0)
+    expect(late.locator("summary").filter(has_text=t("Return with comment"))).to_have_count(0)
+    # the comment kept, in the reopen form, opened since it holds the typing
+    expect(late.get_by_label(t("Reason for reopening"))).to_be_visible()
     expect(late.get_by_label(t("Reason for reopening"))).to_have_value(comment)
     body = second.locator(f"#sheet-body-{sheet['sheet_id']}")
     expect(body.locator(".sheet-totals .state")).to_have_text(t("Approved"))
@@ -258,12 +280,12 @@ def test_an_approved_sheet_offers_no_change_and_refuses_a_crafted_post(
     crafted = [
         (f"{url}/entries", {"csrf_token": token, "sheet_version": str(sheet["version"]),
                             "day": f"{sheet['year']}-{sheet['month']:02d}-01",
-                            "points": "20", "reason": "偷偷加分", "rule": "", "evidence": "",
+                            "points": "20", "reason": "偷偷加分", "rule": "", "evidence": "伪造",
                             "link": "", "in_overview": ""}),
         (f"/scores/entries/{entry_id}/edit", {"csrf_token": token, "version": "1",
                                               "day": f"{sheet['year']}-{sheet['month']:02d}-01",
                                               "points": "5", "reason": "改成加分",
-                                              "evidence": "", "in_overview": ""}),
+                                              "evidence": "伪造", "in_overview": ""}),
         (f"/scores/entries/{entry_id}/remove", {"csrf_token": token, "version": "1",
                                                 "in_overview": ""}),
     ]

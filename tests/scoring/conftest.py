@@ -51,6 +51,7 @@ def add(supervisor):
 
     def _add(the_sheet, points=-5, day=None, **fields):
         fields.setdefault("reason", "工位不整洁")
+        fields.setdefault("evidence", "周会检查")  # R-P1: every entry has its evidence
         entry = svc.add_entry(supervisor, the_sheet, day=day or date(2026, 11, 3),
                               points=points, **fields)
         db.session.commit()

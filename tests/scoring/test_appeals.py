@@ -215,3 +215,21 @@ def test_answer_route_full_page_redirects(client, sign_in, people, make_sheet, m
     response = client.post(f"/scores/appeals/{appeal.id}/answer", data={
         "version": appeal.version, "outcome": "kept", "answer": "ok"})
     assert response.status_code == 303 and response.headers["Location"].endswith("/appeals")
+
+
+def test_an_answer_that_rewrites_a_catalogue_reason_leaves_the_catalogue(people, make_sheet,
+                                                                        make_appeal):
+    from portal.scoring.catalogue import seed_catalogue
+
+    rule = next(r for r in seed_catalogue() if r.description == "工位不整洁")
+    sheet = make_sheet(points=(5, -2))
+    entry = entries_of(sheet)[1]
+    entry.rule_id, entry.reason = rule.id, rule.description
+    db.session.commit()
+    appeal = make_appeal(entry)
+    appeals.answer_appeal(people["supervisor"], appeal, appeal.version, "changed",
+                          "Not untidy: moving desks", points=-1, reason="搬工位未及时整理")
+    assert (entry.reason, entry.rule_id) == ("搬工位未及时整理", None)
+    audit = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "scoring.entry_changed"))
+    assert audit.changes["rule_id"] == [rule.id, None]

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from portal.actions import Conflict
 from portal.audit.models import AuditEvent
 from portal.extensions import db
+from portal.i18n import localized
 from portal.scoring import catalogue as cat
 from portal.scoring.models import ScoreRule
 from portal.scoring.sheets import ScoringError
@@ -128,3 +129,94 @@ def test_catalogue_changes_do_not_commit(supervisor, rules):
 def test_only_the_supervisor_keeps_the_catalogue(client, sign_in, create_user, role):
     sign_in(client, create_user(role))
     assert client.get("/scores/rules").status_code == 403
+
+
+# --- a name per language (issue 15, item 17) ----------------------------------------------------
+
+NAMES = {"zh_CN": "客户表扬", "zh_TW": "客戶表揚", "en": "Customer praise"}
+
+
+def test_names_per_language_are_kept_and_audited(supervisor, rules):
+    rule = rules["客户表扬"]
+    cat.update_rule(supervisor, rule, rule.version, kind="reward", default_points=5,
+                    description="客户表扬", active=True,
+                    names={"zh_CN": " ", "zh_TW": " 客戶表揚 ", "en": "Customer praise"})
+    db.session.commit()
+    assert rule.names == {"zh_TW": "客戶表揚", "en": "Customer praise"}
+    event = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "scoring.rule_changed"))
+    assert event.changes == {"names": [None, {"zh_TW": "客戶表揚", "en": "Customer praise"}]}
+    # a language without a name shows the description
+    assert {loc: localized(rule.names, rule.description, loc)
+            for loc in ("zh_CN", "zh_TW", "en")} == {"zh_CN": "客户表扬", "zh_TW": "客戶表揚",
+                                                     "en": "Customer praise"}
+
+
+def _name(client, sign_in, user, rule, names):
+    sign_in(client, user)
+    response = client.post(f"/scores/rules/{rule.id}", headers=HX, data={
+        "kind": rule.kind, "default_points": str(rule.default_points),
+        "description": rule.description, "active": "y", "version": rule.version,
+        **{f"name_{code}": text for code, text in names.items()}})
+    assert response.status_code == 200, html(response)
+    return html(response)
+
+
+def test_the_catalogue_page_edits_the_names(client, sign_in, supervisor, rules):
+    rule = rules["客户表扬"]
+    sign_in(client, supervisor)
+    page = html(client.get("/scores/rules"))
+    assert 'name="name_en"' in page and 'name="name_zh_TW"' in page  # quick-add and rows
+    row = _name(client, sign_in, supervisor, rule, NAMES)
+    assert 'value="Customer praise"' in row and 'value="客戶表揚"' in row
+    db.session.refresh(rule)
+    assert rule.names == NAMES
+    response = client.post("/scores/rules", headers=HX, data={
+        "kind": "reward", "default_points": "8", "description": "主动补位", "active": "y",
+        "name_en": "Covered a shift", "name_zh_TW": "主動補位"})
+    assert response.status_code == 200
+    made = db.session.scalar(sa.select(ScoreRule).where(ScoreRule.description == "主动补位"))
+    assert made.names == {"en": "Covered a shift", "zh_TW": "主動補位"}
+
+
+@pytest.mark.parametrize(("locale", "shown"), [("en", "Customer praise"), ("zh_TW", "客戶表揚"),
+                                              ("zh_CN", "客户表扬")])
+def test_the_entry_form_and_the_sheet_show_the_item_in_the_readers_language(
+        client, sign_in, supervisor, rules, sheet, create_user, locale, shown):
+    rule = rules["客户表扬"]
+    _name(client, sign_in, supervisor, rule, NAMES)
+    reader = create_user("supervisor", locale=locale)
+    sign_in(client, reader)
+    url = f"/scores/2026/11/{sheet.user_id}"
+    page = html(client.get(url))
+    assert f'<option value="{rule.id}">+5 {shown}</option>' in page
+    # choosing the item fills the reason in the reader's language; recorded, it is the item
+    form = html(client.get(f"/scores/entries/new?inline=1&user={sheet.user_id}"
+                           f"&day=2026-11-05&rule={rule.id}", headers=HX))
+    assert f'value="{shown}"' in form
+    db.session.refresh(sheet)
+    response = client.post(f"{url}/entries", headers=HX, data={
+        "rule": str(rule.id), "reason": shown, "points": "5", "day": "2026-11-05",
+        "evidence": "客户留言", "link": "", "sheet_version": str(sheet.version)})
+    assert response.status_code == 200, html(response)
+    from portal.scoring.models import ScoreEntry
+
+    entry = db.session.scalar(sa.select(ScoreEntry))
+    assert (entry.rule_id, entry.reason) == (rule.id, "客户表扬")  # stored under its own text
+    # every reader sees it in their own language
+    for other, text in (("en", "Customer praise"), ("zh_TW", "客戶表揚")):
+        sign_in(client, create_user("manager", locale=other))
+        assert text in html(client.get(url))
+
+
+def test_a_renamed_item_leaves_earlier_entries_as_recorded(client, sign_in, supervisor, rules,
+                                                          sheet, add):
+    rule = rules["客户表扬"]
+    _name(client, sign_in, supervisor, rule, NAMES)
+    entry = add(sheet, points=5, rule_id=rule.id, reason="")
+    db.session.refresh(rule)
+    cat.update_rule(supervisor, rule, rule.version, kind="reward", default_points=5,
+                    description="客户书面表扬", active=True,
+                    names={"en": "Written praise"})
+    db.session.commit()
+    assert entry.shown_reason == "客户表扬"  # the text of the day, not the new name

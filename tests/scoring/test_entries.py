@@ -85,10 +85,10 @@ def test_stale_versions_are_conflicts(supervisor, sheet, add):
     entry = add(sheet)
     with pytest.raises(Conflict):
         svc.edit_entry(supervisor, entry, entry.version - 1, day=entry.day, points=-1,
-                       reason="x", evidence=None)
+                       reason="x", evidence="周会检查")
     with pytest.raises(Conflict):
         svc.add_entry(supervisor, sheet, day=date(2026, 11, 4), points=2, reason="x",
-                      sheet_version=sheet.version - 1)
+                      evidence="周会检查", sheet_version=sheet.version - 1)
 
 
 def test_entry_changes_do_not_commit(supervisor, sheet, add):
@@ -96,9 +96,10 @@ def test_entry_changes_do_not_commit(supervisor, sheet, add):
     after a rollback, and the sheet's totals and version are as they were."""
     entry = add(sheet, points=-5)
     version = sheet.version
-    svc.add_entry(supervisor, sheet, day=date(2026, 11, 4), points=3, reason="客户表扬")
+    svc.add_entry(supervisor, sheet, day=date(2026, 11, 4), points=3, reason="客户表扬",
+                  evidence="客户留言")
     svc.edit_entry(supervisor, entry, entry.version, day=entry.day, points=-2,
-                   reason=entry.reason, evidence=None)
+                   reason=entry.reason, evidence=entry.evidence)
     assert sheet.total == 101
     db.session.rollback()
     db.session.expire_all()
@@ -300,7 +301,8 @@ def test_a_locked_sheet_refuses_crafted_posts(client, sign_in, supervisor, sheet
             assert html(response).lstrip().startswith(f'<section id="sheet-body-{sheet.id}"')
             assert "entry-form-" not in html(response)
         response = client.post(f"/scores/entries/{entry.id}/edit", headers=headers, data={
-            "version": entry.version, "day": "2026-11-03", "points": "-1", "reason": "x"})
+            "version": entry.version, "day": "2026-11-03", "points": "-1", "reason": "x",
+        "evidence": "周会检查"})
         assert response.status_code == 409
         response = client.post(f"/scores/entries/{entry.id}/remove", headers=headers,
                                data={"version": entry.version})
@@ -337,7 +339,8 @@ def test_a_corrected_date_moves_the_row(client, sign_in, supervisor, sheet, add)
     first, second = add(sheet, day=date(2026, 11, 3)), add(sheet, day=date(2026, 11, 10))
     sign_in(client, supervisor)
     response = client.post(f"/scores/entries/{first.id}/edit", headers=HX, data={
-        "version": first.version, "day": "2026-11-12", "points": "-5", "reason": "工位不整洁"})
+        "version": first.version, "day": "2026-11-12", "points": "-5", "reason": "工位不整洁",
+        "evidence": "周会检查"})
     body = html(response)
     assert response.status_code == 200
     assert response.headers["HX-Retarget"] == f"#entry-{second.id}"
@@ -363,7 +366,8 @@ def test_a_refused_correction_keeps_the_form_open_with_its_messages(client, sign
     db.session.refresh(entry)
     assert entry.points == -5 and count_rows(ScoreEntryRevision) == 0
     response = client.post(f"/scores/entries/{entry.id}/edit", data={
-        "version": entry.version, "day": "2026-11-03", "points": "0", "reason": "迟到"})
+        "version": entry.version, "day": "2026-11-03", "points": "0", "reason": "迟到",
+        "evidence": "周会检查"})
     assert response.status_code == 422 and "<html" in html(response)  # without JavaScript
 
 
@@ -433,7 +437,8 @@ def test_two_supervisors_editing_the_same_entry_second_gets_409(client, sign_in,
     sign_in(client, supervisor)
     second = app.test_client()
     sign_in(second, create_user("supervisor"))
-    data = {"version": seen, "day": "2026-11-03", "points": "-4", "reason": "工位不整洁"}
+    data = {"version": seen, "day": "2026-11-03", "points": "-4", "reason": "工位不整洁",
+            "evidence": "周会检查"}
     assert client.post(f"/scores/entries/{entry.id}/edit", data=data,
                        headers=HX).status_code == 200
     response = second.post(f"/scores/entries/{entry.id}/edit", headers=HX,
@@ -453,7 +458,8 @@ def test_a_stale_correction_answers_the_sheet_with_the_correction_kept(
     seen = entry.version
     other = app.test_client()
     sign_in(other, create_user("supervisor"))
-    data = {"version": seen, "day": "2026-11-03", "points": "-4", "reason": "工位不整洁"}
+    data = {"version": seen, "day": "2026-11-03", "points": "-4", "reason": "工位不整洁",
+            "evidence": "周会检查"}
     assert other.post(f"/scores/entries/{entry.id}/edit", data=data,
                       headers=HX).status_code == 200
     sign_in(client, supervisor)
@@ -642,7 +648,7 @@ def test_an_entry_for_a_month_without_a_sheet_yet(client, sign_in, supervisor, s
     sign_in(client, supervisor)
     path = f"/scores/2026/11/{staff.id}/entries"
     data = {"day": "2026-11-05", "points": "-2", "reason": "迟到", "rule": "", "link": "",
-            "evidence": "", "sheet_version": ""}
+            "evidence": "打卡记录 09:12", "sheet_version": ""}
     for refused in ({}, {"points": "0", "sheet_version": "1"}):  # the form, then the rule
         response = client.post(path, headers=HX, data=dict(data, **refused))
         assert response.status_code == 422 and "entry-form-" in html(response)
@@ -651,3 +657,135 @@ def test_an_entry_for_a_month_without_a_sheet_yet(client, sign_in, supervisor, s
     response = client.post(path, headers=HX, data=dict(data, sheet_version=version))
     assert response.status_code == 200 and count_rows(ScoreEntry) == 1
     assert count_rows(ScoreSheet) == 1
+
+
+# --- evidence (R-P1; issue 15, item 2) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("evidence", [None, "", "   "])
+def test_an_entry_without_evidence_or_link_is_refused_at_the_evidence(supervisor, sheet,
+                                                                      evidence):
+    with pytest.raises(ScoringError) as error:
+        svc.add_entry(supervisor, sheet, day=date(2026, 11, 3), points=-5, reason="迟到",
+                      evidence=evidence)
+    assert error.value.field == "evidence"
+    db.session.rollback()
+    assert count_rows(ScoreEntry) == 0
+
+
+def test_a_linked_record_is_evidence_enough(supervisor, staff, sheet, shift_types):
+    from portal.handover import services as handover
+
+    item = handover.write(staff, "desk", category="order_problem", text="客户要求修改地址")
+    db.session.commit()
+    entry = svc.add_entry(supervisor, sheet, day=date(2026, 11, 22), points=-10,
+                          reason="交班未回复", link=f"handover_item:{item.id}")
+    assert entry.evidence is None and entry.link_id == item.id
+    # and a correction of a linked entry may leave the note empty
+    svc.edit_entry(supervisor, entry, entry.version, day=entry.day, points=-8,
+                   reason=entry.reason, evidence="")
+    assert entry.points == -8
+
+
+def test_a_correction_cannot_take_the_evidence_away(supervisor, sheet, add):
+    entry = add(sheet, evidence="周会检查")
+    with pytest.raises(ScoringError) as error:
+        svc.edit_entry(supervisor, entry, entry.version, day=entry.day, points=-5,
+                       reason=entry.reason, evidence=" ")
+    assert error.value.field == "evidence"
+    db.session.rollback()
+    assert entry.evidence == "周会检查" and count_rows(ScoreEntryRevision) == 0
+
+
+EVIDENCE_MESSAGE = "Write the evidence, or link the record it comes from."
+
+
+@pytest.mark.parametrize("headers", [HX, {}])
+def test_an_entry_without_evidence_is_422_with_the_message_at_the_evidence(
+        client, sign_in, supervisor, sheet, headers):
+    sign_in(client, supervisor)
+    response = client.post(f"{url(sheet)}/entries", headers=headers,
+                           data=entry_data(sheet, evidence="  "))
+    assert response.status_code == 422 and count_rows(ScoreEntry) == 0
+    body = html(response)
+    # the message sits under the evidence field, which says it is the one in error
+    assert re.search(r'<textarea[^>]*aria-invalid="true"[^>]*name="evidence"|'
+                     r'<textarea[^>]*name="evidence"[^>]*aria-invalid="true"', body), body
+    error = re.search(r'<p class="field-error" id="evidence-error">([^<]*)</p>', body)
+    assert error and EVIDENCE_MESSAGE in error.group(1)
+    assert 'value="工作时间看视频"' in body  # the typing is kept
+
+
+def test_a_correction_without_evidence_is_422_in_its_row(client, sign_in, supervisor, sheet,
+                                                         add):
+    entry = add(sheet, evidence="周会检查")
+    sign_in(client, supervisor)
+    response = client.post(f"/scores/entries/{entry.id}/edit", headers=HX, data={
+        "version": entry.version, "day": "2026-11-03", "points": "-4", "reason": "工位不整洁",
+        "evidence": ""})
+    assert response.status_code == 422
+    body = html(response)
+    error = re.search(rf'<p class="field-error" id="edit-evidence-{entry.id}-error">([^<]*)</p>',
+                      body)
+    assert error and EVIDENCE_MESSAGE in error.group(1)
+    db.session.refresh(entry)
+    assert (entry.points, entry.evidence) == (-5, "周会检查")
+
+
+# --- a free reason never carries a catalogue item (issue 15, item 3) ---------------------------
+
+
+def _audit_of(entry, action="scoring.entry_added"):
+    return db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == action, AuditEvent.target_id == str(entry.id))
+        .order_by(AuditEvent.id.desc()))
+
+
+def test_a_free_reason_sent_with_a_catalogue_item_is_a_free_entry(supervisor, sheet, add,
+                                                                  rules):
+    praise = rules["客户表扬"]
+    entry = add(sheet, points=-3, rule_id=praise.id, reason="回复客户时语气生硬")
+    assert (entry.rule_id, entry.reason, entry.points) == (None, "回复客户时语气生硬", -3)
+    assert "rule_id" not in _audit_of(entry).changes
+    assert (sheet.rewards, sheet.penalties) == (0, 3)
+
+
+def test_the_catalogue_item_kept_when_its_text_is_sent(supervisor, sheet, add, rules):
+    praise = rules["客户表扬"]
+    entry = add(sheet, points=5, rule_id=praise.id, reason="客户表扬")
+    assert (entry.rule_id, entry.reason) == (praise.id, "客户表扬")
+    assert _audit_of(entry).changes["rule_id"] == [None, praise.id]
+    # its sign is the item's: a reward that takes points off is refused at the points
+    with pytest.raises(ScoringError) as error:
+        svc.add_entry(supervisor, sheet, day=date(2026, 11, 4), points=-3, rule_id=praise.id,
+                      reason="", evidence="x")
+    assert error.value.field == "points"
+
+
+def test_a_correction_that_rewrites_the_reason_leaves_the_catalogue(supervisor, sheet, add,
+                                                                   rules):
+    tidy = rules["工位不整洁"]
+    entry = add(sheet, points=-2, rule_id=tidy.id, reason="")
+    svc.edit_entry(supervisor, entry, entry.version, day=entry.day, points=-1,
+                   reason=entry.reason, evidence=entry.evidence)  # points only: still the item
+    assert entry.rule_id == tidy.id
+    svc.edit_entry(supervisor, entry, entry.version, day=entry.day, points=-1,
+                   reason="桌面堆放私人物品", evidence=entry.evidence)
+    db.session.commit()
+    assert (entry.rule_id, entry.reason) == (None, "桌面堆放私人物品")
+    changes = _audit_of(entry, "scoring.entry_changed").changes
+    assert changes["rule_id"] == [tidy.id, None]
+
+
+def test_a_free_reason_posted_with_a_catalogue_item_is_recorded_free(client, sign_in,
+                                                                    supervisor, sheet, rules):
+    """What the browser sent when the entry form kept the item chosen for the entry before."""
+    praise = rules["客户表扬"]
+    sign_in(client, supervisor)
+    response = client.post(f"{url(sheet)}/entries", headers=HX, data=entry_data(
+        sheet, rule=str(praise.id), reason="回复客户时语气生硬", points="-3"))
+    assert response.status_code == 200
+    assert "catalogue-mark" not in html(response)
+    entry = db.session.scalar(sa.select(ScoreEntry))
+    assert (entry.rule_id, entry.points) == (None, -3)
+    assert "rule_id" not in _audit_of(entry).changes
