@@ -2,7 +2,7 @@
 language (issue 15, item 17).
 
 Revision ID: 3f6a2b8c1d47
-Revises: 7c3d9e1f2a55
+Revises: 8b2e4f6a1c37
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "3f6a2b8c1d47"
-down_revision = "7c3d9e1f2a55"
+down_revision = "8b2e4f6a1c37"
 branch_labels = None
 depends_on = None
 
