@@ -92,6 +92,13 @@ def current_week(today: date | None = None) -> tuple[int, int]:
     return year, week
 
 
+def last_complete_week(today: date | None = None) -> tuple[int, int]:
+    """The ISO week before ``today``'s: the last one whose every day is over, which the
+    report opens on (the week that just began would be all zeros)."""
+    year, week, _weekday = ((today or clock.today()) - timedelta(days=7)).isocalendar()
+    return year, week
+
+
 def neighbours(year: int, week: int) -> tuple[str, str]:
     """The previous and the next week's labels."""
     monday = date.fromisocalendar(year, week, 1)

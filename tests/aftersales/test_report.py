@@ -155,9 +155,35 @@ def test_the_report_is_a_fragment(as_manager, week47):
     assert response.status_code == 200 and "<html" not in html and 'id="weekly-report"' in html
 
 
-def test_without_a_week_the_report_shows_this_week(as_manager, freeze):
-    freeze("2026-11-25 10:00")
-    assert "Week 2026-W48" in as_manager.get("/aftersales/report").get_data(as_text=True)
+def test_without_a_week_the_report_opens_on_the_last_complete_week(as_manager, week47):
+    """Issue 15 item 16: on Monday morning the report opened on the week just begun, all
+    zeros; it opens on the week that is over, and this week is one click away."""
+    html = as_manager.get("/aftersales/report").get_data(as_text=True)  # Mon 2026-11-23
+    assert "Week 2026-W47" in html
+    assert '<td class="num" data-total="opened">3</td>' in html
+    assert 'href="/aftersales/report?week=2026-W48"' in html  # this week, one click away
+    assert "/aftersales/report.xlsx?week=2026-W47" in html
+    assert "not over yet" not in html
+
+
+@pytest.mark.parametrize("path", ["/aftersales/report.xlsx", "/aftersales/report/print"])
+def test_the_export_and_print_view_default_to_the_last_complete_week(as_manager, freeze, path):
+    freeze("2027-01-03 23:00")  # Sunday of 2026-W53
+    response = as_manager.get(path)
+    assert b"2026-W52" in response.data or load_workbook(
+        BytesIO(response.data)).active.title == "2026-W52"
+
+
+def test_this_week_says_it_is_not_over_and_offers_no_empty_weeks_ahead(as_manager, week47):
+    html = as_manager.get("/aftersales/report?week=2026-W48").get_data(as_text=True)
+    assert "Week 2026-W48" in html and "not over yet" in html
+    assert "week=2026-W47" in html and "week=2026-W49" not in html  # no next week yet
+    assert ">This week<" not in html
+
+
+def test_the_last_complete_week_crosses_the_year():
+    assert svc.last_complete_week(date(2027, 1, 4)) == (2026, 53)
+    assert svc.last_complete_week(date(2026, 1, 4)) == (2025, 52)  # a Sunday: W01 not over
 
 
 def test_a_bad_week_is_not_found(as_manager):
