@@ -130,6 +130,43 @@ def test_the_workbook_holds_the_numbers(week47, app):
     assert ["Average satisfaction (1–5)", 4.3] in [list(r[:2]) for r in rows]
 
 
+HOSTILE = {"problem": "=1+1\x01 杯子裂了", "request": "=HYPERLINK(\"http://x\",\"点我\")",
+           "order_no": "=1+2", "return_tracking_no": "@SUM(A1)", "return_courier": "+1\x01"}
+
+
+def _cells(data: bytes):
+    sheet = load_workbook(BytesIO(data)).active
+    return [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+
+
+def test_the_workbook_writes_every_cell_as_text_never_a_formula(week47, make_case, app):
+    """Issue 16 item 2: every cell goes through portal.exports; a name that is data (a
+    category's, a type's) starting with = + - @ stays text, and a character XML cannot carry
+    is dropped instead of failing the download."""
+    make_case(at="2026-11-18 11:00", type="quality", category="quality", **HOSTILE)
+    types = {"quality": "=1+1 质量\x01", "exchange": "-2 换货"}
+    categories = {"quality": "+3 产品质量", "market": "@市场"}
+    with app.test_request_context(), force_locale("en"):
+        data = svc.export_xlsx(svc.weekly(2026, 47), types, categories, {"reached": "\tok"})
+    cells = _cells(data)
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = {c.value: c for c in cells}
+    assert values["=1+1 质量"].data_type == "s" and values["=1+1 质量"].quotePrefix
+    rows = [list(r[:3]) for r in load_workbook(BytesIO(data)).active.iter_rows(values_only=True)]
+    assert ["=1+1 质量", 2, 1] in rows and ["+3 产品质量", 2, 1] in rows
+    assert ["@市场", 0, 1] in rows and ["\tok", 3, None] in rows
+
+
+def test_a_week_with_hostile_case_fields_downloads(as_manager, week47, make_case):
+    make_case(at="2026-11-18 11:00", type="quality", category="quality", **HOSTILE)
+    response = as_manager.get("/aftersales/report.xlsx?week=2026-W47")
+    assert response.status_code == 200
+    cells = _cells(response.data)
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert ["Total", 4, 2] in [list(r[:3]) for r in load_workbook(
+        BytesIO(response.data)).active.iter_rows(values_only=True)]
+
+
 # --- the pages ------------------------------------------------------------------------------
 
 
