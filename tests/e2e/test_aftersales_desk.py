@@ -10,6 +10,7 @@ import secrets
 import pytest
 
 from tests.e2e.support import (
+    DEMO_PASSWORD,
     REPORT_CSP_VIOLATIONS,
     BrowserProblems,
     expect,
@@ -50,6 +51,15 @@ def _open_case(portal_data, problem: str, *, platform_status=None, visit_due_tod
     return portal_data(make)
 
 
+def _agent_signs_in(agent, t) -> None:
+    """The agent signs in on a page of a second browser context."""
+    agent.goto("/login")
+    agent.locator("input[name=username]").fill(AGENT)
+    agent.locator("input[name=password]").fill(DEMO_PASSWORD)
+    agent.get_by_role("button", name=t("Sign in"), exact=True).click()
+    agent.wait_for_url("/")
+
+
 def test_a_canned_reply_is_copied_filled_in_and_recorded_as_replied(page, t, sign_in,
                                                                    portal_data, browser,
                                                                    live_server):
@@ -83,11 +93,7 @@ def test_a_canned_reply_is_copied_filled_in_and_recorded_as_replied(page, t, sig
     problems = BrowserProblems()
     agent.on("console", problems.console)
     agent.on("pageerror", problems.page_error)
-    agent.goto("/login")
-    agent.locator("input[name=username]").fill(AGENT)
-    agent.locator("input[name=password]").fill("demo-pass-2026")
-    agent.get_by_role("button", name=t("Sign in"), exact=True).click()
-    agent.wait_for_url("/")
+    _agent_signs_in(agent, t)
     agent.goto(f"/aftersales/{case_id}")
     keep_marker(agent)
     note_field = agent.locator('#case-card textarea[name="text"]')
@@ -125,11 +131,7 @@ def test_without_javascript_a_reply_is_shown_to_select_and_recorded(browser, liv
     context = browser.new_context(java_script_enabled=False, locale="zh-CN",
                                   base_url=live_server)
     agent = context.new_page()
-    agent.goto("/login")
-    agent.locator("input[name=username]").fill(AGENT)
-    agent.locator("input[name=password]").fill("demo-pass-2026")
-    agent.get_by_role("button", name=t("Sign in"), exact=True).click()
-    agent.wait_for_url("/")
+    _agent_signs_in(agent, t)
     agent.goto(f"/aftersales/{case_id}")
     reply = agent.locator("#case-reply")
     expect(reply.get_by_role("button", name=t("Copy"), exact=True)).to_be_hidden()
