@@ -111,6 +111,17 @@ class NoteForm(Form):
         InputRequired(_l("Write the note first.")), _short(2000)])
 
 
+class CustomerReplyForm(Form):
+    """What was sent to the customer (a canned reply filled in, or typed)."""
+
+    text = TextAreaField(_l("Reply sent to the customer"), validators=[
+        InputRequired(_l("Write or choose the reply you sent.")), _short(2000)])
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "reply")  # the card's note field is "text" already
+        super().__init__(*args, **kwargs)
+
+
 class PhotoForm(Form):
     """An evidence photo (checked by its content in evidence.py)."""
 

@@ -25,7 +25,7 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy.orm import defaultload
 
 from portal import actions, clock
-from portal.aftersales import bp, evidence, sla
+from portal.aftersales import bp, evidence, replies, sla
 from portal.aftersales import cases as svc
 from portal.aftersales.case_forms import (
     ActionForm,
@@ -33,6 +33,7 @@ from portal.aftersales.case_forms import (
     CaseFilterForm,
     CaseForm,
     ConfirmForm,
+    CustomerReplyForm,
     DetailsForm,
     FreightForm,
     HidePhotoForm,
@@ -42,7 +43,7 @@ from portal.aftersales.case_forms import (
     PhotoForm,
     StateForm,
 )
-from portal.aftersales.models import AfterSalesCase, CaseEvent, CasePhoto
+from portal.aftersales.models import AfterSalesCase, CannedReply, CaseEvent, CasePhoto
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
@@ -306,7 +307,8 @@ class _Forms:
                      "interception": InterceptionForm}
         if name in versioned:
             return versioned[name](formdata=None, version=case.version)
-        plain = {"note": NoteForm, "photo": PhotoForm, "hide": HidePhotoForm}
+        plain = {"note": NoteForm, "reply": CustomerReplyForm, "photo": PhotoForm,
+                 "hide": HidePhotoForm}
         if name in plain:
             return plain[name](formdata=None)
         raise AttributeError(name)
@@ -346,6 +348,15 @@ class Card:
     def events(self):
         """The latest events, newest first (``older``: the cursor of the rest)."""
         return svc.event_page(self.case, per_page=EVENTS_SHOWN)
+
+    @cached_property
+    def replies(self) -> list:
+        """The canned replies with this case's facts filled in (one query)."""
+        return replies.for_case(self.case)
+
+    @cached_property
+    def facts(self) -> dict:
+        return replies.case_facts(self.case)
 
     @cached_property
     def window(self):
@@ -512,8 +523,18 @@ def _act(case: AfterSalesCase, form, key: str, main: str, action, done: str, cha
 @require("aftersales.view")
 def detail(case_id: int):
     """One case: the order, the return window, who pays the freight, the interception,
-    photos, the workflow's next steps, notes and the latest of everything that happened."""
-    return _answer(Card(_case_or_404(case_id)), "case_card")
+    photos, the workflow's next steps, notes and the latest of everything that happened.
+    ``?reply=<id>``: that canned reply, filled in, in the reply form (shown selectable to
+    copy without JavaScript)."""
+    case = _case_or_404(case_id)
+    given = {}
+    chosen = request.args.get("reply", "")
+    if chosen.isdigit() and current_user.can("aftersales.work"):
+        reply = db.session.get(CannedReply, int(chosen)) if len(chosen) < 10 else None
+        if reply is not None and reply.active:
+            given["reply"] = CustomerReplyForm(
+                formdata=None, text=replies.fill(reply, replies.case_facts(case)).text)
+    return _answer(Card(case, given=given), "case_card")
 
 
 @bp.route("/<int:case_id>/details")
@@ -572,6 +593,20 @@ def add_note(case_id: int):
     form = NoteForm()
     return _act(case, form, "note", "note_fields",
                 lambda: svc.add_note(current_user, case, form.text.data), _("Note added."),
+                lambda before, case: ["case_head"] if case.version != before["version"]
+                else [])
+
+
+@bp.route("/<int:case_id>/replied", methods=["POST"])
+@require("aftersales.work")
+def record_reply(case_id: int):
+    """What was sent to the customer, on the history as a reply (not an internal note); the
+    first one answers the first-response clock."""
+    case = _case_or_404(case_id)
+    form = CustomerReplyForm()
+    return _act(case, form, "reply", "reply_fields",
+                lambda: svc.record_reply(current_user, case, form.text.data),
+                _("Recorded: replied to the customer."),
                 lambda before, case: ["case_head"] if case.version != before["version"]
                 else [])
 
@@ -808,6 +843,7 @@ def register(app) -> None:
         "aftersales.case_opened": N_("After-sales case opened"),
         "aftersales.case_assigned": N_("After-sales case assigned"),
         "aftersales.note_added": N_("After-sales note added"),
+        "aftersales.replied": N_("After-sales reply to the customer recorded"),
         "aftersales.case_changed": N_("After-sales case details changed"),
         "aftersales.state_changed": N_("After-sales case moved on"),
         "aftersales.photos_checked": N_("After-sales photos checked"),

@@ -84,6 +84,7 @@ PLATFORM_STATUSES = {
 EVENT_KINDS = {
     "state": N_("Step"),
     "note": N_("Note"),
+    "reply": N_("Replied to the customer"),
     "assign": N_("Assigned"),
     "photo": N_("Photo"),
     "photo_hidden": N_("Photo hidden"),
@@ -499,19 +500,40 @@ def assign(user: User, case: AfterSalesCase, version: int,
     return case
 
 
-def add_note(user: User, case: AfterSalesCase, text: str) -> CaseEvent:
-    """An internal note on the case (a reply to the customer counts as the first response)."""
+def _case_text(case: AfterSalesCase, text: str | None, empty: str) -> str:
+    """The text of a note or a reply, trimmed; refused when empty (``empty``), too long, or
+    on a closed case."""
     text = (text or "").strip()
     if not text:
-        raise RuleError(N_("Write the note first."), "text")
+        raise RuleError(empty, "text")
     if len(text) > 2000:
         raise RuleError(N_("Keep this under %(max)d characters."), "text", max=2000)
     if case.state == "closed":
         raise RuleError(N_("The case is closed."), "text")
+    return text
+
+
+def add_note(user: User, case: AfterSalesCase, text: str) -> CaseEvent:
+    """An internal note on the case (a call to the customer noted counts as the first
+    response)."""
+    text = _case_text(case, text, N_("Write the note first."))
     now = clock.now()
     sla.responded(case, now)
     event = _event(case, user, "note", text, at=now)
     audit.record("aftersales.note_added", case, actor=user, details={"text": text[:200]})
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
+    return event
+
+
+def record_reply(user: User, case: AfterSalesCase, text: str) -> CaseEvent:
+    """What the agent sent the customer (in the platform's chat), on the case's history as a
+    reply to the customer, apart from the internal notes; it answers the first-response
+    clock."""
+    text = _case_text(case, text, N_("Write or choose the reply you sent."))
+    now = clock.now()
+    sla.responded(case, now)
+    event = _event(case, user, "reply", text, at=now)
+    audit.record("aftersales.replied", case, actor=user, details={"text": text[:200]})
     db.session.flush()  # a change made meanwhile fails here: the runner answers 409
     return event
 

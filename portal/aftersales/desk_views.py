@@ -505,8 +505,8 @@ def visit_record(visit_id: int):
 
 def _week() -> tuple[int, int]:
     text = request.args.get("week")
-    if not text:
-        return report_svc.current_week()
+    if not text:  # the last complete week; this one is a click away
+        return report_svc.last_complete_week()
     week = report_svc.parse_week(text)
     if week is None:
         abort(404)
@@ -517,8 +517,11 @@ def _report_context() -> dict:
     year, week = _week()
     data = report_svc.weekly(year, week)
     previous, following = report_svc.neighbours(year, week)
+    current = report_svc.current_week()
+    if (year, week) >= current:  # the weeks to come have nothing to count yet
+        following = None
     return {"report": data, "previous": previous, "following": following,
-            "current": "{}-W{:02d}".format(*report_svc.current_week()),
+            "current": "{}-W{:02d}".format(*current), "in_progress": (year, week) == current,
             "no_category": report_svc.NO_CATEGORY, **vocab()}
 
 

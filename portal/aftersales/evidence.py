@@ -1,7 +1,10 @@
 """Evidence photos of after-sales cases (R-A2).
 
 An upload is accepted by its content, never by its name or declared type: the first bytes
-must be a JPEG, PNG or WebP signature and Pillow must read the whole image. Files are
+must be a JPEG, PNG or WebP signature, the size its header announces at most 40 megapixels
+(read before anything is decoded), and Pillow must read the whole image (a JPEG at a
+fraction of its scale). Its name is kept only as a label, cleaned of control and format
+characters. Files are
 stored outside the web root (``AFTERSALES_PHOTO_DIR``, by default the instance folder's
 ``evidence``) under random names and served only through the portal's views to staff who
 may read cases. Thumbnails are made once and kept next to them. A photo is never deleted:
@@ -10,6 +13,7 @@ it is hidden with a reason, and the file stays.
 
 import os
 import secrets
+import unicodedata
 import warnings
 from io import BytesIO
 from pathlib import Path
@@ -28,7 +32,11 @@ from portal.i18n import N_
 from portal.rules import RuleError
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 60_000_000  # a decompression bomb is refused before it is decoded
+# A few hundred KB of PNG can announce 60 megapixels and cost 800 MB to decode: the size in
+# the header is read (and refused beyond this) before anything is decoded. Pillow's own limit
+# is set to it too, so no other Image.open in the process decodes more.
+MAX_PIXELS = 40_000_000
+Image.MAX_IMAGE_PIXELS = min(Image.MAX_IMAGE_PIXELS or MAX_PIXELS, MAX_PIXELS)
 THUMB_SIZE = (320, 320)
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
@@ -72,21 +80,62 @@ def check_image(data: bytes) -> str:
         raise not_an_image
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(BytesIO(data)) as image:
+            # Pillow warns above its limit (ours): _check_pixels refuses it with the size
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(data)) as image:  # reads the header only
                 if FORMATS.get(image.format) != announced:
                     raise not_an_image
-                if image.width * image.height > MAX_PIXELS:
-                    raise not_an_image
+                _check_pixels(image)
                 image.verify()
             with Image.open(BytesIO(data)) as image:
+                _draft(image)  # a JPEG is decoded at 1/8 scale: still every byte of it
                 image.load()  # verify() misses a truncated image; decoding does not
     except RuleError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as error:
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(None) from None  # a header too large for Pillow to open
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise not_an_image from error
     return announced
+
+
+def _too_many_pixels(image) -> RuleError:
+    size = {"width": image.width, "height": image.height} if image is not None else {}
+    if size:
+        return RuleError(N_("The photo is %(width)d × %(height)d pixels, more than %(limit)d "
+                            "megapixels; send a smaller one."), "photo",
+                         limit=MAX_PIXELS // 1_000_000, **size)
+    return RuleError(N_("The photo has more than %(limit)d megapixels; send a smaller one."),
+                     "photo", limit=MAX_PIXELS // 1_000_000)
+
+
+def _check_pixels(image) -> None:
+    """Refuse an image whose header announces more than ``MAX_PIXELS`` (nothing decoded)."""
+    if image.width * image.height > MAX_PIXELS:
+        raise _too_many_pixels(image)
+
+
+def _draft(image) -> None:
+    """Let a JPEG decode at the smallest scale still larger than twice a thumbnail (libjpeg
+    scales by 1/2, 1/4, 1/8 while decoding); other formats ignore it."""
+    if image.format == "JPEG":
+        image.draft("RGB", (THUMB_SIZE[0] * 2, THUMB_SIZE[1] * 2))
+
+
+NAME_MAX = 200  # CasePhoto.original_name
+# What a file name shown to staff never carries: controls (NUL fails on PostgreSQL), format
+# characters (a right-to-left override makes "gpj.exe" read "exe.jpg", zero-width spaces),
+# surrogates and line or paragraph separators.
+_UNSHOWN = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+
+
+def clean_name(name: str | None) -> str:
+    """An uploaded file's name as it is kept and shown: its last path part, NFC, without the
+    characters above, spaces collapsed and trimmed, at most ``NAME_MAX`` characters ("" when
+    nothing is left)."""
+    base = unicodedata.normalize("NFC", (name or "").replace("\\", "/")).rsplit("/", 1)[-1]
+    kept = "".join(c for c in base if unicodedata.category(c) not in _UNSHOWN)
+    return " ".join(kept.split())[:NAME_MAX].strip()
 
 
 def read_upload(stream) -> bytes:
@@ -106,7 +155,7 @@ def add_photo(user: User, case: AfterSalesCase, data: bytes,
     path = folder / stored
     with open(path, "xb") as file:
         file.write(data)
-    name = Path((original_name or "").replace("\\", "/")).name[:200] or stored
+    name = clean_name(original_name) or stored
     now = clock.now()
     photo = CasePhoto(case_id=case.id, stored_name=stored, original_name=name,
                       content_type=content_type, size=len(data), uploaded_by_id=user.id,
@@ -163,8 +212,12 @@ def thumbnail_path(photo: CasePhoto) -> Path:
         return target
     folder.mkdir(parents=True, exist_ok=True)
     with Image.open(file_path(photo)) as image:
+        # made small before anything else: a JPEG decodes at a fraction of its size (draft),
+        # the rest is reduced by whole factors (reducing_gap); only the small image is turned.
+        # (A photo kept under the earlier 60-megapixel limit still gets its thumbnail.)
+        _draft(image)
+        image.thumbnail(THUMB_SIZE, reducing_gap=2.0)
         image = ImageOps.exif_transpose(image)
-        image.thumbnail(THUMB_SIZE)
         if image.mode in ("RGBA", "LA", "P"):
             image = image.convert("RGBA")
             background = Image.new("RGB", image.size, "white")

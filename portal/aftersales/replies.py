@@ -1,12 +1,19 @@
-"""Canned replies (快捷回复): short texts the supervisor keeps and an agent inserts into a
-case note in one click. The defaults put the department's rules in a customer's words
-(R-A1 seven days without a reason, R-A2 photos, R-A3 freight, R-A4 the card in the parcel,
-R-A6 calm first, then an exchange rather than a refund).
+"""Canned replies (快捷回复): short texts the supervisor keeps and an agent copies in one
+click into the platform's chat, with the case's facts filled in where the text names them
+(``{买家}``, ``{订单号}``, ``{快递单号}``, ``{退货单号}``; or ``{buyer}``, ``{order_no}``,
+``{tracking_no}``, ``{return_tracking_no}``). What was sent is recorded on the case as a
+reply to the customer (``cases.record_reply``), never as an internal note.
+The defaults put the department's rules in a customer's words (R-A1 seven days without a
+reason, R-A2 photos, R-A3 freight, R-A4 the card in the parcel and the return tracking
+number, R-A6 calm first, then an exchange rather than a refund).
 
 Services take the acting user, write the audit trail in the same transaction, and raise
 ``RuleError`` (nothing changed) or ``Conflict`` (someone else changed the reply first);
 they flush, and the action runner commits.
 """
+
+import re
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -40,7 +47,61 @@ DEFAULT_REPLIES = (
     # R-A4: the card in the parcel and the return tracking number
     ("包裹内附卡片", "亲，寄回时请在包裹里放一张卡片，写上您的会员名（ID）、联系电话、"
      "退换原因和需要更换的商品；寄出后请把退货快递单号告诉我们，我们会第一时间登记。"),
+    # R-A4: the return tracking number is registered at once
+    ("退货单号已登记", "{买家} 您好，您订单 {订单号} 的退货快递单号 {退货单号} 已登记，"
+     "仓库收到包裹后我们马上为您处理。"),
+    # R-O10: where the parcel is
+    ("物流查询", "{买家} 您好，您的订单 {订单号} 已发出，快递单号 {快递单号}，"
+     "可以在平台的订单详情里查看物流进度。"),
 )
+
+
+# the facts a reply may name, each by its Chinese or English placeholder
+PLACEHOLDERS = {"买家": "buyer", "buyer": "buyer", "订单号": "order_no", "order_no": "order_no",
+                "快递单号": "tracking_no", "tracking_no": "tracking_no",
+                "退货单号": "return_tracking_no", "return_tracking_no": "return_tracking_no"}
+_PLACEHOLDER = re.compile(r"[{｛](" + "|".join(map(re.escape, PLACEHOLDERS)) + r")[}｝]")
+
+
+def case_facts(case) -> dict[str, str | None]:
+    """What a reply may name about ``case``: the buyer's platform account, the order number,
+    the order's tracking number and the return parcel's (None: not known)."""
+    order = case.order
+    return {"buyer": order.buyer_id if order is not None else None,
+            "order_no": case.order_no,
+            "tracking_no": order.tracking_no if order is not None else None,
+            "return_tracking_no": case.return_tracking_no}
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A reply ready to send: its text with the facts filled in, and the placeholders left
+    as they were because the case does not know them (the agent completes those)."""
+
+    reply: CannedReply
+    text: str
+    missing: tuple[str, ...]
+
+
+def fill(reply: CannedReply, facts: dict[str, str | None]) -> Filled:
+    """``reply`` with ``facts`` in place of its placeholders."""
+    missing: list[str] = []
+
+    def put(match: re.Match) -> str:
+        value = facts.get(PLACEHOLDERS[match.group(1)])
+        if value:
+            return value
+        if match.group(0) not in missing:
+            missing.append(match.group(0))
+        return match.group(0)
+
+    return Filled(reply, _PLACEHOLDER.sub(put, reply.text), tuple(missing))
+
+
+def for_case(case) -> list[Filled]:
+    """The active replies filled in for ``case``, in the supervisor's order."""
+    facts = case_facts(case)
+    return [fill(reply, facts) for reply in active()]
 
 
 def active() -> list[CannedReply]:

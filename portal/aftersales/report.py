@@ -7,13 +7,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from io import BytesIO
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal import clock
 from portal.aftersales.models import AfterSalesCase, ReturnVisit
+from portal.exports import append, workbook_bytes
 from portal.extensions import db
 from portal.i18n import N_
 
@@ -92,6 +92,13 @@ def current_week(today: date | None = None) -> tuple[int, int]:
     return year, week
 
 
+def last_complete_week(today: date | None = None) -> tuple[int, int]:
+    """The ISO week before ``today``'s: the last one whose every day is over, which the
+    report opens on (the week that just began would be all zeros)."""
+    year, week, _weekday = ((today or clock.today()) - timedelta(days=7)).isocalendar()
+    return year, week
+
+
 def neighbours(year: int, week: int) -> tuple[str, str]:
     """The previous and the next week's labels."""
     monday = date.fromisocalendar(year, week, 1)
@@ -148,19 +155,20 @@ def export_xlsx(report: WeeklyReport, types: dict, categories: dict, outcomes: d
     sheet = book.active
     sheet.title = report.label
     bold = Font(bold=True)
-    sheet.append([_("After-sales weekly report %(week)s", week=report.label)])
+    # every cell through portal.exports: a label that is data (a category's name) is text,
+    # never a formula, and a character XML cannot carry never fails the download
+    append(sheet, [_("After-sales weekly report %(week)s", week=report.label)])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([_("%(first)s to %(last)s", first=report.monday.isoformat(),
-                    last=report.sunday.isoformat())])
-    sheet.append([])
+    append(sheet, [_("%(first)s to %(last)s", first=report.monday.isoformat(),
+                     last=report.sunday.isoformat())])
+    append(sheet, [])
 
     def block(heading: str, columns, rows) -> None:
-        sheet.append([heading, *columns])
-        for cell in sheet[sheet.max_row]:
+        for cell in sheet[append(sheet, [heading, *columns])]:
             cell.font = bold
         for row in rows:
-            sheet.append(list(row))
-        sheet.append([])
+            append(sheet, row)
+        append(sheet, [])
 
     opened, closed = _("Opened"), _("Closed")
     block(_("Cases"), [opened, closed], [(_("Total"), report.opened, report.closed)])
@@ -189,6 +197,4 @@ def export_xlsx(report: WeeklyReport, types: dict, categories: dict, outcomes: d
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 12
     sheet.column_dimensions["C"].width = 12
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

@@ -55,6 +55,106 @@ def test_a_photo_larger_than_the_limit_is_refused(app, monkeypatch):
     assert "larger than" in refused.value.message
 
 
+# --- images bounded before they cost (issue 16 item 7) ----------------------------------------
+
+
+def _photo_jpeg(size) -> bytes:
+    """A JPEG with some detail (a plain one is a handful of bytes)."""
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.effect_noise(size, 20).convert("RGB").save(buffer, "JPEG", quality=40)
+    return buffer.getvalue()
+
+
+def test_pillows_own_limit_is_the_portals():
+    from PIL import Image
+
+    assert evidence.MAX_PIXELS <= 40_000_000
+    assert Image.MAX_IMAGE_PIXELS <= evidence.MAX_PIXELS
+
+
+def test_a_small_file_of_too_many_pixels_is_refused_before_it_is_decoded(desk, open_case,
+                                                                          photo_dir, monkeypatch):
+    """A 7690 × 7690 PNG of a few hundred KB was accepted, and its first thumbnail took
+    seconds and most of a GB: its header is read, the size refused, nothing decoded."""
+    from PIL import ImageFile
+
+    bomb = image_bytes("PNG", size=(7690, 7690))
+    assert len(bomb) < 400_000
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self.size))
+    case = open_case("quality")
+    response = upload(desk, case, bomb, "screenshot.png", "image/png")
+    assert response.status_code == 422
+    assert ("The photo is 7690 × 7690 pixels, more than 40 megapixels; send a smaller one."
+            in html(response))
+    assert decoded == [] and count_rows(CasePhoto) == 0 and not any(photo_dir.glob("*"))
+
+
+def test_a_header_beyond_pillows_bomb_limit_gets_the_same_kind_of_message():
+    import zlib
+
+    data = image_bytes("PNG", size=(10, 10))
+    # the IHDR chunk (with its checksum) announces 10000 × 10000
+    ihdr = b"IHDR" + (10000).to_bytes(4, "big") * 2 + data[24:29]
+    huge = data[:12] + ihdr + zlib.crc32(ihdr).to_bytes(4, "big") + data[33:]
+    with pytest.raises(RuleError) as refused:
+        evidence.check_image(huge)
+    assert "megapixels" in refused.value.message
+
+
+def test_a_photo_just_within_the_limit_is_accepted(monkeypatch):
+    monkeypatch.setattr(evidence, "MAX_PIXELS", 64 * 48)
+    assert evidence.check_image(image_bytes("PNG", size=(64, 48))) == "image/png"
+    with pytest.raises(RuleError):
+        evidence.check_image(image_bytes("PNG", size=(65, 48)))
+
+
+def test_a_truncated_jpeg_is_still_refused():
+    data = _photo_jpeg((800, 600))
+    with pytest.raises(RuleError) as refused:
+        evidence.check_image(data[: len(data) // 2])
+    assert "not an image" in refused.value.message
+
+
+def test_a_jpeg_is_checked_and_made_small_without_decoding_it_whole(desk, open_case, agent,
+                                                                    monkeypatch):
+    """Draft mode: libjpeg decodes at 1/2, 1/4 or 1/8 scale; a 4000 × 3000 photo is never
+    held at full size to be checked or to make its 320-pixel thumbnail."""
+    from PIL import Image, ImageFile
+
+    data = _photo_jpeg((4000, 3000))
+    loaded = []
+    real_load = ImageFile.ImageFile.load
+
+    def spy(self):
+        loaded.append(self.size)
+        return real_load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    case = open_case("quality")
+    photo = evidence.add_photo(agent, case, data, "IMG_0001.jpg")
+    thumb = desk.get(f"/aftersales/photos/{photo.id}/thumb")
+    assert thumb.status_code == 200
+    with Image.open(BytesIO(thumb.data)) as image:
+        assert image.size == (320, 240)
+    assert loaded and max(w * h for w, h in loaded) <= 1000 * 750, loaded
+
+
+def test_the_thumbnail_still_follows_the_cameras_orientation(desk, open_case, agent):
+    from PIL import Image
+
+    buffer = BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera was turned: show the picture rotated 90°
+    Image.new("RGB", (1600, 800), (10, 200, 10)).save(buffer, "JPEG", exif=exif)
+    case = open_case("quality")
+    photo = evidence.add_photo(agent, case, buffer.getvalue(), "turned.jpg")
+    with Image.open(BytesIO(desk.get(f"/aftersales/photos/{photo.id}/thumb").data)) as image:
+        assert image.size == (160, 320)
+
+
 # --- uploading -------------------------------------------------------------------------------
 
 
@@ -76,6 +176,45 @@ def test_an_upload_is_stored_under_a_random_name(desk, open_case, photo_dir, fmt
     assert f'src="/aftersales/photos/{photo.id}/thumb"' in html(response)
     assert count_rows(CaseEvent, CaseEvent.kind == "photo") == 1
     assert count_rows(AuditEvent, AuditEvent.action == "aftersales.photo_added") == 1
+
+
+@pytest.mark.parametrize(("sent", "kept"), [
+    ("IMG_0001.jpg", "IMG_0001.jpg"),
+    ("裂\x00纹\x01.png", "裂纹.png"),                        # NUL fails on PostgreSQL
+    ("crack\r\n\t\x1b\x7f\x9b.png", "crack.png"),         # C0, DEL, C1
+    ("invoice\u202egnp.exe", "invoicegnp.exe"),             # a right-to-left override
+    ("a\u200bb\ufeff.png", "ab.png"),                       # zero-width characters
+    ("  two   spaces\u2028.png ", "two spaces.png"),
+    ("C:\\Users\\张三\\Desktop\\照片.png", "照片.png"),      # a path sent by an old browser
+    ("../../etc/passwd", "passwd"),
+    ("e\u0301.png", "\u00e9.png"),                            # NFC
+    ("\x00\x01\u202e", ""), (None, ""),
+    ("x" * 300 + ".png", "x" * 200),
+])
+def test_a_file_name_is_cleaned(sent, kept):
+    assert evidence.clean_name(sent) == kept
+
+
+@pytest.mark.parametrize(("sent", "kept"), [
+    ("裂\x00纹\x01.png", "裂纹.png"),
+    ("crack\x1b\x7f\x9b.png", "crack.png"),
+    ("invoice\u202egnp.exe", "invoicegnp.exe"),
+    ("\x00\x01\u202e", ""),  # nothing left: the stored name
+])
+def test_an_uploaded_name_is_cleaned_on_the_way_in(desk, open_case, photo_dir, sent, kept):
+    """Issue 16 item 8: a name with NUL or control characters was stored as sent (and a NUL
+    failed on PostgreSQL); the history, the audit trail and the page show the clean name."""
+    case = open_case("quality")
+    response = upload(desk, case, image_bytes("PNG"), sent, "image/png")
+    assert response.status_code == 200
+    photo = db.session.scalar(sa.select(CasePhoto))
+    assert photo.original_name == (kept or photo.stored_name)
+    event = db.session.scalar(sa.select(CaseEvent).where(CaseEvent.kind == "photo"))
+    assert event.text == photo.original_name
+    audit = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "aftersales.photo_added"))
+    assert audit.details["name"] == photo.original_name
+    assert f'alt="Photo {photo.original_name}"' in html(response)
 
 
 def test_a_text_file_renamed_jpg_is_refused_with_a_message(desk, open_case, photo_dir):

@@ -1,10 +1,10 @@
-"""Canned replies (issue 7 item 8): the supervisor adds, edits, reorders and deactivates
-them (version-checked); the defaults come from the department's rules; agents get the
-active ones as buttons that insert the text into a note."""
+"""Canned replies (issue 7 item 8, issue 15 item 13): the supervisor adds, edits, reorders
+and deactivates them (version-checked); the defaults come from the department's rules;
+agents copy them filled in with the case's facts (tests/aftersales/test_customer_replies.py
+for the case page)."""
 
 import pytest
 import sqlalchemy as sa
-from flask import render_template
 
 from portal.actions import Conflict
 from portal.aftersales import replies as svc
@@ -20,11 +20,11 @@ from tests.conftest import count_rows
 
 
 def test_seed_defaults_puts_the_rules_in_the_customers_words():
-    assert svc.seed_defaults() == 5
+    assert svc.seed_defaults() == 7
     texts = " ".join(r.text for r in svc.active())
     for words in ("换", "照片", "7 天", "运费", "卡片"):  # R-A6, R-A2, R-A1, R-A3, R-A4
         assert words in texts
-    assert [r.sort_order for r in svc.active()] == [10, 20, 30, 40, 50]
+    assert [r.sort_order for r in svc.active()] == [10, 20, 30, 40, 50, 60, 70]
     assert svc.seed_defaults() == 0  # once only
 
 
@@ -80,22 +80,38 @@ def test_deactivate_hides_the_reply_from_agents_and_keeps_it(supervisor, make_re
     assert [r.title for r in svc.active()] == ["B", "A"]  # back, last
 
 
-# --- the partial agents use -----------------------------------------------------------------
+# --- filled in with the case's facts (issue 15 item 13) --------------------------------------
 
 
-def test_the_reply_buttons_carry_their_text_for_the_script(app, make_reply):
-    make_reply("安抚", "亲，<别着急>", sort_order=10)
-    make_reply("旧的", "不再用", active=False)
-    with app.test_request_context():
-        html = render_template("aftersales/desk/_replies.html")
-    assert 'data-canned-reply data-text="亲，&lt;别着急&gt;"' in html
-    assert 'type="button"' in html and "旧的" not in html
-    assert "onclick" not in html and "<script" not in html
+FACTS = {"buyer": "jd_tea_lover", "order_no": "T00000042", "tracking_no": "SF0000000042",
+         "return_tracking_no": None}
 
 
-def test_without_replies_the_partial_is_empty(app):
-    with app.test_request_context():
-        assert render_template("aftersales/desk/_replies.html").strip() == ""
+@pytest.mark.parametrize(("text", "filled", "missing"), [
+    ("{买家} 您好，订单 {订单号} 的快递单号是 {快递单号}。",
+     "jd_tea_lover 您好，订单 T00000042 的快递单号是 SF0000000042。", ()),
+    ("Hi {buyer}, order {order_no}: {tracking_no}", "Hi jd_tea_lover, order T00000042: "
+     "SF0000000042", ()),
+    ("｛订单号｝ 全角括号", "T00000042 全角括号", ()),
+    ("退货单号 {退货单号}，{退货单号}", "退货单号 {退货单号}，{退货单号}", ("{退货单号}",)),
+    ("没有占位符 {别的}", "没有占位符 {别的}", ()),
+])
+def test_a_reply_is_filled_in_with_the_cases_facts(make_reply, text, filled, missing):
+    result = svc.fill(make_reply("t", text), FACTS)
+    assert (result.text, result.missing) == (filled, missing)
+
+
+def test_a_fact_is_never_read_as_a_placeholder(make_reply):
+    """A buyer ID that looks like a placeholder is put in as it is, once."""
+    result = svc.fill(make_reply("t", "{买家} / {订单号}"), {**FACTS, "buyer": "{订单号}"})
+    assert result.text == "{订单号} / T00000042"
+
+
+def test_some_defaults_name_the_orders_facts():
+    svc.seed_defaults()
+    texts = " ".join(r.text for r in svc.active())
+    for placeholder in ("{买家}", "{订单号}", "{快递单号}", "{退货单号}"):
+        assert placeholder in texts
 
 
 # --- the page -------------------------------------------------------------------------------

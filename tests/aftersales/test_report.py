@@ -130,6 +130,43 @@ def test_the_workbook_holds_the_numbers(week47, app):
     assert ["Average satisfaction (1–5)", 4.3] in [list(r[:2]) for r in rows]
 
 
+HOSTILE = {"problem": "=1+1\x01 杯子裂了", "request": "=HYPERLINK(\"http://x\",\"点我\")",
+           "order_no": "=1+2", "return_tracking_no": "@SUM(A1)", "return_courier": "+1\x01"}
+
+
+def _cells(data: bytes):
+    sheet = load_workbook(BytesIO(data)).active
+    return [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+
+
+def test_the_workbook_writes_every_cell_as_text_never_a_formula(week47, make_case, app):
+    """Issue 16 item 2: every cell goes through portal.exports; a name that is data (a
+    category's, a type's) starting with = + - @ stays text, and a character XML cannot carry
+    is dropped instead of failing the download."""
+    make_case(at="2026-11-18 11:00", type="quality", category="quality", **HOSTILE)
+    types = {"quality": "=1+1 质量\x01", "exchange": "-2 换货"}
+    categories = {"quality": "+3 产品质量", "market": "@市场"}
+    with app.test_request_context(), force_locale("en"):
+        data = svc.export_xlsx(svc.weekly(2026, 47), types, categories, {"reached": "\tok"})
+    cells = _cells(data)
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = {c.value: c for c in cells}
+    assert values["=1+1 质量"].data_type == "s" and values["=1+1 质量"].quotePrefix
+    rows = [list(r[:3]) for r in load_workbook(BytesIO(data)).active.iter_rows(values_only=True)]
+    assert ["=1+1 质量", 2, 1] in rows and ["+3 产品质量", 2, 1] in rows
+    assert ["@市场", 0, 1] in rows and ["\tok", 3, None] in rows
+
+
+def test_a_week_with_hostile_case_fields_downloads(as_manager, week47, make_case):
+    make_case(at="2026-11-18 11:00", type="quality", category="quality", **HOSTILE)
+    response = as_manager.get("/aftersales/report.xlsx?week=2026-W47")
+    assert response.status_code == 200
+    cells = _cells(response.data)
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert ["Total", 4, 2] in [list(r[:3]) for r in load_workbook(
+        BytesIO(response.data)).active.iter_rows(values_only=True)]
+
+
 # --- the pages ------------------------------------------------------------------------------
 
 
@@ -155,9 +192,35 @@ def test_the_report_is_a_fragment(as_manager, week47):
     assert response.status_code == 200 and "<html" not in html and 'id="weekly-report"' in html
 
 
-def test_without_a_week_the_report_shows_this_week(as_manager, freeze):
-    freeze("2026-11-25 10:00")
-    assert "Week 2026-W48" in as_manager.get("/aftersales/report").get_data(as_text=True)
+def test_without_a_week_the_report_opens_on_the_last_complete_week(as_manager, week47):
+    """Issue 15 item 16: on Monday morning the report opened on the week just begun, all
+    zeros; it opens on the week that is over, and this week is one click away."""
+    html = as_manager.get("/aftersales/report").get_data(as_text=True)  # Mon 2026-11-23
+    assert "Week 2026-W47" in html
+    assert '<td class="num" data-total="opened">3</td>' in html
+    assert 'href="/aftersales/report?week=2026-W48"' in html  # this week, one click away
+    assert "/aftersales/report.xlsx?week=2026-W47" in html
+    assert "not over yet" not in html
+
+
+@pytest.mark.parametrize("path", ["/aftersales/report.xlsx", "/aftersales/report/print"])
+def test_the_export_and_print_view_default_to_the_last_complete_week(as_manager, freeze, path):
+    freeze("2027-01-03 23:00")  # Sunday of 2026-W53
+    response = as_manager.get(path)
+    assert b"2026-W52" in response.data or load_workbook(
+        BytesIO(response.data)).active.title == "2026-W52"
+
+
+def test_this_week_says_it_is_not_over_and_offers_no_empty_weeks_ahead(as_manager, week47):
+    html = as_manager.get("/aftersales/report?week=2026-W48").get_data(as_text=True)
+    assert "Week 2026-W48" in html and "not over yet" in html
+    assert "week=2026-W47" in html and "week=2026-W49" not in html  # no next week yet
+    assert ">This week<" not in html
+
+
+def test_the_last_complete_week_crosses_the_year():
+    assert svc.last_complete_week(date(2027, 1, 4)) == (2026, 53)
+    assert svc.last_complete_week(date(2026, 1, 4)) == (2025, 52)  # a Sunday: W01 not over
 
 
 def test_a_bad_week_is_not_found(as_manager):

@@ -7,6 +7,7 @@ place, without a reload — and the return visit appears three days later."""
 import re
 import secrets
 from datetime import datetime, time, timedelta
+from io import BytesIO
 
 import pytest
 from PIL import Image
@@ -114,13 +115,27 @@ def test_a_quality_complaint_from_photo_to_refund_and_return_visit(
         t("This file is not an image (JPEG, PNG or WebP), whatever its name says."))
     expect(card.locator(".as-thumb")).to_have_count(0)
     page.problems.allow("422")
-    real = tmp_path / "crack.png"
+    # a screenshot of a few hundred KB announcing 7690 × 7690 pixels: refused by its size
+    bomb = BytesIO()
+    Image.new("RGB", (7690, 7690), (250, 250, 250)).save(bomb, "PNG")
+    photo_input.set_input_files(
+        {"name": "截图.png", "mimeType": "image/png", "buffer": bomb.getvalue()})
+    card.get_by_role("button", name=t("Upload the photo"), exact=True).click()
+    expect(card).to_contain_text(t("The photo is %(width)d × %(height)d pixels, more than "
+                                   "%(limit)d megapixels; send a smaller one.",
+                                   width=7690, height=7690, limit=40))
+    expect(card.locator(".as-thumb")).to_have_count(0)
+    real = BytesIO()
     Image.new("RGB", (640, 480), (180, 140, 120)).save(real, "PNG")
     card.get_by_label(t("Photo (JPEG, PNG or WebP, up to 5 MB)"), exact=True) \
-        .set_input_files(str(real))
+        .set_input_files({"name": "crack\u202e\u200b\x7f.png", "mimeType": "image/png",
+                          "buffer": real.getvalue()})
     card.get_by_role("button", name=t("Upload the photo"), exact=True).click()
     expect(card.locator(".as-thumb img")).to_have_count(1)
     expect(card).to_contain_text(t("Photo added."))
+    # the name is kept clean (issue 16 item 8): no hidden override reverses what staff read
+    expect(card.locator(".as-thumb img")).to_have_attribute(
+        "alt", t("Photo %(name)s", name="crack.png"))
     page.wait_for_function(
         "() => { const i = document.querySelector('.as-thumb img');"
         " return i && i.complete && i.naturalWidth > 0; }")

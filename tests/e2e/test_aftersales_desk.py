@@ -1,5 +1,6 @@
-"""The after-sales desk in the browser: the supervisor adds a canned reply; an agent inserts
-it into a case note in one click and saves the note; the supervisor reminds an agent from
+"""The after-sales desk in the browser: the supervisor adds a canned reply; an agent copies
+it filled in with the order's facts in one click and records it as replied to the customer
+(with and without JavaScript); the supervisor reminds an agent from
 the refund and dispute queue; the agent opens a due return visit's form and records it with
 satisfaction 4 — each without a reload."""
 
@@ -9,6 +10,7 @@ import secrets
 import pytest
 
 from tests.e2e.support import (
+    DEMO_PASSWORD,
     REPORT_CSP_VIOLATIONS,
     BrowserProblems,
     expect,
@@ -49,12 +51,25 @@ def _open_case(portal_data, problem: str, *, platform_status=None, visit_due_tod
     return portal_data(make)
 
 
-def test_a_canned_reply_goes_from_the_supervisor_into_an_agents_note(page, t, sign_in,
-                                                                    portal_data, browser,
-                                                                    live_server):
+def _agent_signs_in(agent, t) -> None:
+    """The agent signs in on a page of a second browser context."""
+    agent.goto("/login")
+    agent.locator("input[name=username]").fill(AGENT)
+    agent.locator("input[name=password]").fill(DEMO_PASSWORD)
+    agent.get_by_role("button", name=t("Sign in"), exact=True).click()
+    agent.wait_for_url("/")
+
+
+def test_a_canned_reply_is_copied_filled_in_and_recorded_as_replied(page, t, sign_in,
+                                                                   portal_data, browser,
+                                                                   live_server):
+    """Issue 15 item 13: the reply went into the internal note, which the customer never
+    sees. The agent copies it in one click with the order's facts filled in, pastes it into
+    the platform's chat, and records on the case that the customer was replied to."""
     title = f"运费{secrets.token_hex(2)}"
-    text = f"亲，质量问题来回运费由我们承担（{title}）。"
-    case_id, _number = _open_case(portal_data, "客户说茶杯有裂纹")
+    text = f"亲，订单 {{订单号}} 的质量问题来回运费由我们承担（{title}）。"
+    case_id, number = _open_case(portal_data, "客户说茶杯有裂纹")
+    filled = text.replace("{订单号}", number)
 
     # --- the supervisor adds the reply ----------------------------------------------------
     sign_in(SUPERVISOR)
@@ -69,32 +84,65 @@ def test_a_canned_reply_goes_from_the_supervisor_into_an_agents_note(page, t, si
     expect(panel).to_contain_text(t("Reply “%(title)s” added.", title=title))
     assert marker_survived(page), "adding a reply reloaded the page"
 
-    # --- an agent inserts it into a note in one click and saves the note --------------------
+    # --- an agent copies it in one click, filled in, and records the reply ------------------
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
                                   base_url=live_server)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
     context.add_init_script(REPORT_CSP_VIOLATIONS)
     agent = context.new_page()
     problems = BrowserProblems()
     agent.on("console", problems.console)
     agent.on("pageerror", problems.page_error)
-    agent.goto("/login")
-    agent.locator("input[name=username]").fill(AGENT)
-    agent.locator("input[name=password]").fill("demo-pass-2026")
-    agent.get_by_role("button", name=t("Sign in"), exact=True).click()
-    agent.wait_for_url("/")
+    _agent_signs_in(agent, t)
     agent.goto(f"/aftersales/{case_id}")
     keep_marker(agent)
-    note_form = agent.locator("form").filter(has=agent.locator('textarea[name="text"]'))
-    note_form.get_by_role("button", name=title, exact=True).click()
-    field = note_form.locator('textarea[name="text"]')
-    expect(field).to_have_value(text)
-    note_form.get_by_role("button", name=t("Add the note"), exact=True).click()
-    expect(agent.locator("#case-card")).to_contain_text(text)
-    expect(agent.locator('#case-card textarea[name="text"]')).to_have_value("")
-    assert marker_survived(agent), "inserting or saving the note reloaded the page"
+    note_field = agent.locator('#case-card textarea[name="text"]')
+    reply = agent.locator("#case-reply")
+    reply.get_by_role("link", name=title, exact=True).click()
+    expect(reply.locator("[data-copy-status]")).to_have_text(
+        t("Copied. Paste it into the chat, then record it here."))
+    assert agent.evaluate("navigator.clipboard.readText()") == filled
+    expect(reply.get_by_label(t("Reply sent to the customer"), exact=True)).to_have_value(
+        filled)
+    expect(note_field).to_have_value("")  # the internal note is left alone
+    # the agent edits the text, copies it again, and records what was sent
+    field = reply.get_by_label(t("Reply sent to the customer"), exact=True)
+    field.fill(filled + "祝您生活愉快！")
+    reply.get_by_role("button", name=t("Copy"), exact=True).click()
+    agent.wait_for_function("(t) => navigator.clipboard.readText().then(c => c === t)",
+                            arg=filled + "祝您生活愉快！")
+    reply.get_by_role("button", name=t("Record: replied to the customer"), exact=True).click()
+    expect(reply).to_contain_text(t("Recorded: replied to the customer."))
+    expect(field).to_have_value("")
+    event = agent.locator("#case-timeline li.as-event-reply").first
+    expect(event).to_contain_text(t("Replied to the customer"))
+    expect(event).to_contain_text(filled + "祝您生活愉快！")
+    expect(agent.locator("#case-timeline li.as-event-note")).to_have_count(0)
+    assert marker_survived(agent), "copying or recording the reply reloaded the page"
     context.close()
     assert not problems.errors, "the agent's browser reported problems:\n" + "\n".join(
         problems.errors)
+
+
+def test_without_javascript_a_reply_is_shown_to_select_and_recorded(browser, live_server,
+                                                                    portal_data, t):
+    """The no-script fallback: the reply's link opens the case with the text in the field."""
+    case_id, number = _open_case(portal_data, "客户问物流")
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN",
+                                  base_url=live_server)
+    agent = context.new_page()
+    _agent_signs_in(agent, t)
+    agent.goto(f"/aftersales/{case_id}")
+    reply = agent.locator("#case-reply")
+    expect(reply.get_by_role("button", name=t("Copy"), exact=True)).to_be_hidden()
+    reply.get_by_role("link", name="物流查询", exact=True).click()
+    field = agent.locator("#case-reply").get_by_label(t("Reply sent to the customer"),
+                                                      exact=True)
+    expect(field).to_have_value(re.compile(re.escape(f"您的订单 {number} 已发出")))
+    agent.locator("#case-reply").get_by_role(
+        "button", name=t("Record: replied to the customer"), exact=True).click()
+    expect(agent.locator("#case-timeline li.as-event-reply").first).to_contain_text(number)
+    context.close()
 
 
 def test_the_supervisor_reminds_from_the_queue_in_place(page, t, sign_in, portal_data):
