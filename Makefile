@@ -10,9 +10,10 @@ LOCALES := zh_Hans_CN zh_Hant_TW en
 PO      := $(foreach l,$(LOCALES),portal/translations/$(l)/LC_MESSAGES/messages.po)
 MO      := $(PO:.po=.mo)
 HTMX_VERSION ?= 2.0.11
+AXE_VERSION  ?= 4.14.1
 export FLASK_APP := wsgi
 
-.PHONY: run test lint install translations extract-messages db demo bench vendor-htmx clean
+.PHONY: run test lint install translations extract-messages db demo bench vendor-htmx vendor-axe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +63,15 @@ vendor-htmx:
 		&& tar xzf htmx.org-$(HTMX_VERSION).tgz -C htmx-pack
 	cp /tmp/htmx-pack/package/dist/htmx.min.js /tmp/htmx-pack/package/LICENSE static/vendor/htmx/
 	sed -i 's/^htmx.org [0-9.]*/htmx.org $(HTMX_VERSION)/' static/vendor/htmx/VERSION
+
+# axe-core for the browser tests' accessibility checks (tests/e2e/vendor, kept in the repository:
+# a fresh machine needs nothing more; this only updates it)
+vendor-axe:
+	cd /tmp && npm pack axe-core@$(AXE_VERSION) >/dev/null && rm -rf axe-pack && mkdir axe-pack \
+		&& tar xzf axe-core-$(AXE_VERSION).tgz -C axe-pack
+	cp /tmp/axe-pack/package/axe.min.js /tmp/axe-pack/package/LICENSE \
+		/tmp/axe-pack/package/LICENSE-3RD-PARTY.txt tests/e2e/vendor/axe-core/
+	sed -i 's/^axe-core [0-9.]*/axe-core $(AXE_VERSION)/' tests/e2e/vendor/axe-core/VERSION
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache $(MO)
