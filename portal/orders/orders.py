@@ -277,18 +277,42 @@ class Promise:
     short: tuple[str, ...] = ()
 
 
+def red_flagged_sku(order: Order) -> str | None:
+    """The SKU a clerk red-flagged on the order as out of stock (R-O6), if any."""
+    return order.flag_sku if order.flag == "red" and order.flag_sku else None
+
+
 def short_skus(order: Order, stock: dict[str, StockItem]) -> list[str]:
-    """The order's SKUs whose stock does not cover the order's quantity."""
+    """The order's SKUs whose stock does not cover the order's quantity, and the SKU a
+    clerk red-flagged as out of stock whatever the stock list says (R-O6: the clerk saw the
+    shelf)."""
     wanted: dict[str, int] = defaultdict(int)
     for line in order.lines:
         wanted[line.sku] += line.quantity
-    return [sku for sku, quantity in wanted.items()
-            if sku not in stock or stock[sku].on_hand < quantity]
+    short = [sku for sku, quantity in wanted.items()
+             if sku not in stock or stock[sku].on_hand < quantity]
+    flagged = red_flagged_sku(order)
+    if flagged and flagged not in short:
+        short.append(flagged)
+    return short
+
+
+def _arrival(order: Order, sku: str, stock: dict[str, StockItem]) -> date | None:
+    """When a short SKU is expected: the stock list's date while its count is short, the
+    red flag's date for the flagged SKU (the later of the two when both say)."""
+    item = stock.get(sku)
+    wanted = sum(line.quantity for line in order.lines if line.sku == sku)
+    day = item.expected_on if item is not None and item.on_hand < wanted else None
+    if sku == red_flagged_sku(order) and order.flag_arrival:
+        day = max(day, order.flag_arrival) if day else order.flag_arrival
+    return day
 
 
 def promise(order: Order, stock: dict[str, StockItem] | None = None,
             now: datetime | None = None) -> Promise:
-    """R-O4: in stock and paid before 16:00 → ships today; else the day it can ship."""
+    """R-O4: in stock and paid before 16:00 → ships today; else the day it can ship: a SKU
+    short in the stock list or red-flagged by a clerk ships when it arrives (not before
+    tomorrow)."""
     if order.stage in GONE:
         return Promise("shipped", clock.local(order.shipped_at).date()
                        if order.shipped_at else None)
@@ -300,12 +324,7 @@ def promise(order: Order, stock: dict[str, StockItem] | None = None,
         stock = stock_of(line.sku for line in order.lines)
     short = short_skus(order, stock)
     if short:
-        arrivals = []
-        for sku in short:
-            day = stock[sku].expected_on if sku in stock else None
-            if order.flag == "red" and order.flag_sku == sku and order.flag_arrival:
-                day = max(day, order.flag_arrival) if day else order.flag_arrival
-            arrivals.append(day)
+        arrivals = [_arrival(order, sku, stock) for sku in short]
         if None in arrivals:
             return Promise("awaiting_stock", None, tuple(short))
         return Promise("on", max(max(arrivals), today + timedelta(days=1)), tuple(short))

@@ -345,3 +345,37 @@ def test_voiding_a_paid_order_opens_a_refund_case(presales, clerk, make_order, c
     assert [(c.type, c.order_id) for c in cases] == [("refund_only", order.id)]
     assert cases[0].problem == "买家拍错了" and cases[0].state == "new"
     assert count_rows(Notification, Notification.user_id == agent.id) == 1
+
+
+def test_a_red_flag_moves_the_promise_and_the_stock_column(client, login, clerk, make_order,
+                                                           freeze):
+    """Issue 15 item 7: a clerk red-flags an in-stock paid order (the shelf was empty): the
+    order page and the search promise the flag's arrival, not "today", and the line's stock
+    column says out of stock, not the stock list's count; the cut-off does not count it as
+    missed (R-O4, R-O5, R-O6)."""
+    from datetime import date
+
+    from portal.orders import orders as svc
+    from portal.orders import queue
+
+    order = make_order("paid", lines=(("TEA-01", 2),), paid="2026-11-22 09:00")
+    freeze("2026-11-22 10:00")
+    svc.set_flag(clerk, order, order.version, "red", "TEA-01", date(2026, 11, 26))
+    db.session.commit()
+    login("presales")
+    detail = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Ships today" not in detail and "Ships on 2026-11-26" in detail
+    line = re.search(r'<tr class="short">(.*?)</tr>', detail, re.S)
+    assert line and "TEA-01" in line.group(1)
+    assert "Out of stock" in line.group(1) and "expected 2026-11-26" in line.group(1)
+    assert ">50<" not in line.group(1)  # the stock list's count is not what the shelf holds
+    found = client.get("/orders/", query_string={"q": order.order_no}).get_data(as_text=True)
+    assert "Ships today" not in found and "Ships on 2026-11-26" in found
+    freeze("2026-11-22 16:31")
+    assert order.id not in {o.id for o in queue.cutoff().missed}
+    # cleared (the stock was there after all): today's promise again
+    freeze("2026-11-22 11:00")
+    svc.set_flag(clerk, order, order.version, None)
+    db.session.commit()
+    detail = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Ships today" in detail and '<tr class="short">' not in detail
