@@ -20,7 +20,7 @@ from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
-from portal.notifications import notify_role
+from portal.notifications import notify_role, term
 from portal.orders.models import Order, OrderLine, OrderTask, StockItem
 from portal.rules import RuleError
 
@@ -367,7 +367,7 @@ def open_task(user: User, order: Order, kind: str, remark=None) -> OrderTask:
     audit.record("orders.task_opened", task, actor=user,
                  details={"order": order.order_no, "kind": kind})
     notify_role("order_clerk", N_("Order %(no)s: %(task)s (from %(name)s)."),
-                _order_link(order), no=order.order_no, task=TASK_KINDS[kind],
+                _order_link(order), no=order.order_no, task=term(TASK_KINDS[kind]),
                 name=user.display_name)
     return task
 
