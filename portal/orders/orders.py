@@ -15,7 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app, has_app_context, url_for
 
-from portal import audit, clock, signals
+from portal import audit, clock, phones, signals
 from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
@@ -156,6 +156,18 @@ def check_lines(lines: list[LineInput], known: dict[str, StockItem]) -> None:
                             line=number)
 
 
+def receiver_phone_of(raw: str | None) -> str:
+    """The receiver's phone as stored (portal.phones: the visitor log's rule); ``RuleError``
+    for a number that is neither a mobile nor a landline with its area code."""
+    try:
+        phone = phones.normalise(raw)
+    except ValueError:
+        phone = None
+    if phone is None:
+        raise RuleError(phones.PHONE_MESSAGE, "receiver_phone")
+    return phone
+
+
 def find(platform: str, order_no: str) -> Order | None:
     """The order with this number on this platform."""
     return db.session.scalar(sa.select(Order).where(Order.platform == platform,
@@ -177,6 +189,7 @@ def create(user: User, *, platform: str, order_no: str, buyer_id: str, receiver_
                         no=order_no)
     if payment not in PAYMENTS:
         raise RuleError(N_("Choose a payment from the list."), "payment")
+    receiver_phone = receiver_phone_of(receiver_phone)
     check_lines(lines, stock_of(line.sku for line in lines))
     total = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
     if amount is not None and amount < 0:
@@ -190,7 +203,7 @@ def create(user: User, *, platform: str, order_no: str, buyer_id: str, receiver_
         raise RuleError(N_("The payment time cannot be in the future."), "paid_at")
     order = Order(
         platform=platform, order_no=order_no, buyer_id=buyer_id.strip(),
-        receiver_name=receiver_name.strip(), receiver_phone=receiver_phone.strip(),
+        receiver_name=receiver_name.strip(), receiver_phone=receiver_phone,
         receiver_address=receiver_address.strip(),
         amount=total if amount is None else amount, payment=payment, paid_at=paid_at,
         stage="awaiting_payment" if paid_at is None else "paid",

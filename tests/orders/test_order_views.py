@@ -193,11 +193,13 @@ def test_type_in_an_order(client, login, stock, freeze):
     ({"lines-0-quantity": "-1"}, "From 1 to 9999."),
     ({"lines-0-sku": ""}, "An order needs at least one line."),
     ({"receiver_address": ""}, "Enter the address."),
+    # issue 15 item 12's class: a phone as the visitor log would refuse it
+    ({"receiver_phone": "8888666"}, "Enter a mobile number (11 digits, e.g. 13812345678)"),
 ])
 def test_bad_order_is_refused(client, login, stock, change, message):
     login("presales")
     data = {"platform": "phone", "order_no": "P-002", "buyer_id": "b", "receiver_name": "r",
-            "receiver_phone": "1", "receiver_address": "a", "payment": "online",
+            "receiver_phone": "13700000000", "receiver_address": "a", "payment": "online",
             "lines-0-sku": "TEA-01", "lines-0-quantity": "1", "lines-0-unit_price": "1"}
     response = client.post("/orders/new", data={**data, **change})
     assert response.status_code == 422
@@ -379,3 +381,23 @@ def test_a_red_flag_moves_the_promise_and_the_stock_column(client, login, clerk,
     db.session.commit()
     detail = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "Ships today" in detail and '<tr class="short">' not in detail
+
+
+def test_an_address_change_with_a_seven_digit_phone_is_refused(client, login, make_order):
+    """The new phone of an address change follows the visitor log's rule too."""
+    login("presales")
+    order = make_order("paid")
+    response = client.post(f"/orders/{order.id}/remarks", headers=HX, data={
+        "version": order.version, "kind": "address", "receiver_address": "上海市 新地址 8 号",
+        "receiver_phone": "8888666"})
+    assert response.status_code == 422
+    assert "Enter a mobile number (11 digits, e.g. 13812345678)" in response.get_data(
+        as_text=True)
+    db.session.refresh(order)
+    assert order.receiver_phone == "13800001111" and count_rows(OrderRemark) == 0
+    ok = client.post(f"/orders/{order.id}/remarks", headers=HX, data={
+        "version": order.version, "kind": "address", "receiver_address": "上海市 新地址 8 号",
+        "receiver_phone": "139 1234 5678"})
+    assert ok.status_code == 200
+    db.session.refresh(order)
+    assert order.receiver_phone == "13912345678"
