@@ -27,6 +27,7 @@ from portal.i18n import N_
 from portal.orders import bp
 from portal.orders import orders as order_svc
 from portal.orders import registers as svc
+from portal.orders import stock as stock_svc
 from portal.orders.models import BankTransfer, Order, StockWait
 from portal.orders.order_forms import labelled
 from portal.paging import keyset_page
@@ -384,6 +385,17 @@ def _wait_row(wait: StockWait, *, status: int = 200, card: bool = False,
     else:
         response = render(WAITS, block="wait_row", status=status, **context)
     return trigger(response, *events) if events else response
+
+
+@bp.route("/waits/skus")
+@require("orders.registers_view")
+def sku_choices():
+    """The SKUs offered as one types in the register's SKU field (any case, by SKU or name),
+    as the options of its ``datalist``."""
+    if not is_fragment_request():
+        return redirect_htmx_aware(url_for("orders.waits"))
+    return render(WAITS, block="sku_choices",
+                  choices=stock_svc.sku_choices(request.args.get("sku")))
 
 
 @bp.route("/waits")

@@ -20,7 +20,8 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.orders import orders as order_svc
-from portal.orders.models import BankTransfer, Order, StockItem, StockWait
+from portal.orders.models import BankTransfer, Order, StockWait
+from portal.orders.stock import find_sku
 from portal.rules import RuleError
 
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -274,9 +275,10 @@ def add_wait(user: User, *, buyer: str, contact: str, sku: str, quantity: int | 
     sku = (sku or "").strip()
     if not sku:
         raise RuleError(N_("Enter the SKU."), "sku")
-    item = db.session.scalar(sa.select(StockItem).where(StockItem.sku == sku))
+    item = find_sku(sku)  # in any case: registered under the stock list's spelling
     if item is None:
         raise RuleError(N_("SKU %(sku)s is not in the stock list."), "sku", sku=sku)
+    sku = item.sku
     if quantity is None or quantity < 1:
         raise RuleError(N_("The quantity must be at least 1."), "quantity")
     note = (note or "").strip()
@@ -336,7 +338,9 @@ def waits_query(state: str = "waiting", text: str | None = None):
         order = (StockWait.id.desc(),)
     text = (text or "").strip()
     if text:
-        query = query.where(sa.or_(StockWait.sku == text, StockWait.buyer == text))
+        item = find_sku(text)  # a SKU in any case is the stock list's SKU
+        query = query.where(sa.or_(StockWait.sku == (item.sku if item else text),
+                                   StockWait.buyer == text))
     return query.order_by(*order)
 
 

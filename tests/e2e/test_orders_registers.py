@@ -226,3 +226,36 @@ def test_a_short_transfer_to_an_order_being_cancelled_is_confirmed_with_a_note(
     assert marker_survived(page), "linking reloaded the page"
     assert _order_state(portal_data, number) == ("paid", "transfer")
     page.problems.allow("422")
+
+
+def test_the_out_of_stock_register_takes_a_sku_in_any_case_from_a_list(page, t, sign_in,
+                                                                      portal_data):
+    """Issue 15 item 19: typing part of a SKU in lower case offers the matching SKUs; the
+    buyer is registered under the stock list's SKU."""
+    token = secrets.token_hex(3).upper()
+    sku, buyer = f"VASE-E2E-{token}", f"大小写买家{token}"
+
+    def create():
+        from portal.extensions import db
+        from portal.orders.models import StockItem
+
+        db.session.add(StockItem(sku=sku, name="青花瓷瓶", on_hand=0))
+        db.session.commit()
+
+    portal_data(create)
+    sign_in(PRESALES)
+    page.goto("/orders/waits")
+    keep_marker(page)
+    form = page.locator("#wait-add-form")
+    form.get_by_label(t("Buyer"), exact=True).fill(buyer)
+    form.get_by_label(t("Contact (phone, WeChat or platform ID)"), exact=True) \
+        .fill("13912340001")
+    typed = sku.lower()[:-2]
+    form.get_by_label(t("SKU"), exact=True).press_sequentially(typed)
+    expect(page.locator(f'#sku-choices option[value="{sku}"]')).to_have_count(1)
+    form.get_by_label(t("SKU"), exact=True).fill(sku.lower())
+    form.get_by_role("button", name=t("Register the buyer"), exact=True).click()
+    expect(form).to_contain_text(t("%(buyer)s is registered as waiting for %(sku)s.",
+                                   buyer=buyer, sku=sku))
+    expect(page.locator("#wait-rows tr").filter(has_text=buyer)).to_contain_text(sku)
+    assert marker_survived(page)

@@ -277,3 +277,22 @@ def test_an_exact_transfer_needs_no_confirmation_and_an_overpayment_does(presale
     _transfer, paid = enter(presales, amount=Decimal("180.00"), order_id=over.id,
                             confirmed=token, note="多付 4 元,退回买家")
     assert paid and over.stage == "paid"
+
+
+def test_a_waiting_buyer_s_sku_in_any_case_is_the_stock_list_s(presales, stock, freeze):
+    """Issue 15 item 19: ``pot-03`` is POT-03: registered under the stock list's spelling,
+    found by the register's search in any case, and offered as one types (SKU beginning or
+    name containing, the out-of-stock first)."""
+    from portal.orders import stock as stock_svc
+
+    freeze("2026-11-22 09:30")
+    wait = svc.add_wait(presales, buyer="王先生", contact="13800001111", sku=" pot-03 ",
+                        quantity=1)
+    assert wait.sku == "POT-03"
+    assert [w.id for w in db.session.scalars(svc.waits_query("waiting", "Pot-03"))] == [wait.id]
+    assert [i.sku for i in stock_svc.sku_choices("po")] == ["POT-03"]
+    assert [i.sku for i in stock_svc.sku_choices("紫砂")] == ["POT-03"]
+    assert [i.sku for i in stock_svc.sku_choices("-0")] == []  # a SKU's beginning, not middle
+    assert stock_svc.sku_choices("%") == [] and stock_svc.sku_choices("") == []
+    with pytest.raises(RuleError):
+        svc.add_wait(presales, buyer="王先生", contact="138", sku="pot-3", quantity=1)

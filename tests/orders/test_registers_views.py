@@ -499,3 +499,17 @@ def test_entering_an_overpayment_asks_for_the_confirmation_in_the_form(agent, ma
     assert response.status_code == 200
     db.session.refresh(order)
     assert order.stage == "paid"
+
+
+def test_the_sku_field_offers_skus_as_one_types(agent):
+    """Issue 15 item 19: the register's SKU field has a list of SKUs filled as one types."""
+    page = html(agent.get("/orders/waits"))
+    assert 'list="sku-choices"' in page and '<datalist id="sku-choices">' in page
+    assert 'data-hx-get="/orders/waits/skus"' in page
+    response = agent.get("/orders/waits/skus", query_string={"sku": "cup"}, headers=HX)
+    body = html(response)
+    assert response.status_code == 200 and body.startswith('<datalist id="sku-choices">')
+    assert '<option value="CUP-02">CUP-02 青瓷茶杯</option>' in body and "TEA-01" not in body
+    assert agent.get("/orders/waits/skus?sku=cup").status_code in (302, 303)
+    added = agent.post("/orders/waits", headers=HX, data={**WAIT, "sku": "pot-03"})
+    assert added.status_code == 200 and "waiting for POT-03" in html(added)
