@@ -6,11 +6,11 @@ translated when shown, so each reader sees them in their own language.
 
 from flask import Blueprint
 
-from portal.notifications.services import notify, notify_role
+from portal.notifications.services import notify, notify_role, term
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
-__all__ = ["bp", "init_app", "notify", "notify_role"]
+__all__ = ["bp", "init_app", "notify", "notify_role", "term"]
 
 
 def init_app(app) -> None:

@@ -29,5 +29,13 @@ class Notification(db.Model):
 
     @property
     def text(self) -> str:
-        """The message in the reader's language."""
-        return gettext(self.message, **(self.params or {}))
+        """The message in the reader's language, with the parameters that are message ids
+        (``term()``) in it too."""
+        params = {name: gettext(value["msgid"]) if is_term(value) else value
+                  for name, value in (self.params or {}).items()}
+        return gettext(self.message, **params)
+
+
+def is_term(value) -> bool:
+    """Whether a stored parameter is a message id (see ``services.term``)."""
+    return isinstance(value, dict) and isinstance(value.get("msgid"), str)

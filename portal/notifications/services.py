@@ -10,9 +10,17 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 
 
+def term(msgid: str) -> dict:
+    """A parameter that is itself a message id (a task's kind, a status): stored untranslated
+    like the message, and shown in the reader's language. Pass labels this way, never
+    rendered: ``notify(user, N_("... %(status)s"), status=term(STATUSES[s]))``."""
+    return {"msgid": str(msgid)}
+
+
 def notify(users: User | Iterable[User], message: str, link: str | None = None,
            **params) -> list[Notification]:
-    """Notify one user or several; ``message`` is an ``N_()``-marked text with %(name)s params.
+    """Notify one user or several; ``message`` is an ``N_()``-marked text with %(name)s params
+    (a parameter that is a word of the portal, such as a label, goes through ``term()``).
 
     Written in the caller's transaction: they are sent with the caller's commit. One person's
     notification is returned; several people's (a whole role) are written in one statement

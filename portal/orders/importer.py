@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
-from portal import audit, clock
+from portal import audit, clock, phones
 from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
@@ -99,6 +99,9 @@ DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/
                 "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M",
                 "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d")
 EMPTY_WORDS = {"", "-", "--", "null", "none", "n/a"}
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+NOT_A_WORKBOOK = N_("%(name)s is not an Excel workbook, although its name says so (a text "
+                    "file renamed?). Export the orders again as XLSX or CSV.")
 NOT_A_TABLE = N_("The file is neither a CSV file (UTF-8 or GBK text) nor an Excel workbook "
                  "(.xlsx). Export the orders again as CSV or XLSX.")
 
@@ -115,9 +118,10 @@ ALIASES = {_key(alias): name for name, (aliases, _required) in FIELDS.items()
 # --- reading the file ------------------------------------------------------------------------
 
 
-def read_table(data: bytes) -> list[tuple[int, list]]:
+def read_table(data: bytes, filename: str | None = None) -> list[tuple[int, list]]:
     """The file's rows as (row number, cells), whatever its kind; ``RuleError`` (422, or
-    413 when too large: ``params["status"]``) for a file that is not a table."""
+    413 when too large: ``params["status"]``) for a file that is not a table. A file named
+    as a workbook must be one: a text file renamed ``.xlsx`` is not read as CSV."""
     if len(data) > MAX_BYTES:
         raise RuleError(N_("The file is larger than %(mb)d MB: split it into smaller files."),
                         "file", status=413, mb=MAX_MB)
@@ -128,7 +132,14 @@ def read_table(data: bytes) -> list[tuple[int, list]]:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise RuleError(N_("This is an old Excel file (.xls): save it as .xlsx or CSV and "
                            "upload that."), "file")
-    return _csv_rows(data)
+    name = _clean_filename(filename)
+    if name.casefold().endswith(WORKBOOK_SUFFIXES):
+        raise RuleError(NOT_A_WORKBOOK, "file", name=name)
+    rows = _csv_rows(data)
+    if not any(len([c for c in cells if str(c).strip()]) > 1 for _n, cells in
+               rows[:HEADER_SEARCH]):
+        raise RuleError(NOT_A_TABLE, "file")  # text, but no line has two columns
+    return rows
 
 
 def _too_many_rows() -> RuleError:
@@ -192,6 +203,8 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
     if sum(member.file_size for member in members) > MAX_UNPACKED:
         raise RuleError(N_("The workbook is too large once unpacked: split it into smaller "
                            "files."), "file")
+    if count_sheet_rows(archive, MAX_ROWS + HEADER_SEARCH) > MAX_ROWS + HEADER_SEARCH:
+        raise _too_many_rows()
     from openpyxl import load_workbook
 
     rows = []
@@ -218,6 +231,59 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
     except Exception as error:  # openpyxl raises many kinds on a damaged workbook
         raise RuleError(N_("The workbook could not be read: is it damaged?"), "file") from error
     return rows
+
+
+_SHEET = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]+)"')
+_TARGET = re.compile(r'<Relationship\b[^>]*?\bId="([^"]+)"[^>]*?\bTarget="([^"]+)"'
+                     r'|<Relationship\b[^>]*?\bTarget="([^"]+)"[^>]*?\bId="([^"]+)"')
+# a row, empty (self-closing) or with its cells; a filled one holds a value or inline text
+_ROW = re.compile(r"<(?:\w+:)?row\b[^>]*?/>|<(?:\w+:)?row\b.*?</(?:\w+:)?row>", re.S)
+_VALUE = re.compile(r"<(?:\w+:)?(?:v|is)\b")
+SCAN_BLOCK = 1 << 20
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> str | None:
+    """The path of the workbook's first sheet inside the zip."""
+    try:
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return None
+    first = _SHEET.search(book)
+    if first is None:
+        return None
+    for match in _TARGET.finditer(rels):
+        ident, target = (match.group(1), match.group(2)) if match.group(1) else \
+            (match.group(4), match.group(3))
+        if ident == first.group(1):
+            target = target.lstrip("/")
+            return target if target.startswith("xl/") else "xl/" + target
+    return None
+
+
+def count_sheet_rows(archive: zipfile.ZipFile, limit: int) -> int:
+    """How many rows of the first sheet hold a value, counted in its XML as it unpacks and
+    stopped past ``limit`` (issue 16 item 7: a 200,000-row workbook is refused after reading
+    a tenth of it, before openpyxl loads its strings). The sheet's own dimension is not
+    trusted: formatted empty rows stretch it, and a file may state anything."""
+    path = _first_sheet(archive)
+    if path is None or path not in archive.namelist():
+        return 0
+    filled = 0
+    buffer = ""
+    with archive.open(path) as stream:
+        while filled <= limit:
+            block = stream.read(SCAN_BLOCK)
+            if not block:
+                break
+            buffer += block.decode("utf-8", "ignore")  # the tags are ASCII
+            end = 0
+            for row in _ROW.finditer(buffer):
+                end = row.end()
+                if _VALUE.search(row.group(0)):
+                    filled += 1
+            buffer = buffer[end:]
+    return filled
 
 
 def _header_names(name: str) -> str:
@@ -405,6 +471,13 @@ def _order_values(number: int, cell, now: datetime, reasons: list[Reason]) -> di
             continue
         if len(text) > LIMITS[name]:
             reasons.append(Reason(number, LIMIT_MESSAGES[name], {"max": LIMITS[name]}))
+        elif name == "receiver_phone":
+            try:  # the rule the visitor log and the order forms follow (portal.phones)
+                text = phones.normalise(text)
+            except ValueError:
+                reasons.append(Reason(number, N_("The phone number %(value)s is neither a "
+                                                 "mobile number (11 digits) nor a landline "
+                                                 "with its area code."), {"value": text}))
         values[name] = text
     raw_amount = _text(cell("amount"))
     if not _empty(raw_amount):
@@ -616,7 +689,7 @@ def preview(user: User, platform: str, filename: str | None, data: bytes) -> Ord
     readable table of orders."""
     if platform not in PLATFORMS:
         raise RuleError(N_("Choose a platform from the list."), "platform")
-    entries, counts = judge(read_table(data), platform)
+    entries, counts = judge(read_table(data, filename), platform)
     record = OrderImport(platform=platform, filename=_clean_filename(filename), rows=entries,
                          counts=counts, state="preview", created_by_id=user.id,
                          created_at=clock.now())

@@ -187,6 +187,9 @@ class BankTransfer(db.Model):
     bank: Mapped[str] = mapped_column(sa.String(60))
     reference: Mapped[str] = mapped_column(sa.String(60), default="")
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"))
+    # why the order was marked paid although the amount differs or a cancellation was asked
+    # for (R-O7): confirmed by the agent who linked it
+    paid_note: Mapped[str | None] = mapped_column(sa.String(300))
     registered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     version: Mapped[int] = mapped_column(default=1)

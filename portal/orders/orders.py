@@ -15,12 +15,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app, has_app_context, url_for
 
-from portal import audit, clock, signals
+from portal import audit, clock, phones, signals
 from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
-from portal.notifications import notify_role
+from portal.notifications import notify_role, term
 from portal.orders.models import Order, OrderLine, OrderTask, StockItem
 from portal.rules import RuleError
 
@@ -156,6 +156,18 @@ def check_lines(lines: list[LineInput], known: dict[str, StockItem]) -> None:
                             line=number)
 
 
+def receiver_phone_of(raw: str | None) -> str:
+    """The receiver's phone as stored (portal.phones: the visitor log's rule); ``RuleError``
+    for a number that is neither a mobile nor a landline with its area code."""
+    try:
+        phone = phones.normalise(raw)
+    except ValueError:
+        phone = None
+    if phone is None:
+        raise RuleError(phones.PHONE_MESSAGE, "receiver_phone")
+    return phone
+
+
 def find(platform: str, order_no: str) -> Order | None:
     """The order with this number on this platform."""
     return db.session.scalar(sa.select(Order).where(Order.platform == platform,
@@ -177,6 +189,7 @@ def create(user: User, *, platform: str, order_no: str, buyer_id: str, receiver_
                         no=order_no)
     if payment not in PAYMENTS:
         raise RuleError(N_("Choose a payment from the list."), "payment")
+    receiver_phone = receiver_phone_of(receiver_phone)
     check_lines(lines, stock_of(line.sku for line in lines))
     total = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
     if amount is not None and amount < 0:
@@ -190,7 +203,7 @@ def create(user: User, *, platform: str, order_no: str, buyer_id: str, receiver_
         raise RuleError(N_("The payment time cannot be in the future."), "paid_at")
     order = Order(
         platform=platform, order_no=order_no, buyer_id=buyer_id.strip(),
-        receiver_name=receiver_name.strip(), receiver_phone=receiver_phone.strip(),
+        receiver_name=receiver_name.strip(), receiver_phone=receiver_phone,
         receiver_address=receiver_address.strip(),
         amount=total if amount is None else amount, payment=payment, paid_at=paid_at,
         stage="awaiting_payment" if paid_at is None else "paid",
@@ -277,18 +290,42 @@ class Promise:
     short: tuple[str, ...] = ()
 
 
+def red_flagged_sku(order: Order) -> str | None:
+    """The SKU a clerk red-flagged on the order as out of stock (R-O6), if any."""
+    return order.flag_sku if order.flag == "red" and order.flag_sku else None
+
+
 def short_skus(order: Order, stock: dict[str, StockItem]) -> list[str]:
-    """The order's SKUs whose stock does not cover the order's quantity."""
+    """The order's SKUs whose stock does not cover the order's quantity, and the SKU a
+    clerk red-flagged as out of stock whatever the stock list says (R-O6: the clerk saw the
+    shelf)."""
     wanted: dict[str, int] = defaultdict(int)
     for line in order.lines:
         wanted[line.sku] += line.quantity
-    return [sku for sku, quantity in wanted.items()
-            if sku not in stock or stock[sku].on_hand < quantity]
+    short = [sku for sku, quantity in wanted.items()
+             if sku not in stock or stock[sku].on_hand < quantity]
+    flagged = red_flagged_sku(order)
+    if flagged and flagged not in short:
+        short.append(flagged)
+    return short
+
+
+def _arrival(order: Order, sku: str, stock: dict[str, StockItem]) -> date | None:
+    """When a short SKU is expected: the stock list's date while its count is short, the
+    red flag's date for the flagged SKU (the later of the two when both say)."""
+    item = stock.get(sku)
+    wanted = sum(line.quantity for line in order.lines if line.sku == sku)
+    day = item.expected_on if item is not None and item.on_hand < wanted else None
+    if sku == red_flagged_sku(order) and order.flag_arrival:
+        day = max(day, order.flag_arrival) if day else order.flag_arrival
+    return day
 
 
 def promise(order: Order, stock: dict[str, StockItem] | None = None,
             now: datetime | None = None) -> Promise:
-    """R-O4: in stock and paid before 16:00 → ships today; else the day it can ship."""
+    """R-O4: in stock and paid before 16:00 → ships today; else the day it can ship: a SKU
+    short in the stock list or red-flagged by a clerk ships when it arrives (not before
+    tomorrow)."""
     if order.stage in GONE:
         return Promise("shipped", clock.local(order.shipped_at).date()
                        if order.shipped_at else None)
@@ -300,12 +337,7 @@ def promise(order: Order, stock: dict[str, StockItem] | None = None,
         stock = stock_of(line.sku for line in order.lines)
     short = short_skus(order, stock)
     if short:
-        arrivals = []
-        for sku in short:
-            day = stock[sku].expected_on if sku in stock else None
-            if order.flag == "red" and order.flag_sku == sku and order.flag_arrival:
-                day = max(day, order.flag_arrival) if day else order.flag_arrival
-            arrivals.append(day)
+        arrivals = [_arrival(order, sku, stock) for sku in short]
         if None in arrivals:
             return Promise("awaiting_stock", None, tuple(short))
         return Promise("on", max(max(arrivals), today + timedelta(days=1)), tuple(short))
@@ -348,7 +380,7 @@ def open_task(user: User, order: Order, kind: str, remark=None) -> OrderTask:
     audit.record("orders.task_opened", task, actor=user,
                  details={"order": order.order_no, "kind": kind})
     notify_role("order_clerk", N_("Order %(no)s: %(task)s (from %(name)s)."),
-                _order_link(order), no=order.order_no, task=TASK_KINDS[kind],
+                _order_link(order), no=order.order_no, task=term(TASK_KINDS[kind]),
                 name=user.display_name)
     return task
 

@@ -27,6 +27,7 @@ from portal.i18n import N_
 from portal.orders import bp
 from portal.orders import orders as order_svc
 from portal.orders import registers as svc
+from portal.orders import stock as stock_svc
 from portal.orders.models import BankTransfer, Order, StockWait
 from portal.orders.order_forms import labelled
 from portal.paging import keyset_page
@@ -72,7 +73,17 @@ class MoneyField(DecimalField):
             raise ValueError(_l("Enter the amount as a number, such as 1280.00.")) from error
 
 
-class TransferForm(Form):
+class PaidCheckForm(Form):
+    """R-O7: the explicit confirmation (of the difference shown) and its note, when a
+    transfer of another amount, or to an order being cancelled, is to mark it paid."""
+
+    confirm_paid = StringField(_l("Mark the order paid anyway"),
+                               validators=[Optional(), _short(80)])
+    paid_note = StringField(_l("Note (short payment, overpayment)"),
+                            validators=[Optional(), _short(300)])
+
+
+class TransferForm(PaidCheckForm):
     """R-O7: a transfer received, with the order it pays when known (picked by search)."""
 
     received_on = LocalDateField(_l("Date received"), validators=[
@@ -88,7 +99,7 @@ class TransferForm(Form):
     order_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
-class LinkForm(VersionedForm):
+class LinkForm(VersionedForm, PaidCheckForm):
     """R-O7: link an unlinked entry to the order it pays."""
 
     order_id = IntegerField(widget=HiddenInput(), validators=[
@@ -180,8 +191,16 @@ def _transfers_page(*, status: int = 200, block: str | None = "transfer_table",
     add_form = add_form if add_form is not None else _transfer_form()
     return render(TRANSFERS, block=block, status=status if valid else 422, form=form,
                   page=page, args=page_args(TRANSFER_ARGS), add_form=add_form,
-                  new_picked=_order(add_form.order_id.data) if add_form else None,
-                  **_vocab())
+                  **_picked(add_form, "new"), **_vocab())
+
+
+def _picked(form, key: str, amount=None) -> dict:
+    """The order picked in a transfer's form and, when linking would mark it paid, what to
+    check first (the difference, a cancellation asked for: R-O7)."""
+    picked = _order(form.order_id.data) if form is not None else None
+    if amount is None and form is not None and "amount" in form:
+        amount = form.amount.data
+    return {f"{key}_picked": picked, f"{key}_check": svc.payment_check(amount, picked)}
 
 
 def _transfer_row(transfer: BankTransfer, *, status: int = 200, link_form=None,
@@ -197,8 +216,7 @@ def _transfer_row(transfer: BankTransfer, *, status: int = 200, link_form=None,
         return redirect_htmx_aware(url_for("orders.transfers"))
     response = render(TRANSFERS, block="transfer_row", status=status, t=transfer,
                       link_form=link_form, row_message=message, row_error=status >= 400,
-                      link_picked=_order(link_form.order_id.data) if link_form else None,
-                      **_vocab())
+                      **_picked(link_form, "link", transfer.amount), **_vocab())
     return trigger(response, *events) if events else response
 
 
@@ -216,14 +234,14 @@ class TransferAddAnswer:
     def done(self, result, message: str):
         transfer, _paid = result
         response = render(TRANSFERS, block="transfer_add_form", add_form=_transfer_form(),
-                          added=transfer, saved=message, new_picked=None, link_form=None,
-                          row_message=None, **_vocab())
+                          added=transfer, saved=message, new_picked=None, new_check=None,
+                          link_form=None, row_message=None, **_vocab())
         return trigger(response, TRANSFERS_CHANGED)
 
     def refused(self, form, message, status: int = 422):
         if is_fragment_request():
             return render(TRANSFERS, block="transfer_add_form", add_form=form, status=status,
-                          new_picked=_order(form.order_id.data), **_vocab())
+                          **_picked(form, "new"), **_vocab())
         return _transfers_page(block=None, status=status, add_form=form)
 
     def conflict(self, form, message: str):
@@ -254,7 +272,8 @@ def transfer_add():
     return actions.run(lambda: svc.add_transfer(
         current_user, received_on=form.received_on.data, payer=form.payer.data,
         amount=form.amount.data, bank=form.bank.data, reference=form.reference.data,
-        order_id=form.order_id.data),
+        order_id=form.order_id.data, confirmed=form.confirm_paid.data,
+        note=form.paid_note.data),
         form=form, answer=TransferAddAnswer(), done=_entered, conflicts=(IntegrityError,))
 
 
@@ -314,7 +333,8 @@ def transfer_link(transfer_id: int):
                 else _("Linked to order %(no)s.", no=no))
 
     return actions.run(lambda: svc.link_transfer(current_user, transfer, form.version.data,
-                                                 form.order_id.data),
+                                                 form.order_id.data, form.confirm_paid.data,
+                                                 form.paid_note.data),
                        form=form, answer=TransferRowAnswer(transfer), done=linked,
                        subject=transfer, conflicts=(IntegrityError,))
 
@@ -365,6 +385,17 @@ def _wait_row(wait: StockWait, *, status: int = 200, card: bool = False,
     else:
         response = render(WAITS, block="wait_row", status=status, **context)
     return trigger(response, *events) if events else response
+
+
+@bp.route("/waits/skus")
+@require("orders.registers_view")
+def sku_choices():
+    """The SKUs offered as one types in the register's SKU field (any case, by SKU or name),
+    as the options of its ``datalist``."""
+    if not is_fragment_request():
+        return redirect_htmx_aware(url_for("orders.waits"))
+    return render(WAITS, block="sku_choices",
+                  choices=stock_svc.sku_choices(request.args.get("sku")))
 
 
 @bp.route("/waits")

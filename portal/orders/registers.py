@@ -8,6 +8,7 @@ they flush and never commit. An order linked to two transfers at once fails the 
 at the flush (``IntegrityError``): the views count that as a conflict.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -19,7 +20,8 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.orders import orders as order_svc
-from portal.orders.models import BankTransfer, Order, StockItem, StockWait
+from portal.orders.models import BankTransfer, Order, StockWait
+from portal.orders.stock import find_sku
 from portal.rules import RuleError
 
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -92,9 +94,58 @@ def _paid_at(received_on: date) -> datetime:
     return min(noon, clock.now())
 
 
-def _link(user: User, transfer: BankTransfer, order_id: int | None) -> bool:
+@dataclass(frozen=True)
+class PaymentCheck:
+    """What to check before a transfer marks its order paid: the transfer's amount less the
+    order's (negative: short, positive: over) and whether pre-sales asked to cancel it."""
+
+    order_id: int
+    transfer_amount: Decimal
+    order_amount: Decimal
+    cancel_asked: bool
+
+    @property
+    def difference(self) -> Decimal:
+        """The transfer less the order: below zero a short payment, above an overpayment."""
+        return self.transfer_amount - self.order_amount
+
+    @property
+    def shortfall(self) -> Decimal:
+        return -self.difference
+
+    @property
+    def token(self) -> str:
+        """What the confirmation sends back: it confirms this order, this difference and
+        this cancellation state, not whatever another order or amount turns out to be."""
+        return f"{self.order_id}:{self.difference}:{int(self.cancel_asked)}"
+
+    @property
+    def clean(self) -> bool:
+        """The exact amount and no cancellation asked: nothing to confirm."""
+        return self.difference == 0 and not self.cancel_asked
+
+
+def marks_paid(order: Order) -> bool:
+    """Whether linking a transfer to ``order`` marks it paid (it awaits payment by transfer
+    or by any means)."""
+    return order.stage == "awaiting_payment" and order.payment in ("awaiting", "transfer")
+
+
+def payment_check(amount: Decimal | None, order: Order | None) -> PaymentCheck | None:
+    """The check a transfer of ``amount`` needs before it marks ``order`` paid (R-O7); None
+    when linking would not mark it paid or there is nothing to compare yet."""
+    if amount is None or order is None or not marks_paid(order):
+        return None
+    return PaymentCheck(order.id, amount, order.amount, order.cancel_requested_at is not None)
+
+
+def _link(user: User, transfer: BankTransfer, order_id: int | None,
+          confirmed: str | None = None, note: str | None = None) -> bool:
     """Link ``transfer`` to the order; an order awaiting payment by transfer is marked paid
-    (the same flush carries the link). Returns True when the order was marked paid."""
+    (the same flush carries the link). A transfer of another amount than the order's, or to
+    an order pre-sales asked to cancel, marks it paid only when confirmed with a note on the
+    difference (short payment / overpayment), kept on the entry and in the audit trail.
+    Returns True when the order was marked paid."""
     order = db.session.get(Order, order_id) if order_id else None
     if order is None:
         raise RuleError(N_("Choose the order from the search results."), "order_id")
@@ -106,11 +157,27 @@ def _link(user: User, transfer: BankTransfer, order_id: int | None) -> bool:
     if order.stage == "cancelled":
         raise RuleError(N_("Order %(no)s is cancelled: a transfer cannot pay it."), "order_id",
                         no=order.order_no)
+    check = payment_check(transfer.amount, order)
+    note = (note or "").strip()
+    if check is not None and not check.clean:
+        if confirmed != check.token:  # not confirmed, or confirmed for what it was before
+            raise RuleError(N_("Check the transfer against the order below. To mark the order "
+                               "paid anyway, tick the confirmation and write a note."),
+                            "confirm_paid")
+        if not note:
+            raise RuleError(N_("Write why the order is marked paid anyway (short payment, "
+                               "overpayment)."), "paid_note")
+        if len(note) > 300:
+            raise RuleError(N_("Keep this under %(max)d characters."), "paid_note", max=300)
+        transfer.paid_note = note
     transfer.order = order
+    details = {"order_id": order.id, "amount": str(transfer.amount)}
+    if check is not None and not check.clean:
+        details.update(order_amount=str(order.amount), difference=str(check.difference),
+                       cancel_asked=check.cancel_asked, note=note)
     audit.record("orders.transfer_linked", transfer, actor=user,
-                 changes={"order": [None, order.order_no]},
-                 details={"order_id": order.id, "amount": str(transfer.amount)})
-    if order.stage == "awaiting_payment" and order.payment in ("awaiting", "transfer"):
+                 changes={"order": [None, order.order_no]}, details=details)
+    if check is not None:
         order.payment = "transfer"
         order_svc.mark_paid(user, order, order.version, paid_at=_paid_at(transfer.received_on))
         return True
@@ -118,7 +185,8 @@ def _link(user: User, transfer: BankTransfer, order_id: int | None) -> bool:
 
 
 def add_transfer(user: User, *, received_on: date | None, payer: str, amount: Decimal | None,
-                 bank: str, reference: str = "", order_id: int | None = None
+                 bank: str, reference: str = "", order_id: int | None = None,
+                 confirmed: str | None = None, note: str | None = None
                  ) -> tuple[BankTransfer, bool]:
     """R-O7: a transfer received, entered in the register, linked to its order when known.
     Returns the entry and whether its order was marked paid."""
@@ -143,18 +211,19 @@ def add_transfer(user: User, *, received_on: date | None, payer: str, amount: De
     audit.record("orders.transfer_added", transfer, actor=user,
                  details={"received_on": received_on.isoformat(), "payer": payer,
                           "amount": str(amount), "bank": bank, "reference": reference})
-    paid = _link(user, transfer, order_id) if order_id else False
+    paid = _link(user, transfer, order_id, confirmed, note) if order_id else False
     db.session.flush()
     return transfer, paid
 
 
 def link_transfer(user: User, transfer: BankTransfer, version: int,
-                  order_id: int | None) -> bool:
+                  order_id: int | None, confirmed: str | None = None,
+                  note: str | None = None) -> bool:
     """Link an unlinked entry to its order (R-O7: the order is followed until done).
     Returns whether the order was marked paid by the transfer."""
     if version != transfer.version or transfer.order_id is not None:
         raise Conflict(transfer)
-    paid = _link(user, transfer, order_id)
+    paid = _link(user, transfer, order_id, confirmed, note)
     db.session.flush()
     return paid
 
@@ -206,9 +275,10 @@ def add_wait(user: User, *, buyer: str, contact: str, sku: str, quantity: int | 
     sku = (sku or "").strip()
     if not sku:
         raise RuleError(N_("Enter the SKU."), "sku")
-    item = db.session.scalar(sa.select(StockItem).where(StockItem.sku == sku))
+    item = find_sku(sku)  # in any case: registered under the stock list's spelling
     if item is None:
         raise RuleError(N_("SKU %(sku)s is not in the stock list."), "sku", sku=sku)
+    sku = item.sku
     if quantity is None or quantity < 1:
         raise RuleError(N_("The quantity must be at least 1."), "quantity")
     note = (note or "").strip()
@@ -268,7 +338,9 @@ def waits_query(state: str = "waiting", text: str | None = None):
         order = (StockWait.id.desc(),)
     text = (text or "").strip()
     if text:
-        query = query.where(sa.or_(StockWait.sku == text, StockWait.buyer == text))
+        item = find_sku(text)  # a SKU in any case is the stock list's SKU
+        query = query.where(sa.or_(StockWait.sku == (item.sku if item else text),
+                                   StockWait.buyer == text))
     return query.order_by(*order)
 
 

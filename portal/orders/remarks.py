@@ -81,7 +81,8 @@ def add(user: User, order: Order, version: int, kind: str, details: str = "", *,
                          author_id=user.id, created_at=clock.now())
     if kind == "address":
         new = {"receiver_name": (receiver_name or "").strip() or order.receiver_name,
-               "receiver_phone": (receiver_phone or "").strip() or order.receiver_phone,
+               "receiver_phone": svc.receiver_phone_of(receiver_phone)
+               if (receiver_phone or "").strip() else order.receiver_phone,
                "receiver_address": (receiver_address or "").strip()}
         if not new["receiver_address"]:
             raise RuleError(N_("Enter the new address."), "receiver_address")

@@ -41,6 +41,37 @@ def stock_query(text: str | None = None, out_only: bool = False):
     return query.order_by(StockItem.sku)
 
 
+def find_sku(text: str | None) -> StockItem | None:
+    """The stock item whose SKU is ``text`` in any case (``tea-01`` is TEA-01): people type
+    SKUs as they hear them. The exact SKU first (its unique index), else any case."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    item = db.session.scalar(sa.select(StockItem).where(StockItem.sku == text))
+    if item is None:
+        item = db.session.scalar(sa.select(StockItem)
+                                 .where(sa.func.lower(StockItem.sku) == text.lower())
+                                 .order_by(StockItem.sku).limit(1))
+    return item
+
+
+SKU_CHOICES = 10
+
+
+def sku_choices(text: str | None, limit: int = SKU_CHOICES) -> list[StockItem]:
+    """SKUs offered as one types (the out-of-stock register's SKU field): those whose SKU
+    begins with ``text`` or whose name contains it, in any case; the out-of-stock first."""
+    text = (text or "").strip()[:40]
+    if not text:
+        return []
+    pattern = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return list(db.session.scalars(
+        sa.select(StockItem).where(sa.or_(
+            sa.func.lower(StockItem.sku).like(pattern + "%", escape="\\"),
+            sa.func.lower(StockItem.name).like("%" + pattern + "%", escape="\\")))
+        .order_by(StockItem.on_hand > 0, StockItem.sku).limit(limit)))
+
+
 def waiting_counts(skus) -> dict[str, int]:
     """{sku: buyers still waiting in the out-of-stock register} for ``skus``, one query."""
     skus = {s for s in skus if s}

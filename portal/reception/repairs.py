@@ -22,7 +22,7 @@ from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
-from portal.notifications import notify, notify_role
+from portal.notifications import notify, notify_role, term
 from portal.reception.checklist import ReceptionError
 from portal.reception.models import ChecklistItem, RepairNote, RepairReport
 
@@ -115,7 +115,7 @@ def add_note(user: User, record: RepairReport, text: str, version: int,
     if status_to in CLOSED and record.reported_by_id != user.id:
         notify(record.reported_by, N_("%(name)s closed the repair of %(place)s: %(status)s"),
                link(record), name=user.display_name, place=record.place,
-               status=STATUSES[status_to])
+               status=term(STATUSES[status_to]))
     return note
 
 

@@ -6,7 +6,6 @@ Every change is written to the audit trail in the same transaction; the services
 stale version fails there) and the action runner commits.
 """
 
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import lazyload
 
-from portal import audit, clock, paging
+from portal import audit, clock, paging, phones
 from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
@@ -53,28 +52,17 @@ class VisitError(RuleError):
 
 # --- phone numbers (R-R6) --------------------------------------------------------------------
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-# area code 0 + 2–3 digits, number 7–8 digits, optional extension (-123, 转123, x123, ext123)
-LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(?:(?:-|转|#|x|ext\.?)(\d{1,6}))?$", re.I)
-PHONE_MESSAGE = N_("Enter a mobile number (11 digits, e.g. 13812345678) or a landline with "
-                   "its area code (e.g. 0571-88886666).")
+# R-R6: the rule is the portal's (portal.phones): the same for orders' receivers
+MOBILE, LANDLINE, PHONE_MESSAGE = phones.MOBILE, phones.LANDLINE, phones.PHONE_MESSAGE
 
 
 def normalise_phone(raw: str | None) -> str | None:
-    """The stored form of a phone number: a mobile as 11 digits, a landline as
-    ``0571-88886666`` (``-123`` for an extension); None when empty. Raises VisitError."""
-    text = (raw or "").strip()
-    if not text:
-        return None
-    text = re.sub(r"[\s()（）]", "", text)
-    text = re.sub(r"^(\+86|0086)-?", "", text)
-    if MOBILE.match(text.replace("-", "")) and not text.startswith("0"):
-        return text.replace("-", "")
-    match = LANDLINE.match(text)
-    if match:
-        area, number, extension = match.groups()
-        return f"{area}-{number}" + (f"-{extension}" if extension else "")
-    raise VisitError(PHONE_MESSAGE, "phone")
+    """The stored form of a phone number (``portal.phones.normalise``); None when empty.
+    Raises VisitError."""
+    try:
+        return phones.normalise(raw)
+    except ValueError:
+        raise VisitError(PHONE_MESSAGE, "phone") from None
 
 
 def mask_phone(phone: str | None) -> str:

@@ -178,3 +178,36 @@ def test_two_tabs_on_one_order_the_late_remark_keeps_its_text(page, t, sign_in, 
     expect(card.locator(".remark-list li")).to_have_count(1)
     expect(card.locator(".remark-list li")).to_contain_text(typed)
     page.problems.allow("409")
+
+
+def test_two_tabs_change_one_address_the_late_one_keeps_its_typing(page, t, sign_in,
+                                                                   portal_data):
+    """Issue 15 item 10: two tabs change one order's address; the second gets the conflict
+    message, the address as it is now on the card, and its typed address still in the form."""
+    order_id = _own_order(portal_data, f"E2EA{page.evaluate('Date.now()') % 10**8}")
+    sign_in(PRESALES)
+    page.goto(f"/orders/{order_id}")
+    other = page.context.new_page()
+    other.goto(f"/orders/{order_id}")
+
+    def change_address(card, address):
+        card.get_by_label(t("The remark is about"), exact=True).select_option(
+            label=t("Address change"))
+        card.get_by_label(t("New address"), exact=True).fill(address)
+        card.get_by_role("button", name=t("Add the remark"), exact=True).click()
+
+    first, late = "江苏省南京市鼓楼区中山路 1 号", "广东省深圳市南山区科技园 2 号"
+    card_two = other.locator("#order-card")
+    change_address(card_two, first)
+    expect(card_two.locator(".receiver")).to_contain_text(first)
+
+    card = page.locator("#order-card")
+    keep_marker(page)
+    change_address(card, late)
+    expect(card.get_by_role("alert").first).to_have_text(
+        t("Someone else changed this order first. This is its current state; check it and "
+          "try again."))
+    expect(card.locator(".receiver")).to_contain_text(first)  # as it is now
+    expect(card.get_by_label(t("New address"), exact=True)).to_have_value(late)  # kept
+    assert marker_survived(page)
+    page.problems.allow("409")

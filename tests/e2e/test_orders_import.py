@@ -122,3 +122,34 @@ def test_presales_imports_a_csv_with_a_wrong_row_and_a_duplicate(page, t, sign_i
     expect(row).to_contain_text(t("%(count)d created", count=1))
     page.wait_for_load_state("networkidle")
     screenshot(page, "orders-import")
+
+
+def test_a_text_file_renamed_xlsx_and_a_seven_digit_phone(page, t, sign_in, tmp_path):
+    """Issue 15 item 12: a CSV renamed ``.xlsx`` is told it is not a workbook (not that its
+    columns are missing); the same rows as CSV show a 7-digit phone as a wrong row."""
+    tag = secrets.token_hex(3).upper()
+    rows = [HEADER, [f"E2P{tag}", "tb_p", "周先生", "8888666", "浙江省杭州市西湖区文三路 2 号",
+                     "TEA-LJ-250", "西湖龙井 250g", "", "1", "168.00", "", ""]]
+    renamed = tmp_path / "订单导出.xlsx"
+    as_csv = tmp_path / "订单导出.csv"
+    for path in (renamed, as_csv):
+        with path.open("w", encoding="utf-8-sig", newline="") as out:
+            csv.writer(out).writerows(rows)
+    sign_in(PRESALES)
+    page.goto("/orders/import")
+    page.get_by_label(t("Platform"), exact=True).select_option(label=t("Taobao"))
+    page.get_by_label(t("Export file"), exact=True).set_input_files(str(renamed))
+    page.get_by_role("button", name=t("Preview the import"), exact=True).click()
+    error = page.locator("#file-error")
+    expect(error).to_have_text(t(
+        "%(name)s is not an Excel workbook, although its name says so (a text file "
+        "renamed?). Export the orders again as XLSX or CSV.", name="订单导出.xlsx"))
+    page.problems.allow("422")
+
+    page.get_by_label(t("Export file"), exact=True).set_input_files(str(as_csv))
+    page.get_by_role("button", name=t("Preview the import"), exact=True).click()
+    expect(page).to_have_url(re.compile(r"/orders/import/\d+$"))
+    reason = t("The phone number %(value)s is neither a mobile number (11 digits) nor a "
+               "landline with its area code.", value="8888666")
+    expect(page.locator("#import-error")).to_contain_text(
+        t("Row %(row)d: %(reason)s", row=2, reason=reason))

@@ -138,3 +138,58 @@ def test_a_clerk_works_the_queue(page, t, sign_in, portal_data, screenshot):
     expect(row("gone").locator(".stage")).to_have_text(t("Cancelled"))
     screenshot(page, "orders-queue")
     assert marker_survived(page)
+
+
+def test_a_red_flag_moves_the_promise(page, t, sign_in, portal_data):
+    """Issue 15 item 7: a clerk red-flags an order the stock list counts as in stock; its
+    page and the quick search then promise the arrival date, not today, and its line's
+    stock column says out of stock instead of the stock list's count."""
+    tag = secrets.token_hex(3).upper()
+
+    def make():
+        import sqlalchemy as sa
+
+        from portal.auth.models import User
+        from portal.extensions import db
+        from portal.orders import orders as svc
+        from portal.orders.models import StockItem
+
+        presales = db.session.scalar(sa.select(User).where(User.username == PRESALES))
+        item = db.session.scalar(sa.select(StockItem).where(StockItem.on_hand >= 20)
+                                 .order_by(StockItem.on_hand.desc()))
+        order = svc.create(
+            presales, platform="own", order_no=f"E2ER{tag}", buyer_id="e2e_buyer",
+            receiver_name="测试红旗", receiver_phone="13900001111",
+            receiver_address="浙江省杭州市西湖区测试路 9 号", payment="online",
+            amount=Decimal("99500.00"),
+            lines=[svc.LineInput(sku=item.sku, item_name=item.name, quantity=1,
+                                 unit_price=Decimal("100.00"), attributes="标准")])
+        db.session.commit()  # the services only flush: the runner commits in a request
+        return order.id, order.order_no, item.sku
+
+    order_id, number, sku = portal_data(make)
+    sign_in(CLERK)
+    page.goto("/orders/queue?sort=large")
+    row = page.locator(f"#order-{order_id}")
+    arrival = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=5)).isoformat()
+    row.get_by_role("link", name=t("Flag red") + "…", exact=True).click()
+    row.get_by_label(t("Out-of-stock SKU"), exact=True).select_option(sku)
+    row.get_by_label(t("Expected arrival"), exact=True).fill(arrival)
+    row.get_by_role("button", name=t("Flag red and tell pre-sales"), exact=True).click()
+    expect(row.locator(".flag-red")).to_contain_text(f"{sku} → {arrival}")
+    ships_on = t("Ships on %(date)s", date=arrival)
+    expect(row.locator(".promise")).to_have_text(ships_on)
+
+    page.goto(f"/orders/{order_id}")
+    card = page.locator("#order-card")
+    expect(card.locator(".promise")).to_have_text(ships_on)
+    line = card.locator(".order-lines tbody tr").filter(has_text=sku)
+    # not the stock list's count (``on_hand``): what the clerk found on the shelf
+    expect(line.locator("td.num").last).to_have_text(re.compile(
+        "^" + re.escape(t("Out of stock")) + r"\s+" + re.escape(t("expected %(date)s",
+                                                                    date=arrival)) + "$"))
+
+    page.goto("/orders/")
+    page.get_by_label(t("Order number, buyer ID or phone"), exact=True).fill(number)
+    found = page.locator("#order-results tr").filter(has_text=number)
+    expect(found.locator(".promise")).to_have_text(ships_on)

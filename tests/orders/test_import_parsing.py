@@ -147,7 +147,7 @@ def test_excel_quoting_is_removed(stock, now):
     (bytes(range(256)) * 8, svc.NOT_A_TABLE),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old Excel file"),
     (b"", "The file is empty."),
-    (b"just some words\nnothing like an order\n", "These columns are missing"),
+    (b"just some words\nnothing like an order\n", svc.NOT_A_TABLE),  # text, not a table
 ])
 def test_files_that_are_not_order_tables(stock, now, data, message):
     with pytest.raises(RuleError) as error:
@@ -236,6 +236,14 @@ def test_a_given_amount_wins_over_the_lines(stock, now):
     (line("N" * 41), "row 2: The order number is longer than 40 characters."),
     (line("TB1", address="路" * 301), "row 2: The address is longer than 300 characters."),
     (line("TB1", phone="1" * 21), "row 2: The phone number is longer than 20 characters."),
+    # issue 15 item 12: the visitor log's rule (portal.phones)
+    (line("TB1", phone="8888666"), "row 2: The phone number 8888666 is neither a mobile number "
+                                   "(11 digits) nor a landline with its area code."),
+    (line("TB1", phone="1380000111"), "row 2: The phone number 1380000111 is neither a mobile "
+                                      "number (11 digits) nor a landline with its area code."),
+    (line("TB1", phone="tel-call-me"), "row 2: The phone number tel-call-me is neither a "
+                                       "mobile number (11 digits) nor a landline with its "
+                                       "area code."),
 ])
 def test_each_reason_a_row_is_wrong(stock, now, row, expected):
     good = line("TB0")
@@ -336,3 +344,108 @@ def test_a_long_order_number_kept_as_a_number_in_a_workbook(stock, now):
     wrong = next(e for e in entries.values() if e["verdict"] == "error")
     assert "was shortened by Excel" in reasons(wrong)[0]
     assert entries["20261122"]["verdict"] == "create"
+
+
+def test_phones_are_kept_in_the_visitor_logs_form(stock, now):
+    """A mobile with spaces or +86 and a landline with its area code are accepted, stored as
+    the visitor log stores them."""
+    entries, counts = judged(make_csv([line("TB1", phone="+86 138 0000 1111"),
+                                       line("TB2", phone="0571 88886666")]))
+    assert counts["error"] == 0
+    assert entries["TB1"]["receiver_phone"] == "13800001111"
+    assert entries["TB2"]["receiver_phone"] == "0571-88886666"
+
+
+@pytest.mark.parametrize("filename", ["orders.xlsx", "导出.XLSX", "orders.xls"])
+def test_a_text_file_named_as_a_workbook_is_not_a_spreadsheet(stock, now, filename):
+    """Issue 15 item 12: a CSV or text file renamed ``.xlsx`` is told it is not a workbook,
+    not that its columns are missing."""
+    for data in (make_csv([line("TB1")]), b"just some words\nnothing like an order\n"):
+        with pytest.raises(RuleError) as error:
+            svc.read_table(data, filename)
+        assert error.value.message == svc.NOT_A_WORKBOOK and error.value.field == "file"
+        assert error.value.params["name"] == filename
+
+
+# --- a huge workbook is refused before it is read (issue 16 item 7) -----------------------------
+
+
+def _huge_xlsx(rows: int, dimension: bool = True) -> bytes:
+    """An .xlsx of ``rows`` filled rows written by hand (openpyxl would take a minute), with
+    inline strings, and a dimension that says so (or none)."""
+    cells = "".join(f'<c t="inlineStr"><is><t>{name}</t></is></c>' for name in HEADER)
+    body = ['<row r="1">' + cells + "</row>"]
+    for r in range(2, rows + 2):
+        body.append(f'<row r="{r}"><c t="inlineStr"><is><t>TB{r}</t></is></c><c><v>1</v></c>'
+                    "</row>")
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxml'
+             'formats.org/spreadsheetml/2006/main">'
+             + (f'<dimension ref="A1:L{rows + 1}"/>' if dimension else "")
+             + "<sheetData>" + "".join(body) + "</sheetData></worksheet>")
+    ns = "http://schemas.openxmlformats.org"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="' + ns + '/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxml'
+            'formats-package.relationships+xml"/><Default Extension="xml" ContentType='
+            '"application/xml"/><Override PartName="/xl/workbook.xml" ContentType="applicat'
+            'ion/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+            'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlforma'
+            'ts-officedocument.spreadsheetml.worksheet+xml"/></Types>'))
+        archive.writestr("_rels/.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="' + ns + '/package/'
+            '2006/relationships"><Relationship Id="rId1" Type="' + ns + '/officeDocument/2006'
+            '/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
+        archive.writestr("xl/workbook.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="' + ns + '/spreadsheetml/'
+            '2006/main" xmlns:r="' + ns + '/officeDocument/2006/relationships"><sheets><sheet '
+            'name="订单" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        archive.writestr("xl/_rels/workbook.xml.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="' + ns + '/package/'
+            '2006/relationships"><Relationship Id="rId1" Type="' + ns + '/officeDocument/2006'
+            '/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'))
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def huge_xlsx() -> bytes:
+    return _huge_xlsx(200_000)
+
+
+def test_a_200000_row_workbook_is_refused_without_reading_its_rows(huge_xlsx, monkeypatch):
+    """Issue 16 item 7: the refusal comes from counting the sheet's rows as it unpacks,
+    stopped at the limit: openpyxl never opens the workbook, and the count stops a little
+    past 20,010 rows of the 200,001."""
+    import openpyxl
+
+    scanned = []
+    real = svc.count_sheet_rows
+    monkeypatch.setattr(svc, "count_sheet_rows",
+                        lambda archive, limit: scanned.append(real(archive, limit))
+                        or scanned[-1])
+
+    def never(*args, **kwargs):
+        raise AssertionError("openpyxl read the workbook")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    assert len(huge_xlsx) < svc.MAX_BYTES
+    with pytest.raises(RuleError) as error:
+        svc.read_table(huge_xlsx, "orders.xlsx")
+    assert error.value.params["max"] == f"{svc.MAX_ROWS:,}" and error.value.field == "file"
+    assert "more than" in error.value.message
+    limit = svc.MAX_ROWS + svc.HEADER_SEARCH
+    # one block of XML past the limit at most, far from the 200,001 rows of the file
+    assert limit < scanned[0] < limit + 20_000
+
+
+def test_a_workbook_at_the_limit_is_read(stock, now, monkeypatch):
+    """The count does not refuse a workbook within the limit, even one whose dimension is
+    missing or overstated by formatted empty rows."""
+    monkeypatch.setattr(svc, "MAX_ROWS", 30)
+    data = _huge_xlsx(30, dimension=False)
+    rows = svc.read_table(data, "orders.xlsx")
+    assert len(rows) == 31
+    with pytest.raises(RuleError, match="more than"):
+        svc.read_table(_huge_xlsx(41), "orders.xlsx")

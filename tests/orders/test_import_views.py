@@ -92,7 +92,7 @@ def test_a_csv_named_otherwise_is_read_by_its_content(desk):
 @pytest.mark.parametrize(("data", "filename", "message"), [
     (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8, "orders.csv",
      "neither a CSV file"),
-    (bytes(range(256)) * 8, "orders.xlsx", "neither a CSV file"),
+    (bytes(range(256)) * 8, "orders.xlsx", "is not an Excel workbook, although its name says so"),
     (b"hello, this is a note\nnot an export at all\n", "note.jpg", "These columns are missing"),
     (make_csv([["TB1", "王", "杭州", "TEA-01", "1"]],
               header=["订单编号", "收货人姓名", "收货地址", "商家编码", "单价"]), "orders.csv",

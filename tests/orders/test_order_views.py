@@ -193,11 +193,13 @@ def test_type_in_an_order(client, login, stock, freeze):
     ({"lines-0-quantity": "-1"}, "From 1 to 9999."),
     ({"lines-0-sku": ""}, "An order needs at least one line."),
     ({"receiver_address": ""}, "Enter the address."),
+    # issue 15 item 12's class: a phone as the visitor log would refuse it
+    ({"receiver_phone": "8888666"}, "Enter a mobile number (11 digits, e.g. 13812345678)"),
 ])
 def test_bad_order_is_refused(client, login, stock, change, message):
     login("presales")
     data = {"platform": "phone", "order_no": "P-002", "buyer_id": "b", "receiver_name": "r",
-            "receiver_phone": "1", "receiver_address": "a", "payment": "online",
+            "receiver_phone": "13700000000", "receiver_address": "a", "payment": "online",
             "lines-0-sku": "TEA-01", "lines-0-quantity": "1", "lines-0-unit_price": "1"}
     response = client.post("/orders/new", data={**data, **change})
     assert response.status_code == 422
@@ -345,3 +347,57 @@ def test_voiding_a_paid_order_opens_a_refund_case(presales, clerk, make_order, c
     assert [(c.type, c.order_id) for c in cases] == [("refund_only", order.id)]
     assert cases[0].problem == "买家拍错了" and cases[0].state == "new"
     assert count_rows(Notification, Notification.user_id == agent.id) == 1
+
+
+def test_a_red_flag_moves_the_promise_and_the_stock_column(client, login, clerk, make_order,
+                                                           freeze):
+    """Issue 15 item 7: a clerk red-flags an in-stock paid order (the shelf was empty): the
+    order page and the search promise the flag's arrival, not "today", and the line's stock
+    column says out of stock, not the stock list's count; the cut-off does not count it as
+    missed (R-O4, R-O5, R-O6)."""
+    from datetime import date
+
+    from portal.orders import orders as svc
+    from portal.orders import queue
+
+    order = make_order("paid", lines=(("TEA-01", 2),), paid="2026-11-22 09:00")
+    freeze("2026-11-22 10:00")
+    svc.set_flag(clerk, order, order.version, "red", "TEA-01", date(2026, 11, 26))
+    db.session.commit()
+    login("presales")
+    detail = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Ships today" not in detail and "Ships on 2026-11-26" in detail
+    line = re.search(r'<tr class="short">(.*?)</tr>', detail, re.S)
+    assert line and "TEA-01" in line.group(1)
+    assert "Out of stock" in line.group(1) and "expected 2026-11-26" in line.group(1)
+    assert ">50<" not in line.group(1)  # the stock list's count is not what the shelf holds
+    found = client.get("/orders/", query_string={"q": order.order_no}).get_data(as_text=True)
+    assert "Ships today" not in found and "Ships on 2026-11-26" in found
+    freeze("2026-11-22 16:31")
+    assert order.id not in {o.id for o in queue.cutoff().missed}
+    # cleared (the stock was there after all): today's promise again
+    freeze("2026-11-22 11:00")
+    svc.set_flag(clerk, order, order.version, None)
+    db.session.commit()
+    detail = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Ships today" in detail and '<tr class="short">' not in detail
+
+
+def test_an_address_change_with_a_seven_digit_phone_is_refused(client, login, make_order):
+    """The new phone of an address change follows the visitor log's rule too."""
+    login("presales")
+    order = make_order("paid")
+    response = client.post(f"/orders/{order.id}/remarks", headers=HX, data={
+        "version": order.version, "kind": "address", "receiver_address": "上海市 新地址 8 号",
+        "receiver_phone": "8888666"})
+    assert response.status_code == 422
+    assert "Enter a mobile number (11 digits, e.g. 13812345678)" in response.get_data(
+        as_text=True)
+    db.session.refresh(order)
+    assert order.receiver_phone == "13800001111" and count_rows(OrderRemark) == 0
+    ok = client.post(f"/orders/{order.id}/remarks", headers=HX, data={
+        "version": order.version, "kind": "address", "receiver_address": "上海市 新地址 8 号",
+        "receiver_phone": "139 1234 5678"})
+    assert ok.status_code == 200
+    db.session.refresh(order)
+    assert order.receiver_phone == "13912345678"

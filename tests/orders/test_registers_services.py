@@ -226,3 +226,73 @@ def test_the_register_by_state(presales, clerk, stock, freeze):
     assert buyers("all", "丙") == ["丙"]
     assert svc.to_tell()[0] == 1
     assert b.available_at is None and a.version == 1
+
+
+def test_a_transfer_of_another_amount_marks_paid_only_when_confirmed_with_a_note(
+        presales, make_order, freeze):
+    """Issue 15 item 8: ¥157.00 linked to a ¥158.00 order whose buyer asked to cancel is
+    refused until confirmed (for this order and this difference) with a note; then the
+    order is paid, and the note, the difference and the cancellation are on the record."""
+    from portal.orders import orders as order_svc
+
+    order = make_order("awaiting_payment", payment="awaiting", lines=(("TEA-01", 1),))
+    order.amount = Decimal("158.00")
+    order_svc.request_cancel(presales, order, order.version, "买家说拍重了")
+    freeze("2026-11-22 09:30")
+    transfer, _ = enter(presales, amount=Decimal("157.00"))
+    check = svc.payment_check(transfer.amount, order)
+    assert check.difference == Decimal("-1.00") and check.cancel_asked
+    with pytest.raises(RuleError) as refused:
+        svc.link_transfer(presales, transfer, transfer.version, order.id)
+    assert refused.value.field == "confirm_paid"
+    with pytest.raises(RuleError) as refused:  # confirmed for another difference
+        svc.link_transfer(presales, transfer, transfer.version, order.id,
+                          f"{order.id}:-2.00:1", "少付一元")
+    assert refused.value.field == "confirm_paid"
+    with pytest.raises(RuleError) as refused:
+        svc.link_transfer(presales, transfer, transfer.version, order.id, check.token, "  ")
+    assert refused.value.field == "paid_note"
+    assert order.stage == "awaiting_payment" and transfer.order_id is None
+    assert svc.link_transfer(presales, transfer, transfer.version, order.id, check.token,
+                             "买家少付 1 元,同意补寄差价") is True
+    assert order.stage == "paid" and order.payment == "transfer"
+    assert transfer.paid_note == "买家少付 1 元,同意补寄差价"
+    linked = db.session.scalar(sa.select(AuditEvent)
+                               .where(AuditEvent.action == "orders.transfer_linked"))
+    assert linked.details["difference"] == "-1.00" and linked.details["cancel_asked"] is True
+    assert linked.details["note"] == "买家少付 1 元,同意补寄差价"
+
+
+def test_an_exact_transfer_needs_no_confirmation_and_an_overpayment_does(presales, make_order,
+                                                                         freeze):
+    exact = make_order("awaiting_payment", payment="awaiting")
+    over = make_order("awaiting_payment", payment="awaiting")
+    freeze("2026-11-22 09:30")
+    transfer, paid = enter(presales, order_id=exact.id)
+    assert paid and transfer.paid_note is None
+    with pytest.raises(RuleError) as refused:
+        enter(presales, amount=Decimal("180.00"), order_id=over.id)
+    assert refused.value.field == "confirm_paid" and over.stage == "awaiting_payment"
+    token = svc.payment_check(Decimal("180.00"), over).token
+    _transfer, paid = enter(presales, amount=Decimal("180.00"), order_id=over.id,
+                            confirmed=token, note="多付 4 元,退回买家")
+    assert paid and over.stage == "paid"
+
+
+def test_a_waiting_buyer_s_sku_in_any_case_is_the_stock_list_s(presales, stock, freeze):
+    """Issue 15 item 19: ``pot-03`` is POT-03: registered under the stock list's spelling,
+    found by the register's search in any case, and offered as one types (SKU beginning or
+    name containing, the out-of-stock first)."""
+    from portal.orders import stock as stock_svc
+
+    freeze("2026-11-22 09:30")
+    wait = svc.add_wait(presales, buyer="王先生", contact="13800001111", sku=" pot-03 ",
+                        quantity=1)
+    assert wait.sku == "POT-03"
+    assert [w.id for w in db.session.scalars(svc.waits_query("waiting", "Pot-03"))] == [wait.id]
+    assert [i.sku for i in stock_svc.sku_choices("po")] == ["POT-03"]
+    assert [i.sku for i in stock_svc.sku_choices("紫砂")] == ["POT-03"]
+    assert [i.sku for i in stock_svc.sku_choices("-0")] == []  # a SKU's beginning, not middle
+    assert stock_svc.sku_choices("%") == [] and stock_svc.sku_choices("") == []
+    with pytest.raises(RuleError):
+        svc.add_wait(presales, buyer="王先生", contact="138", sku="pot-3", quantity=1)

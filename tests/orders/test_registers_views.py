@@ -42,7 +42,7 @@ def agent(client, sign_in, presales, stock, freeze):
 
 
 def enter(user, **fields):
-    data = {"received_on": date(2026, 11, 21), "payer": "某公司", "amount": Decimal("88"),
+    data = {"received_on": date(2026, 11, 21), "payer": "某公司", "amount": Decimal("176"),
             "bank": "建设银行", **fields}
     return svc.add_transfer(user, **data)[0]
 
@@ -439,3 +439,77 @@ def test_the_lists_and_cards_cost_the_same_with_few_and_many_rows(agent, presale
         assert agent.get(url, headers=headers).status_code == 200
     assert many.count == few.count, (url, few.count, many.count)
     print(url, few.count)
+
+
+def test_a_short_transfer_shows_the_difference_and_the_cancellation_before_paying(
+        agent, presales, make_order, freeze):
+    """Issue 15 item 8: linking ¥157.00 to a ¥158.00 order with a cancellation asked does
+    not mark it paid with no word: the row shows the difference and the cancellation and
+    asks for a confirmation with a note; confirmed, the order is paid and the note shown."""
+    from portal.orders import orders as order_svc
+
+    order = make_order("awaiting_payment", payment="awaiting", lines=(("TEA-01", 1),))
+    order.amount = Decimal("158.00")
+    order_svc.request_cancel(presales, order, order.version, "买家说拍重了")
+    freeze("2026-11-22 09:30")
+    transfer = enter(presales, amount=Decimal("157.00"))
+    db.session.commit()
+    response = agent.post(f"/orders/transfers/{transfer.id}/link", headers=HX,
+                          data={"version": transfer.version, "order_id": order.id})
+    body = html(response)
+    assert response.status_code == 422
+    assert "The transfer of ¥157.00 is ¥1.00 short of the order's ¥158.00." in body
+    assert "Pre-sales asked to cancel this order: 买家说拍重了" in body
+    assert "Mark the order paid anyway" in body and 'name="paid_note"' in body
+    db.session.refresh(order)
+    assert order.stage == "awaiting_payment"
+    token = svc.payment_check(Decimal("157.00"), order).token
+    assert f'value="{token}"' in body
+    no_note = agent.post(f"/orders/transfers/{transfer.id}/link", headers=HX, data={
+        "version": transfer.version, "order_id": order.id, "confirm_paid": token})
+    assert no_note.status_code == 422 and "Write why the order is marked paid anyway" in html(
+        no_note)
+    assert f'value="{token}" id="confirm-paid-t{transfer.id}" checked' in html(no_note)
+    confirmed = agent.post(f"/orders/transfers/{transfer.id}/link", headers=HX, data={
+        "version": transfer.version, "order_id": order.id, "confirm_paid": token,
+        "paid_note": "少付 1 元,买家补付"})
+    body = html(confirmed)
+    assert confirmed.status_code == 200
+    assert f"Order {order.order_no} was marked paid by this transfer." in body
+    assert "Marked paid anyway: 少付 1 元,买家补付" in body
+    db.session.refresh(order)
+    assert order.stage == "paid"
+    page = html(agent.get(f"/orders/{order.id}"))
+    assert "Marked paid anyway: 少付 1 元,买家补付" in page
+
+
+def test_entering_an_overpayment_asks_for_the_confirmation_in_the_form(agent, make_order,
+                                                                       freeze):
+    order = make_order("awaiting_payment", payment="awaiting")
+    freeze("2026-11-22 09:30")
+    data = {**TRANSFER, "amount": "200.00", "order_id": str(order.id)}
+    response = agent.post("/orders/transfers", headers=HX, data=data)
+    body = html(response)
+    assert response.status_code == 422 and opens_with(body, "transfer-add-form")
+    assert "The transfer of ¥200.00 is ¥24.00 more than the order's ¥176.00." in body
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BankTransfer)) == 0
+    token = svc.payment_check(Decimal("200.00"), order).token
+    response = agent.post("/orders/transfers", headers=HX, data={
+        **data, "confirm_paid": token, "paid_note": "多付 24 元,退回买家"})
+    assert response.status_code == 200
+    db.session.refresh(order)
+    assert order.stage == "paid"
+
+
+def test_the_sku_field_offers_skus_as_one_types(agent):
+    """Issue 15 item 19: the register's SKU field has a list of SKUs filled as one types."""
+    page = html(agent.get("/orders/waits"))
+    assert 'list="sku-choices"' in page and '<datalist id="sku-choices">' in page
+    assert 'data-hx-get="/orders/waits/skus"' in page
+    response = agent.get("/orders/waits/skus", query_string={"sku": "cup"}, headers=HX)
+    body = html(response)
+    assert response.status_code == 200 and body.startswith('<datalist id="sku-choices">')
+    assert '<option value="CUP-02">CUP-02 青瓷茶杯</option>' in body and "TEA-01" not in body
+    assert agent.get("/orders/waits/skus?sku=cup").status_code in (302, 303)
+    added = agent.post("/orders/waits", headers=HX, data={**WAIT, "sku": "pot-03"})
+    assert added.status_code == 200 and "waiting for POT-03" in html(added)

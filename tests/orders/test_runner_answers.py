@@ -255,7 +255,7 @@ def test_a_late_link_shows_the_entry_linked_by_someone_else(
     other_order = make_order("paid")
     freeze("2026-11-22 09:30")
     transfer, _paid = registers.add_transfer(presales, received_on=date(2026, 11, 21),
-                                             payer="某公司", amount=88, bank="建设银行")
+                                             payer="某公司", amount=176, bank="建设银行")
     db.session.commit()
     seen = transfer.version
     sign_in(client, presales)
