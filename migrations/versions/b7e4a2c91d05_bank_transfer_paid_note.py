@@ -2,7 +2,7 @@
 cancellation was asked for (R-O7).
 
 Revision ID: b7e4a2c91d05
-Revises: 7c3d9e1f2a55
+Revises: 3f6a2b8c1d47
 Create Date: 2026-12-07 01:40:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7e4a2c91d05"
-down_revision = "7c3d9e1f2a55"
+down_revision = "3f6a2b8c1d47"
 branch_labels = None
 depends_on = None
 
