@@ -324,14 +324,24 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _check_receiving(user: User, item: HandoverItem, slot: Slot | None = None) -> Slot:
-    """R-H2: only a later shift of the item's book signs or takes it over."""
+def may_escalate(user: User) -> bool:
+    """A supervisor takes over an item of the shift it was written in: an escalation (R-C6)
+    is recorded on the item, not only told across the desk."""
+    return user.can("handover.close_any")
+
+
+def _check_receiving(user: User, item: HandoverItem, slot: Slot | None = None, *,
+                     escalation: bool = False) -> Slot:
+    """R-H2: only a later shift of the item's book signs or takes it over (``escalation``:
+    a supervisor's take-over, of any open item of the book)."""
     _check_book(user, item.book)
     slot = slot or reading_slot(user)
     if slot is None:
         raise HandoverError(N_("No shifts are set up yet; ask the supervisor."))
     if item.status != "open":
         raise Conflict(item, N_("This item was closed meanwhile."))
+    if escalation and may_escalate(user):
+        return max(slot, slot_of(item))
     if not (slot_of(item) < slot):
         raise HandoverError(N_("This item was written on your own shift; the next shift "
                                "signs it."))
@@ -386,7 +396,7 @@ def take_over(user: User, item: HandoverItem, version: int, slot: Slot | None = 
     """
     if version != item.version and item.owner_id != user.id:
         raise Conflict(item)
-    slot = _check_receiving(user, item, slot)
+    slot = _check_receiving(user, item, slot, escalation=True)
     if item.owner_id == user.id:
         existing = _existing_ack(item, user, slot, "taken_over", acks)
         if existing:

@@ -89,6 +89,7 @@ def _card_context(book: str, reading, types, items=(), *, acks=None, revisions=N
         "words": _card_words(),
         "me": user.id,
         "writer": user.can(f"handover.{book}.write"),
+        "escalate": svc.may_escalate(user),
         "may_score": user.can("scoring.record"),
     }
 

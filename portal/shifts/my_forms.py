@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.forms import Form, VersionedForm
+from portal.forms import Form, LocalDateField, VersionedForm
 
 
 def _int_or_none(value):
@@ -58,6 +58,20 @@ class OvertimeForm(Form):
 class OvertimeEditForm(VersionedForm):
     """Correct the end time or the note of my overtime record."""
 
+    end_time = TimeField(_l("Actual end"), format="%H:%M",
+                         validators=[InputRequired(_l("Enter the time you finished, e.g. "
+                                                      "00:40."))])
+    note = StringField(_l("Note (optional)"), validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
+
+
+class StaffOvertimeForm(Form):
+    """The supervisor records an agent's overtime (R-S3): who, which shift, when it ended."""
+
+    person = SelectField(_l("Staff member"), coerce=_int_or_none, validate_choice=False,
+                         validators=[InputRequired(_l("Choose a staff member."))])
+    day = LocalDateField(_l("Date of the shift"),
+                         validators=[InputRequired(_l("Choose the shift."))])
     end_time = TimeField(_l("Actual end"), format="%H:%M",
                          validators=[InputRequired(_l("Enter the time you finished, e.g. "
                                                       "00:40."))])

@@ -24,7 +24,7 @@ from portal.i18n import N_
 from portal.shifts import bp
 from portal.shifts import overtime as ot
 from portal.shifts.models import OvertimeRecord, RosterEntry, RosterMonth, ShiftType
-from portal.shifts.my_forms import OvertimeEditForm, OvertimeForm
+from portal.shifts.my_forms import OvertimeEditForm, OvertimeForm, StaffOvertimeForm
 from portal.shifts.slots import minute_of_day, published_entry, shift_types
 from portal.web import is_fragment_request, render, trigger
 
@@ -330,14 +330,109 @@ def update_overtime(record_id: int):
 @require("shifts.overtime_report")
 def overtime_report():
     """Overtime per person in a month, with totals (R-S3)."""
-    year, month = parse_month(request.args.get("month"))
+    return _report_page(*parse_month(request.args.get("month")))
+
+
+def _report_page(year: int, month: int, status: int = 200, staff_form=None, **extra):
+    """The monthly report; the supervisor's form for an agent's overtime under it."""
     people = ot.monthly_report(year, month)
     previous, following = neighbour_months(year, month)
-    return render("shifts/overtime/index.html", block="overtime_report", people=people,
-                  total_minutes=sum(p.minutes for p in people),
+    if current_user.can(ot.MANAGE):
+        staff_form = staff_form or StaffOvertimeForm(formdata=None)
+        staff_form.person.choices = [("", "—")] + [
+            (str(u.id), f"{u.display_name} ({u.role_label})") for u in db.session.scalars(
+                sa.select(User).where(User.active.is_(True), User.role.in_(ROSTER_ROLES))
+                .order_by(User.display_name))]
+    return render("shifts/overtime/index.html", block="overtime_report", status=status,
+                  people=people, total_minutes=sum(p.minutes for p in people),
                   total_records=sum(len(p.records) for p in people),
                   month_key=month_key(year, month), previous_month=previous,
-                  next_month=following)
+                  next_month=following, staff_form=staff_form, **extra)
+
+
+class StaffRecordAnswer:
+    """The supervisor's record of an agent's overtime answers the report of its month."""
+
+    def __init__(self, form) -> None:
+        self.form = form
+
+    def _month(self, record=None) -> tuple[int, int]:
+        day = record.day if record is not None else (self.form.day.data or clock.today())
+        return day.year, day.month
+
+    def done(self, record, message: str):
+        return _report_page(*self._month(record), report_message=message)
+
+    def refused(self, form, message):
+        return _report_page(*self._month(), staff_form=form)
+
+    conflict = refused  # only a second record of the same shift, refused as a rule
+
+    def location(self, record) -> str:
+        return url_for("shifts.overtime_report", month=month_key(*self._month(record)))
+
+
+@bp.route("/overtime/staff", methods=["POST"])
+@require(ot.MANAGE)
+def record_staff_overtime():
+    """The supervisor records the actual end of an agent's shift (R-S3), on the record."""
+    form = StaffOvertimeForm()
+
+    def work():
+        person = db.session.get(User, form.person.data) if form.person.data else None
+        if person is None or not person.active:
+            raise ot.OvertimeError(N_("Choose a staff member."), "person")
+        return ot.record_overtime(current_user, form.day.data, form.end_time.data,
+                                  form.note.data, person=person)
+
+    return actions.run(work, form=form, answer=StaffRecordAnswer(form), done=lambda record: _(
+        "Overtime of %(name)s recorded: %(duration)s after the %(shift)s of %(day)s.",
+        name=record.user.display_name, duration=duration_text(record.minutes),
+        shift=record.shift_type.name, day=record.day.isoformat()))
+
+
+class CorrectAnswer:
+    """The supervisor's correction of an agent's record: its page (the form as typed with its
+    messages; after a conflict the record as it is now beside the typing), then the report."""
+
+    def __init__(self, record: OvertimeRecord) -> None:
+        self.record = record
+
+    def _page(self, form, status: int, message: str | None = None):
+        return render("shifts/overtime/correct.html", record=self.record, form=form,
+                      message=message, status=status)
+
+    def done(self, result, message: str):
+        return _report_page(self.record.day.year, self.record.day.month,
+                            report_message=message)
+
+    def refused(self, form, message):
+        return self._page(form, 422)
+
+    def conflict(self, form, message: str):
+        return self._page(form, 409, _("Someone else changed this record first. This is its "
+                                       "current state; check it and try again."))
+
+    def location(self, result) -> str:
+        return url_for("shifts.overtime_report",
+                       month=month_key(self.record.day.year, self.record.day.month))
+
+
+@bp.route("/overtime/<int:record_id>/correct", methods=["GET", "POST"])
+@require(ot.MANAGE)
+def correct_overtime(record_id: int):
+    """GET: an agent's overtime record as a form; POST: the supervisor's correction."""
+    record = db.get_or_404(OvertimeRecord, record_id)
+    answer = CorrectAnswer(record)
+    if request.method == "GET":
+        return answer._page(OvertimeEditForm(
+            formdata=None, version=record.version,
+            end_time=clock.local(record.actual_end_at).time(), note=record.note), 200)
+    form = OvertimeEditForm()
+    return actions.run(
+        lambda: ot.update_overtime(current_user, record, form.version.data,
+                                   form.end_time.data, form.note.data),
+        form=form, answer=answer, subject=record, done=_l("Overtime record saved."))
 
 
 # --- cards and registration ----------------------------------------------------------------
