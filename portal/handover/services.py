@@ -50,6 +50,8 @@ CATEGORIES = {
     "equipment": N_("Equipment"),
     "other": N_("Other"),
 }
+# R-H4: a problem case handed over names its order number and the problem (the text)
+PROBLEM_CATEGORIES = ("order_problem", "aftersales_case")
 PRIORITIES = {"normal": N_("Normal"), "urgent": N_("Urgent")}
 STATUSES = {"open": N_("Open"), "closed": N_("Closed")}
 ACK_KINDS = {"signed": N_("Signed as read"), "taken_over": N_("Taken over")}
@@ -297,6 +299,8 @@ def write(user: User, book: str, *, category: str, text: str, priority: str = "n
         raise HandoverError(N_("Keep the text under %(max)d characters."), "text", max=TEXT_MAX)
     if category not in CATEGORIES:
         raise HandoverError(N_("Choose a category from the list."), "category")
+    if category in PROBLEM_CATEGORIES and not _clean(order_no):
+        raise HandoverError(N_("A problem case names its order number."), "order_no")
     if priority not in PRIORITIES:
         raise HandoverError(N_("Choose normal or urgent."), "priority")
     if purchase_date and purchase_date > clock.today():

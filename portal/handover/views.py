@@ -56,6 +56,12 @@ def _bound(view, book: str):
     return for_book
 
 
+@bp.context_processor
+def _problem_categories() -> dict:
+    """R-H4: the categories whose items name an order number (the item form opens them)."""
+    return {"problem_categories": svc.PROBLEM_CATEGORIES}
+
+
 def endpoint(book: str, action: str) -> str:
     return f"handover.{book}_{action}"
 

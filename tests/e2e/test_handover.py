@@ -51,10 +51,18 @@ def test_the_day_shift_writes_and_the_night_shift_signs_and_takes_over(
     expect(written.first).to_contain_text(first_text)
     expect(page.get_by_label(t("What the next shift needs to know"))).to_have_value("")
 
+    # R-H4 (issue 15.18): a problem case opens the order and customer details by itself
     page.get_by_label(t("Category")).select_option(label=t("After-sales case"))
+    expect(page.get_by_label(t("Order number"))).to_be_visible()
+    expect(page.get_by_label(t("Order number"))).to_have_attribute("aria-required", "true")
     page.get_by_label(t("Priority")).select_option(label=t("Urgent"))
     page.get_by_label(t("What the next shift needs to know")).fill(second_text)
-    page.get_by_text(t("Order and customer details (for a problem case)")).click()
+    # without its order number it is refused next to the field, the details still open
+    page.get_by_role("button", name=t("Write in the book"), exact=True).click()
+    expect(page.locator("#order_no-error")).to_have_text(
+        t("A problem case names its order number."))
+    expect(page.get_by_label(t("Order number"))).to_be_visible()
+    expect(written).to_have_count(before + 1)
     page.get_by_label(t("Order number")).fill(f"TB{token}")
     page.get_by_role("button", name=t("Write in the book"), exact=True).click()
     expect(written.first).to_contain_text(second_text)

@@ -13,7 +13,8 @@ from portal.handover.models import HandoverAck, HandoverItem, HandoverRevision
 from tests.conftest import count_rows, today
 from tests.handover.conftest import HX
 
-ITEM = {"category": "order_problem", "priority": "normal", "text": "客户要求修改地址"}
+ITEM = {"category": "order_problem", "priority": "normal", "text": "客户要求修改地址",
+        "order_no": "TB20261122"}
 
 
 def html(response) -> str:
@@ -306,6 +307,30 @@ def test_history_with_bad_filters_answers_422_not_500(client, sign_in, create_us
     sign_in(client, create_user("presales"))
     response = client.get("/handover/desk/history?date_from=yesterday&author=x&before=zz")
     assert response.status_code == 422 and "Enter the date as YYYY-MM-DD." in html(response)
+
+
+def test_a_problem_case_needs_its_order_number_and_opens_its_details(client, sign_in,
+                                                                     create_user, freeze,
+                                                                     shift_types):
+    """Issue 15.18, R-H4: 售后问题 folded away the order fields and saved without them."""
+    freeze("2026-11-22 10:00")
+    sign_in(client, create_user("presales"))
+    for category in svc.PROBLEM_CATEGORIES:
+        data = {**ITEM, "category": category, "order_no": "  "}
+        response = client.post("/handover/desk/items", data=data, headers=HX)
+        assert response.status_code == 422
+        body = html(response)
+        assert 'id="order_no-error"' in body and "A problem case names its order number." in body
+        assert '<details class="case-details" open>' in body
+    assert count_rows(HandoverItem) == 0
+    # other categories need none; the form starts folded for them
+    response = client.post("/handover/desk/items", headers=HX, data={
+        **ITEM, "category": "customer_follow_up", "order_no": ""})
+    assert response.status_code == 200 and count_rows(HandoverItem) == 1
+    assert '<details class="case-details">' in html(response)
+    page = html(client.get("/handover/desk/"))
+    assert 'data-problem-categories="order_problem aftersales_case"' in page
+    assert "js/handover.js" in page
 
 
 # --- roles -----------------------------------------------------------------------------------
