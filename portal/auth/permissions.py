@@ -33,6 +33,7 @@ EVERYONE = frozenset({
 
 # Roles that work shifts: they request swaps and record their overtime.
 ROSTERED = frozenset({
+    "shifts.own",           # my own shifts on the Today page (only people who work shifts)
     "shifts.swap",          # ask a colleague to swap, accept or decline
     "shifts.overtime",      # record own overtime after a night shift (R-S3)
 })

@@ -439,14 +439,45 @@ def correct_overtime(record_id: int):
 
 
 def week_card(user: User) -> dict:
-    """My shifts of the coming seven days (published). One query."""
+    """My shifts of the coming seven days (published), days off the published roster in one
+    line however many (a week not yet published is one line, not seven); for the roster's
+    planner, one summary line of the department today. One query (two for the planner)."""
     today = clock.today()
     days = [today + timedelta(days=n) for n in range(7)]
     entries = {e.day: e for e in db.session.scalars(
         sa.select(RosterEntry).join(RosterMonth, RosterMonth.id == RosterEntry.month_id)
         .where(RosterEntry.user_id == user.id, RosterEntry.day >= days[0],
                RosterEntry.day <= days[-1], RosterMonth.status == "published"))}
-    return {"days": days, "entries": entries, "weekdays": weekday_names(), "today": today}
+    lines: list[tuple[date, date, RosterEntry | None]] = []  # (first, last, entry)
+    for day in days:
+        entry = entries.get(day)
+        if entry is None and lines and lines[-1][2] is None and lines[-1][1] + \
+                timedelta(days=1) == day:
+            lines[-1] = (lines[-1][0], day, None)
+        else:
+            lines.append((day, day, entry))
+    return {"days": days, "entries": entries, "lines": lines, "weekdays": weekday_names(),
+            "today": today,
+            "department": _department_today(today) if user.can("roster.plan") else None}
+
+
+def _department_today(today: date) -> dict:
+    """{"working", "resting", "unplanned"}: active rostered staff today on the published
+    roster, in one query (the supervisor's one summary line)."""
+    working, resting, staff = db.session.execute(
+        sa.select(
+            sa.func.count(RosterEntry.id).filter(RosterEntry.shift_type_id.is_not(None)),
+            sa.func.count(RosterEntry.id).filter(RosterEntry.id.is_not(None),
+                                                 RosterEntry.shift_type_id.is_(None)),
+            sa.func.count(User.id))
+        .select_from(User)
+        .outerjoin(RosterEntry, sa.and_(RosterEntry.user_id == User.id, RosterEntry.day == today,
+                                        RosterEntry.month_id.in_(
+                                            sa.select(RosterMonth.id).where(
+                                                RosterMonth.status == "published"))))
+        .where(User.active.is_(True), User.role.in_(ROSTER_ROLES))).one()
+    return {"working": working, "resting": resting,
+            "unplanned": staff - working - resting}
 
 
 def overtime_card(user: User) -> dict:
@@ -471,7 +502,7 @@ def register(app) -> None:
     register_nav(app, NavItem("shifts.overtime_report", _l("Overtime"),
                               "shifts.overtime_report", order=45,
                               active_prefix="shifts.overtime_report"))
-    register_card(app, Card("my-week", _l("My shifts this week"), "roster.view",
+    register_card(app, Card("my-week", _l("My shifts this week"), "shifts.own",
                             "shifts/my/_week_card.html", week_card, order=15,
                             stylesheet="css/myshifts.css"))
     register_card(app, Card("overtime-month", _l("Overtime this month"),

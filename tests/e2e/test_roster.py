@@ -176,3 +176,19 @@ def test_publish_refuses_a_long_run_and_a_shortfall_goes_out_only_anyway_with_a_
         expect(page.locator(".roster-head .badge-ok")).to_have_text(t("Published"))
     finally:
         portal_data(set_minimum(row_id, minimum))
+
+
+def test_the_today_page_shows_only_ones_own_shift_state(page, t, sign_in):
+    """Issue 15.15: the manager's Today page listed seven "不在已发布的值班表上" lines."""
+    sign_in("manager")
+    expect(page.locator(".card").first).not_to_have_class(re.compile(r"\bcard-loading\b"))
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#card-my-week")).to_have_count(0)
+    expect(page.get_by_text(t("Not on the published roster"))).to_have_count(0)
+    page.get_by_role("button", name=t("Sign out"), exact=True).click()
+
+    sign_in("supervisor")
+    card = page.locator("#card-my-week")
+    expect(card.locator(".department-today")).to_be_visible()
+    expect(card.locator(".department-today")).to_have_count(1)
+    assert card.get_by_text(t("Not on the published roster")).count() <= 1
