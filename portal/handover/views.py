@@ -344,7 +344,7 @@ def _item_page(book: str, item: HandoverItem, *, edit_form=None, status: int = 2
                   status=status, detail_message=message, detail_error=status >= 400,
                   book_label=svc.BOOK_LABELS[book], history=history, close_form=close_form,
                   acks_oob=acks_oob and is_fragment_request(),
-                  shift_names={t.id: t.name for t in types}, full=True, show_close=True,
+                  shift_names={t.id: t.label for t in types}, full=True, show_close=True,
                   **_card_context(book, reading, types, [item], acks={item.id: here},
                                   revisions={item.id: len(history["revisions"])}))
 

@@ -188,7 +188,7 @@ def overtime_context(user: User, year: int, month: int, form: OvertimeForm | Non
     recent = ot.recent_shifts(user) if may else []
     if form is None:
         form = OvertimeForm(formdata=None)
-    form.day.choices = [(e.day.isoformat(), f"{e.day.isoformat()} {e.shift_type.name} "
+    form.day.choices = [(e.day.isoformat(), f"{e.day.isoformat()} {e.shift_type.label} "
                          f"{e.shift_type.hours_text}") for e in recent]
     if form.day.data is None and recent:
         night = next((e for e in recent if e.shift_type.end_minute == 24 * 60), recent[0])
@@ -259,7 +259,7 @@ def record_overtime():
         form=form, answer=RecordAnswer(),
         done=lambda record: _("Overtime recorded: %(duration)s after the %(shift)s of "
                               "%(day)s.", duration=duration_text(record.minutes),
-                              shift=record.shift_type.name, day=record.day.isoformat()))
+                              shift=record.shift_type.label, day=record.day.isoformat()))
 
 
 def _own_record(record_id: int) -> OvertimeRecord:
@@ -388,7 +388,7 @@ def record_staff_overtime():
     return actions.run(work, form=form, answer=StaffRecordAnswer(form), done=lambda record: _(
         "Overtime of %(name)s recorded: %(duration)s after the %(shift)s of %(day)s.",
         name=record.user.display_name, duration=duration_text(record.minutes),
-        shift=record.shift_type.name, day=record.day.isoformat()))
+        shift=record.shift_type.label, day=record.day.isoformat()))
 
 
 class CorrectAnswer:

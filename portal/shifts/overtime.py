@@ -70,7 +70,7 @@ def _measure(shift_type: ShiftType, day: date, end: time) -> tuple[datetime, int
     said = end.strftime("%H:%M")
     if minutes <= 0:
         raise OvertimeError(N_("The %(shift)s of %(day)s ended at %(end)s; %(time)s is not "
-                               "after its end."), "end_time", shift=shift_type.name,
+                               "after its end."), "end_time", shift=shift_type.label,
                             day=day.isoformat(), end=planned, time=said)
     if minutes > MAX_OVERTIME_MINUTES:
         raise OvertimeError(N_("%(time)s is more than %(hours)d hours after the shift's end "

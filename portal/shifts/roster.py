@@ -293,7 +293,7 @@ class MonthGrid:
             return ""
         if entry.shift_type_id is None:
             return _("Rest")
-        return self.shift_by_id[entry.shift_type_id].name
+        return self.shift_by_id[entry.shift_type_id].label
 
     def day_cells(self, user: User, focus: date | None = None,
                   message: str | None = None) -> Markup:
@@ -341,7 +341,7 @@ class MonthGrid:
     def _cell_looks(self) -> dict:
         """{shift type id or None (rest): (class, the letter shown)}."""
         if self._looks is None:
-            looks = {t.id: (f"s{t.id}", str(escape(t.name[:1]))) for t in self.shift_types}
+            looks = {t.id: (f"s{t.id}", str(escape(t.label[:1]))) for t in self.shift_types}
             looks[None] = ("r", str(escape(_("Rest")[:1])))
             self._looks = looks
         return self._looks
@@ -874,7 +874,7 @@ def card_context(user: User) -> dict:
         .group_by(RosterEntry.day, User.role, RosterEntry.shift_type_id)).all()
     planned_days = {day for day, *_ in rows}
     have = {(day, role, sid): n for day, role, sid, n in rows}
-    names = {t.id: t.name for t in active_shift_types()}
+    names = {t.id: t.label for t in active_shift_types()}
     shortfalls = [
         {"day": day, "role": role, "shift": names.get(sid, "?"), "needed": needed,
          "have": have.get((day, role, sid), 0)}
@@ -926,7 +926,7 @@ def export_xlsx(grid: MonthGrid) -> bytes:
                     sheet.cell(sheet.max_row, first_day_col + index).fill = \
                         fills[entry.shift_type_id]
         for shift_type in grid.shift_types:
-            sheet.append([f"{role} · {shift_type.name}", _("Total")]
+            sheet.append([f"{role} · {shift_type.label}", _("Total")]
                          + [grid.total(group.role, shift_type.id, d) for d in grid.days])
             sheet.cell(sheet.max_row, 1).font = Font(italic=True)
     sheet.append([_("Cleaning duty"), ""]

@@ -82,7 +82,7 @@ def minimums_form(roles, shift_types, current: dict):
     for role in roles:
         for shift_type in shift_types:
             setattr(MinimumsForm, f"min_{role}_{shift_type.id}", IntegerField(
-                shift_type.name, default=current.get((role, shift_type.id), 0),
+                shift_type.label, default=current.get((role, shift_type.id), 0),
                 validators=[InputRequired(_l("Enter a number.")),
                             NumberRange(min=0, max=99, message=_l("From 0 to 99."))]))
     return MinimumsForm()

@@ -192,3 +192,35 @@ def test_the_today_page_shows_only_ones_own_shift_state(page, t, sign_in):
     expect(card.locator(".department-today")).to_be_visible()
     expect(card.locator(".department-today")).to_have_count(1)
     assert card.get_by_text(t("Not on the published roster")).count() <= 1
+
+
+def test_the_supervisor_names_a_shift_type_in_english_and_english_readers_see_it(
+        page, t, sign_in, portal_data):
+    """Issue 15.17: shift types are data, and their names stayed Chinese in English."""
+    from portal.extensions import db
+    from portal.shifts.models import ShiftType
+
+    def reset():
+        db.session.execute(sa.update(ShiftType).values(names=None))
+        db.session.commit()
+
+    sign_in("supervisor2")  # 冯主管: an account no other browser test switches languages
+    try:
+        page.goto("/roster/plan")
+        page.get_by_role("link", name=t("Shift types"), exact=True).click()
+        night = page.locator("section.shift-type").filter(has_text="16:00–24:00")
+        night.get_by_label(t("Name (English)")).fill("Night shift")
+        night.get_by_label(t("Name (繁體中文)")).fill("晚班")
+        night.get_by_role("button", name=t("Save"), exact=True).click()
+        expect(page.locator(".flash-success")).to_be_visible()
+
+        page.locator("form.language-switch button[value=en]").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        page.goto("/roster/")
+        expect(page.locator(".roster-legend")).to_contain_text("Night shift 16:00–24:00")
+        # a language left empty shows the default name
+        expect(page.locator(".roster-legend")).to_contain_text("白班 08:00–16:00")
+    finally:
+        page.locator("form.language-switch button[value=zh_CN]").click()
+        expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+        portal_data(reset)
