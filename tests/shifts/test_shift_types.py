@@ -37,7 +37,7 @@ def test_the_supervisor_names_a_shift_type_per_language_and_each_reader_sees_the
     page = client.get(PAGE)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert 'id="t%d-name_en"' % night.id in html and 'for="t%d-name_en"' % night.id in html
+    assert f'id="t{night.id}-name_en"' in html and f'for="t{night.id}-name_en"' in html
     response = client.post(f"{PAGE}/{night.id}", data=form_of(
         night, name_en="Night shift", name_zh_TW="晚班（繁）"))
     assert response.status_code == 303
@@ -111,7 +111,7 @@ def test_times_and_colour_change_with_a_version_check(client, planner, shift_typ
     assert response.status_code == 303
     db.session.refresh(day)
     assert (day.hours_text, day.colour) == ("08:30–16:00", "#ffeeaa")
-    assert ".shift-%d, .roster-grid .s%d { background: #ffeeaa; }" % (day.id, day.id) in \
+    assert f".shift-{day.id}, .roster-grid .s{day.id} {{ background: #ffeeaa; }}" in \
         client.get("/roster/shift-types.css").get_data(as_text=True)
     stale = client.post(f"{PAGE}/{day.id}", data={**seen, "name_en": "Day shift"})
     assert stale.status_code == 409
