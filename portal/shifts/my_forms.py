@@ -25,6 +25,17 @@ def _date_or_none(value):
         return None
 
 
+def _end_time() -> TimeField:
+    """The actual end of a shift (R-S3), as typed: ``00:40``."""
+    return TimeField(_l("Actual end"), format="%H:%M", validators=[
+        InputRequired(_l("Enter the time you finished, e.g. 00:40."))])
+
+
+def _note() -> StringField:
+    return StringField(_l("Note (optional)"), validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
+
+
 class SwapRequestForm(Form):
     """Ask a colleague to swap: my day for their day (the same day swaps shift types)."""
 
@@ -48,21 +59,15 @@ class OvertimeForm(Form):
 
     day = SelectField(_l("Shift"), coerce=_date_or_none, validate_choice=False,
                       validators=[InputRequired(_l("Choose the shift."))])
-    end_time = TimeField(_l("Actual end"), format="%H:%M",
-                         validators=[InputRequired(_l("Enter the time you finished, e.g. "
-                                                      "00:40."))])
-    note = StringField(_l("Note (optional)"), validators=[
-        Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
+    end_time = _end_time()
+    note = _note()
 
 
 class OvertimeEditForm(VersionedForm):
     """Correct the end time or the note of my overtime record."""
 
-    end_time = TimeField(_l("Actual end"), format="%H:%M",
-                         validators=[InputRequired(_l("Enter the time you finished, e.g. "
-                                                      "00:40."))])
-    note = StringField(_l("Note (optional)"), validators=[
-        Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
+    end_time = _end_time()
+    note = _note()
 
 
 class StaffOvertimeForm(Form):
@@ -72,8 +77,5 @@ class StaffOvertimeForm(Form):
                          validators=[InputRequired(_l("Choose a staff member."))])
     day = LocalDateField(_l("Date of the shift"),
                          validators=[InputRequired(_l("Choose the shift."))])
-    end_time = TimeField(_l("Actual end"), format="%H:%M",
-                         validators=[InputRequired(_l("Enter the time you finished, e.g. "
-                                                      "00:40."))])
-    note = StringField(_l("Note (optional)"), validators=[
-        Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
+    end_time = _end_time()
+    note = _note()
