@@ -33,6 +33,7 @@ EVERYONE = frozenset({
 
 # Roles that work shifts: they request swaps and record their overtime.
 ROSTERED = frozenset({
+    "shifts.own",           # my own shifts on the Today page (only people who work shifts)
     "shifts.swap",          # ask a colleague to swap, accept or decline
     "shifts.overtime",      # record own overtime after a night shift (R-S3)
 })
@@ -73,14 +74,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "aftersales.oversee",        # refund/dispute queue, reminders, weekly report, SLA card
         "aftersales.replies",        # keep the canned replies
     },
-    "supervisor": EVERYONE | ROSTERED | SHOWROOM_READ | {
+    # both books: the supervisor writes, signs and takes over (R-H1, R-H2, escalations)
+    "supervisor": EVERYONE | ROSTERED | SHOWROOM_READ | DESK_BOOK | SHOWROOM_BOOK | {
         "staff.manage",
         "audit.view",
         "roster.plan",               # plan, generate, publish the roster and cleaning duty
         "shifts.swap_approve",
         "shifts.overtime_report",
-        "handover.desk.read", "handover.showroom.read",
-        "handover.close_any",        # close any open item with a resolution
+        "shifts.overtime_manage",    # record and correct an agent's overtime (R-S3)
+        "handover.close_any",        # close any open item with a resolution; take over an
+                                     # item of the running shift (an escalation)
         "reception.lists",           # the showroom menu and the checklist's items
         "reception.repairs",         # follow up repairs (notes, status)
         "scoring.overview",

@@ -50,6 +50,8 @@ CATEGORIES = {
     "equipment": N_("Equipment"),
     "other": N_("Other"),
 }
+# R-H4: a problem case handed over names its order number and the problem (the text)
+PROBLEM_CATEGORIES = ("order_problem", "aftersales_case")
 PRIORITIES = {"normal": N_("Normal"), "urgent": N_("Urgent")}
 STATUSES = {"open": N_("Open"), "closed": N_("Closed")}
 ACK_KINDS = {"signed": N_("Signed as read"), "taken_over": N_("Taken over")}
@@ -297,6 +299,8 @@ def write(user: User, book: str, *, category: str, text: str, priority: str = "n
         raise HandoverError(N_("Keep the text under %(max)d characters."), "text", max=TEXT_MAX)
     if category not in CATEGORIES:
         raise HandoverError(N_("Choose a category from the list."), "category")
+    if category in PROBLEM_CATEGORIES and not _clean(order_no):
+        raise HandoverError(N_("A problem case names its order number."), "order_no")
     if priority not in PRIORITIES:
         raise HandoverError(N_("Choose normal or urgent."), "priority")
     if purchase_date and purchase_date > clock.today():
@@ -324,14 +328,24 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _check_receiving(user: User, item: HandoverItem, slot: Slot | None = None) -> Slot:
-    """R-H2: only a later shift of the item's book signs or takes it over."""
+def may_escalate(user: User) -> bool:
+    """A supervisor takes over an item of the shift it was written in: an escalation (R-C6)
+    is recorded on the item, not only told across the desk."""
+    return user.can("handover.close_any")
+
+
+def _check_receiving(user: User, item: HandoverItem, slot: Slot | None = None, *,
+                     escalation: bool = False) -> Slot:
+    """R-H2: only a later shift of the item's book signs or takes it over (``escalation``:
+    a supervisor's take-over, of any open item of the book)."""
     _check_book(user, item.book)
     slot = slot or reading_slot(user)
     if slot is None:
         raise HandoverError(N_("No shifts are set up yet; ask the supervisor."))
     if item.status != "open":
         raise Conflict(item, N_("This item was closed meanwhile."))
+    if escalation and may_escalate(user):
+        return max(slot, slot_of(item))
     if not (slot_of(item) < slot):
         raise HandoverError(N_("This item was written on your own shift; the next shift "
                                "signs it."))
@@ -386,7 +400,7 @@ def take_over(user: User, item: HandoverItem, version: int, slot: Slot | None = 
     """
     if version != item.version and item.owner_id != user.id:
         raise Conflict(item)
-    slot = _check_receiving(user, item, slot)
+    slot = _check_receiving(user, item, slot, escalation=True)
     if item.owner_id == user.id:
         existing = _existing_ack(item, user, slot, "taken_over", acks)
         if existing:

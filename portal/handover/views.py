@@ -56,6 +56,12 @@ def _bound(view, book: str):
     return for_book
 
 
+@bp.context_processor
+def _problem_categories() -> dict:
+    """R-H4: the categories whose items name an order number (the item form opens them)."""
+    return {"problem_categories": svc.PROBLEM_CATEGORIES}
+
+
 def endpoint(book: str, action: str) -> str:
     return f"handover.{book}_{action}"
 
@@ -89,6 +95,7 @@ def _card_context(book: str, reading, types, items=(), *, acks=None, revisions=N
         "words": _card_words(),
         "me": user.id,
         "writer": user.can(f"handover.{book}.write"),
+        "escalate": svc.may_escalate(user),
         "may_score": user.can("scoring.record"),
     }
 
@@ -337,7 +344,7 @@ def _item_page(book: str, item: HandoverItem, *, edit_form=None, status: int = 2
                   status=status, detail_message=message, detail_error=status >= 400,
                   book_label=svc.BOOK_LABELS[book], history=history, close_form=close_form,
                   acks_oob=acks_oob and is_fragment_request(),
-                  shift_names={t.id: t.name for t in types}, full=True, show_close=True,
+                  shift_names={t.id: t.label for t in types}, full=True, show_close=True,
                   **_card_context(book, reading, types, [item], acks={item.id: here},
                                   revisions={item.id: len(history["revisions"])}))
 

@@ -10,7 +10,7 @@ from flask import Blueprint
 
 bp = Blueprint("shifts", __name__, url_prefix="/roster")
 
-VIEW_MODULES = ("roster_views", "my_views", "swap_views")
+VIEW_MODULES = ("roster_views", "my_views", "swap_views", "type_views")
 
 
 def init_app(app) -> None:

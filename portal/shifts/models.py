@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import clock
 from portal.database import UTCDateTime
 from portal.extensions import db
+from portal.i18n import localized
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -27,9 +28,20 @@ class ShiftType(db.Model):
     name: Mapped[str] = mapped_column(sa.String(40))
     start_minute: Mapped[int]
     end_minute: Mapped[int]
+    # the name per language as the supervisor typed it ({"zh_TW": …, "en": …}); a language
+    # left out shows ``name`` (the default, zh_CN) — see ``label``
+    names: Mapped[dict | None] = mapped_column(sa.JSON)
     colour: Mapped[str] = mapped_column(sa.String(7), default="#dbe8f6")
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (issue 15.17), else the default name."""
+        return localized(self.names, self.name)
 
     @staticmethod
     def clock_text(minute: int) -> str:

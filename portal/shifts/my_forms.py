@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.forms import Form, VersionedForm
+from portal.forms import Form, LocalDateField, VersionedForm
 
 
 def _int_or_none(value):
@@ -23,6 +23,17 @@ def _date_or_none(value):
         return date.fromisoformat(value)
     except (TypeError, ValueError):
         return None
+
+
+def _end_time() -> TimeField:
+    """The actual end of a shift (R-S3), as typed: ``00:40``."""
+    return TimeField(_l("Actual end"), format="%H:%M", validators=[
+        InputRequired(_l("Enter the time you finished, e.g. 00:40."))])
+
+
+def _note() -> StringField:
+    return StringField(_l("Note (optional)"), validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
 
 
 class SwapRequestForm(Form):
@@ -48,18 +59,23 @@ class OvertimeForm(Form):
 
     day = SelectField(_l("Shift"), coerce=_date_or_none, validate_choice=False,
                       validators=[InputRequired(_l("Choose the shift."))])
-    end_time = TimeField(_l("Actual end"), format="%H:%M",
-                         validators=[InputRequired(_l("Enter the time you finished, e.g. "
-                                                      "00:40."))])
-    note = StringField(_l("Note (optional)"), validators=[
-        Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
+    end_time = _end_time()
+    note = _note()
 
 
 class OvertimeEditForm(VersionedForm):
     """Correct the end time or the note of my overtime record."""
 
-    end_time = TimeField(_l("Actual end"), format="%H:%M",
-                         validators=[InputRequired(_l("Enter the time you finished, e.g. "
-                                                      "00:40."))])
-    note = StringField(_l("Note (optional)"), validators=[
-        Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
+    end_time = _end_time()
+    note = _note()
+
+
+class StaffOvertimeForm(Form):
+    """The supervisor records an agent's overtime (R-S3): who, which shift, when it ended."""
+
+    person = SelectField(_l("Staff member"), coerce=_int_or_none, validate_choice=False,
+                         validators=[InputRequired(_l("Choose a staff member."))])
+    day = LocalDateField(_l("Date of the shift"),
+                         validators=[InputRequired(_l("Choose the shift."))])
+    end_time = _end_time()
+    note = _note()

@@ -24,7 +24,7 @@ from portal.i18n import N_
 from portal.shifts import bp
 from portal.shifts import overtime as ot
 from portal.shifts.models import OvertimeRecord, RosterEntry, RosterMonth, ShiftType
-from portal.shifts.my_forms import OvertimeEditForm, OvertimeForm
+from portal.shifts.my_forms import OvertimeEditForm, OvertimeForm, StaffOvertimeForm
 from portal.shifts.slots import minute_of_day, published_entry, shift_types
 from portal.web import is_fragment_request, render, trigger
 
@@ -188,7 +188,7 @@ def overtime_context(user: User, year: int, month: int, form: OvertimeForm | Non
     recent = ot.recent_shifts(user) if may else []
     if form is None:
         form = OvertimeForm(formdata=None)
-    form.day.choices = [(e.day.isoformat(), f"{e.day.isoformat()} {e.shift_type.name} "
+    form.day.choices = [(e.day.isoformat(), f"{e.day.isoformat()} {e.shift_type.label} "
                          f"{e.shift_type.hours_text}") for e in recent]
     if form.day.data is None and recent:
         night = next((e for e in recent if e.shift_type.end_minute == 24 * 60), recent[0])
@@ -259,7 +259,7 @@ def record_overtime():
         form=form, answer=RecordAnswer(),
         done=lambda record: _("Overtime recorded: %(duration)s after the %(shift)s of "
                               "%(day)s.", duration=duration_text(record.minutes),
-                              shift=record.shift_type.name, day=record.day.isoformat()))
+                              shift=record.shift_type.label, day=record.day.isoformat()))
 
 
 def _own_record(record_id: int) -> OvertimeRecord:
@@ -330,28 +330,154 @@ def update_overtime(record_id: int):
 @require("shifts.overtime_report")
 def overtime_report():
     """Overtime per person in a month, with totals (R-S3)."""
-    year, month = parse_month(request.args.get("month"))
+    return _report_page(*parse_month(request.args.get("month")))
+
+
+def _report_page(year: int, month: int, status: int = 200, staff_form=None, **extra):
+    """The monthly report; the supervisor's form for an agent's overtime under it."""
     people = ot.monthly_report(year, month)
     previous, following = neighbour_months(year, month)
-    return render("shifts/overtime/index.html", block="overtime_report", people=people,
-                  total_minutes=sum(p.minutes for p in people),
+    if current_user.can(ot.MANAGE):
+        staff_form = staff_form or StaffOvertimeForm(formdata=None)
+        staff_form.person.choices = [("", "—")] + [
+            (str(u.id), f"{u.display_name} ({u.role_label})") for u in db.session.scalars(
+                sa.select(User).where(User.active.is_(True), User.role.in_(ROSTER_ROLES))
+                .order_by(User.display_name))]
+    return render("shifts/overtime/index.html", block="overtime_report", status=status,
+                  people=people, total_minutes=sum(p.minutes for p in people),
                   total_records=sum(len(p.records) for p in people),
                   month_key=month_key(year, month), previous_month=previous,
-                  next_month=following)
+                  next_month=following, staff_form=staff_form, **extra)
+
+
+class StaffRecordAnswer:
+    """The supervisor's record of an agent's overtime answers the report of its month."""
+
+    def __init__(self, form) -> None:
+        self.form = form
+
+    def _month(self, record=None) -> tuple[int, int]:
+        day = record.day if record is not None else (self.form.day.data or clock.today())
+        return day.year, day.month
+
+    def done(self, record, message: str):
+        return _report_page(*self._month(record), report_message=message)
+
+    def refused(self, form, message):
+        return _report_page(*self._month(), staff_form=form)
+
+    conflict = refused  # only a second record of the same shift, refused as a rule
+
+    def location(self, record) -> str:
+        return url_for("shifts.overtime_report", month=month_key(*self._month(record)))
+
+
+@bp.route("/overtime/staff", methods=["POST"])
+@require(ot.MANAGE)
+def record_staff_overtime():
+    """The supervisor records the actual end of an agent's shift (R-S3), on the record."""
+    form = StaffOvertimeForm()
+
+    def work():
+        person = db.session.get(User, form.person.data) if form.person.data else None
+        if person is None or not person.active:
+            raise ot.OvertimeError(N_("Choose a staff member."), "person")
+        return ot.record_overtime(current_user, form.day.data, form.end_time.data,
+                                  form.note.data, person=person)
+
+    return actions.run(work, form=form, answer=StaffRecordAnswer(form), done=lambda record: _(
+        "Overtime of %(name)s recorded: %(duration)s after the %(shift)s of %(day)s.",
+        name=record.user.display_name, duration=duration_text(record.minutes),
+        shift=record.shift_type.label, day=record.day.isoformat()))
+
+
+class CorrectAnswer:
+    """The supervisor's correction of an agent's record: its page (the form as typed with its
+    messages; after a conflict the record as it is now beside the typing), then the report."""
+
+    def __init__(self, record: OvertimeRecord) -> None:
+        self.record = record
+
+    def _page(self, form, status: int, message: str | None = None):
+        return render("shifts/overtime/correct.html", record=self.record, form=form,
+                      message=message, status=status)
+
+    def done(self, result, message: str):
+        return _report_page(self.record.day.year, self.record.day.month,
+                            report_message=message)
+
+    def refused(self, form, message):
+        return self._page(form, 422)
+
+    def conflict(self, form, message: str):
+        return self._page(form, 409, _("Someone else changed this record first. This is its "
+                                       "current state; check it and try again."))
+
+    def location(self, result) -> str:
+        return url_for("shifts.overtime_report",
+                       month=month_key(self.record.day.year, self.record.day.month))
+
+
+@bp.route("/overtime/<int:record_id>/correct", methods=["GET", "POST"])
+@require(ot.MANAGE)
+def correct_overtime(record_id: int):
+    """GET: an agent's overtime record as a form; POST: the supervisor's correction."""
+    record = db.get_or_404(OvertimeRecord, record_id)
+    answer = CorrectAnswer(record)
+    if request.method == "GET":
+        return answer._page(OvertimeEditForm(
+            formdata=None, version=record.version,
+            end_time=clock.local(record.actual_end_at).time(), note=record.note), 200)
+    form = OvertimeEditForm()
+    return actions.run(
+        lambda: ot.update_overtime(current_user, record, form.version.data,
+                                   form.end_time.data, form.note.data),
+        form=form, answer=answer, subject=record, done=_l("Overtime record saved."))
 
 
 # --- cards and registration ----------------------------------------------------------------
 
 
 def week_card(user: User) -> dict:
-    """My shifts of the coming seven days (published). One query."""
+    """My shifts of the coming seven days (published), days off the published roster in one
+    line however many (a week not yet published is one line, not seven); for the roster's
+    planner, one summary line of the department today. One query (two for the planner)."""
     today = clock.today()
     days = [today + timedelta(days=n) for n in range(7)]
     entries = {e.day: e for e in db.session.scalars(
         sa.select(RosterEntry).join(RosterMonth, RosterMonth.id == RosterEntry.month_id)
         .where(RosterEntry.user_id == user.id, RosterEntry.day >= days[0],
                RosterEntry.day <= days[-1], RosterMonth.status == "published"))}
-    return {"days": days, "entries": entries, "weekdays": weekday_names(), "today": today}
+    lines: list[tuple[date, date, RosterEntry | None]] = []  # (first, last, entry)
+    for day in days:
+        entry = entries.get(day)
+        if entry is None and lines and lines[-1][2] is None and lines[-1][1] + \
+                timedelta(days=1) == day:
+            lines[-1] = (lines[-1][0], day, None)
+        else:
+            lines.append((day, day, entry))
+    return {"days": days, "entries": entries, "lines": lines, "weekdays": weekday_names(),
+            "today": today,
+            "department": _department_today(today) if user.can("roster.plan") else None}
+
+
+def _department_today(today: date) -> dict:
+    """{"working", "resting", "unplanned"}: active rostered staff today on the published
+    roster, in one query (the supervisor's one summary line)."""
+    working, resting, staff = db.session.execute(
+        sa.select(
+            sa.func.count(RosterEntry.id).filter(RosterEntry.shift_type_id.is_not(None)),
+            sa.func.count(RosterEntry.id).filter(RosterEntry.id.is_not(None),
+                                                 RosterEntry.shift_type_id.is_(None)),
+            sa.func.count(User.id))
+        .select_from(User)
+        .outerjoin(RosterEntry, sa.and_(RosterEntry.user_id == User.id, RosterEntry.day == today,
+                                        RosterEntry.month_id.in_(
+                                            sa.select(RosterMonth.id).where(
+                                                RosterMonth.status == "published"))))
+        .where(User.active.is_(True), User.role.in_(ROSTER_ROLES))).one()
+    return {"working": working, "resting": resting,
+            "unplanned": staff - working - resting}
 
 
 def overtime_card(user: User) -> dict:
@@ -376,7 +502,7 @@ def register(app) -> None:
     register_nav(app, NavItem("shifts.overtime_report", _l("Overtime"),
                               "shifts.overtime_report", order=45,
                               active_prefix="shifts.overtime_report"))
-    register_card(app, Card("my-week", _l("My shifts this week"), "roster.view",
+    register_card(app, Card("my-week", _l("My shifts this week"), "shifts.own",
                             "shifts/my/_week_card.html", week_card, order=15,
                             stylesheet="css/myshifts.css"))
     register_card(app, Card("overtime-month", _l("Overtime this month"),

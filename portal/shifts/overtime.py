@@ -18,6 +18,7 @@ from portal.actions import Conflict, NotAllowed
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
+from portal.notifications import notify
 from portal.rules import RuleError
 from portal.shifts.models import OvertimeRecord, RosterEntry, RosterMonth, ShiftType
 from portal.shifts.slots import published_entry
@@ -69,7 +70,7 @@ def _measure(shift_type: ShiftType, day: date, end: time) -> tuple[datetime, int
     said = end.strftime("%H:%M")
     if minutes <= 0:
         raise OvertimeError(N_("The %(shift)s of %(day)s ended at %(end)s; %(time)s is not "
-                               "after its end."), "end_time", shift=shift_type.name,
+                               "after its end."), "end_time", shift=shift_type.label,
                             day=day.isoformat(), end=planned, time=said)
     if minutes > MAX_OVERTIME_MINUTES:
         raise OvertimeError(N_("%(time)s is more than %(hours)d hours after the shift's end "
@@ -82,24 +83,39 @@ def _measure(shift_type: ShiftType, day: date, end: time) -> tuple[datetime, int
     return moment, minutes
 
 
-def record_overtime(actor: User, day: date | None, end: time, note: str | None = None
-                    ) -> OvertimeRecord:
-    """Record that ``actor`` finished the shift of ``day`` at ``end`` (R-S3)."""
+MANAGE = "shifts.overtime_manage"  # the supervisor records and corrects anyone's (R-S3)
+
+
+def _check_person(actor: User, person: User) -> None:
+    """Someone else's overtime is the supervisor's to record or correct."""
+    if person.id != actor.id and not actor.can(MANAGE):
+        raise NotAllowed(MANAGE)
+
+
+def record_overtime(actor: User, day: date | None, end: time, note: str | None = None,
+                    person: User | None = None) -> OvertimeRecord:
+    """Record that ``person`` (``actor`` unless the supervisor records it for an agent)
+    finished the shift of ``day`` at ``end`` (R-S3)."""
+    person = person or actor
+    _check_person(actor, person)
     if day is None:
         raise OvertimeError(N_("Choose the shift."), "day")
     if day > clock.today() or day <= clock.today() - timedelta(days=RECORD_WITHIN_DAYS):
         raise OvertimeError(N_("Record overtime for one of your shifts of the last %(days)d "
                                "days."), "day", days=RECORD_WITHIN_DAYS)
-    entry = published_entry(actor, day)
+    entry = published_entry(person, day)
     if entry is None or entry.shift_type is None:
+        if person.id != actor.id:
+            raise OvertimeError(N_("%(name)s was not on a shift on %(day)s."), "day",
+                                name=person.display_name, day=day.isoformat())
         raise OvertimeError(N_("You were not on a shift on %(day)s."), "day",
                             day=day.isoformat())
     if db.session.scalar(sa.select(OvertimeRecord.id).where(
-            OvertimeRecord.user_id == actor.id, OvertimeRecord.day == day,
+            OvertimeRecord.user_id == person.id, OvertimeRecord.day == day,
             OvertimeRecord.shift_type_id == entry.shift_type_id)):
         raise _duplicate(day)
     moment, minutes = _measure(entry.shift_type, day, end)
-    record = OvertimeRecord(user_id=actor.id, day=day, shift_type_id=entry.shift_type_id,
+    record = OvertimeRecord(user_id=person.id, day=day, shift_type_id=entry.shift_type_id,
                             actual_end_at=moment, minutes=minutes,
                             note=(note or "").strip() or None, recorded_at=clock.now())
     try:
@@ -111,8 +127,20 @@ def record_overtime(actor: User, day: date | None, end: time, note: str | None =
         raise _duplicate(day) from error
     audit.record("shifts.overtime_recorded", record, actor=actor, changes={
         "day": [None, day.isoformat()], "actual_end_at": [None, moment.isoformat()],
-        "minutes": [None, minutes], "note": [None, record.note]})
+        "minutes": [None, minutes], "note": [None, record.note]},
+        details={"person": person.display_name} if person.id != actor.id else None)
+    if person.id != actor.id:
+        notify(person, N_("%(name)s recorded your overtime after the shift of %(day)s."),
+               _my_month_link(day), name=actor.display_name, day=day.isoformat())
     return record
+
+
+def _my_month_link(day: date) -> str:
+    from flask import has_request_context, url_for
+
+    month = f"{day.year:04d}-{day.month:02d}"
+    return url_for("shifts.my_shifts", month=month) if has_request_context() \
+        else f"/roster/me?month={month}"
 
 
 def _duplicate(day: date) -> OvertimeError:
@@ -122,8 +150,9 @@ def _duplicate(day: date) -> OvertimeError:
 
 def update_overtime(actor: User, record: OvertimeRecord, version: int | None, end: time,
                     note: str | None = None) -> None:
-    """The author corrects the end time or the note; a stale version is a conflict."""
-    if record.user_id != actor.id:
+    """The author, or the supervisor, corrects the end time or the note; a stale version is
+    a conflict."""
+    if record.user_id != actor.id and not actor.can(MANAGE):
         raise NotAllowed("shifts.overtime")
     if version is not None and version != record.version:
         raise Conflict(record)
@@ -138,7 +167,12 @@ def update_overtime(actor: User, record: OvertimeRecord, version: int | None, en
                                     moment.isoformat()]
     if not changed:
         return  # the same values again: no UPDATE, no version change
-    audit.record("shifts.overtime_changed", record, actor=actor, changes=changed)
+    audit.record("shifts.overtime_changed", record, actor=actor, changes=changed,
+                 details={"person": record.user.display_name}
+                 if record.user_id != actor.id else None)
+    if record.user_id != actor.id:
+        notify(record.user, N_("%(name)s corrected your overtime record of %(day)s."),
+               _my_month_link(record.day), name=actor.display_name, day=record.day.isoformat())
     db.session.flush()  # a concurrent change fails here: the runner answers 409
 
 

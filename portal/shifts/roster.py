@@ -293,7 +293,7 @@ class MonthGrid:
             return ""
         if entry.shift_type_id is None:
             return _("Rest")
-        return self.shift_by_id[entry.shift_type_id].name
+        return self.shift_by_id[entry.shift_type_id].label
 
     def day_cells(self, user: User, focus: date | None = None,
                   message: str | None = None) -> Markup:
@@ -341,7 +341,7 @@ class MonthGrid:
     def _cell_looks(self) -> dict:
         """{shift type id or None (rest): (class, the letter shown)}."""
         if self._looks is None:
-            looks = {t.id: (f"s{t.id}", str(escape(t.name[:1]))) for t in self.shift_types}
+            looks = {t.id: (f"s{t.id}", str(escape(t.label[:1]))) for t in self.shift_types}
             looks[None] = ("r", str(escape(_("Rest")[:1])))
             self._looks = looks
         return self._looks
@@ -669,8 +669,13 @@ def _previous_counts(first_day: date, user_ids) -> dict[int, dict[int, int]]:
 # --- publishing -----------------------------------------------------------------------------
 
 
-def publish(actor: User, year: int, month: int, version: int | None) -> int:
-    """R-S4: publish the month; every rostered person is notified once. Returns how many."""
+def publish(actor: User, year: int, month: int, version: int | None, *,
+            anyway: bool = False, reason: str | None = None) -> int:
+    """R-S4: publish the month; every rostered person is notified once. Returns how many.
+
+    R-S2 holds first: a run of more than six working days is refused however it is asked.
+    A staffing shortfall is published only ``anyway``, with a ``reason`` for the audit trail.
+    """
     check_month(year, month)
     record = get_month(year, month)
     _check_month_version(record, version)
@@ -679,6 +684,22 @@ def publish(actor: User, year: int, month: int, version: int | None) -> int:
         raise RosterError(N_("There is nothing to publish: plan the month first."))
     if record.is_published:
         raise RosterError(N_("This month is already published."))
+    grid = load_grid(year, month)
+    if grid.long_runs:
+        names = {u.id: u.display_name for u in grid.people}
+        raise RosterError(
+            N_("Not published: more than six working days in a row for %(names)s. Give them "
+               "a rest day first."), "publish",
+            names=", ".join(dict.fromkeys(names.get(r.user_id, "?") for r in grid.long_runs)))
+    short_days = len({s.day for s in grid.shortfalls})
+    reason = (reason or "").strip()
+    if short_days and not anyway:
+        raise RosterError(N_("Not published: the minimum staffing is not met on %(count)d "
+                             "days. Fix the roster, or publish anyway with a reason."),
+                          "publish", count=short_days)
+    if short_days and not reason:
+        raise RosterError(N_("Say why the month is published below the minimum staffing."),
+                          "reason")
     record.status = "published"
     record.published_at = clock.now()
     record.published_by_id = actor.id
@@ -687,8 +708,11 @@ def publish(actor: User, year: int, month: int, version: int | None) -> int:
             sa.select(RosterEntry.user_id).where(RosterEntry.month_id == record.id)))).all()
     notify(people, PUBLISHED_MESSAGE,
            roster_link(year, month), month=month_label(year, month))
-    audit.record("roster.published", record, actor=actor,
-                 changes={"status": ["draft", "published"]}, details={"notified": len(people)})
+    details = {"notified": len(people)}
+    if short_days:
+        details.update(short_days=short_days, reason=reason)
+    audit.record("roster.published_short" if short_days else "roster.published", record,
+                 actor=actor, changes={"status": ["draft", "published"]}, details=details)
     db.session.flush()  # a concurrent change fails here: the runner answers 409
     return len(people)
 
@@ -850,7 +874,7 @@ def card_context(user: User) -> dict:
         .group_by(RosterEntry.day, User.role, RosterEntry.shift_type_id)).all()
     planned_days = {day for day, *_ in rows}
     have = {(day, role, sid): n for day, role, sid, n in rows}
-    names = {t.id: t.name for t in active_shift_types()}
+    names = {t.id: t.label for t in active_shift_types()}
     shortfalls = [
         {"day": day, "role": role, "shift": names.get(sid, "?"), "needed": needed,
          "have": have.get((day, role, sid), 0)}
@@ -901,7 +925,7 @@ def export_xlsx(grid: MonthGrid) -> bytes:
                     sheet.cell(sheet.max_row, first_day_col + index).fill = \
                         fills[entry.shift_type_id]
         for shift_type in grid.shift_types:
-            append(sheet, [f"{role} · {shift_type.name}", _("Total")]
+            append(sheet, [f"{role} · {shift_type.label}", _("Total")]
                          + [grid.total(group.role, shift_type.id, d) for d in grid.days])
             sheet.cell(sheet.max_row, 1).font = Font(italic=True)
     append(sheet, [_("Cleaning duty"), ""]

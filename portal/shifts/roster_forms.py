@@ -1,8 +1,15 @@
 """Forms of the roster planner: a cell, generating, publishing, minimums, cleaning duty."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.forms import Form
@@ -28,6 +35,15 @@ class MonthActionForm(Form):
     """Publish (or any action on the whole month): the month's version."""
 
     version = _version_field()
+
+
+class PublishForm(MonthActionForm):
+    """Publish the month; ``anyway`` with a ``reason`` publishes it below the minimum
+    staffing (never past a run of more than six days, R-S2)."""
+
+    anyway = BooleanField(_l("Publish anyway"))
+    reason = TextAreaField(_l("Why publish below the minimum staffing"), validators=[
+        Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
 
 
 class GenerateForm(Form):
@@ -66,7 +82,7 @@ def minimums_form(roles, shift_types, current: dict):
     for role in roles:
         for shift_type in shift_types:
             setattr(MinimumsForm, f"min_{role}_{shift_type.id}", IntegerField(
-                shift_type.name, default=current.get((role, shift_type.id), 0),
+                shift_type.label, default=current.get((role, shift_type.id), 0),
                 validators=[InputRequired(_l("Enter a number.")),
                             NumberRange(min=0, max=99, message=_l("From 0 to 99."))]))
     return MinimumsForm()

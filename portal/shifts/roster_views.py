@@ -30,7 +30,7 @@ from portal.shifts.roster_forms import (
     CleaningDayForm,
     CleaningGenerateForm,
     GenerateForm,
-    MonthActionForm,
+    PublishForm,
     minimums_form,
 )
 from portal.web import is_fragment_request, redirect_htmx_aware, render, trigger
@@ -150,7 +150,8 @@ def plan_current():
     return redirect(url_for("shifts.plan", year=year, month=month), 302)
 
 
-PANEL_FORMS = {"generate": "generate_form", "minimums": "minimums", "cleaning": "cleaning_form"}
+PANEL_FORMS = {"generate": "generate_form", "minimums": "minimums", "cleaning": "cleaning_form",
+               "publish": "publish_form"}
 
 
 def _plan_page(grid, status: int = 200, block: str = "roster_grid", **extra):
@@ -170,9 +171,9 @@ def _plan_page(grid, status: int = 200, block: str = "roster_grid", **extra):
     cleaning_form = extra.pop("cleaning_form", None) or CleaningGenerateForm(
         formdata=None, per_day=max([len(v) for v in grid.cleaning.values()] or [1]),
         version=grid.version)
+    extra.setdefault("publish_form", PublishForm(formdata=None, version=grid.version))
     return render("shifts/roster/plan.html", block=block, status=status, g=grid,
-                  planner=True, publish_form=MonthActionForm(formdata=None, version=grid.version),
-                  min_roles=roles, cleaning_form=cleaning_form,
+                  planner=True, min_roles=roles, cleaning_form=cleaning_form,
                   **_month_nav(grid.year, grid.month), **extra)
 
 
@@ -319,6 +320,10 @@ class MonthAnswer:
     def refused(self, form, message):
         if self.panel is None:
             return error_response(422, message or _first_error(form))
+        if self.panel == "publish":  # the month stays a draft: its grid and checks say why
+            return _plan_page(roster.load_grid(self.year, self.month), 422,
+                              publish_error=message or " ".join(map(str, form.form_errors)),
+                              **self._panel(form))
         return _plan_page(roster.load_frame(self.year, self.month), 422,
                           generate_shortfalls=self.shortfalls, **self._panel(form))
 
@@ -362,12 +367,15 @@ def plan_generate(year: int, month: int):
 @bp.route("/plan/<int:year>/<int:month>/publish", methods=["POST"])
 @require("roster.plan")
 def plan_publish(year: int, month: int):
-    """Publish the month: every rostered person is notified."""
+    """Publish the month: every rostered person is notified. Refused while anyone works more
+    than six days in a row; below the minimum staffing only "anyway", with a reason."""
     roster.check_month(year, month)
-    form = MonthActionForm()
+    form = PublishForm()
     return _month_action(
-        year, month, lambda: roster.publish(current_user, year, month, form.version.data),
-        form, None, lambda count: _("Published; %(count)d people were notified.", count=count),
+        year, month,
+        lambda: roster.publish(current_user, year, month, form.version.data,
+                               anyway=form.anyway.data, reason=form.reason.data),
+        form, "publish", lambda count: _("Published; %(count)d people were notified.", count=count),
         _l("Someone else changed this month first. Check it and publish again."))
 
 
@@ -478,6 +486,7 @@ def register(app) -> None:
             "roster.cell_set": N_("Roster cell set"),
             "roster.generated": N_("Roster month generated"),
             "roster.published": N_("Roster month published"),
+            "roster.published_short": N_("Roster month published below minimum staffing"),
             "roster.minimums_set": N_("Minimum staffing changed"),
             "roster.cleaning_generated": N_("Cleaning duty generated"),
             "roster.cleaning_set": N_("Cleaning duty changed"),

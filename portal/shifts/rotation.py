@@ -32,7 +32,7 @@ where ``a_k`` is how many people must rest by day ``k`` because of their carry-i
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from math import ceil
 
 MAX_RUN = 6  # R-S2: no one works more than six days in a row
@@ -68,6 +68,12 @@ class LongRun:
     first_day: date  # the first day of the run inside the month
     last_day: date
     length: int
+
+    @property
+    def start(self) -> date:
+        """The run's own first working day, in the previous month when it carries in: what a
+        label "N days in a row, from … to …" must name for its range to match its count."""
+        return self.last_day - timedelta(days=self.length - 1)
 
 
 @dataclass

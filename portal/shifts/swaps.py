@@ -188,7 +188,7 @@ def rule_breaks(swap: SwapRequest) -> list[RuleBreak]:
     after_counts = checks.staffing_counts(
         others + [(day, shift, roles[uid]) for (uid, day), shift in after.items()
                   if people[uid].active])
-    names = dict(db.session.execute(sa.select(ShiftType.id, ShiftType.name)).all())
+    names = {t.id: t.label for t in db.session.scalars(sa.select(ShiftType))}
     from portal.auth.permissions import ROLE_LABELS
 
     for gap in checks.shortfalls(after_counts, minimums, days):

@@ -51,10 +51,18 @@ def test_the_day_shift_writes_and_the_night_shift_signs_and_takes_over(
     expect(written.first).to_contain_text(first_text)
     expect(page.get_by_label(t("What the next shift needs to know"))).to_have_value("")
 
+    # R-H4 (issue 15.18): a problem case opens the order and customer details by itself
     page.get_by_label(t("Category")).select_option(label=t("After-sales case"))
+    expect(page.get_by_label(t("Order number"))).to_be_visible()
+    expect(page.get_by_label(t("Order number"))).to_have_attribute("aria-required", "true")
     page.get_by_label(t("Priority")).select_option(label=t("Urgent"))
     page.get_by_label(t("What the next shift needs to know")).fill(second_text)
-    page.get_by_text(t("Order and customer details (for a problem case)")).click()
+    # without its order number it is refused next to the field, the details still open
+    page.get_by_role("button", name=t("Write in the book"), exact=True).click()
+    expect(page.locator("#order_no-error")).to_have_text(
+        t("A problem case names its order number."))
+    expect(page.get_by_label(t("Order number"))).to_be_visible()
+    expect(written).to_have_count(before + 1)
     page.get_by_label(t("Order number")).fill(f"TB{token}")
     page.get_by_role("button", name=t("Write in the book"), exact=True).click()
     expect(written.first).to_contain_text(second_text)
@@ -158,3 +166,37 @@ def test_a_correction_saved_in_another_tab_first_is_shown_and_the_typing_kept(
     expect(detail.locator(".revisions")).to_contain_text(f"第一个标签页改的 {token}")
     expect(detail.locator(".revisions")).to_contain_text(f"原来的文字 {token}")
     second.close()
+
+
+def test_a_supervisor_takes_over_an_escalation_and_writes_in_the_book(
+        page, t, sign_in, department_clock):
+    """Issue 15.6: the supervisor read the books but had no button to act in them."""
+    token = secrets.token_hex(3)
+    escalated = f"客户投诉升级，要求主管回电 {token}"
+    department_clock("16:35")
+    sign_in(WRITER)
+    page.goto("/handover/desk/")
+    keep_marker(page)
+    page.get_by_label(t("What the next shift needs to know")).fill(escalated)
+    page.get_by_role("button", name=t("Write in the book"), exact=True).click()
+    expect(page.locator("#handover-written > li.handover-item").first).to_contain_text(escalated)
+    page.get_by_role("button", name=t("Sign out"), exact=True).click()
+
+    # the supervisor on the same (night) shift takes it over: the escalation is on the record
+    department_clock("16:50")
+    sign_in("supervisor2")  # 冯主管: an account no other browser test touches
+    page.locator('nav.sidenav a[href="/handover/desk/"]').click()
+    keep_marker(page)
+    item = page.locator("li.handover-item").filter(has_text=escalated)
+    expect(item.get_by_role("button", name=t("Sign as read"), exact=True)).to_have_count(0)
+    item.get_by_role("button", name=t("Take over"), exact=True).click()
+    expect(item).to_contain_text("冯主管")
+    expect(item.get_by_role("button", name=t("Take over"), exact=True)).to_have_count(0)
+    assert marker_survived(page)
+
+    note = f"已回电客户，明早跟进退款 {token}"
+    page.get_by_label(t("What the next shift needs to know")).fill(note)
+    page.get_by_role("button", name=t("Write in the book"), exact=True).click()
+    written = page.locator("#handover-written > li.handover-item").first
+    expect(written).to_contain_text(note)
+    expect(written).to_contain_text("冯主管")

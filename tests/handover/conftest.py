@@ -15,6 +15,8 @@ def write(freeze, shift_types):
     def _write(user, at="2026-11-22 10:00", book="desk", **fields):
         freeze(at)
         fields.setdefault("category", "order_problem")
+        if fields["category"] in svc.PROBLEM_CATEGORIES:  # R-H4
+            fields.setdefault("order_no", "TB20261122")
         fields.setdefault("text", "客户要求修改地址")
         item = svc.write(user, book, **fields)
         db.session.commit()  # the request's end: services flush, the runner commits

@@ -13,7 +13,8 @@ from portal.handover.models import HandoverAck, HandoverItem, HandoverRevision
 from tests.conftest import count_rows, today
 from tests.handover.conftest import HX
 
-ITEM = {"category": "order_problem", "priority": "normal", "text": "客户要求修改地址"}
+ITEM = {"category": "order_problem", "priority": "normal", "text": "客户要求修改地址",
+        "order_no": "TB20261122"}
 
 
 def html(response) -> str:
@@ -192,7 +193,7 @@ def test_a_supervisor_closes_through_the_supervisor_endpoint(client, sign_in, cr
     # supervisor's endpoint
     close_url = f"/handover/desk/items/{handed_over.id}/close"
     assert f'hx-get="{close_url}"' in page and "/supervisor-close" not in page
-    assert "/take-over" not in page  # reads, does not write
+    assert f"/handover/desk/items/{handed_over.id}/take-over" in page  # issue 15.6
     card = client.get(close_url, headers=HX)
     assert card.status_code == 200 and "handover-changed" not in triggered(card)
     body = html(card)
@@ -308,6 +309,30 @@ def test_history_with_bad_filters_answers_422_not_500(client, sign_in, create_us
     assert response.status_code == 422 and "Enter the date as YYYY-MM-DD." in html(response)
 
 
+def test_a_problem_case_needs_its_order_number_and_opens_its_details(client, sign_in,
+                                                                     create_user, freeze,
+                                                                     shift_types):
+    """Issue 15.18, R-H4: 售后问题 folded away the order fields and saved without them."""
+    freeze("2026-11-22 10:00")
+    sign_in(client, create_user("presales"))
+    for category in svc.PROBLEM_CATEGORIES:
+        data = {**ITEM, "category": category, "order_no": "  "}
+        response = client.post("/handover/desk/items", data=data, headers=HX)
+        assert response.status_code == 422
+        body = html(response)
+        assert 'id="order_no-error"' in body and "A problem case names its order number." in body
+        assert '<details class="case-details" open>' in body
+    assert count_rows(HandoverItem) == 0
+    # other categories need none; the form starts folded for them
+    response = client.post("/handover/desk/items", headers=HX, data={
+        **ITEM, "category": "customer_follow_up", "order_no": ""})
+    assert response.status_code == 200 and count_rows(HandoverItem) == 1
+    assert '<details class="case-details">' in html(response)
+    page = html(client.get("/handover/desk/"))
+    assert 'data-problem-categories="order_problem aftersales_case"' in page
+    assert "js/handover.js" in page
+
+
 # --- roles -----------------------------------------------------------------------------------
 
 
@@ -327,7 +352,7 @@ def test_who_reads_which_book(client, sign_in, create_user, shift_types, role, d
     ("presales", "desk", True), ("presales", "showroom", False),
     ("reception", "showroom", True), ("reception", "desk", False),
     ("manager", "desk", False), ("manager", "showroom", False),
-    ("supervisor", "desk", False),
+    ("supervisor", "desk", True), ("supervisor", "showroom", True),  # issue 15.6
 ])
 def test_who_writes_which_book(client, sign_in, create_user, freeze, shift_types, role, book,
                                allowed):
@@ -336,6 +361,57 @@ def test_who_writes_which_book(client, sign_in, create_user, freeze, shift_types
     response = client.post(f"/handover/{book}/items", data=ITEM)
     assert response.status_code == (303 if allowed else 403)
     assert count_rows(HandoverItem) == (1 if allowed else 0)
+
+
+def test_a_supervisor_writes_signs_and_takes_over_in_both_books_on_the_record(
+        client, sign_in, create_user, write, freeze):
+    """Issue 15.6: the supervisor could read the books but not act in them; an escalation
+    (taking over an item of the running shift) must be recordable."""
+    from portal.audit.models import AuditEvent
+
+    earlier = write(create_user("presales", display_name="白班小王"), at="2026-11-22 15:30")
+    shown = write(create_user("reception", display_name="前台小李"), at="2026-11-22 15:40",
+                  book="showroom")
+    freeze("2026-11-22 16:10")
+    running = write(create_user("presales", display_name="晚班小张"), at="2026-11-22 16:05",
+                    text="客户投诉升级，要求主管回电")
+    supervisor = sign_in(client, create_user("supervisor", display_name="李主管"))
+    page = html(client.get("/handover/desk/"))
+    assert 'id="item-form"' in page
+    assert f"/handover/desk/items/{earlier.id}/sign" in page
+    # the running shift's item: no signing (the next shift signs), but an escalation
+    assert f"/handover/desk/items/{running.id}/sign" not in page
+    assert f"/handover/desk/items/{running.id}/take-over" in page
+    for book, item in (("desk", earlier), ("showroom", shown)):
+        assert client.post(f"/handover/{book}/items/{item.id}/sign", headers=HX).status_code \
+            == 200
+    response = client.post(f"/handover/desk/items/{running.id}/take-over",
+                           data={"version": running.version}, headers=HX)
+    assert response.status_code == 200
+    assert "Followed up by 李主管" in html(response)
+    response = client.post("/handover/showroom/items", data={**ITEM, "category": "showroom",
+                                                             "text": "投影仪坏了，已报修"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert running.owner_id == supervisor.id
+    events = db.session.scalars(sa.select(AuditEvent.action).where(
+        AuditEvent.actor_id == supervisor.id).order_by(AuditEvent.id)).all()
+    assert events == ["handover.signed", "handover.signed", "handover.taken_over",
+                      "handover.created"]
+    # the author is told who took the escalation over
+    from portal.notifications.models import Notification
+
+    assert db.session.scalar(sa.select(Notification.params).where(
+        Notification.user_id == running.author_id))["name"] == "李主管"
+
+
+def test_an_agent_still_cannot_take_over_an_item_of_their_own_shift(client, sign_in,
+                                                                   create_user, write):
+    item = write(create_user("presales"), at="2026-11-22 10:00")
+    sign_in(client, create_user("presales"))
+    response = client.post(f"/handover/desk/items/{item.id}/take-over",
+                           data={"version": item.version}, headers=HX)
+    assert response.status_code == 422 and count_rows(HandoverAck) == 0
 
 
 def test_the_manager_reads_but_cannot_sign_or_take_over(client, sign_in, create_user,
@@ -389,7 +465,8 @@ def test_today_cards_for_desk_reception_and_supervisor(client, sign_in, create_u
     sign_in(client, create_user("supervisor"))
     home = html(today(client))
     assert 'id="card-handover-attention"' in home and "四天前的事" in home
-    assert 'id="card-handover-desk"' not in home
+    # the supervisor works shifts in both books too (issue 15.6)
+    assert 'id="card-handover-desk"' in home and 'id="card-handover-showroom"' in home
     sign_in(client, create_user("manager"))
     assert 'id="card-handover' not in html(today(client))
 

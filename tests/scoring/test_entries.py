@@ -115,8 +115,8 @@ def test_links_offer_the_persons_handover_items_and_visits(supervisor, staff, sh
                                                            create_user, shift_types):
     from portal.handover import services as handover
 
-    item = handover.write(staff, "desk", category="order_problem", text="客户要求修改地址")
-    other = handover.write(create_user("presales"), "desk", category="order_problem",
+    item = handover.write(staff, "desk", category="other", text="客户要求修改地址")
+    other = handover.write(create_user("presales"), "desk", category="other",
                            text="别人的")
     db.session.commit()
     offered = dict((k, [v for v, _t in options]) for k, _l, options in svc.link_choices(sheet))
@@ -543,7 +543,7 @@ def test_quick_entry_from_a_handover_item(client, sign_in, supervisor, staff, fr
     from portal.handover import services as handover
 
     freeze("2026-11-22 10:00")
-    item = handover.write(staff, "desk", category="order_problem", text="客户要求修改地址")
+    item = handover.write(staff, "desk", category="other", text="客户要求修改地址")
     db.session.commit()
     sign_in(client, supervisor)
     page = html(client.get(f"/handover/desk/items/{item.id}"))
@@ -590,7 +590,7 @@ def test_the_sheet_page_stays_within_its_budgets(client, sign_in, supervisor, st
     from portal.handover import services as handover
     from portal.reception.models import Visit
 
-    item = handover.write(staff, "desk", category="order_problem", text="客户要求修改地址")
+    item = handover.write(staff, "desk", category="other", text="客户要求修改地址")
     from portal import clock
 
     visit = Visit(day=date(2026, 11, 22), consultant_id=staff.id, party_size=3,

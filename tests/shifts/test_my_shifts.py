@@ -185,8 +185,39 @@ def test_today_cards(client, create_user, sign_in, roster, freeze, role):
     user = sign_in(client, create_user(role))
     roster(user, {22: "day", 23: "night", 24: None})
     html = today(client).get_data(as_text=True)
-    assert 'id="card-my-week"' in html
-    week = html.split('id="card-my-week"', 1)[1].split("</section>", 1)[0]
-    assert "2026-11-22" in week and "2026-11-28" in week and "晚班" in week
+    # only people who work shifts have a week of their own (issue 15.15)
+    assert ('id="card-my-week"' in html) == role_can(role, "shifts.own")
+    if role_can(role, "shifts.own"):
+        week = html.split('id="card-my-week"', 1)[1].split("</section>", 1)[0]
+        assert "2026-11-22" in week and "2026-11-28" in week and "晚班" in week
+        # 25th to 28th: off the published roster, said once
+        assert week.count("Not on the published roster") == 1
     assert ('id="card-swap-approvals"' in html) == role_can(role, "shifts.swap_approve")
     assert ('id="card-overtime-month"' in html) == role_can(role, "shifts.overtime_report")
+
+
+def test_the_today_page_shows_a_person_only_their_own_shift_state(
+        client, create_user, sign_in, roster, freeze):
+    """Issue 15.15: the manager's Today page listed seven "不在已发布的值班表上" lines; an
+    agent with an unpublished week saw seven too; the supervisor gets one summary line."""
+    freeze("2026-11-22 09:30")
+    agents = [create_user("presales", display_name=f"售前{n}") for n in range(3)]
+    roster(agents[0], {22: "day"})
+    roster(agents[1], {22: None})
+    sign_in(client, create_user("manager", locale="zh_CN"))
+    html = today(client).get_data(as_text=True)
+    assert "不在已发布的值班表上" not in html and 'id="card-my-week"' not in html
+
+    sign_in(client, agents[2])
+    week = today(client).get_data(as_text=True).split('id="card-my-week"', 1)[1]
+    week = week.split("</section>", 1)[0]
+    assert week.count("<tr") == 1 and "2026-11-22" in week and "2026-11-28" in week
+    assert "Department today" not in week
+
+    supervisor = sign_in(client, create_user("supervisor", locale="en"))
+    roster(supervisor, {22: "night"})
+    week = today(client).get_data(as_text=True).split('id="card-my-week"', 1)[1]
+    week = week.split("</section>", 1)[0]
+    # 售前0 and the supervisor on shift, 售前1 resting, 售前2 not planned
+    assert "Department today: 2 on shift, 1 resting, 1 not on the published roster." in week
+    assert week.count("Not on the published roster") == 1  # the supervisor's own 23rd–28th

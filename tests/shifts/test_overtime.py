@@ -96,7 +96,7 @@ def test_the_last_night_of_the_month_stays_in_that_month(client, agent, create_u
     november = boss.get("/roster/overtime?month=2026-11").get_data(as_text=True)
     december = boss.get("/roster/overtime?month=2026-12").get_data(as_text=True)
     assert "周婷" in november and "2026-12-01 00:30" in november
-    assert "周婷" not in december
+    assert "周婷" not in december.split('class="panel staff-overtime"')[0]  # the report part
 
 
 def test_new_years_eve_night_belongs_to_the_old_year(client, agent, freeze):
@@ -271,3 +271,79 @@ def test_another_persons_record_is_not_theirs_to_change(agent, create_user, free
     with pytest.raises(ot.OvertimeError) as no_shift:
         ot.record_overtime(agent, None, time(1, 0))
     assert (no_shift.value.message, no_shift.value.field) == ("Choose the shift.", "day")
+
+
+# --- the supervisor records and corrects an agent's overtime (issue 15.6) -------------------
+
+
+def test_the_supervisor_records_an_agents_overtime_on_the_record(app, client, agent,
+                                                                 create_user, sign_in, freeze):
+    from portal.notifications.models import Notification
+
+    freeze("2026-11-23 09:00")
+    boss = app.test_client()
+    supervisor = sign_in(boss, create_user("supervisor", display_name="李主管", locale="en"))
+    page = boss.get("/roster/overtime?month=2026-11").get_data(as_text=True)
+    assert 'action="/roster/overtime/staff"' in page and f'value="{agent.id}"' in page
+    response = boss.post("/roster/overtime/staff", data={
+        "person": agent.id, "day": "2026-11-22", "end_time": "00:50", "note": "客户咨询到深夜"})
+    assert response.status_code == 303
+    record = only_record()
+    assert (record.user_id, record.minutes, record.note) == (agent.id, 50, "客户咨询到深夜")
+    event = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "shifts.overtime_recorded"))
+    assert event.actor_id == supervisor.id and event.details == {"person": "周婷"}
+    note = db.session.scalar(sa.select(Notification).where(Notification.user_id == agent.id))
+    assert note.params == {"name": "李主管", "day": "2026-11-22"}
+    # the report lists it with a link to correct it
+    page = boss.get("/roster/overtime?month=2026-11").get_data(as_text=True)
+    assert f'href="/roster/overtime/{record.id}/correct"' in page
+    # a day the agent was not on a shift is refused next to the field, nothing saved
+    refused = boss.post("/roster/overtime/staff", data={
+        "person": agent.id, "day": "2026-11-23", "end_time": "00:50"})
+    assert refused.status_code == 422
+    assert "周婷 was not on a shift on 2026-11-23." in refused.get_data(as_text=True)
+    assert count_rows(OvertimeRecord) == 1
+
+
+def test_the_supervisor_corrects_an_agents_record_with_a_version_check(
+        app, client, agent, create_user, sign_in, freeze):
+    freeze("2026-11-23 09:00")
+    post(client)
+    record = only_record()
+    boss = app.test_client()
+    supervisor = sign_in(boss, create_user("supervisor", display_name="李主管", locale="en"))
+    form = boss.get(f"/roster/overtime/{record.id}/correct")
+    assert form.status_code == 200 and 'value="00:40"' in form.get_data(as_text=True)
+    version = record.version
+    response = boss.post(f"/roster/overtime/{record.id}/correct", data={
+        "version": version, "end_time": "01:20", "note": "按监控更正"})
+    assert response.status_code == 303
+    db.session.refresh(record)
+    assert (record.minutes, record.note) == (80, "按监控更正")
+    event = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "shifts.overtime_changed"))
+    assert event.actor_id == supervisor.id and event.changes["minutes"] == [40, 80]
+    stale = boss.post(f"/roster/overtime/{record.id}/correct", data={
+        "version": version, "end_time": "02:00", "note": "旧页面"})
+    assert stale.status_code == 409
+    body = stale.get_data(as_text=True)
+    assert "1 h 20 min" in body and 'value="02:00"' in body and 'value="旧页面"' in body
+
+
+@pytest.mark.parametrize("role", ["manager", "presales", "aftersales", "order_clerk",
+                                  "reception"])
+def test_only_the_supervisor_records_or_corrects_someone_elses_overtime(
+        app, client, agent, create_user, sign_in, freeze, role):
+    freeze("2026-11-23 09:00")
+    post(client)
+    record = only_record()
+    other = app.test_client()
+    sign_in(other, create_user(role))
+    assert other.post("/roster/overtime/staff", data={
+        "person": agent.id, "day": "2026-11-22", "end_time": "01:00"}).status_code == 403
+    assert other.get(f"/roster/overtime/{record.id}/correct").status_code == 403
+    assert other.post(f"/roster/overtime/{record.id}/correct", data={
+        "version": record.version, "end_time": "03:00"}).status_code == 403
+    db.session.refresh(record)
+    assert record.minutes == 40

@@ -243,6 +243,53 @@ def test_publishing_notifies_each_rostered_person_once(department):
         roster.publish(department["supervisor"], *NOV, record.version)
 
 
+def _force_long_run(department, person):
+    """Generate the month, then give ``person`` eight working days in a row by hand."""
+    roster.generate(department["supervisor"], *NOV, everyone_ids(department), 0)
+    for day in NOV_DAYS[:8]:
+        entry = db.session.scalar(sa.select(RosterEntry).where(
+            RosterEntry.user_id == person.id, RosterEntry.day == day))
+        entry.shift_type_id = department["types"]["night"].id
+    db.session.commit()
+
+
+def test_a_month_with_more_than_six_days_in_a_row_is_not_published(department):
+    """Issue 15.1: R-S2 holds at publishing, whatever else is asked (even "anyway")."""
+    person = department["presales"][0]
+    _force_long_run(department, person)
+    for anyway in (False, True):
+        with pytest.raises(RosterError) as refused:
+            roster.publish(department["supervisor"], *NOV, roster.get_month(*NOV).version,
+                           anyway=anyway, reason="busy month")
+        assert refused.value.params == {"names": person.display_name}
+    assert roster.get_month(*NOV).status == "draft"
+    assert count_rows(Notification) == 0
+
+
+def test_a_shortfall_is_published_only_anyway_with_a_reason_on_the_audit_trail(department):
+    roster.generate(department["supervisor"], *NOV, everyone_ids(department), 0)
+    # after planning, the minimum of the day shift's pre-sales is raised past who is on it
+    roster.set_minimums(department["supervisor"], {("presales", department["types"]["day"].id): 5})
+    db.session.commit()
+    short_days = len({s.day for s in roster.load_grid(*NOV).shortfalls})
+    assert short_days == 30
+    version = roster.get_month(*NOV).version
+    with pytest.raises(RosterError) as refused:
+        roster.publish(department["supervisor"], *NOV, version)
+    assert refused.value.params == {"count": short_days}
+    with pytest.raises(RosterError) as refused:
+        roster.publish(department["supervisor"], *NOV, version, anyway=True, reason="  ")
+    assert refused.value.field == "reason"
+    assert roster.get_month(*NOV).status == "draft" and count_rows(Notification) == 0
+    roster.publish(department["supervisor"], *NOV, version, anyway=True,
+                   reason="两人病假，已找兼职")
+    assert roster.get_month(*NOV).is_published
+    event = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "roster.published_short"))
+    assert event.details["reason"] == "两人病假，已找兼职"
+    assert event.details["short_days"] == short_days
+
+
 def test_an_empty_month_cannot_be_published(department):
     with pytest.raises(RosterError):
         roster.publish(department["supervisor"], *NOV, 0)
@@ -271,6 +318,9 @@ def test_checks_find_long_runs_across_the_boundary_and_short_shifts(department):
     grid = roster.load_grid(*NOV)
     (run,) = grid.long_runs
     assert (run.first_day, run.last_day, run.length) == (NOV_DAYS[0], NOV_DAYS[2], 7)
+    # issue 15.1: "13 days, 2027-01-01 to 2027-01-11": the range starts where the run does
+    assert run.start == date(2026, 10, 28)
+    assert run.length == (run.last_day - run.start).days + 1
     assert grid.in_long_run(person, NOV_DAYS[1])
     # one pre-sales on the day shift where two are needed, nobody at night
     assert grid.is_short("presales", types["day"].id, NOV_DAYS[0])

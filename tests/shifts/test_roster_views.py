@@ -288,6 +288,56 @@ def test_generate_then_publish_notifies_everyone(client, team):
     assert client.post(f"{PLAN}/publish", data={"version": 1}).status_code == 409
 
 
+def test_publish_is_refused_while_someone_works_more_than_six_days_in_a_row(client, team):
+    """Issue 15.1: the checks showed the run, yet Publish published and notified everyone."""
+    generate(client, team)
+    person = team["presales"][0]
+    db.session.execute(sa.update(RosterEntry).where(  # eight days in a row, by hand
+        RosterEntry.user_id == person.id, RosterEntry.day.between(date(2026, 11, 1),
+                                                                  date(2026, 11, 8)))
+        .values(shift_type_id=team["types"]["night"].id))
+    db.session.commit()
+    response = client.post(f"{PLAN}/publish", data={"version": _month_version()})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "售前0" in html and 'class="form-error" role="alert"' in html
+    # the list of runs comes with the refusal, each range as long as its count
+    (days, first, last), *_ = re.findall(
+        r"售前0: (\d+) working days in a row, (\S+) to (\S+)</li>", html)
+    assert first == "2026-11-01" and int(days) >= 8
+    assert (date.fromisoformat(last) - date.fromisoformat(first)).days + 1 == int(days)
+    assert not roster.get_month(2026, 11).is_published
+    assert count_rows(Notification) == 0
+    # "anyway" does not get past R-S2
+    response = client.post(f"{PLAN}/publish", data={"version": _month_version(), "anyway": "y",
+                                                    "reason": "忙"})
+    assert response.status_code == 422 and not roster.get_month(2026, 11).is_published
+
+
+def test_publish_below_the_minimum_needs_anyway_and_a_reason(client, team):
+    generate(client, team)
+    db.session.execute(sa.update(StaffingMinimum).where(StaffingMinimum.role == "presales")
+                       .values(minimum=4))
+    db.session.commit()
+    page = client.get(PLAN).get_data(as_text=True)
+    assert 'id="publish-anyway"' in page
+    response = client.post(f"{PLAN}/publish", data={"version": _month_version()})
+    assert response.status_code == 422
+    assert 'id="publish-anyway"' in response.get_data(as_text=True)
+    response = client.post(f"{PLAN}/publish", data={"version": _month_version(), "anyway": "y",
+                                                    "reason": ""})
+    assert response.status_code == 422
+    assert 'id="reason-error"' in response.get_data(as_text=True)
+    assert count_rows(Notification) == 0
+    response = client.post(f"{PLAN}/publish", data={"version": _month_version(), "anyway": "y",
+                                                    "reason": "双十一前人手不足"})
+    assert response.status_code == 303 and roster.get_month(2026, 11).is_published
+    event = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "roster.published_short"))
+    assert event.details["reason"] == "双十一前人手不足"
+    assert count_rows(Notification) == len(team["everyone"])
+
+
 def test_generate_that_cannot_meet_the_minimums_saves_nothing_and_says_where(client, team):
     db.session.execute(sa.update(StaffingMinimum).where(StaffingMinimum.role == "presales")
                        .values(minimum=3))
