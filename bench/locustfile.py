@@ -382,9 +382,9 @@ class StaffUser(FastHttpUser):
         visit = self.rng.choice(visits)
         self.browser.fragment(f"/showroom/visits/{visit}/serve")
         self.wait_a_moment()
+        # the party's whole order in one submit: one field per menu item, 0 for none
         self.browser.action(f"/showroom/visits/{visit}/serve",
-                            {"menu_item_id": str(self.rng.choice(PLAN["menu_items"])),
-                             "quantity": "1"})
+                            {f"item_{self.rng.choice(PLAN['menu_items'])}": "1"})
 
     def depart(self) -> None:
         """Mark the party that came first as left (one click on the board: the button posts
@@ -421,7 +421,7 @@ class StaffUser(FastHttpUser):
         self.wait_a_moment()
         self.browser.action(f"{path}/entries", {
             "rule": "", "reason": "压测：主动跟进客户", "points": "2",
-            "day": datetime.now(TZ).date().isoformat(), "evidence": "", "link": "",
+            "day": datetime.now(TZ).date().isoformat(), "evidence": "压测：通话记录", "link": "",
             "sheet_version": version, "in_overview": ""})
         return None
 

@@ -676,7 +676,7 @@ def test_an_entry_without_evidence_or_link_is_refused_at_the_evidence(supervisor
 def test_a_linked_record_is_evidence_enough(supervisor, staff, sheet, shift_types):
     from portal.handover import services as handover
 
-    item = handover.write(staff, "desk", category="order_problem", text="客户要求修改地址")
+    item = handover.write(staff, "desk", category="other", text="客户要求修改地址")
     db.session.commit()
     entry = svc.add_entry(supervisor, sheet, day=date(2026, 11, 22), points=-10,
                           reason="交班未回复", link=f"handover_item:{item.id}")
