@@ -42,6 +42,7 @@ def _register_audit_names(app) -> None:
             "auth.login_failed": N_("Sign-in failed"),
             "auth.login_throttled": N_("Sign-in refused: too many failures"),
             "auth.logout": N_("Signed out"),
+            "auth.logout_everywhere": N_("Signed out everywhere"),
             "auth.password_changed": N_("Changed own password"),
             "staff.created": N_("Account created"),
             "staff.updated": N_("Account changed"),

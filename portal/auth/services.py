@@ -64,6 +64,14 @@ def change_own_password(user: User, current: str, new: str) -> None:
     db.session.flush()  # a concurrent change of the account fails here: 409
 
 
+def end_sessions(user: User) -> None:
+    """Every session of ``user`` ends, on this computer and any other: each copy of a session
+    cookie is refused from now on (ASVS 3.3.1). Only the token changes, not the account's
+    version, so signing out never conflicts with a supervisor changing the account."""
+    db.session.execute(sa.update(User).where(User.id == user.id)
+                       .values(session_token=new_session_token(), updated_at=User.updated_at))
+
+
 def _check_may_manage(actor: User, role: str) -> None:
     """Supervisors manage staff; only managers manage supervisors and managers."""
     if role not in ROLES:

@@ -13,6 +13,7 @@ from portal.auth.services import (
     adopt_language,
     authenticate,
     change_own_password,
+    end_sessions,
     normalise_username,
 )
 from portal.errors import error_response
@@ -108,14 +109,27 @@ def logout():
     return actions.run(_sign_out, answer=PageAnswer(url_for("auth.login")))
 
 
-def _sign_out() -> None:
-    audit.record("auth.logout", current_user)
-    locale = current_user.locale
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@require("account.manage_own")
+def sign_out_everywhere():
+    """Sign out on every computer and browser, this one included."""
+    return actions.run(lambda: _sign_out(everywhere=True),
+                       answer=PageAnswer(url_for("auth.login")))
+
+
+def _sign_out(everywhere: bool = False) -> None:
+    """End the session on the server: the account's session token changes, so a copy of
+    this cookie (or any other session's) no longer signs anyone in."""
+    user = current_user._get_current_object()
+    audit.record("auth.logout_everywhere" if everywhere else "auth.logout", user)
+    end_sessions(user)
+    locale = user.locale
     logout_user()
     session.clear()
     if locale:
         session["locale"] = locale
-    flash(_("You have signed out."), "info")
+    flash(_("You have signed out on every computer.") if everywhere
+          else _("You have signed out."), "info")
 
 
 class OwnAccountAnswer(PageAnswer):
