@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from portal import audit
 from portal.actions import Conflict
 from portal.auth.models import User, new_session_token
-from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.auth.passwords import hash_password, needs_rehash, password_refusal, verify_password
 from portal.auth.permissions import ROLES, SENIOR_ROLES
 from portal.extensions import db
 from portal.i18n import N_
@@ -54,11 +54,23 @@ def adopt_language(user: User, locale: str | None) -> None:
         user.locale = locale
 
 
+def check_new_password(password: str, field: str, *, username: str, name: str) -> None:
+    """Refuse a new password the rules do not allow (ASVS 2.1), saying why next to ``field``."""
+    refusal = password_refusal(password, username=username, name=name)
+    if refusal:
+        raise AccountError(refusal, field)
+
+
 def change_own_password(user: User, current: str, new: str) -> None:
     """Change the signed-in user's password after checking the current one."""
     if not verify_password(user.password_hash, current):
         raise AccountError(N_("The current password is not correct."), "current_password")
+    check_new_password(new, "new_password", username=user.username, name=user.display_name)
+    if verify_password(user.password_hash, new):
+        raise AccountError(N_("Choose a password different from the current one."),
+                           "new_password")
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     user.session_token = new_session_token()
     audit.record("auth.password_changed", user, actor=user)
     db.session.flush()  # a concurrent change of the account fails here: 409
@@ -92,8 +104,9 @@ def create_staff(actor: User, *, username: str, display_name: str, role: str,
     username = normalise_username(username)
     if find_by_username(username):
         raise AccountError(N_("That username is taken."), "username")
+    check_new_password(password, "password", username=username, name=display_name)
     user = User(username=username, display_name=display_name.strip(), role=role,
-                password_hash=hash_password(password), active=True)
+                password_hash=hash_password(password), active=True, must_change_password=True)
     db.session.add(user)
     db.session.flush()
     audit.record("staff.created", user,
@@ -120,10 +133,13 @@ def update_staff(actor: User, user: User, *, version: int, display_name: str, ro
 
 
 def reset_password(actor: User, user: User, *, version: int, password: str) -> None:
-    """Set a new password for someone else; their open sessions end."""
+    """Set a new password for someone else; their open sessions end, and they choose their
+    own at their next sign-in."""
     _check_version(user, version)
     _check_may_manage(actor, user.role)
+    check_new_password(password, "password", username=user.username, name=user.display_name)
     user.password_hash = hash_password(password)
+    user.must_change_password = True
     user.session_token = new_session_token()
     audit.record("staff.password_reset", user)
     db.session.flush()  # a concurrent change fails here: the runner answers 409

@@ -193,3 +193,50 @@ def test_sign_out_everywhere_on_my_account_signs_out_the_other_computer(
         expect(elsewhere).to_have_url(re.compile(r"/login\?next="))
     finally:
         other.close()
+
+
+def test_a_weak_reset_is_refused_with_the_reason_and_a_reset_must_be_changed_at_sign_in(
+        page, t, sign_in, browser, live_server, portal_data, screenshot):
+    from sqlalchemy import select
+
+    from portal.auth.models import User
+    from portal.extensions import db
+
+    username = "presales2"  # 周婷: no other browser test changes her account
+    user_id = portal_data(lambda: db.session.scalar(
+        select(User.id).where(User.username == username)))
+    sign_in("supervisor")
+    page.goto(f"/staff/{user_id}")
+    reset = page.locator(f'form[action="/staff/{user_id}/password"]')
+    reset.get_by_label(t("New password"), exact=True).fill("password1234")
+    reset.get_by_role("button", name=t("Reset password"), exact=True).click()
+    expect(page.locator("#password-error")).to_have_text(
+        t("This password is on a list of common or breached passwords; choose another."))
+    screenshot(page, "staff-reset-refused")
+    reset.get_by_label(t("New password"), exact=True).fill("kettle whistles at noon")
+    reset.get_by_role("button", name=t("Reset password"), exact=True).click()
+    expect(page.locator(".flash-success")).to_be_visible()
+
+    theirs = browser.new_context(base_url=live_server, locale="zh-CN")
+    try:
+        person = theirs.new_page()
+        person.goto("/login")
+        person.locator("input[name=username]").fill(username)
+        person.locator("input[name=password]").fill("kettle whistles at noon")
+        person.get_by_role("button", name=t("Sign in"), exact=True).click()
+        expect(person).to_have_url("/account")
+        expect(person.get_by_role("alert")).to_have_text(
+            t("Your password was set by someone else. Choose your own password to go on."))
+        person.goto("/orders/")
+        expect(person).to_have_url("/account")
+        screenshot(person, "must-change-password")
+
+        person.get_by_label(t("Current password"), exact=True).fill("kettle whistles at noon")
+        person.get_by_label(t("New password"), exact=True).fill(DEMO_PASSWORD)
+        person.get_by_label(t("Repeat the new password"), exact=True).fill(DEMO_PASSWORD)
+        person.get_by_role("button", name=t("Change password"), exact=True).click()
+        expect(person.locator(".flash-success")).to_be_visible()
+        person.goto("/orders/")
+        expect(person).to_have_url("/orders/")
+    finally:
+        theirs.close()
