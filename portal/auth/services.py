@@ -1,10 +1,13 @@
 """Account rules: sign-in, own password, and staff management by supervisors and managers."""
 
-import sqlalchemy as sa
+from datetime import timedelta
 
-from portal import audit
+import sqlalchemy as sa
+from limits import parse as parse_limit
+
+from portal import audit, clock
 from portal.actions import Conflict
-from portal.auth.models import User, new_session_token
+from portal.auth.models import SignInFailure, User, new_session_token
 from portal.auth.passwords import hash_password, needs_rehash, password_refusal, verify_password
 from portal.auth.permissions import ROLES, SENIOR_ROLES
 from portal.extensions import db
@@ -46,6 +49,42 @@ def authenticate(username: str, password: str, locale: str | None = None) -> Use
     audit.record("auth.login", user, actor=user)
     db.session.flush()  # a concurrent change of the account fails here, before signing in
     return user
+
+
+def _window(limit: str) -> tuple[int, timedelta]:
+    """``"10 per 15 minutes"`` → (10, 15 minutes)."""
+    item = parse_limit(limit)
+    return item.amount, timedelta(seconds=item.get_expiry())
+
+
+def sign_in_refused(username: str, ip: str, *, per_username: str, per_ip: str) -> bool:
+    """True when ``username`` or the address ``ip`` had too many failed sign-ins within the
+    window of its limit (moving window, counted in the database: every worker and instance
+    sees the same count). On PostgreSQL the username's attempts queue on a transaction lock,
+    so two at once cannot both pass on the same count; SQLite's sign-in transaction takes
+    the write lock first (BEGIN IMMEDIATE) and queues them anyway."""
+    username = normalise_username(username)[:64]
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(
+            sa.func.hashtext("sign-in:" + username))))
+    now = clock.now()
+    for column, key, limit in ((SignInFailure.username, username, per_username),
+                               (SignInFailure.ip, ip, per_ip)):
+        amount, window = _window(limit)
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(SignInFailure)
+                                  .where(column == key, SignInFailure.at > now - window))
+        if count >= amount:
+            return True
+    return False
+
+
+def record_sign_in_failure(username: str, ip: str, *, per_username: str, per_ip: str) -> None:
+    """Count a failed sign-in; forget the failures older than the longest window."""
+    now = clock.now()
+    keep = max(_window(per_username)[1], _window(per_ip)[1])
+    db.session.execute(sa.delete(SignInFailure).where(SignInFailure.at < now - keep))
+    db.session.add(SignInFailure(username=normalise_username(username)[:64], ip=ip[:64],
+                                 at=now))
 
 
 def adopt_language(user: User, locale: str | None) -> None:

@@ -231,3 +231,37 @@ def test_sign_out_is_never_a_conflict_with_a_change_of_the_account(client, login
     db.session.commit()
     assert client.post("/logout").status_code == 303
     assert today(client).status_code == 302
+
+
+def test_the_username_lock_ends_after_its_window_and_old_failures_are_forgotten(
+        client, create_user, freeze):
+    from portal.auth.models import SignInFailure
+    from tests.conftest import count_rows
+
+    freeze("2026-11-22 09:00")
+    user = create_user("presales")
+    for _ in range(10):
+        client.post("/login", data={"username": user.username, "password": "x" * 12})
+    assert count_rows(SignInFailure, SignInFailure.username == user.username) == 10
+    freeze("2026-11-22 09:14")
+    assert client.post("/login", data={"username": user.username,
+                                       "password": TEST_PASSWORD}).status_code == 429
+    freeze("2026-11-22 09:16")
+    client.post("/login", data={"username": "someone-else", "password": "x" * 12})
+    assert count_rows(SignInFailure, SignInFailure.username == user.username) == 0  # pruned
+    assert client.post("/login", data={"username": user.username,
+                                       "password": TEST_PASSWORD}).status_code == 303
+
+
+def test_failures_from_one_address_lock_that_address(client, app, create_user, monkeypatch):
+    """The per-address limit counts failures against any username (a password sprayer)."""
+    monkeypatch.setitem(app.config, "LOGIN_ATTEMPTS_PER_IP", "3 per 15 minutes")
+    user = create_user("presales")
+    for name in ("a1", "a2", "a3"):
+        assert client.post("/login", data={"username": name,
+                                           "password": "x" * 12}).status_code == 422
+    assert client.post("/login", data={"username": user.username,
+                                       "password": TEST_PASSWORD}).status_code == 429
+    other_address = client.post("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"},
+                                data={"username": user.username, "password": TEST_PASSWORD})
+    assert other_address.status_code == 303
