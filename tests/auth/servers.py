@@ -92,18 +92,19 @@ def csrf_token(html: str) -> str:
     return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html).group(1)
 
 
-def sign_in_attempt(base: str, username: str, password: str) -> requests.Response:
-    """One sign-in through the form as a new browser does it: load the page, then post."""
-    browser = requests.Session()
+def sign_in_attempt(base: str, username: str, password: str,
+                    browser: requests.Session | None = None) -> requests.Response:
+    """One sign-in through the form as a browser does it (a new one unless given): load the
+    page, then post."""
+    browser = browser or requests.Session()
     page = browser.get(base + "/login", timeout=30)
     return browser.post(base + "/login", timeout=60, allow_redirects=False, data={
         "csrf_token": csrf_token(page.text), "username": username, "password": password})
 
 
 def signed_in(base: str, username: str) -> requests.Session:
+    """A browser signed in as ``username``."""
     browser = requests.Session()
-    page = browser.get(base + "/login", timeout=30)
-    response = browser.post(base + "/login", timeout=60, allow_redirects=False, data={
-        "csrf_token": csrf_token(page.text), "username": username, "password": PASSWORD})
+    response = sign_in_attempt(base, username, PASSWORD, browser)
     assert response.status_code == 303, response.text[:500]
     return browser
