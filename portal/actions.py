@@ -28,6 +28,7 @@ from flask import current_app, flash, has_request_context, make_response, redire
 from flask_babel import gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -219,14 +220,35 @@ def commit_request(response):
 
 
 def commit_security_event() -> None:
-    """Commit an audited refusal; a busy database must not turn a 403 into a 500."""
-    try:
-        commit()
-    except OperationalError:
-        discard()
-        if has_request_context():
-            current_app.logger.warning("could not record a refusal of %s %s",
-                                       request.method, request.path, exc_info=True)
+    """Commit an audited refusal (or a failed sign-in); a busy database must not turn a 403
+    into a 500, nor lose the record.
+
+    On SQLite a GET's transaction begins deferred and has read (the user) before it writes
+    the event; when another writer committed in between, SQLite refuses the write at once
+    ("database is locked", without waiting its busy timeout). The events then go again in a
+    transaction of their own, whose first statement is the write and so queues for the lock.
+    Only when that fails too is the event lost, and the log says so."""
+    session = db.session()
+    unsaved = [_column_values(record) for record in session.new]
+    for last in (False, True):
+        try:
+            commit()
+            return
+        except OperationalError:
+            discard()
+            if last or not unsaved:
+                if has_request_context():
+                    current_app.logger.warning("could not record a refusal of %s %s",
+                                               request.method, request.path, exc_info=True)
+                return
+            session.add_all(model(**values) for model, values in unsaved)
+
+
+def _column_values(record) -> tuple[type, dict]:
+    """A new record's class and column values, its primary key left to the database."""
+    mapper = sa_inspect(record).mapper
+    return type(record), {attr.key: getattr(record, attr.key) for attr in mapper.column_attrs
+                          if not any(column.primary_key for column in attr.columns)}
 
 
 # --- transitional: removed once every area runs its actions through run() ----------------

@@ -49,7 +49,8 @@ DEFAULTS = {
     "PORTAL_LOCALES": ("zh_CN", "zh_TW", "en"),
     "RATELIMIT_HEADERS_ENABLED": False,
     "RATELIMIT_STRATEGY": "moving-window",
-    # Sign-in limits: failures per username (ASVS 2.2.1) and attempts per address.
+    # Sign-in limits: failures per username (ASVS 2.2.1) and per address, counted in the
+    # database (sign_in_failures), so they hold across workers and instances.
     "LOGIN_FAILURES_PER_USERNAME": "10 per 15 minutes",
     "LOGIN_ATTEMPTS_PER_IP": "60 per 15 minutes",
     "PASSWORD_MIN_LENGTH": 12,

@@ -11,10 +11,12 @@ def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from portal.auth import audit_views, staff_views, views  # noqa: F401 - routes attach
+    from portal.auth.decorators import require_own_password
     from portal.auth.services import staff_counts
     from portal.ui import Card, NavItem, register_card, register_nav
 
     app.register_blueprint(bp)
+    app.before_request(require_own_password)
     app.register_blueprint(staff_bp)
     app.register_blueprint(audit_views.bp)
     register_nav(app, NavItem("audit.index", _l("Audit trail"), "audit.view", order=900,
@@ -42,6 +44,7 @@ def _register_audit_names(app) -> None:
             "auth.login_failed": N_("Sign-in failed"),
             "auth.login_throttled": N_("Sign-in refused: too many failures"),
             "auth.logout": N_("Signed out"),
+            "auth.logout_everywhere": N_("Signed out everywhere"),
             "auth.password_changed": N_("Changed own password"),
             "staff.created": N_("Account created"),
             "staff.updated": N_("Account changed"),

@@ -68,3 +68,28 @@ def guard_undeclared():
         current_app.logger.error("endpoint %s declares no permission; refused", endpoint)
         abort(403)
     return None
+
+
+# What a person whose password someone else set may still do before choosing their own.
+OPEN_BEFORE_OWN_PASSWORD = frozenset({"auth.account", "auth.logout", "auth.sign_out_everywhere",
+                                      "auth.login", "auth.set_language", "static"})
+
+
+def require_own_password():
+    """before_request: a password set by a supervisor or manager (a new account, a reset)
+    must be replaced by the person's own before anything else: every page leads to My
+    account. An htmx request (the bell's poll on that page) gets nothing to swap."""
+    if (request.endpoint in OPEN_BEFORE_OWN_PASSWORD or not current_user.is_authenticated
+            or not current_user.must_change_password):
+        return None
+    from flask import make_response, redirect, url_for
+
+    from portal.extensions import htmx
+
+    target = url_for("auth.account")
+    if htmx:
+        response = make_response("", 204)
+        if not request.headers.get("HX-Current-URL", "").endswith(target):
+            response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303 if request.method != "GET" else 302)

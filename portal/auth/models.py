@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    # set by someone else (a new account, a reset): the person chooses their own at sign-in
+    must_change_password: Mapped[bool] = mapped_column(default=False,
+                                                       server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=clock.now, onupdate=clock.now
@@ -59,3 +62,21 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class SignInFailure(db.Model):
+    """A failed sign-in. The sign-in limits (ASVS 2.2.1: failures per username and per
+    address) count these rows, so they hold across every worker and instance that shares the
+    database, whatever the deployment; rows older than the longest window are pruned."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64))
+    ip: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+    __table_args__ = (
+        sa.Index("ix_sign_in_failures_username_at", "username", "at"),
+        sa.Index("ix_sign_in_failures_ip_at", "ip", "at"),
+    )

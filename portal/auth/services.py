@@ -1,11 +1,14 @@
 """Account rules: sign-in, own password, and staff management by supervisors and managers."""
 
-import sqlalchemy as sa
+from datetime import timedelta
 
-from portal import audit
+import sqlalchemy as sa
+from limits import parse as parse_limit
+
+from portal import audit, clock
 from portal.actions import Conflict
-from portal.auth.models import User, new_session_token
-from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.auth.models import SignInFailure, User, new_session_token
+from portal.auth.passwords import hash_password, needs_rehash, password_refusal, verify_password
 from portal.auth.permissions import ROLES, SENIOR_ROLES
 from portal.extensions import db
 from portal.i18n import N_
@@ -48,20 +51,76 @@ def authenticate(username: str, password: str, locale: str | None = None) -> Use
     return user
 
 
+def _window(limit: str) -> tuple[int, timedelta]:
+    """``"10 per 15 minutes"`` → (10, 15 minutes)."""
+    item = parse_limit(limit)
+    return item.amount, timedelta(seconds=item.get_expiry())
+
+
+def sign_in_refused(username: str, ip: str, *, per_username: str, per_ip: str) -> bool:
+    """True when ``username`` or the address ``ip`` had too many failed sign-ins within the
+    window of its limit (moving window, counted in the database: every worker and instance
+    sees the same count). On PostgreSQL the username's attempts queue on a transaction lock,
+    so two at once cannot both pass on the same count; SQLite's sign-in transaction takes
+    the write lock first (BEGIN IMMEDIATE) and queues them anyway."""
+    username = normalise_username(username)[:64]
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(
+            sa.func.hashtext("sign-in:" + username))))
+    now = clock.now()
+    for column, key, limit in ((SignInFailure.username, username, per_username),
+                               (SignInFailure.ip, ip, per_ip)):
+        amount, window = _window(limit)
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(SignInFailure)
+                                  .where(column == key, SignInFailure.at > now - window))
+        if count >= amount:
+            return True
+    return False
+
+
+def record_sign_in_failure(username: str, ip: str, *, per_username: str, per_ip: str) -> None:
+    """Count a failed sign-in; forget the failures older than the longest window."""
+    now = clock.now()
+    keep = max(_window(per_username)[1], _window(per_ip)[1])
+    db.session.execute(sa.delete(SignInFailure).where(SignInFailure.at < now - keep))
+    db.session.add(SignInFailure(username=normalise_username(username)[:64], ip=ip[:64],
+                                 at=now))
+
+
 def adopt_language(user: User, locale: str | None) -> None:
     """Remember ``locale`` (one the portal speaks) as ``user``'s language."""
     if locale and user.locale != locale:
         user.locale = locale
 
 
+def check_new_password(password: str, field: str, *, username: str, name: str) -> None:
+    """Refuse a new password the rules do not allow (ASVS 2.1), saying why next to ``field``."""
+    refusal = password_refusal(password, username=username, name=name)
+    if refusal:
+        raise AccountError(refusal, field)
+
+
 def change_own_password(user: User, current: str, new: str) -> None:
     """Change the signed-in user's password after checking the current one."""
     if not verify_password(user.password_hash, current):
         raise AccountError(N_("The current password is not correct."), "current_password")
+    check_new_password(new, "new_password", username=user.username, name=user.display_name)
+    if verify_password(user.password_hash, new):
+        raise AccountError(N_("Choose a password different from the current one."),
+                           "new_password")
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     user.session_token = new_session_token()
     audit.record("auth.password_changed", user, actor=user)
     db.session.flush()  # a concurrent change of the account fails here: 409
+
+
+def end_sessions(user: User) -> None:
+    """Every session of ``user`` ends, on this computer and any other: each copy of a session
+    cookie is refused from now on (ASVS 3.3.1). Only the token changes, not the account's
+    version, so signing out never conflicts with a supervisor changing the account."""
+    db.session.execute(sa.update(User).where(User.id == user.id)
+                       .values(session_token=new_session_token(), updated_at=User.updated_at))
 
 
 def _check_may_manage(actor: User, role: str) -> None:
@@ -84,8 +143,9 @@ def create_staff(actor: User, *, username: str, display_name: str, role: str,
     username = normalise_username(username)
     if find_by_username(username):
         raise AccountError(N_("That username is taken."), "username")
+    check_new_password(password, "password", username=username, name=display_name)
     user = User(username=username, display_name=display_name.strip(), role=role,
-                password_hash=hash_password(password), active=True)
+                password_hash=hash_password(password), active=True, must_change_password=True)
     db.session.add(user)
     db.session.flush()
     audit.record("staff.created", user,
@@ -112,10 +172,13 @@ def update_staff(actor: User, user: User, *, version: int, display_name: str, ro
 
 
 def reset_password(actor: User, user: User, *, version: int, password: str) -> None:
-    """Set a new password for someone else; their open sessions end."""
+    """Set a new password for someone else; their open sessions end, and they choose their
+    own at their next sign-in."""
     _check_version(user, version)
     _check_may_manage(actor, user.role)
+    check_new_password(password, "password", username=user.username, name=user.display_name)
     user.password_hash = hash_password(password)
+    user.must_change_password = True
     user.session_token = new_session_token()
     audit.record("staff.password_reset", user)
     db.session.flush()  # a concurrent change fails here: the runner answers 409

@@ -1,6 +1,6 @@
 """Sign-in, sign-out, own account and the language switch."""
 
-from flask import current_app, flash, make_response, redirect, request, session, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -13,10 +13,13 @@ from portal.auth.services import (
     adopt_language,
     authenticate,
     change_own_password,
+    end_sessions,
     normalise_username,
+    record_sign_in_failure,
+    sign_in_refused,
 )
 from portal.errors import error_response
-from portal.extensions import limiter
+from portal.extensions import remote_address
 from portal.i18n import N_, is_supported, safe_next
 from portal.rules import RuleError
 from portal.web import render
@@ -49,15 +52,6 @@ class PageAnswer:
         return self._location
 
 
-def _username_key() -> str:
-    return "user:" + normalise_username(request.form.get("username", ""))[:64]
-
-
-def _failed(response) -> bool:
-    """Only failed sign-ins count against the limits."""
-    return response.status_code != 303
-
-
 class SignInAnswer(PageAnswer):
     """The sign-in form again with its messages, or on to where the user was going."""
 
@@ -71,10 +65,6 @@ class SignInAnswer(PageAnswer):
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_USERNAME"], key_func=_username_key,
-               methods=["POST"], deduct_when=_failed, scope="login-username")
-@limiter.limit(lambda: current_app.config["LOGIN_ATTEMPTS_PER_IP"], methods=["POST"],
-               deduct_when=_failed, scope="login-ip")
 def login():
     """Sign in with username and password."""
     if current_user.is_authenticated:
@@ -87,11 +77,18 @@ def login():
 
 
 def _sign_in(form: LoginForm):
+    config, ip = current_app.config, remote_address()
+    limits = {"per_username": config["LOGIN_FAILURES_PER_USERNAME"],
+              "per_ip": config["LOGIN_ATTEMPTS_PER_IP"]}
+    if sign_in_refused(form.username.data, ip, **limits):
+        abort(429)  # the sign-in page saying so (throttled), before any password is checked
     locale = session.get("locale")
     user = authenticate(form.username.data, form.password.data,
                         locale if is_supported(locale) else None)
     if user is None:
-        # the failed attempt stays in the audit trail although the sign-in is refused
+        # the failure counts against the limits, and stays in the audit trail, although the
+        # sign-in is refused
+        record_sign_in_failure(form.username.data, ip, **limits)
         actions.commit_security_event()
         raise RuleError(N_("Wrong username or password, or the account is deactivated."),
                         "password")
@@ -108,14 +105,27 @@ def logout():
     return actions.run(_sign_out, answer=PageAnswer(url_for("auth.login")))
 
 
-def _sign_out() -> None:
-    audit.record("auth.logout", current_user)
-    locale = current_user.locale
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@require("account.manage_own")
+def sign_out_everywhere():
+    """Sign out on every computer and browser, this one included."""
+    return actions.run(lambda: _sign_out(everywhere=True),
+                       answer=PageAnswer(url_for("auth.login")))
+
+
+def _sign_out(everywhere: bool = False) -> None:
+    """End the session on the server: the account's session token changes, so a copy of
+    this cookie (or any other session's) no longer signs anyone in."""
+    user = current_user._get_current_object()
+    audit.record("auth.logout_everywhere" if everywhere else "auth.logout", user)
+    end_sessions(user)
+    locale = user.locale
     logout_user()
     session.clear()
     if locale:
         session["locale"] = locale
-    flash(_("You have signed out."), "info")
+    flash(_("You have signed out on every computer.") if everywhere
+          else _("You have signed out."), "info")
 
 
 class OwnAccountAnswer(PageAnswer):
@@ -166,7 +176,7 @@ def _choose_language(locale: str) -> None:
 
 
 def throttled():
-    """The sign-in page refusing further attempts (429 from the limiter)."""
+    """The sign-in page refusing further attempts (429: too many failures)."""
     username = normalise_username(request.form.get("username", ""))[:64]
     audit.record("auth.login_throttled", details={"username": username})
     actions.commit_security_event()

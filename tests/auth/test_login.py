@@ -181,3 +181,87 @@ def test_a_signed_in_language_switch_is_stored_on_the_account(client, login):
     assert refused.status_code == 303
     db.session.refresh(user)
     assert user.locale == "zh_CN"
+
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_copied_session_cookie_is_refused_after_sign_out(client, app, login):
+    """ASVS 3.3.1: signing out ends the session on the server, not only in this browser."""
+    login("presales")
+    copied = _session_cookie(client)
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert today(thief).status_code == 200, "the copy works while the session is open"
+    assert client.post("/logout").status_code == 303
+    replay = app.test_client()
+    replay.set_cookie("session", copied)
+    assert today(replay).status_code == 302
+    assert replay.get("/account").headers["Location"].startswith("/login")
+
+
+def test_sign_out_everywhere_ends_every_session_of_the_account(client, app, login):
+    user = login("aftersales")
+    other_browser = app.test_client()
+    login(user=user, the_client=other_browser)
+    copied = _session_cookie(client)
+    page = client.get("/account").get_data(as_text=True)
+    assert 'action="/account/sign-out-everywhere"' in page
+    response = client.post("/account/sign-out-everywhere")
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert today(other_browser).status_code == 302
+    assert today(client).status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("session", copied)
+    assert today(replay).status_code == 302
+    (event,) = events("auth.logout_everywhere")
+    assert event.actor_id == user.id
+
+
+def test_sign_out_is_never_a_conflict_with_a_change_of_the_account(client, login):
+    """A supervisor renaming the account meanwhile does not stop its owner signing out."""
+    import sqlalchemy as sa
+
+    from portal.auth.models import User
+
+    user = login("presales")
+    db.session.execute(sa.update(User.__table__).where(User.__table__.c.id == user.id)
+                       .values(version=User.__table__.c.version + 1))
+    db.session.commit()
+    assert client.post("/logout").status_code == 303
+    assert today(client).status_code == 302
+
+
+def test_the_username_lock_ends_after_its_window_and_old_failures_are_forgotten(
+        client, create_user, freeze):
+    from portal.auth.models import SignInFailure
+    from tests.conftest import count_rows
+
+    freeze("2026-11-22 09:00")
+    user = create_user("presales")
+    for _ in range(10):
+        client.post("/login", data={"username": user.username, "password": "x" * 12})
+    assert count_rows(SignInFailure, SignInFailure.username == user.username) == 10
+    freeze("2026-11-22 09:14")
+    assert client.post("/login", data={"username": user.username,
+                                       "password": TEST_PASSWORD}).status_code == 429
+    freeze("2026-11-22 09:16")
+    client.post("/login", data={"username": "someone-else", "password": "x" * 12})
+    assert count_rows(SignInFailure, SignInFailure.username == user.username) == 0  # pruned
+    assert client.post("/login", data={"username": user.username,
+                                       "password": TEST_PASSWORD}).status_code == 303
+
+
+def test_failures_from_one_address_lock_that_address(client, app, create_user, monkeypatch):
+    """The per-address limit counts failures against any username (a password sprayer)."""
+    monkeypatch.setitem(app.config, "LOGIN_ATTEMPTS_PER_IP", "3 per 15 minutes")
+    user = create_user("presales")
+    for name in ("a1", "a2", "a3"):
+        assert client.post("/login", data={"username": name,
+                                           "password": "x" * 12}).status_code == 422
+    assert client.post("/login", data={"username": user.username,
+                                       "password": TEST_PASSWORD}).status_code == 429
+    other_address = client.post("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"},
+                                data={"username": user.username, "password": TEST_PASSWORD})
+    assert other_address.status_code == 303

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.e2e.support import expect
+from tests.e2e.support import DEMO_PASSWORD, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -146,3 +146,97 @@ def test_two_tabs_editing_one_account_the_second_gets_the_current_state_and_keep
     second.get_by_role("button", name=t("Save"), exact=True).click()
     expect(second.get_by_role("heading", level=1)).to_contain_text(original)
     second.close()
+
+
+def test_a_copied_session_cookie_is_signed_out_with_its_owner(page, t, sign_in, browser,
+                                                               live_server):
+    """ASVS 3.3.1: someone who copied the session cookie is signed out when its owner signs
+    out (the copy replayed in another browser lands on the sign-in page)."""
+    sign_in("presales2")  # 周婷: no other browser test signs in as her
+    copied = page.context.cookies()
+    thief = browser.new_context(base_url=live_server, locale="zh-CN")
+    try:
+        thief.add_cookies(copied)
+        stolen = thief.new_page()
+        stolen.goto("/notifications/")
+        expect(stolen).to_have_url("/notifications/")  # the copy works while she is signed in
+
+        page.get_by_role("button", name=t("Sign out"), exact=True).click()
+        expect(page).to_have_url("/login")
+
+        stolen.goto("/notifications/")
+        expect(stolen).to_have_url(re.compile(r"/login\?next="))
+        expect(stolen.locator(".whoami")).to_have_count(0)
+    finally:
+        thief.close()
+
+
+def test_sign_out_everywhere_on_my_account_signs_out_the_other_computer(
+        page, t, sign_in, browser, live_server, screenshot):
+    other = browser.new_context(base_url=live_server, locale="zh-CN")
+    try:
+        elsewhere = other.new_page()
+        elsewhere.goto("/login")
+        elsewhere.locator("input[name=username]").fill("reception4")  # 邓琪: only here
+        elsewhere.locator("input[name=password]").fill(DEMO_PASSWORD)
+        elsewhere.get_by_role("button", name=t("Sign in"), exact=True).click()
+        elsewhere.wait_for_url("/")
+
+        sign_in("reception4")
+        page.get_by_role("link", name=t("My account"), exact=True).click()
+        screenshot(page, "my-account")
+        page.get_by_role("button", name=t("Sign out everywhere"), exact=True).click()
+        expect(page).to_have_url("/login")
+        expect(page.locator(".flash")).to_have_text(t("You have signed out on every computer."))
+
+        elsewhere.goto("/notifications/")
+        expect(elsewhere).to_have_url(re.compile(r"/login\?next="))
+    finally:
+        other.close()
+
+
+def test_a_weak_reset_is_refused_with_the_reason_and_a_reset_must_be_changed_at_sign_in(
+        page, t, sign_in, browser, live_server, portal_data, screenshot):
+    from sqlalchemy import select
+
+    from portal.auth.models import User
+    from portal.extensions import db
+
+    username = "presales2"  # 周婷: no other browser test changes her account
+    user_id = portal_data(lambda: db.session.scalar(
+        select(User.id).where(User.username == username)))
+    sign_in("supervisor")
+    page.goto(f"/staff/{user_id}")
+    reset = page.locator(f'form[action="/staff/{user_id}/password"]')
+    reset.get_by_label(t("New password"), exact=True).fill("password1234")
+    reset.get_by_role("button", name=t("Reset password"), exact=True).click()
+    expect(page.locator("#password-error")).to_have_text(
+        t("This password is on a list of common or breached passwords; choose another."))
+    screenshot(page, "staff-reset-refused")
+    reset.get_by_label(t("New password"), exact=True).fill("kettle whistles at noon")
+    reset.get_by_role("button", name=t("Reset password"), exact=True).click()
+    expect(page.locator(".flash-success")).to_be_visible()
+
+    theirs = browser.new_context(base_url=live_server, locale="zh-CN")
+    try:
+        person = theirs.new_page()
+        person.goto("/login")
+        person.locator("input[name=username]").fill(username)
+        person.locator("input[name=password]").fill("kettle whistles at noon")
+        person.get_by_role("button", name=t("Sign in"), exact=True).click()
+        expect(person).to_have_url("/account")
+        expect(person.get_by_role("alert")).to_have_text(
+            t("Your password was set by someone else. Choose your own password to go on."))
+        person.goto("/orders/")
+        expect(person).to_have_url("/account")
+        screenshot(person, "must-change-password")
+
+        person.get_by_label(t("Current password"), exact=True).fill("kettle whistles at noon")
+        person.get_by_label(t("New password"), exact=True).fill(DEMO_PASSWORD)
+        person.get_by_label(t("Repeat the new password"), exact=True).fill(DEMO_PASSWORD)
+        person.get_by_role("button", name=t("Change password"), exact=True).click()
+        expect(person.locator(".flash-success")).to_be_visible()
+        person.goto("/orders/")
+        expect(person).to_have_url("/orders/")
+    finally:
+        theirs.close()
