@@ -1,7 +1,7 @@
 """A password set by someone else (a new account, a reset) must be changed at next sign-in.
 
 Revision ID: 3f6a2b8c1d07
-Revises: 7c3d9e1f2a55
+Revises: b7e4c2a9d816
 Create Date: 2026-12-06 18:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "3f6a2b8c1d07"
-down_revision = "7c3d9e1f2a55"
+down_revision = "b7e4c2a9d816"
 branch_labels = None
 depends_on = None
 
