@@ -90,8 +90,9 @@ def build(ctx: Context) -> None:
                               w.dt(created + timedelta(minutes=40)), remarks[-1][7],
                               w.dt(created + timedelta(hours=1)), rng.choice(clerks), 2))
         buyer = rng.randrange(buyers)
+        phone = f"1{38 + buyer % 10}{buyer:08d}"
         return (ident, platform, f"{platform[:2].upper()}{ident:012d}", f"buyer{buyer:07d}",
-                rng.choice(SURNAMES) + rng.choice(GIVEN), f"1{38 + buyer % 10}{buyer:08d}",
+                rng.choice(SURNAMES) + rng.choice(GIVEN), phone, phone[::-1],
                 rng.choice(CITIES) + f"{rng.randint(1, 999)}号", f"{amount / 100:.2f}",
                 "awaiting" if paid is None else payment, w.dt(paid), stage, courier,
                 f"SF{ident:012d}" if courier else None, flag,
@@ -130,7 +131,8 @@ def build(ctx: Context) -> None:
 
     ctx.add("orders", w.rows(
         "orders", ("id", "platform", "order_no", "buyer_id", "receiver_name", "receiver_phone",
-                   "receiver_address", "amount", "payment", "paid_at", "stage", "courier",
+                   "phone_tail", "receiver_address", "amount", "payment", "paid_at", "stage",
+                   "courier",
                    "tracking_no", "flag", "flag_sku", "flag_arrival", "flagged_at",
                    "flagged_by_id", "cancel_requested_at", "cancel_requested_by_id",
                    "cancel_reason", "open_tasks", "printed_at", "packed_at", "shipped_at",

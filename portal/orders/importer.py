@@ -27,7 +27,7 @@ from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
-from portal.orders.models import Order, OrderImport, OrderLine, StockItem
+from portal.orders.models import Order, OrderImport, OrderLine, StockItem, phone_tail
 from portal.orders.orders import PLATFORMS
 from portal.rules import RuleError
 
@@ -769,6 +769,7 @@ def _order_row(user: User, record: OrderImport, plain: dict, now: datetime) -> d
         "platform": record.platform, "order_no": plain["order_no"],
         "buyer_id": plain["buyer_id"], "receiver_name": plain["receiver_name"],
         "receiver_phone": plain["receiver_phone"],
+        "phone_tail": phone_tail(plain["receiver_phone"]),
         "receiver_address": plain["receiver_address"], "amount": Decimal(plain["amount"]),
         "payment": "online" if paid_at else "awaiting", "paid_at": paid_at,
         "stage": "paid" if paid_at else "awaiting_payment", "open_tasks": 0,

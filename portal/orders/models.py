@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal import clock
 from portal.database import UTCDateTime
@@ -49,6 +49,8 @@ class Order(db.Model):
         sa.Index("ix_orders_order_no", "order_no"),
         sa.Index("ix_orders_buyer", "buyer_id"),
         sa.Index("ix_orders_phone", "receiver_phone"),
+        sa.Index("ix_orders_phone_tail", "phone_tail"),  # the last digits, read backwards
+        sa.Index("ix_orders_receiver_name", "receiver_name"),
         sa.Index("ix_orders_stage_paid", "stage", "paid_at"),
         sa.Index("ix_orders_closed", "closed_at"),
         sa.Index("ix_orders_created", "created_at", "id"),
@@ -61,6 +63,9 @@ class Order(db.Model):
     buyer_id: Mapped[str] = mapped_column(sa.String(60))  # the buyer's account on the platform
     receiver_name: Mapped[str] = mapped_column(sa.String(60))
     receiver_phone: Mapped[str] = mapped_column(sa.String(20))
+    # the phone's digits reversed: "the last four digits" is a prefix of it, which an index
+    # serves on both databases (set with the phone, see phone_tail())
+    phone_tail: Mapped[str | None] = mapped_column(sa.String(20))
     receiver_address: Mapped[str] = mapped_column(sa.String(300))
     amount: Mapped[Decimal] = mapped_column(MONEY)
     payment: Mapped[str] = mapped_column(sa.String(12))  # awaiting | online | transfer
@@ -94,6 +99,18 @@ class Order(db.Model):
     lines = relationship("OrderLine", back_populates="order", lazy="selectin",
                          order_by="OrderLine.id", cascade="all, delete-orphan")
     cancel_requested_by = relationship("User", foreign_keys=[cancel_requested_by_id])
+
+    @validates("receiver_phone")
+    def _keep_phone_tail(self, key, value):
+        self.phone_tail = phone_tail(value)
+        return value
+
+
+def phone_tail(phone: str | None) -> str | None:
+    """A phone's digits reversed (``138 1234 5678`` → ``87654321831``): staff search by the
+    last four to seven digits a buyer tells them, a prefix of this."""
+    digits = "".join(c for c in (phone or "") if c.isdigit())
+    return digits[::-1] or None
 
 
 class OrderLine(db.Model):

@@ -37,7 +37,8 @@ def _short(limit: int):
 class SearchForm(FilterForm):
     """The quick search pre-sales use while chatting, and the list's filters."""
 
-    q = StringField(_l("Order number, buyer ID or phone"), validators=[Optional(), _short(60)])
+    q = StringField(_l("Order number, buyer ID, name or phone (last 4 digits will do)"),
+                    validators=[Optional(), _short(60)])
     stage = SelectField(_l("Stage"), choices=labelled(STAGES, _l("Any stage")),
                         validate_choice=False, validators=[Optional()])
     platform = SelectField(_l("Platform"), choices=labelled(PLATFORMS, _l("Any platform")),
