@@ -54,8 +54,8 @@ def test_presales_search_promise_and_late_address_change(page, t, sign_in, porta
     keep_marker(page)
 
     # --- quick search while chatting: the order and its promise, in place ---------------
-    page.get_by_label(t("Order number, buyer ID, name or phone (last 4 digits will do)"), exact=True) \
-        .press_sequentially(number[:-2])
+    search_label = t("Order number, buyer ID, name or phone (last 4 digits will do)")
+    page.get_by_label(search_label, exact=True).press_sequentially(number[:-2])
     results = page.locator("#order-results")
     row = results.locator("tr").filter(has_text=number)
     expect(row).to_have_count(1)

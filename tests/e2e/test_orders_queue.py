@@ -190,6 +190,7 @@ def test_a_red_flag_moves_the_promise(page, t, sign_in, portal_data):
                                                                     date=arrival)) + "$"))
 
     page.goto("/orders/")
-    page.get_by_label(t("Order number, buyer ID, name or phone (last 4 digits will do)"), exact=True).fill(number)
+    search_label = t("Order number, buyer ID, name or phone (last 4 digits will do)")
+    page.get_by_label(search_label, exact=True).fill(number)
     found = page.locator("#order-results tr").filter(has_text=number)
     expect(found.locator(".promise")).to_have_text(ships_on)
