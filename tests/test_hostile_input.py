@@ -64,22 +64,15 @@ FULL_LIST = [NUL, "\x01", "\x7f", CONTROL, SPACES, ZERO_WIDTH, OVER, UNDER, FAR,
              "Infinity", "-Infinity", "0001-01-01", "9999-12-31", HUGE_TEXT]
 
 
+# A field's kind, by its class (the first that matches).
+KINDS = ((FileField, "file"), (BooleanField, "boolean"),
+         (SelectField | SelectMultipleField | RadioField, "choice"), (IntegerField, "integer"),
+         (DecimalField, "money"), (DateField | DateTimeField | TimeField, "date"),
+         (StringField, "text"))
+
+
 def _kind(field) -> str:
-    if isinstance(field, FileField):
-        return "file"
-    if isinstance(field, BooleanField):
-        return "boolean"
-    if isinstance(field, SelectField | SelectMultipleField | RadioField):
-        return "choice"
-    if isinstance(field, IntegerField):
-        return "integer"
-    if isinstance(field, DecimalField):
-        return "money"
-    if isinstance(field, DateField | DateTimeField | TimeField):
-        return "date"
-    if isinstance(field, StringField):
-        return "text"
-    return "other"
+    return next((kind for classes, kind in KINDS if isinstance(field, classes)), "other")
 
 
 # For each kind: what every field of it gets (a NUL and an overflow at least).
@@ -310,10 +303,19 @@ def _footprint() -> tuple:
     return tuple(db.session.execute(counts).one())
 
 
-def _rules(app, method):
+def _walk(app, sweep, area, method=None):
+    """Each endpoint of ``area`` (answering ``method``), the sweep signed in as a role that
+    may use it: (rule, ordinary URL arguments, the record the URL names)."""
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
-        if method in rule.methods and rule.endpoint not in SKIPPED:
-            yield rule
+        if rule.endpoint in SKIPPED or not _in_area(rule.endpoint, area) or (
+                method and method not in rule.methods):
+            continue
+        role = _role_for(app, rule.endpoint)
+        if role is None:
+            continue
+        sweep.as_role(role)
+        args, record = _url_args(rule)
+        yield rule, args, record
 
 
 def _cursor(*pairs) -> str:
@@ -413,14 +415,7 @@ def _hostile_fields(form, record):
 
 @pytest.mark.parametrize("area", AREAS)
 def test_hostile_values_into_every_form(app, sweep, area):
-    for rule in _rules(app, "POST"):
-        if not _in_area(rule.endpoint, area):
-            continue
-        role = _role_for(app, rule.endpoint)
-        if role is None:
-            continue
-        sweep.as_role(role)
-        args, record = _url_args(rule)
+    for rule, args, record in _walk(app, sweep, area, "POST"):
         url = _build(rule, args)
         form = sweep.send("POST", url, {}, what="(empty form)").form()
         if form is None:
@@ -442,14 +437,7 @@ IMPOSSIBLE_ID = ["2147483647", "99999999999999999999"]
 
 @pytest.mark.parametrize("area", AREAS)
 def test_impossible_ids_in_the_url(app, sweep, area):
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if not _in_area(rule.endpoint, area) or rule.endpoint in SKIPPED:
-            continue
-        role = _role_for(app, rule.endpoint)
-        if role is None:
-            continue
-        sweep.as_role(role)
-        args, _ = _url_args(rule)
+    for rule, args, _record in _walk(app, sweep, area):
         method = "GET" if "GET" in rule.methods else "POST"
         for arg in _int_args(rule):
             for value in IMPOSSIBLE.get(arg, IMPOSSIBLE_ID):
@@ -462,14 +450,7 @@ def test_impossible_ids_in_the_url(app, sweep, area):
 
 @pytest.mark.parametrize("area", AREAS)
 def test_hostile_query_strings_on_every_page(app, sweep, area):
-    for rule in _rules(app, "GET"):
-        if not _in_area(rule.endpoint, area):
-            continue
-        role = _role_for(app, rule.endpoint)
-        if role is None:
-            continue
-        sweep.as_role(role)
-        args, record = _url_args(rule)
+    for rule, args, record in _walk(app, sweep, area, "GET"):
         url = _build(rule, args)
         filters = None
         for name, query in HOSTILE_QUERIES.items():
