@@ -53,9 +53,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
 
     from portal.auth.decorators import guard_undeclared
-    from portal.web import PortalSessionInterface, security_headers
+    from portal.web import (
+        PortalRequest,
+        PortalSessionInterface,
+        refuse_hostile_query,
+        security_headers,
+    )
 
+    app.request_class = PortalRequest
     app.session_interface = PortalSessionInterface()
+    app.before_request(refuse_hostile_query)
     app.before_request(guard_undeclared)
     app.after_request(security_headers)
     from portal.actions import commit_request

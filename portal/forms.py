@@ -2,9 +2,14 @@
 
 Every form is a ``Form``: its text fields are trimmed (spaces, ideographic and zero-width
 spaces), refuse control characters other than tab and newline (a NUL would fail on
-PostgreSQL), and a required text that is blank after trimming is refused; whole numbers stay
+PostgreSQL) or more than ``TEXT_MAX`` characters where the field sets no length of its own,
+and a required text that is blank after trimming is refused; whole numbers stay
 within the database's INTEGER range, money within the NUMERIC columns and finite, dates
-within sensible years. Each refusal is a translated message next to its field (422).
+within sensible years; a choice (a select, radio buttons) refuses control characters and a
+number outside INTEGER (a forged record id). Each refusal is a translated message next to its
+field (422). Numbers, dates and choices are checked as they are parsed: one beyond its
+column is cleared from ``data`` (the typing stays in ``raw_data`` for the form shown again),
+so a view that reads a field before validating never sends it to the database.
 """
 
 import re
@@ -18,17 +23,23 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import DateField, DateTimeField, DecimalField, IntegerField, StringField
 from wtforms.fields import PasswordField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice, SelectFieldBase, SelectMultipleField
 from wtforms.fields.core import UnboundField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, StopValidation
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, StopValidation
 from wtforms.widgets import HiddenInput, Select
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL INTEGER
 MONEY_MAX = Decimal("9999999999.99")  # NUMERIC(12, 2)
 FIRST_YEAR, LAST_YEAR = 1900, 2200
+TEXT_MAX = 10_000  # a text without a length of its own (a note, a reason)
 BLANK = " \t\n\r\f\v\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u2060\u3000\ufeff"
 _BLANK_EDGES = re.compile(f"^[{BLANK}]+|[{BLANK}]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control_characters(text: str) -> bool:
+    """True when ``text`` holds a control character other than tab and newline."""
+    return bool(_CONTROL.search(text))
 
 
 def trim(value):
@@ -41,6 +52,9 @@ def _text_guard(form, field) -> None:
     if isinstance(value, str):
         if _CONTROL.search(value):
             raise StopValidation(gettext("Remove the control characters from this field."))
+        if len(value) > TEXT_MAX and not any(
+                isinstance(v, Length) and v.max not in (None, -1) for v in field.validators):
+            raise StopValidation(gettext("Keep this under %(max)d characters.", max=TEXT_MAX))
         typed = field.raw_data[0] if field.raw_data else ""
         if not value and typed and field.flags.required:
             # the field's own "required" message where it has one, else the general one
@@ -50,24 +64,72 @@ def _text_guard(form, field) -> None:
                 "Fill in this field (spaces alone do not count)."))
 
 
-def _number_guard(form, field) -> None:
-    value = field.data
-    if value is None:
-        return
-    if isinstance(field, IntegerField) and not INT_MIN <= value <= INT_MAX:
-        raise StopValidation(gettext("Enter a smaller number."))
-    if isinstance(field, DecimalField):
-        if not value.is_finite():
-            raise StopValidation(gettext("Enter an amount as a number, e.g. 1280.00."))
-        if abs(value) > MONEY_MAX:
-            raise StopValidation(gettext("Enter a smaller amount."))
+def _out_of_bounds(field) -> str | None:
+    """Why the number, date or choice in ``field.data`` cannot be stored, or None."""
+    if isinstance(field, SelectFieldBase):
+        typed = [value for value in (field.raw_data or []) if isinstance(value, str)]
+        if any(_CONTROL.search(value) for value in typed):
+            return gettext("Remove the control characters from this field.")
+    values = field.data if isinstance(field.data, list | tuple) else [field.data]
+    for value in values:
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+            return gettext("Enter a smaller number.") if isinstance(field, IntegerField) \
+                else gettext("Choose from the list.")
+        if isinstance(value, str) and isinstance(field, SelectFieldBase) and value.isascii() \
+                and value.isdigit() and int(value) > INT_MAX:  # an id chosen as text
+            return gettext("Choose from the list.")
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                return gettext("Enter an amount as a number, e.g. 1280.00.")
+            if abs(value) > MONEY_MAX:
+                return gettext("Enter a smaller amount.")
+        if isinstance(value, date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            return gettext("Enter a date between %(first)d and %(last)d.",
+                           first=FIRST_YEAR, last=LAST_YEAR)
+    return None
 
 
-def _date_guard(form, field) -> None:
-    value = field.data
-    if isinstance(value, date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise StopValidation(gettext("Enter a date between %(first)d and %(last)d.",
-                                     first=FIRST_YEAR, last=LAST_YEAR))
+def _bounds_guard(form, field) -> None:
+    message = _out_of_bounds(field)
+    if message:
+        field.data = None
+        raise StopValidation(message)
+
+
+def _parsed_within_bounds(field) -> None:
+    """Check a number, date or choice as soon as it is parsed: a value beyond its column
+    becomes None with the refusal as a parse error, so that even a view that reads the
+    field before validating (to find the record it names) never sends it to the database;
+    a multiple choice is always a list."""
+    parse = field.process_formdata
+
+    def process_formdata(valuelist):
+        try:
+            parse(valuelist)
+        finally:
+            if isinstance(field, SelectMultipleField) and field.data is None:
+                field.data = []
+        message = _out_of_bounds(field)
+        if message:
+            field.data = [] if isinstance(field, SelectMultipleField) else None
+            raise ValueError(message)
+
+    field.process_formdata = process_formdata
+
+
+def record_id(value) -> int | None:
+    """A record id typed or chosen as text (``"42"``), or None when it cannot be one: not
+    a whole number, or outside the INTEGER range (a forged id is no record, never an
+    overflow)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value)
+    else:
+        return None
+    return number if 0 < number <= INT_MAX else None
 
 
 class GuardedMeta:
@@ -77,10 +139,9 @@ class GuardedMeta:
         field_class = unbound_field.field_class
         if issubclass(field_class, StringField):
             guard = _text_guard
-        elif issubclass(field_class, IntegerField | DecimalField):
-            guard = _number_guard
-        elif issubclass(field_class, DateField | DateTimeField):
-            guard = _date_guard
+        elif issubclass(field_class, IntegerField | DecimalField | DateField | DateTimeField
+                        | SelectFieldBase):
+            guard = _bounds_guard
         else:
             return unbound_field.bind(form=form, **options)
         args, kwargs = list(unbound_field.args), dict(unbound_field.kwargs)
@@ -90,7 +151,10 @@ class GuardedMeta:
         kwargs["validators"] = [guard, *(kwargs.get("validators") or ())]
         if guard is _text_guard and not issubclass(field_class, PasswordField):
             kwargs["filters"] = [trim, *(kwargs.get("filters") or ())]
-        return UnboundField(field_class, *args, **kwargs).bind(form=form, **options)
+        field = UnboundField(field_class, *args, **kwargs).bind(form=form, **options)
+        if guard is _bounds_guard:
+            _parsed_within_bounds(field)
+        return field
 
 
 class Form(FlaskForm):

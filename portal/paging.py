@@ -11,6 +11,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.forms import FIRST_YEAR, INT_MAX, INT_MIN, LAST_YEAR, has_control_characters
 
 
 @dataclass
@@ -31,17 +32,40 @@ def _plain(value):
 
 
 def _typed(pair):
+    """A cursor's value; a forged one the database cannot hold (a number beyond INTEGER, a
+    NUL, the year 1) is refused here, never sent to the database."""
     tag, value = pair
     if tag == "t":
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
             raise ValueError("naive moment in a cursor")
-        return moment
+        return _sensible(moment)
     if tag == "d":
-        return date.fromisoformat(value)
-    if tag == "v" and isinstance(value, int | str):
+        return _sensible(date.fromisoformat(value))
+    if tag == "v" and isinstance(value, int) and not isinstance(value, bool) \
+            and INT_MIN <= value <= INT_MAX:
+        return value
+    if tag == "v" and isinstance(value, str) and len(value) <= 200 \
+            and not has_control_characters(value):
         return value
     raise ValueError("bad cursor")
+
+
+def _sensible(day):
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError("a cursor out of the years the portal knows")
+    return day
+
+
+def _fits(value, column) -> bool:
+    """True when ``value`` is of the column's kind (a forged cursor may swap them)."""
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return True
+    if kind is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    return isinstance(value, kind) and not isinstance(value, bool)
 
 
 def encode_cursor(row, columns) -> str:
@@ -65,8 +89,9 @@ def decode_cursor(token: str | None, size: int) -> tuple | None:
 
 def _bound(values, columns):
     """The cursor's values bound with their columns' types (a moment in any time zone is
-    compared as the UTC a UTCDateTime column stores), or None."""
-    if values is None:
+    compared as the UTC a UTCDateTime column stores), or None (also for values not of their
+    columns' kinds)."""
+    if values is None or not all(_fits(v, c) for v, c in zip(values, columns, strict=True)):
         return None
     return tuple(sa.literal(value, column.type)
                  for value, column in zip(values, columns, strict=True))

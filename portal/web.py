@@ -8,17 +8,58 @@ commits is ``portal.actions``.
 import json
 from collections.abc import Iterable
 
-from flask import Response, current_app, make_response, render_template, request
+from flask import Request, Response, current_app, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from jinja2_fragments.flask import render_block
+from werkzeug.datastructures import ImmutableMultiDict
 
 from portal.extensions import htmx
+from portal.forms import INT_MAX, INT_MIN, has_control_characters
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class BoundedArgs(ImmutableMultiDict):
+    """Query and form values where ``get(name, type=int)`` gives the default for a number
+    beyond the database's INTEGER (``?pick=99999999999999999999`` names no record; it must
+    not overflow the query that looks for one)."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
+        value = super().get(key, default, type)
+        if type is int and isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+            return default
+        return value
+
+
+class PortalRequest(Request):
+    """The portal's request: its query and form values are ``BoundedArgs``."""
+
+    parameter_storage_class = BoundedArgs
+
+
+def refuse_hostile_query():
+    """before_request: a query string with control characters (a NUL fails on PostgreSQL;
+    cursors and filters are read straight from it) is a 400 with a clear message, and a page
+    number beyond INTEGER (``?page=99999999999999``) names no page: 404."""
+    from werkzeug.exceptions import NotFound
+
+    from portal.errors import error_response
+
+    for key, value in request.args.items(multi=True):
+        if has_control_characters(key) or has_control_characters(value):
+            from flask_babel import gettext
+
+            return error_response(400, gettext(
+                "The address contains control characters; remove them and try again."))
+    for name in ("page", "per_page"):
+        value = request.args.get(name, "").strip()
+        if value.lstrip("+-").isdigit() and not INT_MIN <= int(value) <= INT_MAX:
+            raise NotFound()
+    return None
 
 
 def is_fragment_request() -> bool:

@@ -47,7 +47,7 @@ from portal.aftersales.models import AfterSalesCase, CannedReply, CaseEvent, Cas
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
-from portal.forms import choices
+from portal.forms import choices, record_id
 from portal.i18n import N_
 from portal.orders import orders as order_svc
 from portal.orders.models import Order
@@ -183,9 +183,7 @@ def _case_form(formdata=None, order=None) -> CaseForm:
 
 
 def _picked_order(value):
-    if value and str(value).isdigit():
-        return db.session.get(Order, int(value))
-    return None
+    return db.session.get(Order, number) if (number := record_id(value)) else None
 
 
 def _new_page(form, order, status=200, found=None, pick=None):

@@ -22,6 +22,7 @@ from portal.aftersales import sla, visits
 from portal.aftersales.models import AfterSalesCase, CaseEvent, CasePhoto
 from portal.auth.models import User
 from portal.extensions import db
+from portal.forms import record_id
 from portal.i18n import N_
 from portal.notifications import notify, notify_role
 from portal.orders.models import Order
@@ -357,7 +358,7 @@ def _clean(text: str | None, limit: int) -> str:
 def _agent(assignee_id) -> User | None:
     if assignee_id in (None, "", 0):
         return None
-    user = db.session.get(User, int(assignee_id))
+    user = db.session.get(User, number) if (number := record_id(assignee_id)) else None
     if user is None or user.role != "aftersales" or not user.active:
         raise RuleError(N_("Choose an after-sales agent from the list."), "assignee_id")
     return user

@@ -40,10 +40,11 @@ def _get_user(user_id: int) -> User:
 def index():
     """The staff list with filters."""
     filters = StaffFilterForm()
-    filters.validate()
+    valid = filters.validate()  # an invalid filter (a search too long) lists without it
     page = db.paginate(
-        staff_query(q=filters.q.data, role=filters.role.data or None,
-                    status=filters.status.data or "active"),
+        staff_query(q=filters.q.data if valid else None,
+                    role=filters.role.data or None if valid else None,
+                    status=filters.status.data or "active" if valid else "active"),
         per_page=50, error_out=False,
     )
     return render("staff/index.html", block="staff_table", filters=filters, page=page)

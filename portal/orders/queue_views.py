@@ -14,6 +14,7 @@ from flask_login import current_user
 from portal import actions, clock
 from portal.auth.decorators import require
 from portal.extensions import db
+from portal.forms import record_id
 from portal.i18n import N_
 from portal.orders import bp
 from portal.orders import orders as svc
@@ -338,7 +339,7 @@ def _slips_page(order_ids):
 def slips():
     """The dispatch slips of ``?ids=1,2,3``, one per A5 page, ready to print."""
     raw = request.args.get("ids", "")
-    ids = [int(part) for part in raw.split(",") if part.strip().isdigit()]
+    ids = [number for part in raw.split(",") if (number := record_id(part))]
     return _slips_page(ids)
 
 

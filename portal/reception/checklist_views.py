@@ -20,6 +20,7 @@ from portal import actions, clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
+from portal.forms import record_id
 from portal.i18n import N_
 from portal.reception import bp
 from portal.reception import checklist as svc
@@ -310,8 +311,8 @@ class RepairFormAnswer:
 def repair_create():
     """R-R3: report a repair; the supervisor is notified."""
     form = _repair_form()
-    item_id = str(form.item_id.data or "")
-    item = db.session.get(ChecklistItem, int(item_id)) if item_id.isdigit() else None
+    item_id = record_id(form.item_id.data)
+    item = db.session.get(ChecklistItem, item_id) if item_id else None
     return actions.run(
         lambda: rsvc.report(current_user, place=form.place.data, problem=form.problem.data,
                             item=item),
