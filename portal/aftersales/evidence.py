@@ -13,7 +13,6 @@ it is hidden with a reason, and the file stays.
 
 import os
 import secrets
-import unicodedata
 import warnings
 from io import BytesIO
 from pathlib import Path
@@ -23,7 +22,7 @@ from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal import audit, clock
+from portal import audit, clock, uploads
 from portal.actions import Conflict
 from portal.aftersales.models import AfterSalesCase, CaseEvent, CasePhoto
 from portal.auth.models import User
@@ -123,19 +122,7 @@ def _draft(image) -> None:
 
 
 NAME_MAX = 200  # CasePhoto.original_name
-# What a file name shown to staff never carries: controls (NUL fails on PostgreSQL), format
-# characters (a right-to-left override makes "gpj.exe" read "exe.jpg", zero-width spaces),
-# surrogates and line or paragraph separators.
-_UNSHOWN = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
-
-
-def clean_name(name: str | None) -> str:
-    """An uploaded file's name as it is kept and shown: its last path part, NFC, without the
-    characters above, spaces collapsed and trimmed, at most ``NAME_MAX`` characters ("" when
-    nothing is left)."""
-    base = unicodedata.normalize("NFC", (name or "").replace("\\", "/")).rsplit("/", 1)[-1]
-    kept = "".join(c for c in base if unicodedata.category(c) not in _UNSHOWN)
-    return " ".join(kept.split())[:NAME_MAX].strip()
+clean_name = uploads.clean_name  # one cleaner for every uploaded name (portal/uploads.py)
 
 
 def read_upload(stream) -> bytes:

@@ -3,8 +3,6 @@ recent imports, the preview of one import (what will be created, the duplicates 
 wrong rows with why), confirming or discarding it, and its problems as a CSV file.
 """
 
-import csv
-import io
 
 from flask import Response, abort, request, url_for
 from flask_babel import gettext as _
@@ -18,6 +16,7 @@ from wtforms.validators import AnyOf, InputRequired
 from portal import actions, clock
 from portal.audit.services import namer
 from portal.auth.decorators import require
+from portal.exports import csv_bytes
 from portal.extensions import db
 from portal.forms import Form, VersionedForm, choices
 from portal.i18n import N_
@@ -196,24 +195,16 @@ def import_discard(import_id: int):
                 _l("The import was discarded: nothing was imported."))
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 @bp.route("/import/<int:import_id>/problems.csv")
 @require("orders.import")
 def import_problems(import_id: int):
     """The import's duplicates and wrong rows with why, as CSV (to fix the export)."""
     record = _get(import_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Row"), _("Order number"), _("Verdict"), _("Why")])
-    for verdict, reason in svc.problems(record):
-        writer.writerow([reason["row"], _cell(reason["order_no"]), _(PROBLEM_KINDS[verdict]),
-                         _cell(_(reason["message"], **reason["params"]))])
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    rows = [[_("Row"), _("Order number"), _("Verdict"), _("Why")]]
+    rows += [[reason["row"], reason["order_no"], _(PROBLEM_KINDS[verdict]),
+              _(reason["message"], **reason["params"])]
+             for verdict, reason in svc.problems(record)]
+    response = Response(csv_bytes(rows), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="order-import-{record.id}-problems.csv"')
     return response

@@ -30,6 +30,7 @@ from portal.i18n import N_
 from portal.orders.models import Order, OrderImport, OrderLine, StockItem, phone_tail
 from portal.orders.orders import PLATFORMS
 from portal.rules import RuleError
+from portal.uploads import clean_name
 
 MAX_BYTES = 10 * 1024 * 1024        # the largest upload
 MAX_MB = MAX_BYTES // (1024 * 1024)
@@ -678,9 +679,7 @@ def tally(entries: list[dict], **extra) -> dict:
 
 
 def _clean_filename(name: str | None) -> str:
-    name = re.split(r"[\\/]", name or "")[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
-    return (name or "orders")[:200]
+    return clean_name(name) or "orders"
 
 
 def preview(user: User, platform: str, filename: str | None, data: bytes) -> OrderImport:

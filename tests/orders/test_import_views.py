@@ -254,3 +254,19 @@ def test_the_preview_reads_the_same_for_small_and_large_imports(desk, presales,
         page = html(desk.get(f"/orders/import/{large.id}"))
     assert few.count == many.count
     assert "… and 200 more." in page  # 400 wrong orders, 200 shown
+
+
+def test_an_import_file_name_is_cleaned_like_every_upload(desk, presales):
+    """Issue 16 item 8: the import keeps the name through the one cleaner (portal/uploads.py)
+    — no control, format or line-separator characters, the last path part only."""
+    record = svc.preview(presales, "tmall", "C:\\exports\\订单\u202egpj.csv\x00\x07",
+                         make_csv([line("TB1")]))
+    assert record.filename == "订单gpj.csv"
+    assert svc.preview(presales, "tmall", "\u200b\x01", make_csv([line("TB2")])).filename \
+        == "orders"
+
+
+def test_the_problems_csv_drops_control_characters(desk, presales):
+    record = svc.preview(presales, "tmall", "x.csv", make_csv([line("TB\x01X", "XY-9")]))
+    text = desk.get(f"/orders/import/{record.id}/problems.csv").get_data(as_text=True)
+    assert "\x01" not in text
