@@ -422,11 +422,11 @@ def consultant_choices() -> list[tuple[str, str]]:
     """The history's consultant filter: staff ever marked as consultants or chosen on a
     visit in the last year, and the free names used in the last year."""
     since = clock.today() - timedelta(days=365)
-    chosen = sa.select(Visit.consultant_id).where(Visit.day >= since,
-                                                  Visit.consultant_id.is_not(None))
+    # one probe of ix_visits_consultant_day per member of staff, not a year of visits read
+    # (the bench measured 52 ms at a million visits for the IN form, 3× the page before)
+    chosen = sa.exists().where(Visit.consultant_id == User.id, Visit.day >= since)
     staff = [(str(u.id), u.display_name) for u in db.session.scalars(
-        sa.select(User).where(sa.or_(User.id.in_(sa.select(Consultant.user_id)),
-                                     User.id.in_(chosen)))
+        sa.select(User).where(sa.or_(User.id.in_(sa.select(Consultant.user_id)), chosen))
         .order_by(User.display_name))]
     # a free name is kept only when no staff member was chosen: asking for those rows (the
     # consultant_id IS NULL range of ix_visits_consultant_day) reads the year's few free
