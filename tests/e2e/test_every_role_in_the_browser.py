@@ -171,12 +171,14 @@ def test_a_clerks_row_action_by_keyboard_keeps_focus_on_the_row(page, t, sign_in
     _give_fields_inline_styles(page)
     _keyboard_press(page, row.get_by_role("button", name=t("Flag yellow"), exact=True))
     expect(row.get_by_role("button", name=t("Clear flag"), exact=True)).to_be_visible()
+    # the focus moves once the swap has settled (a tick after it): wait for it, then check
+    in_row = f"() => !!document.activeElement.closest('#order-{order_id}')"
+    page.wait_for_function(in_row, timeout=3000)
     assert _focus_is_on(page) != "BODY"
-    assert page.evaluate(f"() => !!document.activeElement.closest('#order-{order_id}')")
 
     _keyboard_press(page, row.get_by_role("button", name=t("Clear flag"), exact=True))
     expect(row.get_by_role("button", name=t("Flag yellow"), exact=True)).to_be_visible()
-    assert page.evaluate(f"() => !!document.activeElement.closest('#order-{order_id}')")
+    page.wait_for_function(in_row, timeout=3000)
     assert marker_survived(page)
     assert not run_axe(page)
 
