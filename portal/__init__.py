@@ -99,7 +99,9 @@ class RecordId(IntegerConverter):
     ``/orders/99999999999999999999`` is a 404 on both databases, never an overflow (500)."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        from portal.forms import INT_MAX
+
+        kwargs.setdefault("max", INT_MAX)
         super().__init__(map, *args, **kwargs)
 
 

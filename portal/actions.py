@@ -35,7 +35,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadRequest
 
 from portal.extensions import db
+from portal.forms import show_refusal
 from portal.rules import RuleError
+from portal.web import is_fragment_request
 
 
 class Conflict(Exception):
@@ -120,7 +122,7 @@ def run(work: Callable[[], Any], *, answer: Answer, form=None, done=None,
         result = work()
         db.session.flush()
         message = _text(done, result)
-        if request_wants_fragment():
+        if is_fragment_request():
             response = make_response(answer.done(result, message))
         else:
             if message:
@@ -140,8 +142,6 @@ def run(work: Callable[[], Any], *, answer: Answer, form=None, done=None,
         text = getattr(answer, "refusal_text", refusal_text)(error)
         if form is None:
             return _status(answer.refused(None, text), 422)
-        from portal.forms import show_refusal
-
         show_refusal(form, error, text)
         return _status(answer.refused(form, None), 422)
     except NotAllowed as error:
@@ -154,12 +154,6 @@ def run(work: Callable[[], Any], *, answer: Answer, form=None, done=None,
 def refusal_text(error: RuleError) -> str:
     """A rule's refusal in the reader's language (its message is an untranslated marker)."""
     return gettext(error.message, **error.params)
-
-
-def request_wants_fragment() -> bool:
-    from portal.web import is_fragment_request
-
-    return is_fragment_request()
 
 
 def _status(response, status: int):

@@ -514,29 +514,31 @@ def _case_text(case: AfterSalesCase, text: str | None, empty: str) -> str:
     return text
 
 
+def _responded(user: User, case: AfterSalesCase, kind: str, action: str, text: str,
+               missing: str) -> CaseEvent:
+    """Text written on the case that answers the first-response clock (a note, a reply)."""
+    text = _case_text(case, text, missing)
+    now = clock.now()
+    sla.responded(case, now)
+    event = _event(case, user, kind, text, at=now)
+    audit.record(action, case, actor=user, details={"text": text[:200]})
+    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
+    return event
+
+
 def add_note(user: User, case: AfterSalesCase, text: str) -> CaseEvent:
     """An internal note on the case (a call to the customer noted counts as the first
     response)."""
-    text = _case_text(case, text, N_("Write the note first."))
-    now = clock.now()
-    sla.responded(case, now)
-    event = _event(case, user, "note", text, at=now)
-    audit.record("aftersales.note_added", case, actor=user, details={"text": text[:200]})
-    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
-    return event
+    return _responded(user, case, "note", "aftersales.note_added", text,
+                      N_("Write the note first."))
 
 
 def record_reply(user: User, case: AfterSalesCase, text: str) -> CaseEvent:
     """What the agent sent the customer (in the platform's chat), on the case's history as a
     reply to the customer, apart from the internal notes; it answers the first-response
     clock."""
-    text = _case_text(case, text, N_("Write or choose the reply you sent."))
-    now = clock.now()
-    sla.responded(case, now)
-    event = _event(case, user, "reply", text, at=now)
-    audit.record("aftersales.replied", case, actor=user, details={"text": text[:200]})
-    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
-    return event
+    return _responded(user, case, "reply", "aftersales.replied", text,
+                      N_("Write or choose the reply you sent."))
 
 
 DETAIL_FIELDS = ("problem", "request", "purchase_date", "delivery_date", "return_courier",
