@@ -22,6 +22,7 @@ AREAS = (
     "portal.scoring",
     "portal.orders",
     "portal.aftersales",
+    "portal.customers",
 )
 
 

@@ -36,6 +36,7 @@ class AfterSalesCase(db.Model):
         sa.Index("ix_aftersales_cases_platform", "platform_status", "created_at"),
         sa.Index("ix_aftersales_cases_closed", "closed_at"),
         sa.Index("ix_aftersales_cases_resolved", "resolved_at"),  # the weekly report
+        sa.Index("ix_aftersales_cases_customer", "customer_id", "created_at", "id"),
         sa.CheckConstraint("refund_amount IS NULL OR refund_amount >= 0",
                            name="refund_not_negative"),
     )
@@ -49,6 +50,7 @@ class AfterSalesCase(db.Model):
     category: Mapped[str | None] = mapped_column(sa.String(12))
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"))
     order_no: Mapped[str] = mapped_column(sa.String(40))  # typed, or the picked order's
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
     platform: Mapped[str | None] = mapped_column(sa.String(12))
     purchase_date: Mapped[date | None]
     delivery_date: Mapped[date | None]
@@ -163,12 +165,14 @@ class ReturnVisit(db.Model):
     __table_args__ = (
         sa.Index("ix_aftersales_visits_due", "done_at", "due_on"),
         sa.Index("ix_aftersales_visits_case", "case_id"),
+        sa.Index("ix_aftersales_visits_customer", "customer_id", "due_on", "id"),
         sa.CheckConstraint("satisfaction IS NULL OR (satisfaction >= 1 AND satisfaction <= 5)",
                            name="satisfaction_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("aftersales_cases.id"))
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
     due_on: Mapped[date]
     outcome: Mapped[str | None] = mapped_column(sa.String(12))  # reached | not_reached | declined
     satisfaction: Mapped[int | None]

@@ -57,6 +57,17 @@ REGISTERS_READ = frozenset({"orders.registers_view"})
 # read everything, keep the canned replies and check the refund/dispute queue daily.
 AFTERSALES_READ = frozenset({"aftersales.view"})
 
+# The customer archive (R-C1, R-C2, R-C8): every role finds a customer and reads the story,
+# contacts masked; full contacts for after-sales, the supervisor and the manager (and the
+# customer's owner, a record rule in the service); agents who talk to customers keep the
+# record and make the calls; the supervisor keeps the lists and answers data requests.
+CUSTOMERS_READ = frozenset({"customers.view"})
+CUSTOMERS_WORK = frozenset({
+    "customers.edit",       # notes, tags, needs, consent, kind of a customer
+    "customers.calls",      # my calls today: record a call's result
+    "customers.merge",      # merge possible duplicates, undo a merge
+})
+
 # Staff whose work is scored: they read their own sheets, acknowledge and appeal (R-P1).
 SCORED = frozenset({"scoring.own"})
 
@@ -73,6 +84,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     } | SHOWROOM_READ | ORDERS_READ | REGISTERS_READ | AFTERSALES_READ | {
         "aftersales.oversee",        # refund/dispute queue, reminders, weekly report, SLA card
         "aftersales.replies",        # keep the canned replies
+    } | CUSTOMERS_READ | {
+        "customers.contacts",        # phones and addresses in full (R-C8)
+        "customers.oversee",         # calls per agent, duplicates, the care list's figures
     },
     # both books: the supervisor writes, signs and takes over (R-H1, R-H2, escalations)
     "supervisor": EVERYONE | ROSTERED | SHOWROOM_READ | DESK_BOOK | SHOWROOM_BOOK | {
@@ -91,7 +105,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "orders.oversee",            # overdue orders on the Today page (R-O10)
         "aftersales.oversee",
         "aftersales.replies",
-    } | ORDERS_READ | REGISTERS_READ | AFTERSALES_READ,
+        "customers.contacts",
+        "customers.oversee",
+        "customers.manage",          # tags, value classes, call plans, owners, care list,
+                                     # a customer's data export and anonymisation (R-C8)
+    } | ORDERS_READ | REGISTERS_READ | AFTERSALES_READ | CUSTOMERS_READ | CUSTOMERS_WORK,
     "presales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | REGISTERS_READ | {
         "orders.create",             # type an order in by hand
         "orders.import",             # import a platform's export
@@ -99,21 +117,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "orders.cancel",             # ask for a cancellation (R-O2)
         "orders.registers",          # bank transfers (R-O7), out-of-stock waits (R-O8)
         "aftersales.open",           # open an after-sales case from an order
-    },
+    } | CUSTOMERS_READ | CUSTOMERS_WORK,
     "aftersales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | AFTERSALES_READ | {
         "aftersales.open",
         "aftersales.work",           # cases: assign, notes, photos, steps, refunds, visits
-    },
+        "customers.contacts",
+    } | CUSTOMERS_READ | CUSTOMERS_WORK,
     "order_clerk": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | REGISTERS_READ | {
         "orders.import",
         "orders.work",               # the queue: flags, slips, packing, shipping, voiding, tasks
         "orders.stock",              # stock counts and expected arrivals
         "aftersales.parcels",        # returned parcels: sign "原包裹已收到" (R-A5)
-    },
+    } | CUSTOMERS_READ,
     "reception": EVERYONE | ROSTERED | SHOWROOM_BOOK | SHOWROOM_READ | SCORED | {
         "reception.work",            # log visitors, serve, mark departures, fill the checklist
         "reception.repairs",         # report repairs and follow them up
-    },
+    } | CUSTOMERS_READ,
 }
 
 # Roles that appear on the duty roster, in the order the grid groups them.

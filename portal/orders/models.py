@@ -54,6 +54,7 @@ class Order(db.Model):
         sa.Index("ix_orders_stage_paid", "stage", "paid_at"),
         sa.Index("ix_orders_closed", "closed_at"),
         sa.Index("ix_orders_created", "created_at", "id"),
+        sa.Index("ix_orders_customer", "customer_id", "created_at", "id"),  # the story
         sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
     )
 
@@ -67,6 +68,7 @@ class Order(db.Model):
     # serves on both databases (set with the phone, see phone_tail())
     phone_tail: Mapped[str | None] = mapped_column(sa.String(20))
     receiver_address: Mapped[str] = mapped_column(sa.String(300))
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
     amount: Mapped[Decimal] = mapped_column(MONEY)
     payment: Mapped[str] = mapped_column(sa.String(12))  # awaiting | online | transfer
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -194,6 +196,7 @@ class BankTransfer(db.Model):
         sa.Index("ix_bank_transfers_unlinked", "order_id", "received_on"),
         # one transfer per order: two agents linking one order at once → one is refused
         sa.Index("uq_bank_transfers_order", "order_id", unique=True),
+        sa.Index("ix_bank_transfers_customer", "customer_id", "received_on", "id"),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
     )
 
@@ -204,6 +207,7 @@ class BankTransfer(db.Model):
     bank: Mapped[str] = mapped_column(sa.String(60))
     reference: Mapped[str] = mapped_column(sa.String(60), default="")
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"))
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
     # why the order was marked paid although the amount differs or a cancellation was asked
     # for (R-O7): confirmed by the agent who linked it
     paid_note: Mapped[str | None] = mapped_column(sa.String(300))
@@ -227,12 +231,14 @@ class StockWait(db.Model):
         sa.Index("ix_stock_waits_state_sku", "state", "sku"),
         sa.Index("ix_stock_waits_state_available", "state", "available_at"),
         sa.Index("ix_stock_waits_state_closed", "state", "closed_at", "id"),  # closed views
+        sa.Index("ix_stock_waits_customer", "customer_id", "created_at", "id"),
         sa.CheckConstraint("quantity >= 1", name="quantity_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     buyer: Mapped[str] = mapped_column(sa.String(60))
     contact: Mapped[str] = mapped_column(sa.String(60))
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
     sku: Mapped[str] = mapped_column(sa.String(40))
     quantity: Mapped[int] = mapped_column(default=1)
     note: Mapped[str] = mapped_column(sa.String(300), default="")

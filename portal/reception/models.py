@@ -61,6 +61,7 @@ class Visit(db.Model):
         sa.Index("ix_visits_open", "left_at", "arrived_at"),
         sa.Index("ix_visits_consultant_day", "consultant_id", "day"),
         sa.Index("ix_visits_phone", "phone"),
+        sa.Index("ix_visits_customer", "customer_id", "arrived_at", "id"),
         sa.CheckConstraint("party_size >= 1", name="party_size_positive"),
     )
 
@@ -75,6 +76,7 @@ class Visit(db.Model):
     consultant_name: Mapped[str | None] = mapped_column(sa.String(60))  # when not a user
     visitor_name: Mapped[str | None] = mapped_column(sa.String(60))
     phone: Mapped[str | None] = mapped_column(sa.String(20))  # digits only, normalised
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
     note: Mapped[str | None] = mapped_column(sa.String(500))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
