@@ -464,8 +464,9 @@ def test_the_actions_stay_within_their_query_budget(desk, arrive, menu, consulta
     with count_queries(like_bench=True) as logged:
         response = desk.post("/showroom/visits", headers=HX,
                              data={**ARRIVAL, "consultant_name": "", "consultant_id": chosen})
-    # the user, the consultant, the visit, the audit event
-    assert response.status_code == 200 and logged.count <= 4, logged.count
+    # the user, the consultant, the visit, the audit event; and the visitor's phone finds
+    # (or here makes) their customer: the phone lookup, the customer, the contact
+    assert response.status_code == 200 and logged.count <= 7, logged.count
     visit = db.session.scalar(sa.select(Visit))
     with count_queries(like_bench=True) as opened:
         assert desk.get(f"/showroom/visits/{visit.id}/serve", headers=HX).status_code == 200
