@@ -22,6 +22,7 @@ AREAS = (
     "portal.scoring",
     "portal.orders",
     "portal.aftersales",
+    "portal.jobs",  # above the areas: reads their services to find reminders due
 )
 
 

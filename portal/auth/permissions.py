@@ -91,6 +91,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "orders.oversee",            # overdue orders on the Today page (R-O10)
         "aftersales.oversee",
         "aftersales.replies",
+        "jobs.manage",               # switch kinds of reminder off and on
     } | ORDERS_READ | REGISTERS_READ | AFTERSALES_READ,
     "presales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | REGISTERS_READ | {
         "orders.create",             # type an order in by hand
