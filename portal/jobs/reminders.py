@@ -49,8 +49,10 @@ def _insert_ignoring_duplicate(model, values: dict) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    key = next(iter(model.__table__.primary_key.columns))
+    # RETURNING, not rowcount: through psycopg the row count of this statement is not 1
+    return db.session.execute(insert(model).values(**values).on_conflict_do_nothing()
+                              .returning(key)).first() is not None
 
 
 def claim_window(name: str, now: datetime) -> datetime | None:
