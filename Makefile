@@ -1,4 +1,5 @@
-# make run   - set up everything and serve the portal with demo data on SQLite at 127.0.0.1:5000
+# make run   - set up everything and serve the portal with demo data on SQLite at 127.0.0.1:5000,
+#              with the job queue's worker (reminders) beside it
 # make test  - set up everything, run ruff and the whole test suite
 # make bench - the benchmarks (bench/, docs/performance.md)
 VENV    ?= .venv
@@ -36,8 +37,12 @@ db: install translations
 demo: db
 	$(BIN)/flask portal seed-demo --if-empty
 
+# the web app and the job queue's worker (reminders) with one command: the worker runs in the
+# background and stops when the web app stops (Ctrl-C)
 run: demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/python -m flask portal worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python -m flask run --host 127.0.0.1 --port 5000
 
 lint: install
 	$(BIN)/ruff check .

@@ -23,6 +23,7 @@ AREAS = (
     "portal.orders",
     "portal.aftersales",
     "portal.customers",
+    "portal.jobs",  # above the areas: reads their services to find reminders due
 )
 
 

@@ -153,3 +153,45 @@ def register_link_source(app, kind: str, source: LinkSource) -> None:
 def link_sources(app=None) -> dict[str, LinkSource]:
     """Every kind of record a score entry may point to, in registration order."""
     return _registry(app)["links"]
+
+
+# --- reminders the job queue sends -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Due:
+    """One reminder to send: ``key`` names it within its kind (sent once per key, ever);
+    ``message`` an ``N_()`` text with %(name)s ``params`` (labels through
+    ``notifications.term``), to the active ``users`` (ids) and every active holder of a role
+    in ``roles``; ``link`` where the action is."""
+
+    key: str
+    message: str
+    users: tuple[int, ...] = ()
+    roles: tuple[str, ...] = ()
+    link: str | None = None
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReminderKind:
+    """A kind of reminder: ``find_due(since, now)`` gives the ``Due`` reminders whose moment
+    fell in (since, now] (aware department times) and whose reason still holds. The job
+    queue asks every minute; a kind the supervisor switched off is not asked."""
+
+    kind: str  # at most 40 characters
+    label: str  # N_()
+    description: str  # N_(): when it fires and to whom
+    find_due: Callable[[Any, Any], Any]
+    order: int = 100
+
+
+def register_reminder(app, reminder: ReminderKind) -> None:
+    """Add a kind of reminder (an area's own: calls due, complaints past due, ...)."""
+    kinds = _registry(app).setdefault("reminders", {})
+    kinds[reminder.kind] = reminder
+
+
+def reminder_kinds(app=None) -> list[ReminderKind]:
+    """Every kind of reminder, in their order."""
+    return sorted(_registry(app).get("reminders", {}).values(), key=lambda r: (r.order, r.kind))

@@ -262,7 +262,7 @@ def _url_args(rule) -> tuple[dict, object]:
         elif arg == "day":
             values[arg] = 1
         elif arg == "kind":
-            values[arg] = "order"
+            values[arg] = "sla_soon" if rule.endpoint.startswith("jobs.") else "order"
         elif arg == "key":
             values[arg] = "x"
         elif arg == "filename":
@@ -384,7 +384,7 @@ def sweep(app, client, sign_in, department, caught):
     return Sweep(app, client, sign_in, department, caught)
 
 
-AREAS = ["aftersales", "audit", "auth", "handover", "home", "notifications", "orders",
+AREAS = ["aftersales", "audit", "auth", "handover", "home", "jobs", "notifications", "orders",
          "reception", "roster_and_shifts", "scoring", "staff"]
 
 

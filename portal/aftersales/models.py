@@ -33,6 +33,8 @@ class AfterSalesCase(db.Model):
         sa.Index("ix_aftersales_cases_order", "order_id"),
         sa.Index("ix_aftersales_cases_return_tracking", "return_tracking_no"),
         sa.Index("ix_aftersales_cases_sla", "sla_state", "resolve_due_at"),
+        # the reminders' "first response due" window (portal/jobs)
+        sa.Index("ix_aftersales_cases_response_due", "first_response_due_at"),
         sa.Index("ix_aftersales_cases_platform", "platform_status", "created_at"),
         sa.Index("ix_aftersales_cases_closed", "closed_at"),
         sa.Index("ix_aftersales_cases_resolved", "resolved_at"),  # the weekly report

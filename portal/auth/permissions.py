@@ -109,6 +109,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "customers.oversee",
         "customers.manage",          # tags, value classes, call plans, owners, care list,
                                      # a customer's data export and anonymisation (R-C8)
+        "jobs.manage",               # switch kinds of reminder off and on
     } | ORDERS_READ | REGISTERS_READ | AFTERSALES_READ | CUSTOMERS_READ | CUSTOMERS_WORK,
     "presales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | REGISTERS_READ | {
         "orders.create",             # type an order in by hand

@@ -640,6 +640,13 @@ def missed(now: datetime | None = None) -> list[Order]:
     now = now or clock.now()
     if now.time() < ship_cutoff():
         return []
+    return promised_today_unshipped(now)
+
+
+def promised_today_unshipped(now: datetime | None = None) -> list[Order]:
+    """R-O4: today's orders paid before 16:00 (so far), in stock and not shipped yet: what
+    the clerks still owe today (the 15:30 reminder; after the cut-off, the missed list)."""
+    now = now or clock.now()
     start = day_start(now.date())
     paid_limit = datetime.combine(now.date(), paid_by(), clock.get_clock().tz)
     candidates = db.session.scalars(
