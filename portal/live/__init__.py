@@ -40,7 +40,7 @@ class Watch:
     (their notifications), and the counter is kept per user. ``record``: (name, column) adds
     the record's own event ``{name}-{id}-changed`` (a case page follows its case)."""
 
-    event: str
+    event: str | None
     perm: str | None = None
     perm_from: tuple[str, str] | None = None
     user_column: str | None = None
@@ -55,6 +55,7 @@ WATCHES: dict[str, Watch] = {
     "servings": Watch("visitors-changed", perm="reception.view"),
     "repair_reports": Watch("repairs-changed", perm="reception.view"),
     "handover_items": Watch("handover-changed", perm_from=("book", "handover.{}.read")),
+    "handover_acks": Watch(None),  # a signature: the item's counter only (its book unknown)
     "orders": Watch("orders-changed", perm="orders.view", record=("order", "id")),
     "order_tasks": Watch("orders-changed", perm="orders.view", record=("order", "order_id")),
     "aftersales_cases": Watch("aftersales-changed", perm="aftersales.view",
@@ -121,6 +122,8 @@ def _collect(session: Session, table: str, rows) -> None:
         return
     pending = _pending(session)
     pending["scopes"].add(table)
+    if watch.event is None:
+        return  # a counter only
     for row in rows if rows is not None else [None]:
         if watch.user_column:
             user = _value(row, watch.user_column) if row is not None else None

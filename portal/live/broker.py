@@ -9,6 +9,7 @@ delivers locally only and reports itself unhealthy, so streams close and screens
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -161,10 +162,8 @@ class RedisBroker(LocalBroker):
                 time.sleep(delay)
                 delay = min(delay * 2, 10)
             finally:
-                try:
+                with contextlib.suppress(Exception):  # already gone
                     pubsub.close()
-                except Exception:  # noqa: BLE001, S110 - already gone
-                    pass
 
 
 def make_broker(url: str | None) -> LocalBroker:

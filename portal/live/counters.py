@@ -67,7 +67,7 @@ def poll_etag(scopes: Iterable[str], period: int | None = None) -> str:
     counted = values(scopes)
     parts = [f"{s}={counted.get(s, 0)}" for s in sorted(scopes)]
     parts += [f"u={current_user.id}", f"r={current_user.role}", f"l={get_locale()}",
-              f"f={bool(request.headers.get('HX-Request'))}", f"d={clock.today().isoformat()}"]
+              f"p={request.full_path}", f"d={clock.today().isoformat()}"]
     if period:
         parts.append(f"t={int(clock.now().timestamp()) // period}")
     return hashlib.blake2s("|".join(parts).encode(), digest_size=12).hexdigest()
@@ -83,6 +83,8 @@ def cheap_poll(*scopes: str, period: int | None = None):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
+            if not request.headers.get("HX-Request"):
+                return view(*args, **kwargs)  # a whole page shows more (the bell, the nav)
             tag = poll_etag(scopes, period)
             if request.if_none_match.contains_weak(tag):
                 response = make_response("", 304)

@@ -136,7 +136,8 @@ def test_junk_last_event_ids_never_fail(app, broker, create_user, sign_in):
         assert _text(next(iter(response.response))).startswith("retry:")
         response.close()
     resumed = browser.get("/events", buffered=False, headers={"Last-Event-ID": "41"})
-    assert chunks(resumed, 2)[1] == "event: resync\ndata: \n\n"  # the page re-fetches what it missed
+    # the page re-fetches what it missed
+    assert chunks(resumed, 2)[1] == "event: resync\ndata: \n\n"
     resumed.close()
     assert broker.open_streams == 0
 
