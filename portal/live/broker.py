@@ -110,12 +110,14 @@ class RedisBroker(LocalBroker):
         self._redis = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2,
                                            health_check_interval=10)
         self._healthy = False
+        self._tried = threading.Event()  # the listener's first try at Redis is over
         self._listener: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
     @property
     def healthy(self) -> bool:
         self._ensure_listener()
+        self._tried.wait(2)  # the first stream of a process waits for the listener to connect
         return self._healthy
 
     def subscribe(self) -> Subscription:
@@ -146,6 +148,7 @@ class RedisBroker(LocalBroker):
             try:
                 pubsub.subscribe(self.CHANNEL)
                 self._healthy = True
+                self._tried.set()
                 delay = 0.5
                 while True:
                     message = pubsub.get_message(timeout=5)
@@ -158,6 +161,7 @@ class RedisBroker(LocalBroker):
                 if self._healthy:
                     log.warning("live: lost Redis; streams close and screens poll")
                 self._healthy = False
+                self._tried.set()
                 self.close_all()
                 time.sleep(delay)
                 delay = min(delay * 2, 10)

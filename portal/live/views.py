@@ -62,7 +62,7 @@ def events():
         try:
             # the first bytes go at once (proxies and the browser see the stream open); a
             # resumed stream says so: what it missed while away is re-fetched by the page
-            yield f"retry: {RETRY_MS}\n: open\n\n"
+            yield f"retry: {RETRY_MS}\n: open {broker.open_streams}\n\n"
             if resumed:
                 yield "event: resync\ndata: \n\n"
             while True:

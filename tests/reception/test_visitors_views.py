@@ -51,7 +51,8 @@ def test_the_board_page(desk, arrive, menu, freeze):
     freeze("2026-11-22 09:30")
     page = html(desk.get("/showroom/"))
     for needle in ('id="arrival-form"', 'id="showroom-board"', 'id="today-visits"',
-                   f'id="visit-{visit.id}"', 'hx-trigger="every 15s, visitors-changed from:body, sse:visitors-changed"',
+                   f'id="visit-{visit.id}"',
+                   'hx-trigger="every 15s, visitors-changed from:body, sse:visitors-changed"',
                    "css/reception.css", "30 min",
                    f'hx-get="/showroom/visits/{visit.id}/serve"',
                    f'hx-post="/showroom/visits/{visit.id}/depart" hx-vals=\'{{"version": 1}}\''):
