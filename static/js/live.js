@@ -43,6 +43,10 @@
     var notice = elt.querySelector(":scope > .live-stale");
     if (notice) { notice.remove(); }
     elt.querySelectorAll("form[data-live-typing]").forEach(typed);
+    // asked for: what was being typed gives way (an open row form closes, as a guard of the
+    // area's own, such as the board's in reception.js, would otherwise hold the fetch back)
+    elt.querySelectorAll("details[open]").forEach(function (d) { d.open = false; });
+    if (elt.contains(document.activeElement)) { document.activeElement.blur(); }
     var url = elt.getAttribute("hx-get");
     if (url) { htmx.ajax("GET", url, {source: elt, target: elt,
                                       swap: elt.getAttribute("hx-swap") || "innerHTML"}); }
@@ -65,7 +69,9 @@
     elt.insertBefore(notice, elt.firstChild);
   }
 
-  body.addEventListener("htmx:configRequest", function (event) {
+  // htmx:confirm comes before anything of the request is made (an area's own guard, such as
+  // the visitor board's in reception.js, may hold a poll back there too)
+  body.addEventListener("htmx:confirm", function (event) {
     var cause = event.detail.triggeringEvent;
     if (!isLiveRefresh(cause)) { return; }
     var elt = event.detail.elt;
