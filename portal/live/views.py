@@ -44,6 +44,7 @@ def events():
     permissions = PERMISSIONS.get(role, frozenset())
     heartbeat = float(app.config["LIVE_HEARTBEAT_SECONDS"])
     resumed = last_event_id() is not None
+    stamped = bool(app.config.get("LIVE_STAMP_EVENTS"))
     subscription = broker.subscribe()
     db.session.remove()  # nothing of the database is held while the stream is open
 
@@ -76,7 +77,9 @@ def events():
                     continue
                 for event in batch:
                     if allowed(event, user_id, permissions):
-                        yield (f"id: {event['id']}\nevent: {event['event']}\n"
+                        # a comment with when it was published: the bench's event-to-screen
+                        stamp = f": at {event['at']:.3f}\n" if stamped else ""
+                        yield (f"{stamp}id: {event['id']}\nevent: {event['event']}\n"
                                f"data: {event.get('data') or ''}\n\n")
         finally:
             broker.unsubscribe(subscription)
