@@ -11,10 +11,11 @@ LOCALES := zh_Hans_CN zh_Hant_TW en
 PO      := $(foreach l,$(LOCALES),portal/translations/$(l)/LC_MESSAGES/messages.po)
 MO      := $(PO:.po=.mo)
 HTMX_VERSION ?= 2.0.11
+HTMX_SSE_VERSION ?= 2.2.4
 AXE_VERSION  ?= 4.14.1
 export FLASK_APP := wsgi
 
-.PHONY: run test lint install translations extract-messages db demo bench vendor-htmx vendor-axe clean
+.PHONY: run test lint install translations extract-messages db demo bench vendor-htmx vendor-htmx-sse vendor-axe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +69,13 @@ vendor-htmx:
 		&& tar xzf htmx.org-$(HTMX_VERSION).tgz -C htmx-pack
 	cp /tmp/htmx-pack/package/dist/htmx.min.js /tmp/htmx-pack/package/LICENSE static/vendor/htmx/
 	sed -i 's/^htmx.org [0-9.]*/htmx.org $(HTMX_VERSION)/' static/vendor/htmx/VERSION
+
+# the htmx SSE extension (live updates: hx-ext="sse", hx-trigger="sse:…"; docs/live.md)
+vendor-htmx-sse:
+	cd /tmp && npm pack htmx-ext-sse@$(HTMX_SSE_VERSION) >/dev/null && rm -rf sse-pack && mkdir sse-pack \
+		&& tar xzf htmx-ext-sse-$(HTMX_SSE_VERSION).tgz -C sse-pack
+	cp /tmp/sse-pack/package/dist/sse.min.js /tmp/sse-pack/package/LICENSE static/vendor/htmx-ext-sse/
+	sed -i 's/^htmx-ext-sse [0-9.]*/htmx-ext-sse $(HTMX_SSE_VERSION)/' static/vendor/htmx-ext-sse/VERSION
 
 # axe-core for the browser tests' accessibility checks (tests/e2e/vendor, kept in the repository:
 # a fresh machine needs nothing more; this only updates it)

@@ -99,14 +99,21 @@ class Browser:
         self.polled: list[str] = []
         self.listeners: dict[str, list[str]] = {}
         self.last_poll = time.time()
+        self.etags: dict[str, str] = {}
 
-    def _get(self, path: str, name: str, fragment: bool) -> str:
+    def _get(self, path: str, name: str, fragment: bool, poll: bool = False) -> str:
         headers = {"HX-Request": "true", "HX-Current-URL": self.current} if fragment else {}
+        if poll and path in self.etags:  # as the browser does: its copy, if still current
+            headers["If-None-Match"] = self.etags[path]
         with self.user.client.get(path, headers=headers, name=name,
                                   catch_response=True) as response:
+            if poll and response.status_code == 304:
+                return ""
             if response.status_code != 200:
                 response.failure(f"{response.status_code} for GET {path}")
                 return ""
+            if poll and response.headers.get("ETag"):
+                self.etags[path] = response.headers["ETag"]
             return response.text or ""
 
     def page(self, path: str) -> str:
@@ -139,7 +146,7 @@ class Browser:
         if time.time() - self.last_poll >= POLL_SECONDS:
             self.last_poll = time.time()
             for url in self.polled:
-                self.fragment(url)
+                self._get(url, f"fragment {route(url)} (poll)", True, poll=True)
 
     def action(self, path: str, data: dict, expect: int = 200) -> str:
         """An htmx POST; then the widgets that listen to the events it triggers."""
@@ -166,6 +173,45 @@ class Browser:
         return body
 
 
+def listen(user: "StaffUser") -> None:
+    """The tab's ``/events`` stream, open while the user works (``BENCH_SSE_URL``: the gevent
+    process serving it, else the portal's own address). Each event the portal stamped with
+    its publishing time is an "event to screen" sample: published -> received here."""
+    import socket
+    from urllib.parse import urlsplit
+
+    base = urlsplit(os.environ.get("BENCH_SSE_URL") or user.host)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in user.client.cookiejar)
+    try:
+        sock = socket.create_connection((base.hostname, base.port or 80), timeout=60)
+        sock.sendall((f"GET /events HTTP/1.1\r\nHost: {base.netloc}\r\n"
+                      f"Accept: text/event-stream\r\nCookie: {cookie}\r\n\r\n").encode())
+    except OSError as error:
+        events.request.fire(request_type="SSE", name="sse open", response_time=0,
+                            response_length=0, exception=error, context={})
+        return
+    events.request.fire(request_type="SSE", name="sse open", response_time=0,
+                        response_length=0, exception=None, context={})
+    buffer = b""
+    try:
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                if line.startswith(b": at "):
+                    latency = (time.time() - float(line[5:])) * 1000
+                    events.request.fire(request_type="SSE", name="sse event-to-screen",
+                                        response_time=latency, response_length=0,
+                                        exception=None, context={})
+    except (OSError, ValueError):
+        return
+    finally:
+        sock.close()
+
+
 class StaffUser(FastHttpUser):
     """One member of staff: signs in, opens the Today page, then works as their role does."""
 
@@ -181,6 +227,10 @@ class StaffUser(FastHttpUser):
         self.taken: set[tuple[str, int]] = set()  # records this user already changed once
         self.sign_in()
         self.browser.page("/")
+        if os.environ.get("BENCH_SSE_URL") and PLAN["phase"] == "mixed":
+            import gevent
+
+            self.stream = gevent.spawn(listen, self)  # the tab's live stream (/events)
         if PLAN["phase"] == "burst":
             self.shift_change()
         elif PLAN.get("smoke"):

@@ -47,4 +47,4 @@ def warm_templates(app: Flask) -> Flask:
     return app
 
 
-app = warm_templates(count_queries(create_app()))
+app = warm_templates(count_queries(create_app({"LIVE_STAMP_EVENTS": True})))

@@ -16,6 +16,7 @@ AREAS = (
     "portal.home",
     "portal.notifications",
     "portal.audit",
+    "portal.live",
     "portal.shifts",
     "portal.handover",
     "portal.reception",

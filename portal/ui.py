@@ -43,6 +43,8 @@ class Card:
     order: int = 100
     # the area's stylesheet (under static/) the card's markup needs on the Today page
     stylesheet: str | None = None
+    # live events (portal.live.WATCHES) after which the card is fetched again
+    events: tuple[str, ...] = ()
 
 
 def _registry(app=None) -> dict:

@@ -122,7 +122,8 @@ class PortalSessionInterface(SecureCookieSessionInterface):
             return True
         # a static file or an htmx request (poll, card) that did not change the session:
         # nothing to send, and nothing stale to send after a sign-out
-        if htmx or request.endpoint == "static":
+        # the live stream (and its reconnects) neither: it must not keep a session alive
+        if htmx or request.endpoint in ("static", "live.events"):
             return False
         return super().should_set_cookie(app, session)
 

@@ -51,6 +51,7 @@ DEMO_USER = {"manager": "manager", "supervisor": "supervisor", "presales": "pres
 SKIPPED = {
     "auth.logout": "signs the tester out (takes no input)",
     "static": "files",
+    "live.events": "a stream that does not end; its input (Last-Event-ID) in tests/live",
 }
 
 NUL, CONTROL = "a\x00b", "x\x1b[2Jy"

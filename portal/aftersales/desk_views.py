@@ -632,13 +632,13 @@ def register(app) -> None:
     sheet = "css/aftersales-desk.css"
     register_card(app, Card("aftersales-my-sla", _l("My cases about to breach"),
                             "aftersales.work", "aftersales/desk/_card_sla.html", _my_sla_card,
-                            order=25, stylesheet=sheet))
+                            order=25, stylesheet=sheet, events=("aftersales-changed",)))
     register_card(app, Card("aftersales-visits", _l("Return visits due"), "aftersales.work",
                             "aftersales/desk/_card_visits.html", _visits_card, order=26,
-                            stylesheet=sheet))
+                            stylesheet=sheet, events=(VISITS_CHANGED,)))
     register_card(app, Card("aftersales-desk", _l("After-sales desk"), "aftersales.oversee",
                             "aftersales/desk/_card_oversee.html", _oversee_card, order=27,
-                            stylesheet=sheet))
+                            stylesheet=sheet, events=("aftersales-changed",)))
     register_audit(app, actions={
         "aftersales.reply_added": N_("Canned reply added"),
         "aftersales.reply_changed": N_("Canned reply changed"),

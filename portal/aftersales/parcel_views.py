@@ -17,6 +17,7 @@ from portal.aftersales.case_views import CHANGED, case_slip, rule_message
 from portal.aftersales.models import AfterSalesCase
 from portal.auth.decorators import require
 from portal.extensions import db
+from portal.live.counters import cheap_poll
 from portal.paging import keyset_page
 from portal.web import is_fragment_request, page_args, render, trigger
 
@@ -61,6 +62,7 @@ def _parcel_list(block: str):
 
 @bp.route("/parcels/badge")
 @require("aftersales.parcels")
+@cheap_poll("aftersales_cases")
 def parcels_badge():
     """The navigation count: returned parcels being waited for."""
     response = make_response(render("aftersales/parcels/_badge.html",

@@ -26,6 +26,7 @@ PUBLIC_ENDPOINTS = frozenset({"static"})
 
 EVERYONE = frozenset({
     "home.view",            # the Today page
+    "live.events",          # the live-updates stream (/events): events of what one may see
     "notifications.view",   # own notifications
     "account.manage_own",   # own password and language
     "roster.view",          # the duty roster, my shifts, today's line-up

@@ -27,6 +27,7 @@ from portal.handover import services as svc
 from portal.handover.forms import CloseForm, EditForm, HistoryFilterForm, ItemForm, TakeOverForm
 from portal.handover.models import HandoverAck, HandoverItem
 from portal.i18n import N_, safe_next
+from portal.live.counters import cheap_poll
 from portal.shifts.slots import next_slot, shift_types
 from portal.web import is_fragment_request, redirect_htmx_aware, render, trigger
 
@@ -150,6 +151,7 @@ def index(book: str):
 
 
 @book_route("/badge", "badge", "read")
+@cheap_poll("handover_items", "handover_acks", period=60)
 def badge(book: str):
     """The navigation count: items waiting for the user's shift, not yet signed on it."""
     reading, _writing = svc.acting_slots(current_user)
@@ -488,11 +490,11 @@ def register(app) -> None:
         register_card(app, Card(f"handover-{book}", _l("Handover items waiting for my shift"),
                                 f"handover.{book}.write", "handover/_card_waiting.html",
                                 _waiting_card(book), order=20 + order,
-                                stylesheet="css/handover.css"))
+                                stylesheet="css/handover.css", events=(CHANGED,)))
     register_card(app, Card("handover-attention", _l("Handover book: needs attention"),
                             "handover.close_any", "handover/_card_attention.html",
                             lambda user: svc.supervisor_attention(), order=25,
-                            stylesheet="css/handover.css"))
+                            stylesheet="css/handover.css", events=(CHANGED,)))
     register_audit(
         app,
         actions={

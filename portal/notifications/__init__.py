@@ -29,4 +29,4 @@ def init_app(app) -> None:
                               order=700, active_prefix="notifications."))
     register_card(app, Card("notifications", _l("My unread notifications"),
                             "notifications.view", "notifications/_card.html", card_context,
-                            order=10))
+                            order=10, events=("notifications-changed",)))

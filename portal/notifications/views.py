@@ -7,6 +7,7 @@ from portal import actions
 from portal.auth.decorators import require
 from portal.errors import error_response
 from portal.extensions import db
+from portal.live.counters import cheap_poll
 from portal.notifications import bp
 from portal.notifications.models import Notification
 from portal.notifications.services import for_user, mark_read, unread_count
@@ -30,6 +31,7 @@ def index():
 
 @bp.route("/bell")
 @require("notifications.view")
+@cheap_poll("notifications:{user}")
 def bell():
     """The bell with the unread count (polled by htmx)."""
     return render("notifications/_bell.html", unread=unread_count(current_user))

@@ -16,6 +16,7 @@ from portal.auth.decorators import require
 from portal.extensions import db
 from portal.forms import record_id
 from portal.i18n import N_
+from portal.live.counters import cheap_poll
 from portal.orders import bp
 from portal.orders import orders as svc
 from portal.orders import queue as queue_svc
@@ -91,6 +92,7 @@ def queue_index():
 
 @bp.route("/queue/tasks")
 @require("orders.work")
+@cheap_poll("orders", "order_tasks", period=60)
 def queue_tasks():
     """The open tasks panel (polled)."""
     return _page(block="task_panel")
@@ -112,6 +114,7 @@ def queue_overdue():
 
 @bp.route("/queue/badge")
 @require("orders.work")
+@cheap_poll("orders", "order_tasks", period=60)
 def queue_badge():
     """The navigation count: open tasks for the order clerks."""
     response = make_response(render("orders/queue/_badge.html",
@@ -371,10 +374,10 @@ def register(app) -> None:
                               badge_endpoint="orders.queue_badge", badge_event=CHANGED))
     register_card(app, Card("orders-clerk", _l("Order queue"), "orders.work",
                             "orders/queue/_card_clerk.html", _clerk_card, order=25,
-                            stylesheet="css/orders-queue.css"))
+                            stylesheet="css/orders-queue.css", events=(CHANGED,)))
     register_card(app, Card("orders-overdue", _l("Overdue orders"), "orders.oversee",
                             "orders/queue/_card_overdue.html", _overdue_card, order=26,
-                            stylesheet="css/orders-queue.css"))
+                            stylesheet="css/orders-queue.css", events=(CHANGED,)))
     register_audit(app, actions={
         "orders.printed": N_("Dispatch slip printed"),
         "orders.reprinted": N_("Dispatch slip reprinted"),

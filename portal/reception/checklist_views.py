@@ -22,6 +22,7 @@ from portal.auth.decorators import require
 from portal.extensions import db
 from portal.forms import record_id
 from portal.i18n import N_
+from portal.live.counters import cheap_poll
 from portal.reception import bp
 from portal.reception import checklist as svc
 from portal.reception import repairs as rsvc
@@ -361,6 +362,7 @@ def repair_note(report_id: int):
 
 @bp.route("/repairs/badge")
 @require("reception.view")
+@cheap_poll("repair_reports")
 def repair_badge():
     """The navigation count: open repairs."""
     response = make_response(render("reception/repairs/_badge.html", count=rsvc.open_count()))

@@ -20,6 +20,7 @@ from portal.auth.decorators import require
 from portal.extensions import db
 from portal.forms import choices
 from portal.i18n import N_
+from portal.live.counters import cheap_poll
 from portal.reception import bp
 from portal.reception import menu as menu_svc
 from portal.reception import summary as summary_svc
@@ -126,6 +127,7 @@ def index():
 
 @bp.route("/board")
 @require("reception.view")
+@cheap_poll("visits", "servings", period=60)
 def board():
     """Who is in the showroom now (polled every 15 s and after every action), a page of
     parties at a time."""
@@ -141,6 +143,7 @@ def today():
 
 @bp.route("/badge")
 @require("reception.view")
+@cheap_poll("visits", period=60)
 def badge():
     """The navigation count: parties in the showroom now."""
     count = svc.in_showroom_count()
@@ -554,7 +557,7 @@ def register(app) -> None:
                               badge_event=CHANGED))
     register_card(app, Card("showroom-now", _l("In the showroom now"), "reception.work",
                             "reception/visitors/_card_now.html", _now_card, order=30,
-                            stylesheet="css/reception.css"))
+                            stylesheet="css/reception.css", events=(CHANGED,)))
     register_card(app, Card("showroom-month", _l("Showroom month summary"), "reception.lists",
                             "reception/visitors/_card_month.html", _month_card, order=60,
                             stylesheet="css/reception.css"))

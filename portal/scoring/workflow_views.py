@@ -25,6 +25,7 @@ from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
+from portal.live.counters import cheap_poll
 from portal.scoring import appeals, bp, deadline, workflow
 from portal.scoring.entries import sheet_revisions
 from portal.scoring.models import Appeal, ScoreEntry, ScoreSheet
@@ -435,6 +436,7 @@ def answer_appeal(appeal_id: int):
 
 @bp.route("/appeals/badge")
 @require("scoring.record")
+@cheap_poll("score_appeals")
 def appeals_badge():
     """How many appeals wait for an answer: the nav badge."""
     count = appeals.open_count()

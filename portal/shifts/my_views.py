@@ -21,6 +21,7 @@ from portal.auth.models import User
 from portal.auth.permissions import ROSTER_ROLES
 from portal.extensions import db, htmx
 from portal.i18n import N_
+from portal.live.counters import cheap_poll
 from portal.shifts import bp
 from portal.shifts import overtime as ot
 from portal.shifts.models import OvertimeRecord, RosterEntry, RosterMonth, ShiftType
@@ -204,6 +205,7 @@ BLOCKS = {"my-month": "my_month", "lineup": "lineup", "my-overtime": "my_overtim
 
 @bp.route("/me")
 @require("roster.view")
+@cheap_poll("roster_entries", "roster_months", "overtime_records", "swap_requests", period=60)
 def my_shifts():
     """My month of the published roster, today's line-up and my overtime. An htmx request
     gets the one part it asks for (``?part=lineup``, as the line-up polls, or the id it

@@ -17,6 +17,7 @@ from portal.auth.decorators import require
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
+from portal.live.counters import cheap_poll
 from portal.shifts import bp, swaps
 from portal.shifts.models import SwapRequest
 from portal.shifts.my_forms import SwapActionForm, SwapRequestForm
@@ -181,6 +182,7 @@ def reject_swap(swap_id: int):
 
 @bp.route("/swaps/badge")
 @require("shifts.swap")
+@cheap_poll("swap_requests")
 def swap_badge():
     """How many swaps wait for me (to accept, or to approve): the nav badge."""
     count = swaps.waiting_count(current_user)

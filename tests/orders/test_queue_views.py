@@ -74,7 +74,7 @@ def test_a_row_fragment(desk, make_order):
     client = desk()
     body = html(client.get(f"/orders/queue/{order.id}/row", headers=HX))
     assert starts_with_row(body, order)
-    assert f'hx-trigger="order-{order.id}-changed from:body"' in body
+    assert f'hx-trigger="order-{order.id}-changed from:body, sse:order-{order.id}-changed"' in body
     assert client.get("/orders/queue/999999/row", headers=HX).status_code == 404
     assert client.get(f"/orders/queue/{order.id}/row").status_code == 303  # plain: the queue
 

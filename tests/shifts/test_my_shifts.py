@@ -65,7 +65,7 @@ def test_the_lineup_polls_for_itself(client, agent, roster, freeze):
     freeze("2026-11-22 09:30")
     roster(agent, {22: "day"})
     page = client.get("/roster/me").get_data(as_text=True)
-    assert 'hx-get="/roster/me?part=lineup" hx-trigger="every 300s"' in page
+    assert 'hx-get="/roster/me?part=lineup" hx-trigger="every 300s, sse:roster-changed"' in page
     body = client.get("/roster/me?part=lineup", headers=hx()).get_data(as_text=True)
     assert body.lstrip().startswith('<section id="lineup"') and "张小红" in body
     assert 'id="my-month"' not in body
