@@ -85,3 +85,15 @@ def test_redis_url_is_the_limiter_storage_unless_given(monkeypatch, tmp_path):
     monkeypatch.delenv("REDIS_URL")
     settings = config.from_environment(str(tmp_path))
     assert settings["REDIS_URL"] is None and settings["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_one_query_and_no_session(client, count_queries):
+    with count_queries(like_bench=True) as n:
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert n.count == 1, n.statements
+
+
+def test_hostile_query_is_a_400_not_a_500(client):
+    assert client.get("/healthz?probe=%00").status_code == 400
+    assert client.post("/healthz").status_code == 405
