@@ -385,7 +385,7 @@ def sweep(app, client, sign_in, department, caught):
 
 
 AREAS = ["aftersales", "audit", "auth", "handover", "home", "notifications", "orders",
-         "reception", "roster_and_shifts", "scoring", "staff"]
+         "ops", "reception", "roster_and_shifts", "scoring", "staff"]
 
 
 def _in_area(endpoint, area):
