@@ -27,7 +27,6 @@ process with the shared environment: ``cluster.start(name, command, ready_url=..
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -40,12 +39,23 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from tests.auth.servers import _SETUP, PASSWORD, csrf_token, sign_in_attempt, signed_in
+from tests.auth.servers import (
+    _SETUP,
+    PASSWORD,
+    csrf_token,
+    free_port,
+    sign_in_attempt,
+    signed_in,
+    stop,
+)
 
 pytestmark = pytest.mark.two_instances
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# workers import the whole portal; on a busy CI machine (two cores, the suite, PostgreSQL)
+# that has taken over a minute
+STARTUP_SECONDS = 240
 USERS = {"boss": "manager", "boss2": "manager", "boss3": "manager", "wang": "presales",
          "li": "presales", "target": "presales"}
 
@@ -61,12 +71,6 @@ def _why_not() -> str | None:
     except redis.RedisError:
         return f"two instances need Redis at {REDIS_URL}"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -89,7 +93,7 @@ class Cluster:
         process = subprocess.Popen(command, cwd=ROOT, env={**self.env, **env},  # noqa: S603
                                    stdout=out, stderr=subprocess.STDOUT)
         self.processes[name] = process
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_SECONDS
         while ready_url:
             try:
                 if requests.get(ready_url, timeout=5).status_code == 200:
@@ -102,7 +106,7 @@ class Cluster:
 
     def start_web(self, name: str, workers: int = 2, **env) -> str:
         """An instance: gunicorn with sync workers, as docs/deploy.md runs the web process."""
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         self.start(name, [sys.executable, "-m", "gunicorn", "-w", str(workers),
                           "-b", f"127.0.0.1:{port}", "--access-logfile", "-",
@@ -112,13 +116,7 @@ class Cluster:
         return base
 
     def stop(self, name: str) -> None:
-        process = self.processes.pop(name)
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(self.processes.pop(name))
 
     def stop_all(self) -> None:
         for name in list(self.processes):
