@@ -1,7 +1,6 @@
 """The customer-service department portal: the application factory."""
 
 import importlib
-import logging
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
@@ -9,6 +8,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal import clock, config, errors
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from portal.ops import logs
 
 # Each area is a package with init_app(app); adding an area is adding it here.
 AREAS = (
@@ -25,6 +25,7 @@ AREAS = (
     "portal.aftersales",
     "portal.customers",
     "portal.jobs",  # above the areas: reads their services to find reminders due
+    "portal.ops",
 )
 
 
@@ -38,7 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config.check(app.config)
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    logs.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         import os
 

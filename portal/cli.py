@@ -75,3 +75,44 @@ def bench_data(scale: float, reset: bool, seed: int) -> None:
                                    "(or --reset to drop its tables)")
     counts = data.build(scale, seed=seed, echo=click.echo)
     click.echo("bench data: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+
+
+@portal_cli.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, writable=True))
+@click.option("--force", is_flag=True, help="Overwrite TARGET if it exists.")
+def backup(target: str, force: bool) -> None:
+    """Back the database up to TARGET while the portal keeps serving.
+
+    SQLite: a consistent copy through SQLite's online backup API. PostgreSQL: a ``pg_dump
+    -Fc`` archive (pg_dump must be installed). Restore with ``flask portal restore``.
+    """
+    from portal.ops.backup import BackupError
+    from portal.ops.backup import backup as make_backup
+
+    try:
+        click.echo(make_backup(db.engine.url, target,
+                               force=force))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@portal_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True,
+              help="Replace a database that has tables (everything in it is lost).")
+def restore(source: str, force: bool) -> None:
+    """Replace the database with the backup SOURCE (made by ``flask portal backup``).
+
+    Refused over a database that has tables unless --force. Stop the portal's web, SSE and
+    worker processes first. PostgreSQL: ``pg_restore`` (must be installed).
+    """
+    from portal.ops.backup import BackupError
+    from portal.ops.backup import restore as restore_backup
+
+    url = db.engine.url
+    db.engine.dispose()  # no pooled connection of ours holds the database open
+    try:
+        click.echo(restore_backup(url, source,
+                                  force=force))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error

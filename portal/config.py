@@ -20,14 +20,24 @@ def _bool(name: str, default: bool = False) -> bool:
 def from_environment(instance_path: str) -> dict:
     """Build the settings dict from environment variables."""
     sqlite_file = Path(instance_path) / "portal.sqlite3"
+    redis_url = os.environ.get("REDIS_URL") or None
     return {
         "PORTAL_ENV": os.environ.get("PORTAL_ENV", "development"),
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{sqlite_file}"),
         "PORTAL_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Redis, shared by every instance (docs/deploy.md); empty: one instance, no Redis
+        "REDIS_URL": redis_url,
+        # Flask-Limiter's counters: per process in memory, or shared in Redis when there is one
+        # (the sign-in limits themselves are counted in the database, see DEFAULTS)
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI",
+                                                redis_url or "memory://"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # "text" for a terminal, "json" (one object a line, with the request id) in production
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text").strip().lower(),
+        # one log line per request (method, path, status, duration, request id)
+        "LOG_REQUESTS": _bool("LOG_REQUESTS"),
         # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto;
         # without this, every client would share the proxy's address in the sign-in limits.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
@@ -66,7 +76,15 @@ DEFAULTS = {
 
 
 def check(config: dict) -> None:
-    """Refuse settings that must never reach production."""
+    """Refuse settings that must never reach production.
+
+    Several instances (docs/deploy.md) share sessions through SECRET_KEY alone (the session
+    is a signed cookie; its token is checked in the database), so production refuses to
+    start with the development key or a short one."""
+    from portal.ops.logs import FORMATS
+
+    if config.get("LOG_FORMAT", "text") not in FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be one of {', '.join(FORMATS)}")
     if config.get("PORTAL_ENV") == "production":
         key = config.get("SECRET_KEY") or ""
         if not key or key == DEFAULT_SECRET_KEY or len(key) < 32:

@@ -1,7 +1,6 @@
 """Friendly, translated error pages; htmx requests get a toast instead of a page."""
 
 import json
-import uuid
 
 from flask import request
 from flask_babel import gettext as _
@@ -10,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from portal.actions import Conflict, discard
+from portal.ops.logs import current_request_id
 from portal.web import is_fragment_request, render
 
 
@@ -77,7 +77,7 @@ def register(app) -> None:
 
     @app.errorhandler(Exception)
     def internal_error(error):
-        error_id = uuid.uuid4().hex[:10]
+        error_id = current_request_id()  # the error number is the request's id (in the log)
         app.logger.exception("error %s on %s %s", error_id, request.method, request.path)
         discard()
         return error_response(500, error_id=error_id)

@@ -386,7 +386,7 @@ def sweep(app, client, sign_in, department, caught):
 
 
 AREAS = ["aftersales", "audit", "auth", "handover", "home", "jobs", "notifications", "orders",
-         "reception", "roster_and_shifts", "scoring", "staff"]
+         "ops", "reception", "roster_and_shifts", "scoring", "staff"]
 
 
 def _in_area(endpoint, area):

@@ -113,7 +113,7 @@ def test_behind_a_proxy_the_client_address_is_used(monkeypatch, create_user):
 
 def test_the_page_names_its_icon_so_browsers_do_not_ask_for_a_missing_one(client):
     html = client.get("/login").get_data(as_text=True)
-    assert 'rel="icon" href="/static/favicon.svg"' in html
+    assert 'rel="icon" href="/static/favicon.svg?v=' in html
     assert client.get("/static/favicon.svg").status_code == 200
 
 

@@ -35,7 +35,7 @@ with app.app_context():
 """
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -54,7 +54,7 @@ def serving(tmp_path, users: dict[str, str], *, workers: int = 0):
     subprocess.run([sys.executable, "-c", _SETUP, PASSWORD,  # noqa: S603 - this interpreter
                     *(f"{u}:{r}" for u, r in users.items())],
                    cwd=ROOT, env=env, check=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     if workers:
         command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
@@ -80,12 +80,17 @@ def serving(tmp_path, users: dict[str, str], *, workers: int = 0):
                 time.sleep(0.2)
             yield base, log
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
+
+
+def stop(server: subprocess.Popen) -> None:
+    """End a server we started: SIGTERM (gunicorn stops its workers), SIGKILL after 15 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def csrf_token(html: str) -> str:
