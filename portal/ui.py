@@ -153,3 +153,27 @@ def register_link_source(app, kind: str, source: LinkSource) -> None:
 def link_sources(app=None) -> dict[str, LinkSource]:
     """Every kind of record a score entry may point to, in registration order."""
     return _registry(app)["links"]
+
+
+# --- sections another area adds to a report ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A part of another area's report (the customers' calls in the after-sales weekly
+    report): ``template`` rendered with ``section`` = ``context(begin, end)``."""
+
+    key: str
+    title: object  # a lazy string
+    template: str
+    context: Callable[[Any, Any], dict]
+
+
+def register_report_section(app, report: str, section: ReportSection) -> None:
+    """Add ``section`` to the report named ``report`` (e.g. ``"aftersales.weekly"``)."""
+    _registry(app).setdefault("reports", {}).setdefault(report, []).append(section)
+
+
+def report_sections(report: str, app=None) -> list[ReportSection]:
+    """The sections other areas added to ``report``, in registration order."""
+    return _registry(app).get("reports", {}).get(report, [])
