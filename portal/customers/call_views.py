@@ -110,10 +110,11 @@ def _return_visits() -> dict:
 
 
 def _page_context() -> dict:
-    rows = calls.my_calls(current_user)
+    rows, total = calls.my_calls(current_user)
     _audit_full_views(rows)
     now = clock.now()
-    return {"rows": rows, "now": now, "today_date": clock.today(), **_return_visits()}
+    return {"rows": rows, "total": total, "now": now, "today_date": clock.today(),
+            **_return_visits()}
 
 
 @bp.route("/calls", endpoint="calls")
@@ -391,7 +392,7 @@ def register(app) -> None:
     app.jinja_env.globals.update(
         call_results=RESULTS, call_states=STATES, call_plan_kinds=PLAN_KINDS,
         customer_kinds=KINDS, value_class_label=class_label, call_phone=phone_for,
-        call_windows=calls.windows_of, customer_url=customer_url, call_in_window=calls.in_window)
+        customer_url=customer_url)
     register_nav(app, NavItem("customers.calls", _l("My calls today"), "customers.calls",
                               order=22, active_prefix=("customers.calls", "customers.record_call")))
     register_nav(app, NavItem("customers.call_agents", _l("Calls per agent"),

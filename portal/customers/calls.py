@@ -41,7 +41,7 @@ from portal.rules import RuleError
 NOTE_MAX = 500
 HINT_MAX = 500
 CALL_BACK_DAYS = 90  # a "call back at" no further than this
-SHOWN_MAX = 200  # calls listed at once on My calls today
+SHOWN_MAX = 25  # calls listed at once on My calls today (the most valuable; page ≤ 60 KB)
 PLAN_BATCH = 5000  # calls one plan makes in one run at most (the rest the next day)
 CATCH_UP_DAYS = 6  # a prospect's visit missed by a run that did not happen is still called
 
@@ -104,12 +104,6 @@ def next_window(now: datetime, windows) -> datetime:
         if _at(local.date(), start) > local:
             return _at(local.date(), start)
     return first_window(local.date() + timedelta(days=1), windows)
-
-
-def in_window(moment: datetime, windows) -> bool:
-    """True when ``moment`` falls inside one of the windows."""
-    local = clock.local(moment).time()
-    return any(start <= local < end for start, end in windows)
 
 
 def _day_begin(day: date) -> datetime:
@@ -211,18 +205,21 @@ def end_of_day(day: date) -> datetime:
     return _day_begin(day + timedelta(days=1))
 
 
-def my_calls(user: User, today: date | None = None, limit: int = SHOWN_MAX) -> list[PlannedCall]:
+def my_calls(user: User, today: date | None = None,
+             limit: int = SHOWN_MAX) -> tuple[list[PlannedCall], int]:
     """The open calls due today or earlier that are ``user``'s (or their role's pool's),
-    the most valuable customer first, then by due moment. One query (contacts and tags of
-    the customers come with it, by the model's loaders)."""
+    the most valuable customer first, then by due moment, at most ``limit`` of them; and
+    how many are due in all. One query (a window count; the customers' contacts and tags
+    come by the model's loaders)."""
     today = today or clock.today()
-    query = (sa.select(PlannedCall)
+    query = (sa.select(PlannedCall, sa.func.count().over())
              .join(Customer, Customer.id == PlannedCall.customer_id)
              .options(contains_eager(PlannedCall.customer))
              .where(PlannedCall.state == "due", PlannedCall.due_at < end_of_day(today),
                     _mine(user))
              .order_by(_class_rank(), PlannedCall.due_at, PlannedCall.id).limit(limit))
-    return list(db.session.scalars(query).unique())
+    rows = db.session.execute(query).unique().all()
+    return [call for call, _total in rows], rows[0][1] if rows else 0
 
 
 def my_due_count(user: User, today: date | None = None) -> int:
