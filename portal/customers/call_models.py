@@ -27,7 +27,7 @@ PLAN_KINDS = {
 }
 
 STATES = {
-    "due": N_("Due"),
+    "due": N_("To call"),
     "done": N_("Done"),
     "given_up": N_("Given up"),
 }
@@ -36,7 +36,7 @@ RESULTS = {
     "reached": N_("Reached"),
     "no_answer": N_("No answer"),
     "wrong_number": N_("Wrong number"),
-    "declined": N_("Declined"),
+    "declined": N_("Customer declined"),
     "call_back": N_("Call back at…"),
 }
 

@@ -321,9 +321,9 @@ def save_plan(user: User, plan: CallPlan | None, version: int | None, *, name: s
     if customer_kind and customer_kind not in KINDS:
         raise RuleError(N_("Choose a kind of customer."), "customer_kind")
     if not 0 <= days <= 3650:
-        raise RuleError(N_("Between %(low)d and %(high)d days."), "days", low=0, high=3650)
+        raise RuleError(N_("Between %(min)d and %(max)d days."), "days", min=0, max=3650)
     if not 1 <= max_tries <= 10:
-        raise RuleError(N_("Between %(low)d and %(high)d tries."), "max_tries", low=1, high=10)
+        raise RuleError(N_("Between %(min)d and %(max)d tries."), "max_tries", min=1, max=10)
     if pool_role not in _callers():
         raise RuleError(N_("Choose a role that makes calls."), "pool_role")
     if len(script_hint or "") > HINT_MAX:
