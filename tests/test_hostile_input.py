@@ -212,6 +212,7 @@ def _models():
 def _record_for(endpoint: str, arg: str):
     """A record of the demo department for a URL argument of ``endpoint``."""
     from portal.aftersales.models import AfterSalesCase, CannedReply, CasePhoto, ReturnVisit
+    from portal.customers.call_models import CallPlan, CareExport, PlannedCall
     from portal.handover.models import HandoverItem
     from portal.notifications.models import Notification
     from portal.orders.models import (
@@ -234,6 +235,7 @@ def _record_for(endpoint: str, arg: str):
         "report_id": RepairReport, "appeal_id": Appeal, "entry_id": ScoreEntry,
         "rule_id": ScoreRule, "sheet_id": ScoreSheet, "record_id": OvertimeRecord,
         "swap_id": SwapRequest, "ident": Order,
+        "call_id": PlannedCall, "plan_id": CallPlan, "export_id": CareExport,
     }
     model, where = by_arg.get(arg), ()
     if arg == "visit_id":
@@ -384,7 +386,7 @@ def sweep(app, client, sign_in, department, caught):
     return Sweep(app, client, sign_in, department, caught)
 
 
-AREAS = ["aftersales", "audit", "auth", "handover", "home", "notifications", "orders",
+AREAS = ["aftersales", "audit", "auth", "customers", "handover", "home", "notifications", "orders",
          "reception", "roster_and_shifts", "scoring", "staff"]
 
 
