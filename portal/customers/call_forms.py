@@ -3,32 +3,18 @@
 The rules are checked again in calls.py and care.py."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, Regexp
 
 from portal.customers.call_models import PLAN_KINDS, RESULTS
 from portal.customers.calls import HINT_MAX, NOTE_MAX
 from portal.customers.models import KINDS
 from portal.forms import FilterForm, Form, VersionedForm, choices
+from portal.reception.visitor_forms import LocalDateTimeField
 
 
 def _short(limit: int):
     return Length(max=limit, message=_l("Keep this under %(max)d characters.", max=limit))
-
-
-class MomentField(DateTimeLocalField):
-    """A department-local moment typed as ``2026-11-24 15:30`` (or the browser's
-    ``2026-11-24T15:30``), its parse error in the portal's catalogues."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_l("Enter the moment as YYYY-MM-DD HH:MM.")) from error
 
 
 class CallResultForm(VersionedForm):
@@ -38,7 +24,7 @@ class CallResultForm(VersionedForm):
         InputRequired(_l("Choose how the call went.")),
         AnyOf(tuple(RESULTS), message=_l("Choose how the call went."))])
     note = StringField(_l("Note"), validators=[Optional(), _short(NOTE_MAX)])
-    call_back_at = MomentField(_l("Call back at"), validators=[Optional()])
+    call_back_at = LocalDateTimeField(_l("Call back at"), validators=[Optional()])
 
 
 def _role_choices():

@@ -493,3 +493,30 @@ def test_role_matrix(client, sign_in, create_user, role, method, url, permission
 
 def test_anonymous_goes_to_sign_in(client):
     assert client.get("/customers/calls").status_code in (302, 303)
+
+
+@pytest.mark.parametrize("path", ["/customers/calls/agents", "/customers/care?days=30",
+                                  "/customers/calls/plans"])
+def test_oversight_pages_read_a_fixed_number_of_queries(client, login, customer, plan,
+                                                        create_user, freeze, count_queries,
+                                                        path):
+    freeze("2026-11-24 10:15")
+    login("supervisor")
+    care = plan()
+
+    def add(n, start):
+        for i in range(start, start + n):
+            agent = create_user("presales")
+            person = customer(f"客户{i}", phone=f"1390001{i:04d}", owner_id=agent.id,
+                              marketing_consent=True)
+            call = _call(care, person, assignee=agent, due="2026-11-24 09:00")
+            calls.record(agent, call, call.version, "no_answer")
+        db.session.commit()
+
+    add(2, 0)
+    with count_queries(like_bench=True) as few:
+        assert client.get(path).status_code == 200
+    add(10, 2)
+    with count_queries(like_bench=True) as many:
+        assert client.get(path).status_code == 200
+    assert many.count == few.count <= 10, (few.statements, many.statements)
