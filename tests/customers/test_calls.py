@@ -520,3 +520,23 @@ def test_oversight_pages_read_a_fixed_number_of_queries(client, login, customer,
     with count_queries(like_bench=True) as many:
         assert client.get(path).status_code == 200
     assert many.count == few.count <= 10, (few.statements, many.statements)
+
+
+def test_weekly_figures_count_tries_and_give_ups(customer, plan, create_user, freeze):
+    freeze("2026-11-24 10:15")
+    agent = create_user("presales")
+    call = _call(plan(max_tries=2), customer(owner_id=agent.id), assignee=agent)
+    calls.record(agent, call, call.version, "no_answer")
+    freeze("2026-11-24 15:05")
+    calls.record(agent, call, call.version, "no_answer")
+    other = _call(plan("win_back", name="唤回"), customer("乙", phone="13900008888",
+                                                        owner_id=agent.id), assignee=agent)
+    calls.record(agent, other, other.version, "reached")
+    db.session.commit()
+    tz = clock.get_clock().tz
+    begin = datetime(2026, 11, 23, tzinfo=tz)
+    figures = calls.weekly_figures(begin, begin + timedelta(days=7))
+    assert figures["tried"] == 3 and figures["given_up"] == 1
+    assert figures["by_result"] == {"no_answer": 2, "reached": 1}
+    assert figures["by_kind"] == {"care": 2, "win_back": 1}
+    assert figures["reached_percent"] == 33
