@@ -197,3 +197,27 @@ def register_reminder(app, reminder: ReminderKind) -> None:
 def reminder_kinds(app=None) -> list[ReminderKind]:
     """Every kind of reminder, in their order."""
     return sorted(_registry(app).get("reminders", {}).values(), key=lambda r: (r.order, r.kind))
+
+
+# --- sections another area adds to a report ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A part of another area's report (the customers' calls in the after-sales weekly
+    report): ``template`` rendered with ``section`` = ``context(begin, end)``."""
+
+    key: str
+    title: object  # a lazy string
+    template: str
+    context: Callable[[Any, Any], dict]
+
+
+def register_report_section(app, report: str, section: ReportSection) -> None:
+    """Add ``section`` to the report named ``report`` (e.g. ``"aftersales.weekly"``)."""
+    _registry(app).setdefault("reports", {}).setdefault(report, []).append(section)
+
+
+def report_sections(report: str, app=None) -> list[ReportSection]:
+    """The sections other areas added to ``report``, in registration order."""
+    return _registry(app).get("reports", {}).get(report, [])

@@ -213,6 +213,7 @@ def _models():
 def _record_for(endpoint: str, arg: str):
     """A record of the demo department for a URL argument of ``endpoint``."""
     from portal.aftersales.models import AfterSalesCase, CannedReply, CasePhoto, ReturnVisit
+    from portal.customers.call_models import CallPlan, CareExport, PlannedCall
     from portal.handover.models import HandoverItem
     from portal.notifications.models import Notification
     from portal.orders.models import (
@@ -235,6 +236,7 @@ def _record_for(endpoint: str, arg: str):
         "report_id": RepairReport, "appeal_id": Appeal, "entry_id": ScoreEntry,
         "rule_id": ScoreRule, "sheet_id": ScoreSheet, "record_id": OvertimeRecord,
         "swap_id": SwapRequest, "ident": Order,
+        "call_id": PlannedCall, "plan_id": CallPlan, "export_id": CareExport,
     }
     model, where = by_arg.get(arg), ()
     if arg == "visit_id":
@@ -385,8 +387,8 @@ def sweep(app, client, sign_in, department, caught):
     return Sweep(app, client, sign_in, department, caught)
 
 
-AREAS = ["aftersales", "audit", "auth", "handover", "home", "jobs", "notifications", "orders",
-         "ops", "reception", "roster_and_shifts", "scoring", "staff"]
+AREAS = ["aftersales", "audit", "auth", "customers", "handover", "home", "jobs", "notifications",
+         "orders", "ops", "reception", "roster_and_shifts", "scoring", "staff"]
 
 
 def _in_area(endpoint, area):

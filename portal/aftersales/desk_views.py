@@ -522,7 +522,17 @@ def _report_context() -> dict:
         following = None
     return {"report": data, "previous": previous, "following": following,
             "current": "{}-W{:02d}".format(*current), "in_progress": (year, week) == current,
-            "no_category": report_svc.NO_CATEGORY, **vocab()}
+            "no_category": report_svc.NO_CATEGORY, "sections": _sections(data), **vocab()}
+
+
+def _sections(data) -> list[tuple[str, dict]]:
+    """What other areas add to the weekly report (the customers' follow-up calls): their
+    templates with their figures of the week (portal.ui.register_report_section)."""
+    from portal.ui import report_sections
+
+    begin, end = report_svc.week_bounds(data.monday)
+    return [(section.template, section.context(begin, end))
+            for section in report_sections("aftersales.weekly")]
 
 
 @bp.route("/report")

@@ -107,12 +107,16 @@ def neighbours(year: int, week: int) -> tuple[str, str]:
     return f"{before[0]}-W{before[1]:02d}", f"{after[0]}-W{after[1]:02d}"
 
 
+def week_bounds(monday: date) -> tuple[datetime, datetime]:
+    """The week's first moment and the next week's (department time)."""
+    begin = datetime.combine(monday, time(), clock.get_clock().tz)
+    return begin, begin + timedelta(days=7)
+
+
 def weekly(year: int, week: int) -> WeeklyReport:
     """The week's report in four grouped queries."""
     monday = date.fromisocalendar(year, week, 1)
-    tz = clock.get_clock().tz
-    begin = datetime.combine(monday, time(), tz)
-    end = begin + timedelta(days=7)
+    begin, end = week_bounds(monday)
     report = WeeklyReport(year, week, monday)
 
     def between(column):

@@ -253,7 +253,7 @@ def test_the_report_page_costs_the_same_with_few_or_many(as_manager, week47, mak
     for _n in range(20):
         make_case(at="2026-11-19 10:00", type="exchange", category="suggestion")
     assert measure() == few
-    assert few <= 8
+    assert few <= 9  # 8, and one grouped query of the customers' follow-up calls
 
 
 @pytest.mark.parametrize("role", ["aftersales", "presales", "order_clerk", "reception"])
