@@ -75,3 +75,16 @@ def bench_data(scale: float, reset: bool, seed: int) -> None:
                                    "(or --reset to drop its tables)")
     counts = data.build(scale, seed=seed, echo=click.echo)
     click.echo("bench data: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+
+
+@portal_cli.command("customer-classes")
+def customer_classes() -> None:
+    """Recompute every customer's value class (RFM; run nightly, issue 17 item 3)."""
+    from portal import clock
+    from portal.customers.classes import recompute_all
+
+    started = clock.now()
+    classed = recompute_all()
+    db.session.commit()
+    seconds = (clock.now() - started).total_seconds()
+    click.echo(f"{classed} customers classed in {seconds:.1f} s")

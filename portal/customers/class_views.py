@@ -1,22 +1,20 @@
 """Value classes (/customers/classes): the supervisor's thresholds with a preview of how many
 customers fall in each class before saving; the explanation the story page includes; the
-Today cards (my customers waiting for something; customers per class); the nightly CLI.
+Today cards (my customers waiting for something; customers per class).
 """
 
-import click
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from portal import actions, clock
+from portal import actions
 from portal.auth.decorators import require
 from portal.customers import bp
 from portal.customers import classes as svc
 from portal.customers.class_forms import PreviewForm, ThresholdsForm
 from portal.customers.class_models import ClassThresholds
-from portal.extensions import db
 from portal.i18n import N_
 from portal.web import is_fragment_request, render
 
@@ -128,18 +126,9 @@ def summary_card(user) -> dict:
     return {"counts": svc.class_counts(), "classes": svc.CLASSES}
 
 
-def recompute_command() -> None:
-    """Recompute every customer's value class (run nightly)."""
-    started = clock.now()
-    classed = svc.recompute_all()
-    db.session.commit()
-    seconds = (clock.now() - started).total_seconds()
-    click.echo(f"{classed} customers classed in {seconds:.1f} s")
-
-
 def register(app) -> None:
-    """The settings link, the Today cards, the explanation helper, the nightly command."""
-    from portal.cli import portal_cli
+    """The settings link, the Today cards, the explanation helper, the audit words (the
+    nightly command is ``flask portal customer-classes`` in portal/cli.py)."""
     from portal.ui import Card, NavItem, register_audit, register_card, register_nav
 
     svc.init_app(app)
@@ -155,8 +144,6 @@ def register(app) -> None:
     app.jinja_env.globals.update(
         value_class_labels=svc.CLASSES, value_class_explanation=svc.explain,
         customers_url=customers_url)
-    if "customer-classes" not in portal_cli.commands:
-        portal_cli.command("customer-classes")(recompute_command)
     register_audit(
         app,
         actions={"customers.classes_saved": N_("Value-class thresholds saved")},
