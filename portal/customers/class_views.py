@@ -123,7 +123,7 @@ def mine_card(user) -> dict:
 
 def summary_card(user) -> dict:
     """How many customers each class holds (for the supervisor and the manager)."""
-    return {"counts": svc.class_counts(), "classes": svc.CLASSES}
+    return {"counts": svc.class_counts(unclassed=False), "classes": svc.CLASSES}
 
 
 def register(app) -> None:

@@ -168,17 +168,22 @@ def _aggregate(limits: Limits, today: date, members=None) -> sa.Select:
     return query
 
 
+def _class_of(limits: Limits, today: date, last_at, orders, money):
+    """The class of the figures, as SQL (a CASE of the eight cells)."""
+    recent = last_at >= recency_start(limits, today)
+    frequent = orders >= limits.frequency_orders
+    # money is a sum of cents; SQLite sums it as a float (999.9999… for 1000.00)
+    big = money >= limits.money_amount - Decimal("0.005")
+    return sa.case(*[
+        (sa.and_(recent if r else ~recent, frequent if f else ~frequent, big if m else ~big),
+         code) for (r, f, m), code in CELLS.items()])
+
+
 def _classified(limits: Limits, today: date, members=None):
     """The aggregate with each customer's class (a subquery: customer_id, last_at, orders,
     money, value_class)."""
     agg = _aggregate(limits, today, members).subquery("rfm")
-    recent = agg.c.last_at >= recency_start(limits, today)
-    frequent = agg.c.orders >= limits.frequency_orders
-    # money is a sum of cents; SQLite sums it as a float (999.9999… for 1000.00)
-    big = agg.c.money >= limits.money_amount - Decimal("0.005")
-    value_class = sa.case(*[
-        (sa.and_(recent if r else ~recent, frequent if f else ~frequent, big if m else ~big),
-         code) for (r, f, m), code in CELLS.items()])
+    value_class = _class_of(limits, today, agg.c.last_at, agg.c.orders, agg.c.money)
     return sa.select(agg.c.customer_id, agg.c.last_at, agg.c.orders, agg.c.money,
                      value_class.label("value_class")).subquery("classified")
 
@@ -197,13 +202,20 @@ def classify(limits: Limits, today: date, last_at: datetime | None, orders: int,
 
 def preview(limits: Limits, today: date | None = None) -> dict[str | None, int]:
     """How many customers each class would hold with ``limits`` (None: no orders), in SQL,
-    without changing anything. Two queries."""
+    without changing anything. Two queries. With the saved window, the figures stored on
+    each customer (kept current after every order and nightly) are classed again: one pass
+    over the customers instead of the orders; another window reads the orders."""
     today = today or clock.today()
-    classified = _classified(limits, today)
+    if limits.window_days == thresholds().window_days:
+        stored = sa.select(_class_of(limits, today, Customer.last_order_at,
+                                     Customer.order_count, Customer.order_money)
+                           .label("value_class")) \
+            .where(Customer.value_class.is_not(None)).subquery("classified")
+    else:
+        stored = _classified(limits, today)
     counts: dict[str | None, int] = {code: 0 for code in CLASSES}
     for code, number in db.session.execute(
-            sa.select(classified.c.value_class, sa.func.count())
-            .group_by(classified.c.value_class)):
+            sa.select(stored.c.value_class, sa.func.count()).group_by(stored.c.value_class)):
         counts[code] = number
     live = db.session.scalar(sa.select(sa.func.count()).select_from(Customer)
                              .where(Customer.merged_into_id.is_(None)))
@@ -211,14 +223,19 @@ def preview(limits: Limits, today: date | None = None) -> dict[str | None, int]:
     return counts
 
 
-def class_counts() -> dict[str | None, int]:
-    """How many customers each class holds now (the stored classes). One query."""
+def class_counts(*, unclassed: bool = True) -> dict[str | None, int]:
+    """How many customers each class holds now (the stored classes; a merged customer has
+    none): one pass over the (value_class, …) index; ``unclassed`` adds the live customers
+    without a class (one more query)."""
     counts: dict[str | None, int] = {code: 0 for code in CLASSES}
-    counts[None] = 0
     for code, number in db.session.execute(
             sa.select(Customer.value_class, sa.func.count())
-            .where(Customer.merged_into_id.is_(None)).group_by(Customer.value_class)):
+            .where(Customer.value_class.is_not(None)).group_by(Customer.value_class)):
         counts[code] = number
+    counts[None] = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Customer).where(
+            Customer.value_class.is_(None), Customer.merged_into_id.is_(None))) \
+        if unclassed else None
     return counts
 
 
