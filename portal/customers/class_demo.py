@@ -21,11 +21,23 @@ ITEMS = [("TEA-LJ-250", "西湖龙井 250g", Decimal("268.00")),
          ("CUP-QC-6", "青瓷茶杯六只装", Decimal("168.00"))]
 
 
+def _completed(rng, day, item, quantity: int, **fields) -> Order:
+    """A completed order of ``day`` for ``quantity`` of ``item`` (sku, name, price)."""
+    sku, name, price = item
+    created = datetime.combine(day, time(rng.randrange(9, 21), rng.randrange(60)),
+                               clock.get_clock().tz)
+    return Order(amount=price * quantity, paid_at=created + timedelta(minutes=10),
+                 stage="completed", created_at=created, shipped_at=created + timedelta(hours=20),
+                 closed_at=created + timedelta(days=5), courier="顺丰",
+                 tracking_no=f"SF{rng.randrange(10**11, 10**12)}", flag="yellow",
+                 lines=[OrderLine(sku=sku, item_name=name, attributes="标准",
+                                  quantity=quantity, unit_price=price)], **fields)
+
+
 def seed(users: dict) -> dict:
     """Past orders for the demo customers, owners, the thresholds, the classes."""
     rng = random.Random(17)
     now, today = clock.now(), clock.today()
-    tz = clock.get_clock().tz
     db.session.flush()
     customers = list(db.session.scalars(
         sa.select(Customer).where(Customer.merged_into_id.is_(None),
@@ -40,19 +52,12 @@ def seed(users: dict) -> dict:
             days_ago = rng.randrange(20 if n % 5 == 0 else 2, 360)
             sku, name, price = rng.choice(ITEMS)
             quantity = rng.choice([1, 1, 2, 3, 6]) if n % 3 != 1 else rng.choice([2, 4, 8])
-            created = datetime.combine(today - timedelta(days=days_ago),
-                                       time(rng.randrange(9, 21), rng.randrange(60)), tz)
-            db.session.add(Order(
+            db.session.add(_completed(
+                rng, today - timedelta(days=days_ago), (sku, name, price), quantity,
                 platform=order.platform, order_no=f"H{order.order_no}-{k}",
                 buyer_id=order.buyer_id, receiver_name=order.receiver_name,
                 receiver_phone=order.receiver_phone, receiver_address=order.receiver_address,
-                customer=customer, amount=price * quantity, payment=order.payment,
-                paid_at=created + timedelta(minutes=12), stage="completed",
-                created_at=created, shipped_at=created + timedelta(hours=20),
-                closed_at=created + timedelta(days=5), courier="顺丰",
-                tracking_no=f"SF{rng.randrange(10**11, 10**12)}", flag="yellow",
-                lines=[OrderLine(sku=sku, item_name=name, attributes="标准",
-                                 quantity=quantity, unit_price=price)]))
+                customer=customer, payment=order.payment))
             made += 1
     # customers gone quiet: bought only more than three months ago (keep, win back)
     surnames, given = "王李张刘陈杨黄赵吴周徐孙马朱胡郭", "伟芳娜敏静丽强磊军洋勇艳杰娟"
@@ -62,18 +67,11 @@ def seed(users: dict) -> dict:
         for k in range(1 + (n % 4 == 0) * 3 + (n % 3 == 0)):
             sku, item, price = rng.choice(ITEMS)
             quantity = rng.choice([1, 2, 4, 8]) if n % 2 else 1
-            created = datetime.combine(today - timedelta(days=rng.randrange(95, 360)),
-                                       time(rng.randrange(9, 21), rng.randrange(60)), tz)
-            db.session.add(Order(
-                platform="tmall", order_no=f"Q{n:03d}{k}", buyer_id=buyer,
+            db.session.add(_completed(
+                rng, today - timedelta(days=rng.randrange(95, 360)), (sku, item, price),
+                quantity, platform="tmall", order_no=f"Q{n:03d}{k}", buyer_id=buyer,
                 receiver_name=name, receiver_phone=phone,
-                receiver_address=f"浙江省杭州市拱墅区湖墅南路{n + 10}号", amount=price * quantity,
-                payment="online", paid_at=created + timedelta(minutes=8), stage="completed",
-                created_at=created, shipped_at=created + timedelta(hours=20),
-                closed_at=created + timedelta(days=5), courier="中通",
-                tracking_no=f"ZT{rng.randrange(10**11, 10**12)}", flag="yellow",
-                lines=[OrderLine(sku=sku, item_name=item, attributes="标准",
-                                 quantity=quantity, unit_price=price)]))
+                receiver_address=f"浙江省杭州市拱墅区湖墅南路{n + 10}号", payment="online"))
             made += 1
     # the relation keepers: pre-sales and after-sales agents own a few dozen customers
     keepers = [u for u in users.values() if u.active and u.role in ("presales", "aftersales")]
