@@ -116,3 +116,14 @@ def restore(source: str, force: bool) -> None:
                                   force=force))
     except BackupError as error:
         raise click.ClickException(str(error)) from error
+@portal_cli.command("customer-classes")
+def customer_classes() -> None:
+    """Recompute every customer's value class (RFM; run nightly, issue 17 item 3)."""
+    from portal import clock
+    from portal.customers.classes import recompute_all
+
+    started = clock.now()
+    classed = recompute_all()
+    db.session.commit()
+    seconds = (clock.now() - started).total_seconds()
+    click.echo(f"{classed} customers classed in {seconds:.1f} s")

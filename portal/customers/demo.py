@@ -2,7 +2,7 @@
 
 import importlib
 
-PARTS = ("demo_calls",)
+PARTS = ("class_demo", "demo_calls")  # the classes first: the plans call by class
 
 
 def seed(users) -> dict:
