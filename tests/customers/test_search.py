@@ -254,3 +254,21 @@ def test_a_search_costs_a_fixed_number_of_queries(client, login, customer, count
         customer(f"王{n}", f"1381234{n:04d}", buyer=f"tb_w{n}")
     assert cost("王") == few <= 10, few
     assert cost("1234") <= 10 and cost("") <= 10
+
+
+@pytest.mark.parametrize("q", ["王", "晓明", "李晓明", "5678", "tb_w", "TM2026", "13812345678"])
+def test_every_way_of_matching_reads_an_index_on_sqlite(q):
+    """Each part of the matching query is a SEARCH through an index, never a SCAN of a table
+    (the only SCANs are of the parts' own few rows)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL's was read with EXPLAIN ANALYZE")
+    parts = [part.subquery() for part in svc._others(q)]
+    by_name = svc._by_name(q, svc.Filters(), None, 21)
+    parts.append(by_name.subquery())
+    query = sa.union_all(*(sa.select(part.c[0]) for part in parts))
+    sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = [row[3] for row in db.session.execute(sa.text("EXPLAIN QUERY PLAN " + sql))]
+    tables = ("customers", "customer_contacts", "customer_name_grams", "orders")
+    assert not [step for step in plan if step.startswith("SCAN")
+                and step.split()[1] in tables], plan
+    assert sum(step.startswith("SEARCH") for step in plan) >= len(parts), plan
