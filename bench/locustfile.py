@@ -27,6 +27,7 @@ import time
 from collections import defaultdict
 from datetime import datetime, timedelta
 from itertools import count
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from locust import FastHttpUser, between, events, task
@@ -384,6 +385,24 @@ class StaffUser(FastHttpUser):
     def order_detail(self) -> None:
         self.browser.page(f"/orders/{self.rng.choice(PLAN['any_orders'])}")
 
+    # customers (issue 17): the one search box, the customer's page, My calls today
+    def customer_search(self) -> None:
+        self.browser.page("/customers/")
+        self.wait_a_moment()
+        self.browser.fragment("/customers/?q=" + quote(self.rng.choice(PLAN["customer_terms"])))
+
+    def customer_page(self) -> None:
+        if "customers.record" not in PLAN["customer_pages"]:
+            return self.customer_search()  # the story page is not in this build
+        self.browser.page(f"/customers/{self.rng.choice(PLAN['any_customers'])}")
+        return None
+
+    def my_calls(self) -> None:
+        if "customers.calls" not in PLAN["customer_pages"]:
+            return self.customer_search()  # My calls is not in this build
+        self.browser.page("/customers/calls")
+        return None
+
     # order clerks
     def queue(self) -> None:
         self.browser.page("/orders/queue")
@@ -643,28 +662,32 @@ ROLE_STEPS = {
                  ("order_search", 4),
                  ("order_remark", 3), ("order_detail", 2), ("my_shifts", 1), ("my_scores", 1),
                  ("notifications", 1), ("handover_history", 1),
-                 ("transfers", 1), ("stock_waits", 1), ("import_page", 0.3)],
+                 ("transfers", 1), ("stock_waits", 1), ("import_page", 0.3),
+                 ("customer_search", 2), ("customer_page", 1.5), ("my_calls", 1)],
     "aftersales": [("home", 2), ("desk_book", 2), ("write_desk", 0.5), ("follow_up", 1),
                    ("order_search", 2),
                    ("order_detail", 1), ("handover_history", 1), ("my_shifts", 1),
                    ("my_scores", 1), ("notifications", 1), ("cases", 4), ("case_note", 3),
-                   ("case_step", 2), ("take_case", 1), ("return_visits", 1.5)],
+                   ("case_step", 2), ("take_case", 1), ("return_visits", 1.5),
+                   ("customer_search", 1.5), ("customer_page", 1.5), ("my_calls", 1)],
     "order_clerk": [("home", 2), ("queue", 4), ("flag_order", 4), ("order_detail", 1),
                     ("stock", 2), ("desk_book", 2), ("write_desk", 0.3), ("my_shifts", 1),
                     ("parcels", 1), ("parcel_received", 1.5), ("import_page", 0.3)],
     "reception": [("home", 2), ("showroom", 3), ("log_visitor", 4), ("depart", 3), ("serve", 2),
                   ("showroom_book", 2), ("write_showroom", 0.3), ("showroom_history", 1),
-                  ("checklist", 1), ("my_shifts", 1)],
+                  ("checklist", 1), ("my_shifts", 1), ("customer_search", 0.5)],
     "supervisor": [("home", 2), ("score_entry", 2), ("scores", 2), ("roster", 1),
                    ("audit", 1), ("handover_history", 1), ("showroom", 1), ("staff", 1),
-                   ("refund_queue", 1.5), ("aftersales_report", 0.5)],
+                   ("refund_queue", 1.5), ("aftersales_report", 0.5),
+                   ("customer_search", 1), ("customer_page", 1)],
     "manager": [("home", 2), ("scores", 2), ("audit", 2), ("roster", 1), ("staff", 1),
                 ("order_search", 1), ("handover_history", 1), ("refund_queue", 1),
                 ("aftersales_report", 1)],
 }
 
 SMOKE_STEPS = {
-    "presales": ("order_remark", "write_desk", "desk_book"),
+    "presales": ("order_remark", "write_desk", "desk_book", "customer_search",
+                 "customer_page", "my_calls"),
     "aftersales": ("desk_book", "follow_up", "order_search", "take_case", "case_note",
                    "case_step", "return_visits"),
     "order_clerk": ("flag_order", "queue", "parcel_received"),

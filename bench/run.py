@@ -167,6 +167,7 @@ def plan_for(url: str, args, phase: str, accounts, samples: Path, baseline: str)
             "SELECT id FROM aftersales_visits WHERE done_at IS NULL AND due_on <= :today "
             "ORDER BY due_on, id LIMIT 100").bindparams(sa.bindparam("today", type_=sa.Date)),
             {"today": now.date()}).scalars().all()
+        customers = customer_plan(connection)
     engine.dispose()
 
     def share(role: str, items: list) -> dict:
@@ -187,8 +188,42 @@ def plan_for(url: str, args, phase: str, accounts, samples: Path, baseline: str)
         "search_terms": [n for row in numbers[:20] for n in row] + list(oldest),
         "any_orders": any_orders, "menu_items": menu, "smoke": args.smoke,
         "user_ids": {name: user_ids[name] for name, _role in accounts if name in user_ids},
-        "due_visits": share("aftersales", due_visits), **cases,
+        "due_visits": share("aftersales", due_visits), **cases, **customers,
     }
+
+
+def customer_plan(connection) -> dict:
+    """What the customer steps look for (issue 17): the ways a customer tells us who they are
+    (a part of a name, the last four digits, a whole phone, a buyer ID's or an order's or a
+    tracking number's beginning), customers to open, and which customer pages this build has
+    (the story page and My calls come from other helpers: a step whose page is missing is
+    left out, so the bench runs either way)."""
+    import sqlalchemy as sa
+
+    from portal import create_app
+
+    last = connection.execute(sa.text("SELECT MAX(id) FROM customers")).scalar() or 0
+    step = max(1, last // 40)
+    ids = list(range(1, last + 1, step))[:40]
+    rows = connection.execute(sa.text(
+        "SELECT c.id, c.name, p.value FROM customers c JOIN customer_contacts p "
+        "ON p.customer_id = c.id AND p.kind = 'phone' WHERE c.id IN :ids ORDER BY c.id")
+        .bindparams(sa.bindparam("ids", expanding=True)), {"ids": ids}).all()
+    orders = connection.execute(sa.text(
+        "SELECT order_no, tracking_no FROM orders WHERE tracking_no IS NOT NULL "
+        "ORDER BY id DESC LIMIT 10")).all()
+    terms = []
+    for n, (_id, name, phone) in enumerate(rows):
+        terms += [name[-2:] if n % 2 else name[:1], phone[-4:], phone if n % 3 == 0 else
+                  phone[-6:]]
+    terms += ["buyer00", "buyer0012", "wx_000"]
+    for order_no, tracking in orders:
+        terms += [order_no, order_no[:-3], tracking]
+    with create_app().app_context() as context:
+        endpoints = {rule.endpoint for rule in context.app.url_map.iter_rules()}
+    return {"customer_terms": terms, "any_customers": [row.id for row in rows],
+            "customer_pages": sorted(e for e in ("customers.index", "customers.record",
+                                                 "customers.calls") if e in endpoints)}
 
 
 def case_shares(accounts, user_ids: dict, open_cases) -> dict:

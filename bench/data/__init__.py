@@ -39,6 +39,7 @@ AREAS = (
     "bench.data.scoring",
     "bench.data.orders",
     "bench.data.aftersales",
+    "bench.data.customers",  # after the records it links (orders link themselves)
     "bench.data.activity",  # last: audit events and notifications about everything above
 )
 
@@ -56,6 +57,7 @@ FULL = {
     "stock_waits": 20_000,
     "bank_transfers": 40_000,
     "aftersales_cases": 100_000,
+    "customers": 300_000,
 }
 HISTORY_DAYS = 3 * 365  # the history spans three years at every scale; N sets its density
 FULL_MONTHS = 36  # roster and score-sheet months at N = 1

@@ -6,6 +6,7 @@ a few overdue and red-flagged, some awaiting payment, yesterday's shipped."""
 from datetime import timedelta
 
 from bench.data import HISTORY_DAYS, Context
+from bench.data.customers import buyer_id, buyer_phone, customer_count
 
 TABLES = ("orders", "order_lines", "order_remarks", "order_tasks", "bank_transfers",
           "stock_waits")
@@ -48,7 +49,7 @@ def build(ctx: Context) -> None:
     in_stock = [s for s in skus if not s[3]]
 
     total = ctx.v["orders"]
-    buyers = max(1_000, total // 3)
+    buyers = customer_count(ctx)  # buyer n is customer n + 1 (bench/data/customers.py)
     lines: list[tuple] = []
     remarks: list[tuple] = []
     tasks: list[tuple] = []
@@ -57,6 +58,7 @@ def build(ctx: Context) -> None:
 
     def order_row(ident, created, stage, *, flag=None, open_tasks=0):
         platform = rng.choice(PLATFORMS)
+        buyer = rng.randrange(buyers)
         amount = 0
         goods = in_stock if stage != "paid" or flag != "red" else skus
         for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
@@ -71,7 +73,7 @@ def build(ctx: Context) -> None:
         if payment == "transfer" and paid is not None:
             transfers.append((len(transfers) + 1, w.day(paid.date()), rng.choice(SURNAMES) + "某",
                               f"{amount / 100:.2f}", rng.choice(BANKS), f"T{ident:09d}", ident,
-                              rng.choice(presales), w.dt(paid), 1))
+                              rng.choice(presales), w.dt(paid), 1, buyer + 1))
         printed = paid + timedelta(hours=2) if stage in ("printed", "packed", "shipped",
                                                           "completed") else None
         packed = printed + timedelta(hours=1) if stage in ("packed", "shipped",
@@ -89,9 +91,8 @@ def build(ctx: Context) -> None:
                 tasks.append((len(tasks) + 1, ident, "correct_slip", len(remarks), "done",
                               w.dt(created + timedelta(minutes=40)), remarks[-1][7],
                               w.dt(created + timedelta(hours=1)), rng.choice(clerks), 2))
-        buyer = rng.randrange(buyers)
-        phone = f"1{38 + buyer % 10}{buyer:08d}"
-        return (ident, platform, f"{platform[:2].upper()}{ident:012d}", f"buyer{buyer:07d}",
+        phone = buyer_phone(buyer)
+        return (ident, platform, f"{platform[:2].upper()}{ident:012d}", buyer_id(buyer),
                 rng.choice(SURNAMES) + rng.choice(GIVEN), phone, phone[::-1],
                 rng.choice(CITIES) + f"{rng.randint(1, 999)}号", f"{amount / 100:.2f}",
                 "awaiting" if paid is None else payment, w.dt(paid), stage, courier,
@@ -102,7 +103,8 @@ def build(ctx: Context) -> None:
                 rng.choice(clerks) if flag else None, None, None, None, open_tasks,
                 w.dt(printed), w.dt(packed), w.dt(shipped),
                 rng.choice(clerks) if shipped else None, w.dt(closed), w.dt(created), None, None,
-                1 + sum(x is not None for x in (paid, printed, packed, shipped, closed)))
+                1 + sum(x is not None for x in (paid, printed, packed, shipped, closed)),
+                buyer + 1)
 
     def orders():
         ident = 0
@@ -137,7 +139,7 @@ def build(ctx: Context) -> None:
                    "flagged_by_id", "cancel_requested_at", "cancel_requested_by_id",
                    "cancel_reason", "open_tasks", "printed_at", "packed_at", "shipped_at",
                    "shipped_by_id", "closed_at", "created_at", "created_by_id", "import_id",
-                   "version"), orders()))
+                   "version", "customer_id"), orders()))
     ctx.add("order_lines", w.rows(
         "order_lines", ("id", "order_id", "sku", "item_name", "attributes", "quantity",
                         "unit_price"), lines))
@@ -150,10 +152,11 @@ def build(ctx: Context) -> None:
     # a few transfers nobody linked yet (the pre-sales Today card)
     for _ in range(3):
         transfers.append((len(transfers) + 1, w.day(ctx.today - timedelta(days=4)), "张某",
-                          "168.00", BANKS[0], "", None, presales[0], stamp, 1))
+                          "168.00", BANKS[0], "", None, presales[0], stamp, 1, None))
     ctx.add("bank_transfers", w.rows(
         "bank_transfers", ("id", "received_on", "payer", "amount", "bank", "reference",
-                           "order_id", "registered_by_id", "created_at", "version"), transfers))
+                           "order_id", "registered_by_id", "created_at", "version",
+                           "customer_id"), transfers))
 
     def waits():
         states = ("bought", "bought", "gave_up", "told")
@@ -164,14 +167,15 @@ def build(ctx: Context) -> None:
             at = ctx.utc(day, rng.uniform(540, 1200))
             state = "waiting" if live else rng.choice(states)
             closed = None if live else at + timedelta(days=rng.randint(1, 20))
-            yield (ident, f"buyer{rng.randrange(buyers):07d}", "138" + f"{ident:08d}",
+            buyer = rng.randrange(buyers)
+            yield (ident, buyer_id(buyer), buyer_phone(buyer),
                    rng.choice(out if live else skus)[0], rng.randint(1, 3), "", state, None,
                    rng.choice(presales), w.dt(at), w.dt(closed),
-                   rng.choice(presales) if closed else None, 1 if live else 2)
+                   rng.choice(presales) if closed else None, 1 if live else 2, buyer + 1)
 
     ctx.add("stock_waits", w.rows(
         "stock_waits", ("id", "buyer", "contact", "sku", "quantity", "note", "state",
                         "available_at", "registered_by_id", "created_at", "closed_at",
-                        "closed_by_id", "version"), waits()))
+                        "closed_by_id", "version", "customer_id"), waits()))
     transfers.clear()
     remarks.clear()
