@@ -276,21 +276,27 @@ class Server:
 
 
 class PrivateRedis:
-    """A ``redis-server`` of the run's own (a free port, nothing saved): the bench's events
-    never mix with another program's on a shared Redis."""
+    """A ``redis-server`` of our own on a free port, saving nothing (the bench's events never
+    mix with another program's on a shared Redis; the two-instance test stops and starts it
+    again on the same port). Started when made."""
 
-    def __init__(self, log) -> None:
-        import redis
-
-        binary = shutil.which("redis-server")
-        if not binary:
+    def __init__(self, log=subprocess.DEVNULL, folder: Path | None = None) -> None:
+        self.binary = shutil.which("redis-server")
+        if not self.binary:
             raise RuntimeError("streams need Redis: install redis-server, pass --redis-url, "
                                "or run with --no-streams")
-        self.url = f"redis://127.0.0.1:{free_port()}/0"
-        port = self.url.rsplit(":", 1)[1].split("/")[0]
+        self.port, self.log, self.folder = free_port(), log, folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
+        import redis
+
         self.process = subprocess.Popen(  # noqa: S603 - the machine's redis-server
-            [binary, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly",
-             "no"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder or Path.cwd())],
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -303,9 +309,10 @@ class PrivateRedis:
                 time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(15)
+        self.process = None
 
 
 def run_locust(plan: dict, plan_path: Path, host: str, users: int, spawn_rate: float,
