@@ -239,8 +239,10 @@ def cluster(tmp_path_factory):
     finally:
         running.stop_all()
         _admin(test_url, drop)
-    for name in ("A", "B"):
-        assert "Traceback" not in running.log(name), running.log(name)
+    for name in ("A", "B"):  # no error but /healthz's own report of Redis stopped on purpose
+        unexpected = [line for line in running.log(name).splitlines() if "Traceback" in line
+                      and "health: Redis does not answer" not in line]
+        assert not unexpected, "\n".join(unexpected)
 
 
 def test_a_session_signed_in_on_a_works_on_b(cluster):
