@@ -41,6 +41,7 @@ NEXT_ACCOUNT = count()
 SAMPLES: dict[str, list] = defaultdict(list)
 ERRORS: dict[str, list[str]] = defaultdict(list)
 STARTED = time.time()
+AGENT = "portal-bench (Locust)"
 
 TAG = re.compile(r"<[a-zA-Z][^>]*\bhx-get=\"[^\"]*\"[^>]*>")
 ATTR = re.compile(r"\b(hx-get|hx-trigger)=\"([^\"]*)\"")
@@ -109,6 +110,7 @@ class Browser:
         with self.user.client.get(path, headers=headers, name=name,
                                   catch_response=True) as response:
             if poll and response.status_code == 304:
+                response.request_meta["name"] = f"{name} 304"  # nothing changed: not rendered
                 return ""
             if response.status_code != 200:
                 response.failure(f"{response.status_code} for GET {path}")
@@ -176,30 +178,49 @@ class Browser:
 
 def listen(user: "StaffUser") -> None:
     """The tab's ``/events`` stream, open while the user works (``BENCH_SSE_URL``: the gevent
-    process serving it, else the portal's own address). Each event the portal stamped with
-    its publishing time is an "event to screen" sample: published -> received here."""
-    import socket
+    process serving it, else the portal's own address), opened again as the browser does
+    when it ends. Each event the portal stamped with its publishing time is an "event to
+    screen" sample: published -> received here. An answer other than 200 is a failed
+    ``sse open``."""
     from urllib.parse import urlsplit
 
+    import gevent
+
     base = urlsplit(os.environ.get("BENCH_SSE_URL") or user.host)
+    while True:
+        opened = time.perf_counter()
+        try:
+            _stream(user, base, opened)
+        except (OSError, ValueError) as error:
+            events.request.fire(request_type="SSE", name="sse open",
+                                response_time=(time.perf_counter() - opened) * 1000,
+                                response_length=0, exception=error, context={})
+        gevent.sleep(2)  # the stream's ``retry:``
+
+
+def _stream(user: "StaffUser", base, opened: float) -> None:
+    import socket
+
     cookie = "; ".join(f"{c.name}={c.value}" for c in user.client.cookiejar)
+    sock = socket.create_connection((base.hostname, base.port or 80), timeout=60)
     try:
-        sock = socket.create_connection((base.hostname, base.port or 80), timeout=60)
         sock.sendall((f"GET /events HTTP/1.1\r\nHost: {base.netloc}\r\n"
-                      f"Accept: text/event-stream\r\nCookie: {cookie}\r\n\r\n").encode())
-    except OSError as error:
-        events.request.fire(request_type="SSE", name="sse open", response_time=0,
-                            response_length=0, exception=error, context={})
-        return
-    events.request.fire(request_type="SSE", name="sse open", response_time=0,
-                        response_length=0, exception=None, context={})
-    buffer = b""
-    try:
-        while True:
+                      f"User-Agent: {AGENT}\r\nAccept: text/event-stream\r\n"
+                      f"Cookie: {cookie}\r\n\r\n").encode())
+        buffer = b""
+        while b"\r\n\r\n" not in buffer:
             chunk = sock.recv(4096)
             if not chunk:
-                return
+                raise ValueError("the stream closed before its headers")
             buffer += chunk
+        head, _, buffer = buffer.partition(b"\r\n\r\n")
+        status = head.split(b"\r\n", 1)[0].decode("latin-1")
+        if " 200 " not in status + " ":
+            raise ValueError(f"/events answered {status}")
+        events.request.fire(request_type="SSE", name="sse open",
+                            response_time=(time.perf_counter() - opened) * 1000,
+                            response_length=0, exception=None, context={})
+        while True:
             *lines, buffer = buffer.split(b"\n")
             for line in lines:
                 if line.startswith(b": at "):
@@ -207,8 +228,10 @@ def listen(user: "StaffUser") -> None:
                     events.request.fire(request_type="SSE", name="sse event-to-screen",
                                         response_time=latency, response_length=0,
                                         exception=None, context={})
-    except (OSError, ValueError):
-        return
+            chunk = sock.recv(4096)
+            if not chunk:
+                return
+            buffer += chunk
     finally:
         sock.close()
 
@@ -218,6 +241,8 @@ class StaffUser(FastHttpUser):
 
     wait_time = between(*THINK)
     weight = 10
+    # the session is bound to the browser (address and user agent): the stream sends the same
+    default_headers = {"User-Agent": AGENT}
 
     def on_start(self) -> None:
         index = next(NEXT_ACCOUNT)
@@ -237,6 +262,11 @@ class StaffUser(FastHttpUser):
         elif PLAN.get("smoke"):
             for step in SMOKE_STEPS[self.role]:  # every htmx action at least once
                 getattr(self, step)()
+
+    def on_stop(self) -> None:
+        stream = getattr(self, "stream", None)
+        if stream is not None:
+            stream.kill(block=False)
 
     def sign_in(self) -> None:
         with self.client.get("/login", name="signin GET /login",

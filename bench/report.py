@@ -14,6 +14,7 @@ from pathlib import Path
 PAGE_P95_MS = 100  # every page and fragment
 ACTION_P95_MS = 50  # htmx actions
 MAX_QUERIES = 10  # per request, and the same at every scale
+EVENT_P95_MS = 1000  # a change on one screen shows on the others within a second (issue 20)
 FRAGMENT_BYTES = 5 * 1024
 PAGE_BYTES = 60 * 1024
 KINDS = ("page", "fragment", "action", "signin", "baseline")
@@ -42,7 +43,8 @@ def endpoint_stats(samples: list, since: float = 0.0) -> dict:
     queries = [s[3] for s in samples if s[3] is not None and s[4]]
     sizes = [s[2] for s in samples if s[4]]
     return {
-        "n": len(measured), "errors": sum(1 for s in samples if not s[4]),
+        "n": len(measured), "total": len(samples),
+        "errors": sum(1 for s in samples if not s[4]),
         "p50": percentile(times, 50), "p95": percentile(times, 95),
         "p99": percentile(times, 99), "max": max(times, default=float("nan")),
         "rps": len(measured) / span if span > 0 else 0.0,
@@ -92,7 +94,7 @@ def summarize(results: dict) -> dict:
         scales.append({"scale": entry["scale"], "build_seconds": entry["build_seconds"],
                        "phases": phases})
     keep = ("database", "machine", "workers", "users", "burst_users", "think", "duration",
-            "burst_duration", "warmup", "smoke", "started", "total_seconds")
+            "burst_duration", "warmup", "smoke", "started", "total_seconds", "streams")
     return {**{k: results.get(k) for k in keep}, "scales": scales}
 
 
@@ -147,11 +149,54 @@ def judge(summary: dict) -> list[dict]:
                      "worst": f"{bad[3]['max_bytes'] / 1024:.1f} KB {bad[2]}" if bad else "—",
                      "met": bad is None or bad[3]["max_bytes"] <= limit,
                      "misses": sorted({i[2] for i in items if i[3]["max_bytes"] > limit})})
+    live = live_figures(top)
+    if live["events"]:
+        rows.append({"budget": f"event to screen p95 ≤ {EVENT_P95_MS} ms "
+                               f"({live['streams']} open streams)",
+                     "worst": f"{live['events']['p95']:.0f} ms", "met":
+                     live["events"]["p95"] <= EVENT_P95_MS, "misses": []})
     errors = sum(s["errors"] for *_rest, s in every)
     rows.append({"budget": "zero errors (the day and the shift-change burst)",
                  "worst": str(errors), "met": errors == 0,
                  "misses": sorted({f"{i[1]} {i[2]}" for i in every if i[3]["errors"]})})
     return rows
+
+
+def live_figures(entry: dict) -> dict:
+    """The day's live updates at one scale: the streams opened, the "event to screen"
+    latency (published by the portal -> read from a stream), and the polls answered 304
+    (nothing changed: not rendered) against those rendered."""
+    day = entry["phases"].get("mixed", {}).get("endpoints", {})
+    opened = day.get("sse open")
+    polls = {name: s for name, s in day.items() if "(poll)" in name}
+    not_modified = [s for name, s in polls.items() if name.endswith(" 304")]
+    rendered = [s for name, s in polls.items() if not name.endswith(" 304")]
+    return {"streams": opened.get("total", opened["n"]) - opened["errors"] if opened else 0,
+            "stream_errors": opened["errors"] if opened else 0,
+            "events": day.get("sse event-to-screen"),
+            "polls_304": sum(s["n"] for s in not_modified),
+            "polls_200": sum(s["n"] for s in rendered),
+            "poll_304_p95": max((s["p95"] for s in not_modified), default=None),
+            "poll_200_p95": max((s["p95"] for s in rendered), default=None)}
+
+
+def live_lines(entry: dict) -> list[str]:
+    """One line on the streams and event-to-screen latency, one on the polls."""
+    live = live_figures(entry)
+    lines = []
+    if live["streams"] or live["stream_errors"]:
+        events = live["events"]
+        figure = (f"p50 {_ms(events['p50'])} ms, p95 {_ms(events['p95'])} ms over "
+                  f"{events['n']} events") if events else "no event arrived"
+        lines.append(f"event to screen: {figure} ({live['streams']} streams opened, "
+                     f"{live['stream_errors']} refused)")
+    total = live["polls_304"] + live["polls_200"]
+    if total:
+        lines.append(f"polls: {live['polls_304']} of {total} answered 304 "
+                     f"({100 * live['polls_304'] / total:.0f} %), worst p95 "
+                     f"{_ms(live['poll_304_p95'])} ms (304) vs "
+                     f"{_ms(live['poll_200_p95'])} ms (rendered)")
+    return lines
 
 
 def queries_by_scale(summary: dict) -> dict[str, dict[float, tuple[int, int]]]:
@@ -350,10 +395,16 @@ def database_section(summary: dict) -> list[str]:
              f"{summary['think']} s, {summary['duration']} s (timed once everyone has signed "
              f"in, and not before {summary['warmup']} s); the shift change: "
              f"{summary['burst_users']} staff arriving within 40 s, "
-             f"{summary['burst_duration']} s.", "",
+             f"{summary['burst_duration']} s."
+             + (f" Live updates: {summary['streams']} open streams (the gevent SSE process, "
+                "Redis between it and the portal)." if summary.get("streams") else ""), "",
              "### Budgets", "", "| budget | worst measured | met |", "|---|---|---|"]
     for row in judge(summary):
         lines.append(f"| {row['budget']} | {row['worst']} | {'yes' if row['met'] else '**no**'} |")
+    live = [f"- scale {entry['scale']:g}: {line}" for entry in summary["scales"]
+            for line in live_lines(entry)]
+    if live:
+        lines += ["", "### Live updates and polls, the day's load", ""] + live
     lines += ["", "### By kind, the day's load at each scale", ""] + kind_table(summary)
     lines += ["", f"![p95 by scale](scale-curve-{db}.svg)", ""]
     for phase, title in (("mixed", f"The day: {summary['users']} staff"),
@@ -409,6 +460,8 @@ def main(argv=None) -> int:
 def one_screen(summary: dict, path: Path) -> str:
     lines = [f"== bench on {summary['database']}: {path}"]
     lines += ["   " + line for line in kind_table(summary)]
+    top = max(summary["scales"], key=lambda s: s["scale"])
+    lines += ["   " + line for line in live_lines(top)]
     for row in judge(summary):
         mark = "ok  " if row["met"] else "MISS"
         lines.append(f"   {mark} {row['budget']}: {row['worst']}")

@@ -6,6 +6,11 @@ gunicorn, run the virtual staff with Locust, and write the report.
     .venv/bin/python -m bench --scales 0.01 --duration 30     # a quick look
     .venv/bin/python -m bench --smoke --out /tmp/smoke        # what CI runs (seconds)
 
+The day's staff keep their tabs' live-updates streams open (``/events``, served by the gevent
+process ``portal.live.sse_server`` beside the portal, the two joined by Redis pub/sub as in
+production): a ``redis-server`` of the run's own on a free port (``--redis-url`` names one
+instead; ``--no-streams`` leaves the streams out).
+
 On SQLite each scale gets a fresh file under ``instance/bench/``; on PostgreSQL the database
 named in ``DATABASE_URL`` is created when missing and its tables are dropped and rebuilt (use
 a database of its own, never an installation's).
@@ -56,6 +61,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="where latest.md and the chart go")
     parser.add_argument("--workdir", default=str(ROOT / "instance" / "bench"),
                         help="SQLite files, samples and logs")
+    parser.add_argument("--streams", action=argparse.BooleanOptionalAction, default=True,
+                        help="keep one /events stream per staff member open in the day's load "
+                             "(the gevent SSE process and Redis; default on)")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL"),
+                        help="Redis between the portal and the SSE process (default: a "
+                             "redis-server of the run's own, on a free port)")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny scale, a few seconds of load: checks the machinery, not speed")
     args = parser.parse_args(argv)
@@ -258,15 +269,23 @@ def case_shares(accounts, user_ids: dict, open_cases) -> dict:
 
 
 class Server:
-    """A gunicorn serving ``app`` on a free port, stopped with its process group."""
+    """A gunicorn serving ``app`` on a free port, stopped with its process group; with
+    ``sse``, the live-updates process as production runs it (one gevent worker,
+    ``portal.live.sse_server``)."""
 
-    def __init__(self, app: str, env: dict, workers: int, log) -> None:
+    def __init__(self, app: str, env: dict, workers: int, log, sse: bool = False) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        bind = f"127.0.0.1:{self.port}"
+        if sse:
+            command = [str(BIN / "gunicorn"), "-c", "python:portal.live.sse_server", app]
+            env = {**env, "SSE_BIND": bind}
+        else:
+            command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", bind,
+                       "--timeout", "120", "--graceful-timeout", "5", app]
         self.process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn
-            [str(BIN / "gunicorn"), "--workers", str(workers), "--bind",
-             f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "5", app],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
 
     def wait(self, path: str = "/", seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
@@ -291,10 +310,53 @@ class Server:
                 self.process.wait()
 
 
+class PrivateRedis:
+    """A ``redis-server`` of our own on a free port, saving nothing (the bench's events never
+    mix with another program's on a shared Redis; the two-instance test stops and starts it
+    again on the same port). Started when made."""
+
+    def __init__(self, log=subprocess.DEVNULL, folder: Path | None = None) -> None:
+        self.binary = shutil.which("redis-server")
+        if not self.binary:
+            raise RuntimeError("streams need Redis: install redis-server, pass --redis-url, "
+                               "or run with --no-streams")
+        self.port, self.log, self.folder = free_port(), log, folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(  # noqa: S603 - the machine's redis-server
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder or Path.cwd())],
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                redis.Redis.from_url(self.url, socket_connect_timeout=1).ping()
+                return
+            except redis.RedisError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(15)
+        self.process = None
+
+
 def run_locust(plan: dict, plan_path: Path, host: str, users: int, spawn_rate: float,
-               seconds: int, log) -> dict:
+               seconds: int, log, sse_url: str | None = None) -> dict:
     plan_path.write_text(json.dumps(plan), encoding="utf-8")
     env = dict(os.environ, BENCH_PLAN=str(plan_path), PYTHONPATH=str(ROOT))
+    env.pop("BENCH_SSE_URL", None)
+    if sse_url:
+        env["BENCH_SSE_URL"] = sse_url
     command = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
                "--host", host, "--users", str(users + plan["baseline_users"]),
                "--spawn-rate", str(spawn_rate), "--run-time", f"{seconds}s", "--only-summary",
@@ -345,43 +407,21 @@ def main(argv=None) -> int:
                "users": args.users, "burst_users": args.burst_users, "think": args.think,
                "duration": args.duration, "burst_duration": args.burst_duration,
                "warmup": args.warmup, "smoke": args.smoke, "scales": [],
+               "streams": args.users if args.streams else 0,
                "started": time.strftime("%Y-%m-%d %H:%M")}
     started = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as log:
-        for scale in scales:
-            url = args.database_url or sqlite_url(workdir, scale)
-            print(f"== scale {scale:g} on {database}: building the data…", flush=True)
-            seconds = build_data(url, scale, log)
-            log.flush()
-            print(f"   built in {seconds:.0f} s; serving with {args.workers} gunicorn workers",
-                  flush=True)
-            env = environment(url)
-            portal = Server("bench.portal_app:app", env, args.workers, log)
-            baseline = Server("bench.baseline:app", env, args.workers, log)
-            phases = {}
-            try:
-                portal.wait("/login")
-                baseline.wait("/")
-                # the day's staff arrive within 5 s, the shift change's within 40 s (the
-                # smoke run starts everyone at once: it lasts seconds)
-                for phase, mix, users, rate, length in (
-                        ("mixed", MIXED, args.users,
-                         args.users if args.smoke else max(1.0, args.users / 5), args.duration),
-                        ("burst", BURST, args.burst_users,
-                         args.burst_users if args.smoke else max(1.0, args.burst_users / 40),
-                         args.burst_duration)):
-                    print(f"   {phase}: {users} staff for {length} s", flush=True)
-                    accounts = accounts_for(mix, users)
-                    samples = workdir / f"samples-{scale:g}-{phase}.json"
-                    samples.unlink(missing_ok=True)
-                    plan = plan_for(url, args, phase, accounts, samples, baseline.url)
-                    phases[phase] = run_locust(plan, workdir / f"plan-{phase}.json", portal.url,
-                                               users, rate, length, log)
-            finally:
-                portal.stop()
-                baseline.stop()
-            results["scales"].append({"scale": scale, "build_seconds": round(seconds, 1),
-                                      "phases": phases})
+        redis_url, private = args.redis_url, None
+        if args.streams and not redis_url:
+            private = PrivateRedis(log)
+            redis_url = private.url
+        try:
+            for scale in scales:
+                results["scales"].append(run_scale(args, scale, database, workdir, log,
+                                                   redis_url if args.streams else None))
+        finally:
+            if private:
+                private.stop()
     results["total_seconds"] = round(time.perf_counter() - started)
     (workdir / f"results-{database}.json").write_text(json.dumps(results), encoding="utf-8")
     summary = report.write(results, out)
@@ -389,6 +429,53 @@ def main(argv=None) -> int:
     if not args.smoke:
         shutil.copy(workdir / f"results-{database}.json", out / f"results-{database}.json")
     return 0 if report.error_count(results) == 0 else 1
+
+
+def run_scale(args, scale: float, database: str, workdir: Path, log,
+              redis_url: str | None) -> dict:
+    """One scale: build the data, serve the portal (and its SSE process when ``redis_url``),
+    and run the day's load and the shift change."""
+    url = args.database_url or sqlite_url(workdir, scale)
+    print(f"== scale {scale:g} on {database}: building the data…", flush=True)
+    seconds = build_data(url, scale, log)
+    log.flush()
+    print(f"   built in {seconds:.0f} s; serving with {args.workers} gunicorn workers"
+          + (" and the SSE process" if redis_url else ""), flush=True)
+    env = environment(url)
+    if redis_url:
+        env["REDIS_URL"] = redis_url  # the portal publishes, the SSE process fans out
+    servers = [Server("bench.portal_app:app", env, args.workers, log),
+               Server("bench.baseline:app", env, args.workers, log)]
+    if redis_url:
+        servers.append(Server("bench.portal_app:app", env, 1, log, sse=True))
+    portal, baseline, *sse = servers
+    phases = {}
+    try:
+        portal.wait("/login")
+        baseline.wait("/")
+        for server in sse:
+            server.wait("/login")
+        # the day's staff arrive within 5 s, the shift change's within 40 s (the smoke run
+        # starts everyone at once: it lasts seconds)
+        for phase, mix, users, rate, length in (
+                ("mixed", MIXED, args.users,
+                 args.users if args.smoke else max(1.0, args.users / 5), args.duration),
+                ("burst", BURST, args.burst_users,
+                 args.burst_users if args.smoke else max(1.0, args.burst_users / 40),
+                 args.burst_duration)):
+            print(f"   {phase}: {users} staff for {length} s"
+                  + (f", {users} open streams" if sse and phase == "mixed" else ""), flush=True)
+            accounts = accounts_for(mix, users)
+            samples = workdir / f"samples-{scale:g}-{phase}.json"
+            samples.unlink(missing_ok=True)
+            plan = plan_for(url, args, phase, accounts, samples, baseline.url)
+            phases[phase] = run_locust(plan, workdir / f"plan-{phase}.json", portal.url,
+                                       users, rate, length, log,
+                                       sse_url=sse[0].url if sse else None)
+    finally:
+        for server in servers:
+            server.stop()
+    return {"scale": scale, "build_seconds": round(seconds, 1), "phases": phases}
 
 
 if __name__ == "__main__":

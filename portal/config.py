@@ -43,6 +43,7 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         # evidence photos of after-sales cases: outside the web root (empty: instance/evidence)
         "AFTERSALES_PHOTO_DIR": os.environ.get("AFTERSALES_PHOTO_DIR") or None,
+        # live updates between instances use REDIS_URL above (pub/sub); unset: this process only
         "LIVE_HEARTBEAT_SECONDS": float(os.environ.get("LIVE_HEARTBEAT_SECONDS", "15")),
     }
 

@@ -9,6 +9,7 @@ On SQLite it uses files of its own; with TEST_DATABASE_URL it uses the database
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,11 @@ def test_bench_smoke_run_writes_the_report_without_errors(tmp_path):
         assert any((s["queries"] or 0) > 0 for s in endpoints.values())
     mixed = summary["scales"][0]["phases"]["mixed"]["endpoints"]
     assert any(name.startswith("action ") for name in mixed), sorted(mixed)
+    if shutil.which("redis-server"):  # the day's staff kept their /events streams open
+        assert summary["streams"] == 6
+        assert mixed["sse open"]["total"] >= 6 and mixed["sse open"]["errors"] == 0
+        assert "sse event-to-screen" in mixed, "a change reached the streams"
+        assert "event to screen: p50" in report
 
 
 def test_case_shares_give_each_open_case_to_one_user_at_most():

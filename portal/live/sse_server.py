@@ -7,14 +7,15 @@ beside the ordinary sync gunicorn, and nginx sends it ``/events`` with buffering
 
     gunicorn -c python:portal.live.sse_server wsgi:app
 
-``SSE_BIND`` (127.0.0.1:5001), ``SSE_WORKERS`` (1), ``SSE_CONNECTIONS`` (1000) adjust it;
+``SSE_BIND`` (127.0.0.1:8001, beside the web process's 8000), ``SSE_WORKERS`` (1),
+``SSE_CONNECTIONS`` (1000) adjust it;
 set ``REDIS_URL`` in both processes so that a change made through the web process reaches
 the streams here.
 """
 
 import os
 
-bind = os.environ.get("SSE_BIND", "127.0.0.1:5001")
+bind = os.environ.get("SSE_BIND", "127.0.0.1:8001")
 worker_class = "gevent"
 workers = int(os.environ.get("SSE_WORKERS", "1"))
 worker_connections = int(os.environ.get("SSE_CONNECTIONS", "1000"))

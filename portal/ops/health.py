@@ -2,7 +2,10 @@
 
 Public (a load balancer has no account) and therefore says nothing about anyone: each
 dependency is "ok", "down" or "not configured", no host names, no error texts (those go to
-the log with the request id). 200 when every configured dependency answers, else 503.
+the log with the request id). 503 only when the database does not answer: without Redis an
+instance still serves pages and actions (live updates fall back to polling, reminders wait),
+and one shared Redis going down must not take every instance out of the load balancer at
+once; it shows as ``"status": "degraded"`` for monitoring.
 """
 
 import logging
@@ -60,10 +63,14 @@ def _redis() -> str:
 @bp.route("/healthz")
 @public
 def healthz():
-    """Whether the database and Redis (when configured) answer: 200 or 503, as JSON."""
+    """Whether the database and Redis (when configured) answer, as JSON: 503 when the
+    database does not, 200 (degraded) when only Redis does not."""
     checks = {"database": _database(), "redis": _redis()}
-    healthy = all(state != "down" for state in checks.values())
-    response = jsonify(status="ok" if healthy else "down", checks=checks)
-    response.status_code = 200 if healthy else 503
+    if checks["database"] == "down":
+        status = "down"
+    else:
+        status = "degraded" if "down" in checks.values() else "ok"
+    response = jsonify(status=status, checks=checks)
+    response.status_code = 503 if status == "down" else 200
     response.headers["Cache-Control"] = "no-store"
     return response
