@@ -96,10 +96,11 @@ def _header_context(customer: Customer, **extra) -> dict:
     return context
 
 
-def _page_context(customer: Customer, **extra) -> dict:
+def _page_context(customer: Customer, open_items: dict | None = None, **extra) -> dict:
     context = _header_context(customer)
     context.update({
-        "open": story.open_items(customer, clock.today()),
+        "open": open_items if open_items is not None else story.open_items(
+            customer, clock.today()),
         "page": story.page(customer, request.args.get("before")),
         "sources": story.sources(),
         "contact_form": ContactForm(formdata=None),
@@ -113,23 +114,30 @@ def _page_context(customer: Customer, **extra) -> dict:
 @require("customers.view")
 def record(customer_id: int):
     """A customer's page: the header and the whole story, newest first."""
-    customer = _customer(customer_id)
     if is_fragment_request() and request.args.get("before"):
+        customer = _customer(customer_id)
         return render(PAGE, block="story_page", **_header_context(
             customer, page=story.page(customer, request.args.get("before")),
             sources=story.sources()))
-    return render(PAGE, **_page_context(customer))
+    if customer_id > INT_MAX:
+        raise NotFound()
+    found = story.load(customer_id, clock.today())
+    if found is None:
+        raise NotFound()
+    return render(PAGE, **_page_context(*found))
 
 
-@bp.route("/order/<order_no>", endpoint="for_order")
+@bp.route("/for-order", endpoint="for_order")
 @require("customers.view")
-def for_order(order_no: str):
+def for_order():
     """The customer of an order number (a handover item names only the number)."""
     import sqlalchemy as sa
 
     from portal.orders.models import Order
 
-    order_no = order_no.strip()[:40]
+    order_no = (request.args.get("order_no") or "").strip()[:40]
+    if not order_no:
+        abort(404)
     customer_id = db.session.scalar(
         sa.select(Order.customer_id).where(Order.order_no == order_no,
                                            Order.customer_id.is_not(None)).limit(1))

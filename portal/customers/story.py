@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.aftersales.models import AfterSalesCase, CasePhoto, ReturnVisit
 from portal.auth.models import User
@@ -36,7 +36,7 @@ from portal.i18n import N_
 from portal.orders.models import BankTransfer, Order, OrderRemark, StockWait
 from portal.reception.models import Serving, Visit
 
-PER_PAGE = 20
+PER_PAGE = 12  # twelve notes of 1,000 characters keep the page under 60 KB
 MONEY = sa.Numeric(12, 2)
 
 # name -> type of the columns every source gives (NULL where it has nothing to say)
@@ -182,7 +182,9 @@ def _order_details(rows) -> dict:
     """The page's orders with their lines, and each one's shipping promise (R-O4)."""
     from portal.orders import orders as order_svc
 
-    found = list(db.session.scalars(sa.select(Order).where(Order.id.in_([r.id for r in rows]))))
+    found = list(db.session.scalars(
+        sa.select(Order).options(joinedload(Order.lines))
+        .where(Order.id.in_([r.id for r in rows]))).unique())
     promises = order_svc.promises(found)
     return {order.id: {"order": order, "promise": promises[order.id]} for order in found}
 
@@ -313,16 +315,15 @@ def init_app(app) -> None:
 OPEN_ORDER_STAGES = ("awaiting_payment", "paid", "printed", "packed")
 
 
-def open_items(customer: Customer, today: date) -> dict:
-    """Whether the customer has an open case, an order waiting to ship, a return visit due
-    (one query)."""
+def _open_columns(customer_id, today: date) -> list:
     from portal.aftersales.cases import OPEN_STATES
 
-    ids = customer_ids(customer).scalar_subquery()
-    row = db.session.execute(sa.select(
+    ids = sa.select(Customer.id).where(sa.or_(
+        Customer.id == customer_id, Customer.merged_into_id == customer_id)).scalar_subquery()
+    return [
         sa.select(AfterSalesCase.id).where(AfterSalesCase.customer_id.in_(ids),
                                            AfterSalesCase.state.in_(OPEN_STATES))
-        .limit(1).scalar_subquery().label("case_id"),
+        .order_by(AfterSalesCase.created_at).limit(1).scalar_subquery().label("case_id"),
         sa.select(Order.id).where(Order.customer_id.in_(ids),
                                   Order.stage.in_(OPEN_ORDER_STAGES))
         .order_by(Order.created_at).limit(1).scalar_subquery().label("order_id"),
@@ -330,5 +331,23 @@ def open_items(customer: Customer, today: date) -> dict:
                                             ReturnVisit.done_at.is_(None),
                                             ReturnVisit.due_on <= today)
         .order_by(ReturnVisit.due_on).limit(1).scalar_subquery().label("visit_due"),
-    )).one()
+    ]
+
+
+def load(customer_id: int, today: date) -> tuple[Customer, dict] | None:
+    """The customer with contacts, tags and owner, and the header's open items (an open
+    case, an order waiting to ship, a return visit due), in one query."""
+    row = db.session.execute(
+        sa.select(Customer, *_open_columns(customer_id, today))
+        .options(joinedload(Customer.contacts), joinedload(Customer.tags))
+        .where(Customer.id == customer_id)).unique().first()
+    if row is None:
+        return None
+    return row[0], {"case_id": row.case_id, "order_id": row.order_id,
+                    "visit_due": row.visit_due}
+
+
+def open_items(customer: Customer, today: date) -> dict:
+    """The header's open items of a customer already loaded (one query)."""
+    row = db.session.execute(sa.select(*_open_columns(customer.id, today))).one()
     return {"case_id": row.case_id, "order_id": row.order_id, "visit_due": row.visit_due}
