@@ -197,14 +197,23 @@ class HeaderAnswer:
         return render(PAGE, block="header", **_header_context(
             customer, header_message=message, open=story.open_items(customer, clock.today())))
 
+    def _view(self, message):
+        """The header as it is, with the refusal (a one-button action: nothing typed)."""
+        if not is_fragment_request():
+            flash(message, "error")
+            return render(PAGE, **_page_context(self.customer))
+        return render(PAGE, block="header", **_header_context(
+            self.customer, header_error=message,
+            open=story.open_items(self.customer, clock.today())))
+
     def refused(self, form, message):
-        if form is None:
-            return self._form(_record_form(self.customer), message)
+        if form is None or isinstance(form, TakeForm):
+            return self._view(message or " ".join(form.form_errors))
         return self._form(form, message)
 
     def conflict(self, form, message):
         if form is None or isinstance(form, TakeForm):
-            return self._form(_record_form(self.customer), message, conflict=True)
+            return self._view(message)
         _fill_choices(form, self.customer)
         return self._form(form, message, conflict=True)
 
@@ -315,10 +324,9 @@ class NoteAnswer:
         self.customer = customer
 
     def done(self, note, message):
-        item = story.page(self.customer, per_page=1).items
         return render(PAGE, block="note_form", customer=self.customer,
                       note_form=NoteForm(formdata=None), note_message=message,
-                      created=item[0] if item and item[0].kind == "note" else None,
+                      created=story.item(self.customer, "note", note.id),
                       sources=story.sources(), words=_words(), page=None)
 
     def refused(self, form, message):

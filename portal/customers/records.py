@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from openpyxl import Workbook
+from sqlalchemy.orm.attributes import flag_modified
 
 from portal import audit, clock, exports, phones
 from portal.actions import Conflict, NotAllowed
@@ -62,6 +63,13 @@ def active_tags() -> list[CustomerTag]:
 def all_tags() -> list[CustomerTag]:
     return list(db.session.scalars(sa.select(CustomerTag)
                                    .order_by(CustomerTag.active.desc(), CustomerTag.name)))
+
+
+def _touched(customer: Customer) -> None:
+    """Stamp the change; the row is written (and its version moves) even when only the tags
+    changed or the clock has not moved."""
+    customer.updated_at = clock.now()
+    flag_modified(customer, "updated_at")
 
 
 def _expect(customer: Customer, version: int | None) -> None:
@@ -122,7 +130,7 @@ def update(actor: User, customer: Customer, version: int | None, *, name: str, k
     if new_tags != old_tags:
         changes["tags"] = [", ".join(old_tags), ", ".join(new_tags)]
     if changes:
-        customer.updated_at = clock.now()  # also bumps the version when only tags changed
+        _touched(customer)
         audit.record("customers.edited", customer, actor=actor, changes=changes)
     db.session.flush()
     return customer

@@ -168,6 +168,12 @@ def page(customer: Customer, before: str | None = None, per_page: int = PER_PAGE
     return StoryPage(items, details, older)
 
 
+def item(customer: Customer, kind: str, ident: int):
+    """One item of the story (a note just added, to put on top of the list), or None."""
+    sub = sources()[kind].query(customer_ids(customer).scalar_subquery()).subquery()
+    return db.session.execute(sa.select(sub).where(sub.c.id == ident)).first()
+
+
 # --- the sources -----------------------------------------------------------------------------
 
 
