@@ -212,6 +212,7 @@ def _models():
 def _record_for(endpoint: str, arg: str):
     """A record of the demo department for a URL argument of ``endpoint``."""
     from portal.aftersales.models import AfterSalesCase, CannedReply, CasePhoto, ReturnVisit
+    from portal.customers.models import Customer, CustomerTag
     from portal.handover.models import HandoverItem
     from portal.notifications.models import Notification
     from portal.orders.models import (
@@ -233,7 +234,8 @@ def _record_for(endpoint: str, arg: str):
         "task_id": OrderTask, "transfer_id": BankTransfer, "wait_id": StockWait,
         "report_id": RepairReport, "appeal_id": Appeal, "entry_id": ScoreEntry,
         "rule_id": ScoreRule, "sheet_id": ScoreSheet, "record_id": OvertimeRecord,
-        "swap_id": SwapRequest, "ident": Order,
+        "swap_id": SwapRequest, "ident": Order, "customer_id": Customer,
+        "tag_id": CustomerTag,
     }
     model, where = by_arg.get(arg), ()
     if arg == "visit_id":
@@ -384,8 +386,8 @@ def sweep(app, client, sign_in, department, caught):
     return Sweep(app, client, sign_in, department, caught)
 
 
-AREAS = ["aftersales", "audit", "auth", "handover", "home", "notifications", "orders",
-         "reception", "roster_and_shifts", "scoring", "staff"]
+AREAS = ["aftersales", "audit", "auth", "customers", "handover", "home", "notifications",
+         "orders", "reception", "roster_and_shifts", "scoring", "staff"]
 
 
 def _in_area(endpoint, area):
