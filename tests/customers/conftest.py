@@ -14,15 +14,15 @@ from tests.orders.conftest import HX, make_order, setup_committed, stock  # noqa
 
 
 @pytest.fixture
-def full_story(make_order, presales, create_user, freeze):
+def full_story(make_order, presales, create_user, freeze):  # noqa: F811
     """A customer with an order (a remark, a cancellation asked for), a case with a photo,
     a transfer, a wait, a showroom visit with a drink, a done return visit and a note; each
     a minute after the one before, from 2026-11-22 10:00. Returns (customer, records)."""
     from portal.aftersales import evidence
     from portal.aftersales.models import AfterSalesCase, ReturnVisit
     from portal.customers.models import CustomerNote
-    from portal.orders import remarks
     from portal.orders import orders as order_svc
+    from portal.orders import remarks
     from portal.orders.models import BankTransfer, StockWait
     from portal.reception.models import MenuItem, Serving, Visit
 
