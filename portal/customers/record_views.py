@@ -79,7 +79,12 @@ def _words() -> dict:
             "case_types": CASE_TYPES, "outcomes": OUTCOMES, "wait_states": WAIT_STATES,
             "remark_kinds": REMARK_KINDS, "remark_texts": REMARK_TEXTS, "purposes": PURPOSES,
             "visit_sources": VISIT_SOURCES, "kinds": KINDS, "sources": SOURCES,
-            "contact_kinds": CONTACT_KINDS}
+            "contact_kinds": CONTACT_LABELS}
+
+
+# the contacts' labels on the page ("Address" alone is an IP address elsewhere in the
+# catalogues)
+CONTACT_LABELS = dict(CONTACT_KINDS, address=N_("Delivery address"))
 
 
 def _header_context(customer: Customer, **extra) -> dict:

@@ -349,7 +349,7 @@ def export_workbook(actor: User, customer: Customer, reason: str) -> bytes:
           [[_when(n.created_at), n.author.display_name, n.body] for n in _linked(
               CustomerNote, customer, (CustomerNote.created_at, CustomerNote.id))])
     table(_("Orders"), [_("Order number"), _("Platform"), _("Buyer ID"), _("Receiver"),
-                        _("Phone"), _("Address"), _("Amount"), _("Stage"), _("Created")],
+                        _("Phone"), _("Delivery address"), _("Amount"), _("Stage"), _("Created")],
           [[o.order_no, o.platform, o.buyer_id, o.receiver_name, o.receiver_phone,
             o.receiver_address, o.amount, o.stage, _when(o.created_at)]
            for o in _linked(Order, customer, (Order.created_at, Order.id))])
