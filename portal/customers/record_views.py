@@ -181,13 +181,20 @@ def _fill_choices(form: RecordForm, customer: Customer) -> None:
     form.tags.choices = [(t.id, t.local_name) for t in sorted(tags, key=lambda t: t.name)]
 
 
-class HeaderAnswer:
-    """The header answers its edits in place: the record after a save, the form with its
-    messages after a refusal, the form as typed beside the record as it is now after a
-    conflict."""
+class _OnRecord:
+    """An answer of an action on one customer; without JavaScript, back to their page."""
 
     def __init__(self, customer: Customer) -> None:
         self.customer = customer
+
+    def location(self, result) -> str:
+        return url_for("customers.record", customer_id=self.customer.id)
+
+
+class HeaderAnswer(_OnRecord):
+    """The header answers its edits in place: the record after a save, the form with its
+    messages after a refusal, the form as typed beside the record as it is now after a
+    conflict."""
 
     def _form(self, form, message=None, conflict=False):
         if not is_fragment_request():
@@ -221,8 +228,6 @@ class HeaderAnswer:
         _fill_choices(form, self.customer)
         return self._form(form, message, conflict=True)
 
-    def location(self, customer) -> str:
-        return url_for("customers.record", customer_id=customer.id)
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"], endpoint="edit")
@@ -279,11 +284,8 @@ def reveal_contacts(customer_id: int):
                                                      if k.startswith("contact")}))
 
 
-class ContactAnswer:
+class ContactAnswer(_OnRecord):
     """The contacts block answers a contact added (or refused) in place."""
-
-    def __init__(self, customer: Customer) -> None:
-        self.customer = customer
 
     def _block(self, form, status_message=None):
         full = sees_contacts(current_user, self.customer)
@@ -303,8 +305,6 @@ class ContactAnswer:
 
     conflict = refused
 
-    def location(self, contact) -> str:
-        return url_for("customers.record", customer_id=self.customer.id)
 
 
 @bp.route("/<int:customer_id>/contacts", methods=["POST"], endpoint="add_contact")
@@ -321,11 +321,8 @@ def add_contact(customer_id: int):
 # --- notes -----------------------------------------------------------------------------------
 
 
-class NoteAnswer:
+class NoteAnswer(_OnRecord):
     """The note form answers in place; the new note goes on top of the story."""
-
-    def __init__(self, customer: Customer) -> None:
-        self.customer = customer
 
     def done(self, note, message):
         return render(PAGE, block="note_form", customer=self.customer,
@@ -341,8 +338,6 @@ class NoteAnswer:
 
     conflict = refused
 
-    def location(self, note) -> str:
-        return url_for("customers.record", customer_id=self.customer.id)
 
 
 @bp.route("/<int:customer_id>/notes", methods=["POST"], endpoint="add_note")
@@ -359,11 +354,13 @@ def add_note(customer_id: int):
 
 
 class NewAnswer:
+    """A customer entered: their page; refused: the form with its messages."""
+
     def done(self, customer, message):
         from portal.web import redirect_htmx_aware
 
         flash(message, "success")
-        return redirect_htmx_aware(url_for("customers.record", customer_id=customer.id))
+        return redirect_htmx_aware(self.location(customer))
 
     def refused(self, form, message):
         return render(NEW, block="new_form", form=form)
@@ -539,10 +536,7 @@ def export(customer_id: int):
     return response  # the audit row commits at the request's end (actions.commit_request)
 
 
-class AnonymiseAnswer:
-    def __init__(self, customer: Customer) -> None:
-        self.customer = customer
-
+class AnonymiseAnswer(_OnRecord):
     def done(self, customer, message):
         from portal.web import redirect_htmx_aware
 
@@ -555,8 +549,6 @@ class AnonymiseAnswer:
     def conflict(self, form, message):
         return _data_page(self.customer, anonymise_form=form, message=message)
 
-    def location(self, customer) -> str:
-        return url_for("customers.record", customer_id=customer.id)
 
 
 @bp.route("/<int:customer_id>/anonymise", methods=["POST"], endpoint="anonymise")
