@@ -214,6 +214,7 @@ def _record_for(endpoint: str, arg: str):
     """A record of the demo department for a URL argument of ``endpoint``."""
     from portal.aftersales.models import AfterSalesCase, CannedReply, CasePhoto, ReturnVisit
     from portal.customers.call_models import CallPlan, CareExport, PlannedCall
+    from portal.customers.models import Customer, CustomerTag
     from portal.handover.models import HandoverItem
     from portal.notifications.models import Notification
     from portal.orders.models import (
@@ -237,6 +238,7 @@ def _record_for(endpoint: str, arg: str):
         "rule_id": ScoreRule, "sheet_id": ScoreSheet, "record_id": OvertimeRecord,
         "swap_id": SwapRequest, "ident": Order,
         "call_id": PlannedCall, "plan_id": CallPlan, "export_id": CareExport,
+        "customer_id": Customer, "tag_id": CustomerTag,
     }
     model, where = by_arg.get(arg), ()
     if arg == "visit_id":

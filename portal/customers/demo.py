@@ -2,7 +2,7 @@
 
 import importlib
 
-PARTS = ("class_demo", "demo_calls")  # the classes first: the plans call by class
+PARTS = ("demo_record", "class_demo", "demo_calls")  # the classes before the plans
 
 
 def seed(users) -> dict:

@@ -20,6 +20,10 @@ SUPERVISOR_TOUR = [
     ("/audit/", 200, "audit"),
     ("/notifications/", 200, "notifications"),
     ("/account", 200, "account"),
+    ("/customers/1", 200, "customer-record"),
+    ("/customers/tags", 200, "customer-tags"),
+    ("/customers/1/data", 200, None),
+    ("/customers/new", 200, None),
     ("/no-such-page", 404, "error-404"),
 ]
 
