@@ -75,20 +75,6 @@ def phone_for(user, call: PlannedCall) -> tuple[str, bool]:
     return (phones[0], True) if full else (mask_phone(phones[0]), False)
 
 
-def customer_url(customer_id: int) -> str | None:
-    """The customer's story page (``customers.record``, another helper's; None until it is
-    there: the name shows as text)."""
-    from flask import current_app
-    from werkzeug.routing import BuildError
-
-    if "customers.record" not in current_app.view_functions:
-        return None
-    try:
-        return url_for("customers.record", customer_id=customer_id)
-    except BuildError:
-        return None
-
-
 def _audit_full_views(rows) -> None:
     """R-C8: phones shown in full to someone who is not the customer's owner are recorded
     (one event per page, listing the customers)."""
@@ -391,8 +377,7 @@ def register(app) -> None:
 
     app.jinja_env.globals.update(
         call_results=RESULTS, call_states=STATES, call_plan_kinds=PLAN_KINDS,
-        customer_kinds=KINDS, value_class_label=class_label, call_phone=phone_for,
-        customer_url=customer_url)
+        customer_kinds=KINDS, value_class_label=class_label, call_phone=phone_for)
     register_nav(app, NavItem("customers.calls", _l("My calls today"), "customers.calls",
                               order=22, active_prefix=("customers.calls", "customers.record_call")))
     register_nav(app, NavItem("customers.call_agents", _l("Calls per agent"),

@@ -440,17 +440,21 @@ class Explanation:
     computed_at: datetime | None
 
 
-def explain(customer: Customer, today: date | None = None) -> Explanation:
+def explain(customer: Customer, today: date | None = None,
+            counts: tuple[int, int] | None = None) -> Explanation:
     """The class of ``customer`` with the figures it was made of, each against its
     threshold, and the complaints and returns beside it. Two queries at most (the
-    thresholds once a request, the case counts)."""
+    thresholds once a request, the case counts unless ``counts`` gives them: the story page
+    reads them with its header)."""
     today = today or clock.today()
     limits = Limits.of(thresholds())
     money = Decimal(customer.order_money or 0).quantize(Decimal("0.01"))
     orders = customer.order_count or 0
     last = clock.local(customer.last_order_at)
     last_on = last.date() if last else None
-    complaints, returns = case_counts([customer.id]).get(customer.id, (0, 0))
+    if counts is None:
+        counts = case_counts([customer.id]).get(customer.id, (0, 0))
+    complaints, returns = counts
     code = customer.value_class
     return Explanation(
         code=code, label=CLASSES.get(code, NO_CLASS), orders=orders, money=money,

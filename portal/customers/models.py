@@ -44,7 +44,7 @@ CONTACT_KINDS = {
     "phone": N_("Phone"),
     "buyer": N_("Platform buyer ID"),
     "wechat": N_("WeChat ID"),
-    "address": N_("Address"),
+    "address": N_("Delivery address"),  # "Address" alone is the audit trail's IP address
 }
 
 

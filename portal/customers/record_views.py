@@ -68,6 +68,8 @@ def _words() -> dict:
     from portal.aftersales.cases import STATES as CASE_STATES
     from portal.aftersales.cases import TYPES as CASE_TYPES
     from portal.aftersales.visits import OUTCOMES
+    from portal.customers.call_models import PLAN_KINDS
+    from portal.customers.call_models import RESULTS as CALL_RESULTS
     from portal.orders.orders import PLATFORMS, STAGES
     from portal.orders.registers import WAIT_STATES
     from portal.orders.remarks import KINDS as REMARK_KINDS
@@ -79,12 +81,13 @@ def _words() -> dict:
             "case_types": CASE_TYPES, "outcomes": OUTCOMES, "wait_states": WAIT_STATES,
             "remark_kinds": REMARK_KINDS, "remark_texts": REMARK_TEXTS, "purposes": PURPOSES,
             "visit_sources": VISIT_SOURCES, "kinds": KINDS, "sources": SOURCES,
-            "contact_kinds": CONTACT_LABELS}
+            "contact_kinds": CONTACT_LABELS, "call_results": CALL_RESULTS,
+            "plan_kinds": PLAN_KINDS}
 
 
 # the contacts' labels on the page ("Address" alone is an IP address elsewhere in the
 # catalogues)
-CONTACT_LABELS = dict(CONTACT_KINDS, address=N_("Delivery address"))
+CONTACT_LABELS = CONTACT_KINDS
 
 
 def _header_context(customer: Customer, **extra) -> dict:

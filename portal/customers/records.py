@@ -23,6 +23,7 @@ from portal.customers.attach import add_contact
 from portal.customers.models import (
     CONTACT_KINDS,
     KINDS,
+    SOURCES,
     Customer,
     CustomerContact,
     CustomerNote,
@@ -328,8 +329,8 @@ def export_workbook(actor: User, customer: Customer, reason: str) -> bytes:
             (_("Customer number"), customer.id), (_("Name"), customer.name),
             (_("Kind"), _(KINDS.get(customer.kind, customer.kind))),
             (_("Owner"), customer.owner.display_name if customer.owner else ""),
-            (_("Source"), customer.source), (_("Marketing consent"),
-                                             _("Yes") if customer.marketing_consent else _("No")),
+            (_("First met through"), _(SOURCES.get(customer.source, customer.source))),
+            (_("Marketing consent"), _("Yes") if customer.marketing_consent else _("No")),
             (_("Needs and interests"), customer.need_notes),
             (_("Tags"), ", ".join(t.local_name for t in customer.tags)),
             (_("Value class"), customer.value_class or ""),

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from portal import audit
 from portal.auth.decorators import require
@@ -92,12 +91,8 @@ def index():
 
 
 def customer_url(customer_id: int) -> str:
-    """The customer page's address (``customers.record``, or its path while that page is not
-    in this build)."""
-    try:
-        return url_for("customers.record", customer_id=customer_id)
-    except BuildError:
-        return f"{url_for('customers.index')}{customer_id}"
+    """The customer's page (every list of customers links there; a Jinja global)."""
+    return url_for("customers.record", customer_id=customer_id)
 
 
 def register(app) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from portal.aftersales.models import AfterSalesCase, CasePhoto, ReturnVisit
 from portal.auth.models import User
+from portal.customers.call_models import CallAttempt, CallPlan, PlannedCall
 from portal.customers.models import Customer, CustomerNote
 from portal.database import UTCDateTime
 from portal.extensions import db
@@ -287,6 +288,19 @@ def _return_visits(ids):
         .where(ReturnVisit.customer_id.in_(ids), ReturnVisit.done_at.is_not(None)))
 
 
+def _calls(ids):
+    """Every try of a planned call (R-C2): its result, the plan, who called, the note."""
+    user = aliased(User)
+    return (sa.select(*story_columns(
+        "call", at=CallAttempt.at, id=CallAttempt.id, ref_id=CallAttempt.call_id,
+        state=CallAttempt.result, text=CallAttempt.note, text2=CallPlan.name,
+        text3=CallPlan.kind, person=user.display_name))
+        .join(PlannedCall, PlannedCall.id == CallAttempt.call_id)
+        .join(CallPlan, CallPlan.id == PlannedCall.plan_id)
+        .outerjoin(user, user.id == CallAttempt.by_id)
+        .where(CallAttempt.customer_id.in_(ids)))
+
+
 def _notes(ids):
     user = aliased(User)
     return (sa.select(*story_columns(
@@ -307,6 +321,7 @@ SOURCES = (
     StorySource("visit", N_("Showroom visit"), _visits, T + "_visit.html", _servings),
     StorySource("return_visit", N_("Return visit"), _return_visits,
                 T + "_return_visit.html"),
+    StorySource("call", N_("Call"), _calls, T + "_call.html"),
     StorySource("note", N_("Note"), _notes, T + "_note.html"),
 )
 
@@ -323,6 +338,7 @@ OPEN_ORDER_STAGES = ("awaiting_payment", "paid", "printed", "packed")
 
 def _open_columns(customer_id, today: date) -> list:
     from portal.aftersales.cases import OPEN_STATES
+    from portal.customers.classes import RETURN_TYPES
 
     ids = sa.select(Customer.id).where(sa.or_(
         Customer.id == customer_id, Customer.merged_into_id == customer_id)).scalar_subquery()
@@ -337,6 +353,15 @@ def _open_columns(customer_id, today: date) -> list:
                                             ReturnVisit.done_at.is_(None),
                                             ReturnVisit.due_on <= today)
         .order_by(ReturnVisit.due_on).limit(1).scalar_subquery().label("visit_due"),
+        sa.select(PlannedCall.due_at).where(PlannedCall.customer_id.in_(ids),
+                                            PlannedCall.state == "due")
+        .order_by(PlannedCall.due_at).limit(1).scalar_subquery().label("call_due"),
+        # beside the value class: complaints and returns (portal.customers.classes)
+        sa.select(sa.func.count(AfterSalesCase.category))
+        .where(AfterSalesCase.customer_id.in_(ids)).scalar_subquery().label("complaints"),
+        sa.select(sa.func.count()).where(AfterSalesCase.customer_id.in_(ids),
+                                         AfterSalesCase.type.in_(RETURN_TYPES))
+        .scalar_subquery().label("returns"),
     ]
 
 
@@ -349,11 +374,14 @@ def load(customer_id: int, today: date) -> tuple[Customer, dict] | None:
         .where(Customer.id == customer_id)).unique().first()
     if row is None:
         return None
-    return row[0], {"case_id": row.case_id, "order_id": row.order_id,
-                    "visit_due": row.visit_due}
+    return row[0], _open(row)
+
+
+def _open(row) -> dict:
+    return {"case_id": row.case_id, "order_id": row.order_id, "visit_due": row.visit_due,
+            "call_due": row.call_due, "case_counts": (row.complaints, row.returns)}
 
 
 def open_items(customer: Customer, today: date) -> dict:
     """The header's open items of a customer already loaded (one query)."""
-    row = db.session.execute(sa.select(*_open_columns(customer.id, today))).one()
-    return {"case_id": row.case_id, "order_id": row.order_id, "visit_due": row.visit_due}
+    return _open(db.session.execute(sa.select(*_open_columns(customer.id, today))).one())

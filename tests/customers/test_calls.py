@@ -447,22 +447,24 @@ def test_the_weekly_report_counts_the_calls(client, login, customer, plan, creat
     assert "Follow-up calls" in page and "Tries this week" in page
 
 
-def test_calls_on_the_story(customer, plan, create_user, freeze):
-    from portal.customers import call_story
-
+def test_calls_on_the_story(customer, plan, create_user, freeze, client, login):
+    """Each try is an item of the customer's story, newest first, and a call still due shows
+    among the header's open items."""
     freeze("2026-11-24 10:15")
     agent = create_user("presales")
     person = customer(owner_id=agent.id)
     call = _call(plan(), person, assignee=agent)
     calls.record(agent, call, call.version, "no_answer")
     freeze("2026-11-24 15:05")
-    calls.record(agent, call, call.version, "reached", note="好")
+    calls.record(agent, call, call.version, "reached", note="客户很满意")
+    other = _call(plan(kind="win_back"), person, assignee=agent)
     db.session.commit()
-    items, older = call_story.items(person.id, per_page=1)
-    assert [i.record.result for i in items] == ["reached"] and older
-    items, older = call_story.items(person.id, before=older, per_page=1)
-    assert [i.record.result for i in items] == ["no_answer"] and older is None
-    assert call_story.items(person.id, before="garbage")[0][0].record.result == "reached"
+    login(user=agent)
+    page = client.get(f"/customers/{person.id}").get_data(as_text=True)
+    story = page[page.index('id="story-call-'):]
+    assert story.index("Reached") < story.index("客户很满意") < story.index("No answer")
+    assert page.count('class="story-item story-call"') == 2
+    assert "A call is due" in page and other.state == "due"
 
 
 # --- who may do what -------------------------------------------------------------------------
