@@ -384,7 +384,7 @@ def sweep(app, client, sign_in, department, caught):
     return Sweep(app, client, sign_in, department, caught)
 
 
-AREAS = ["aftersales", "audit", "auth", "handover", "home", "notifications", "orders",
+AREAS = ["aftersales", "audit", "auth", "customers", "handover", "home", "notifications", "orders",
          "reception", "roster_and_shifts", "scoring", "staff"]
 
 

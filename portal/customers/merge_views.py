@@ -82,7 +82,6 @@ class PairAnswer:
         return self._pair(text, False)
 
     def conflict(self, form, message: str):
-        db.session.expire_all()
         self.pair = svc.find_pair(self.pair.low.id, self.pair.high.id) or self.pair
         return self._pair(_("Someone else changed one of these customers first. This is how "
                             "they are now."), False)
@@ -149,7 +148,7 @@ class MergeAnswer:
         return self._row(message or " ".join(form.form_errors), False)
 
     def conflict(self, form, message: str):
-        db.session.refresh(self.record)
+        # the runner rolled back: the merge reads as it is now
         return self._row(_("Someone else acted on this merge first. This is its current "
                            "state."), False)
 
