@@ -127,3 +127,16 @@ def customer_classes() -> None:
     db.session.commit()
     seconds = (clock.now() - started).total_seconds()
     click.echo(f"{classed} customers classed in {seconds:.1f} s")
+@portal_cli.command("link-customers")
+@click.option("--batch", type=click.IntRange(100, 100_000), default=5_000, show_default=True,
+              help="Records linked (and committed) at a time.")
+def link_customers(batch: int) -> None:
+    """Link every order, case, transfer, wait, visit and return visit that has no customer
+    yet (issue 17), by the rules new records follow: buyer ID, then phone, else a new
+    customer. Commits each batch; run it again to resume after a stop."""
+    from portal.customers import backfill
+
+    for progress in backfill.run(batch):
+        db.session.commit()
+        click.echo(str(progress))
+    click.echo("every record that names a buyer or a phone has its customer")

@@ -11,8 +11,8 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-VIEW_MODULES: tuple[str, ...] = ("search_views", "record_views", "call_views",
-                                 "class_views")
+VIEW_MODULES: tuple[str, ...] = ("search_views", "record_views", "merge_views",
+                                 "call_views", "class_views")
 
 
 def init_app(app) -> None:

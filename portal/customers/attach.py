@@ -195,14 +195,21 @@ ATTACHERS = {
 }
 
 
+def customer_for(record, finder: Finder, kind: type | None = None) -> Customer | None:
+    """Find (or make) the customer ``record`` belongs to, without linking it; ``kind``
+    names the record's class when ``record`` is a plain row of its columns (the backfill)."""
+    customer = ATTACHERS[kind or type(record)](record, finder)
+    if customer is not None:
+        _touch(customer, getattr(record, "created_at", None) or clock.now())
+    return customer
+
+
 def attach(record, finder: Finder | None = None) -> Customer | None:
     """Find (or make) ``record``'s customer and link it; None when the record tells nothing
     to know a person by (a visit without a phone, a case without an order)."""
-    finder = finder or Finder(Session.object_session(record))
-    customer = ATTACHERS[type(record)](record, finder)
+    customer = customer_for(record, finder or Finder(Session.object_session(record)))
     if customer is not None:
         record.customer = customer
-        _touch(customer, getattr(record, "created_at", None) or clock.now())
     return customer
 
 
