@@ -127,3 +127,18 @@ def customer_classes() -> None:
     db.session.commit()
     seconds = (clock.now() - started).total_seconds()
     click.echo(f"{classed} customers classed in {seconds:.1f} s")
+
+
+@portal_cli.command("plan-calls")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Plan the calls of this day (default: today).")
+def plan_calls(day) -> None:
+    """Plan the follow-up calls due of every active call plan (safe to run again; the job
+    queue runs it each morning, issue 17 item 5)."""
+    from portal.customers.calls import plan_due_calls
+
+    made = plan_due_calls(day.date() if day else None)
+    db.session.commit()
+    for name, count in made.items():
+        click.echo(f"{name}: {count}")
+    click.echo(f"calls planned: {sum(made.values())}")

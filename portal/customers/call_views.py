@@ -31,6 +31,7 @@ from portal.customers.call_models import (
     CareExport,
     PlannedCall,
 )
+from portal.customers.classes import CLASSES
 from portal.customers.models import KINDS
 from portal.customers.privacy import mask_phone, sees_contacts
 from portal.extensions import db
@@ -45,24 +46,10 @@ CARE = "customers/care/index.html"
 EVENT = "calls-changed"  # the Today card follows it
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# the value classes' names as My calls today shows them (portal.customers.classes computes
-# them; codes it does not list show as they are)
-CLASS_LABELS = {
-    "important_value": N_("Important value"),
-    "important_keep": N_("Important to keep"),
-    "important_develop": N_("Important to develop"),
-    "important_retain": N_("Important to win back"),
-    "general_value": N_("General value"),
-    "general_keep": N_("General to keep"),
-    "general_develop": N_("General to develop"),
-    "general_retain": N_("General to win back"),
-}
-
-
 def class_label(code: str | None) -> str:
     if not code:
         return ""
-    return _(CLASS_LABELS[code]) if code in CLASS_LABELS else code
+    return _(CLASSES[code]) if code in CLASSES else code
 
 
 def phone_for(user, call: PlannedCall) -> tuple[str, bool]:
@@ -73,20 +60,6 @@ def phone_for(user, call: PlannedCall) -> tuple[str, bool]:
         return "", False
     full = sees_contacts(user, call.customer) or calls.may_record(user, call)
     return (phones[0], True) if full else (mask_phone(phones[0]), False)
-
-
-def customer_url(customer_id: int) -> str | None:
-    """The customer's story page (``customers.record``, another helper's; None until it is
-    there: the name shows as text)."""
-    from flask import current_app
-    from werkzeug.routing import BuildError
-
-    if "customers.record" not in current_app.view_functions:
-        return None
-    try:
-        return url_for("customers.record", customer_id=customer_id)
-    except BuildError:
-        return None
 
 
 def _audit_full_views(rows) -> None:
@@ -391,8 +364,7 @@ def register(app) -> None:
 
     app.jinja_env.globals.update(
         call_results=RESULTS, call_states=STATES, call_plan_kinds=PLAN_KINDS,
-        customer_kinds=KINDS, value_class_label=class_label, call_phone=phone_for,
-        customer_url=customer_url)
+        customer_kinds=KINDS, value_class_label=class_label, call_phone=phone_for)
     register_nav(app, NavItem("customers.calls", _l("My calls today"), "customers.calls",
                               order=22, active_prefix=("customers.calls", "customers.record_call")))
     register_nav(app, NavItem("customers.call_agents", _l("Calls per agent"),
@@ -432,6 +404,3 @@ def register(app) -> None:
     )
     register_audit(app, target=("call_plans", N_("Call plan"), None))
     register_audit(app, target=("care_exports", N_("Care list export"), None))
-    from portal.customers.cli import calls_cli
-
-    app.cli.add_command(calls_cli)

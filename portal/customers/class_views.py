@@ -7,7 +7,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from portal import actions
 from portal.auth.decorators import require
@@ -107,14 +106,6 @@ def classes_save():
 # --- what other pages use ------------------------------------------------------------------------
 
 
-def customers_url(endpoint: str, **values) -> str | None:
-    """A link to a customers page another helper builds; None until it exists."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def mine_card(user) -> dict:
     """My customers with an open case, an order not yet shipped or an out-of-stock wait."""
     rows, total = svc.mine_waiting(user)
@@ -142,8 +133,7 @@ def register(app) -> None:
                             "customers.oversee", "customers/classes/_card_summary.html",
                             summary_card, order=88, stylesheet="css/customer-classes.css"))
     app.jinja_env.globals.update(
-        value_class_labels=svc.CLASSES, value_class_explanation=svc.explain,
-        customers_url=customers_url)
+        value_class_labels=svc.CLASSES, value_class_explanation=svc.explain)
     register_audit(
         app,
         actions={"customers.classes_saved": N_("Value-class thresholds saved")},

@@ -445,7 +445,7 @@ def test_the_supervisor_sees_customers_per_class(app, client, login, limits):
     card = client.get("/today/customers-classes", headers=HX)
     body = card.get_data(as_text=True)
     assert card.status_code == 200 and "<html" not in body
-    assert 'General to develop</th>' in body
+    assert 'General to develop</a></th>' in body  # each class links to the filtered list
     assert _summary(body)["important_develop"] == 1 and _summary(body)["important_value"] == 0
     other = app.test_client()
     login("presales", the_client=other)
