@@ -11,7 +11,7 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-VIEW_MODULES: tuple[str, ...] = ("search_views", "call_views", "class_views")
+VIEW_MODULES: tuple[str, ...] = ("search_views", "call_views", "class_views", "schedule")
 
 
 def init_app(app) -> None:
