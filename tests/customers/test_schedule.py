@@ -25,6 +25,14 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
+def limits_saved(freeze):
+    """The default thresholds saved, their classes computed."""
+    freeze("2026-11-23 12:00")
+    db.session.add(ClassThresholds(id=1, recomputed_version=1))
+    db.session.commit()
+
+
+@pytest.fixture
 def run(app, freeze):
     """``run("2026-11-24 02:00")``: the worker's minute check of the scheduled work."""
 
@@ -36,14 +44,7 @@ def run(app, freeze):
     return _run
 
 
-@pytest.fixture
-def saved_limits(freeze):
-    freeze("2026-11-23 12:00")
-    db.session.add(ClassThresholds(id=1, recomputed_version=1))
-    db.session.commit()
-
-
-def test_the_nightly_recompute_runs_at_two_once(run, saved_limits):
+def test_the_nightly_recompute_runs_at_two_once(run, limits_saved):
     made = order("tb_night", 3, "50.00")
     db.session.commit()
     db.session.execute(sa.update(Customer).values(value_class=None))
@@ -59,13 +60,13 @@ def test_the_nightly_recompute_runs_at_two_once(run, saved_limits):
     assert "customers.classes" in run("2026-11-25 02:00")
 
 
-def test_a_worker_down_at_two_recomputes_once_when_it_starts(run, saved_limits):
+def test_a_worker_down_at_two_recomputes_once_when_it_starts(run, limits_saved):
     run("2026-11-24 01:30")
     assert run("2026-11-24 05:10").count("customers.classes") == 1
     assert "customers.classes" not in run("2026-11-24 05:11")
 
 
-def test_the_morning_planning_at_seven_is_idempotent(run, saved_limits):
+def test_the_morning_planning_at_seven_is_idempotent(run, limits_saved):
     person = Customer(name="李女士", kind="member", value_class="important_value")
     db.session.add_all([person, CallPlan(name="关怀", kind="care", days=30, max_tries=3,
                                          value_classes="important_value")])
@@ -180,13 +181,6 @@ def test_the_stored_counts_follow_every_recompute(limits_saved):
     db.session.execute(sa.delete(classes.ClassCount))
     classes.recompute_all()
     assert classes.stored_counts() == counted()
-
-
-@pytest.fixture
-def limits_saved(freeze):
-    freeze("2026-11-23 12:00")
-    db.session.add(ClassThresholds(id=1, recomputed_version=1))
-    db.session.commit()
 
 
 def test_the_class_card_is_one_query_over_eight_rows(client, login, limits_saved,
