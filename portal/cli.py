@@ -127,6 +127,8 @@ def customer_classes() -> None:
     db.session.commit()
     seconds = (clock.now() - started).total_seconds()
     click.echo(f"{classed} customers classed in {seconds:.1f} s")
+
+
 @portal_cli.command("link-customers")
 @click.option("--batch", type=click.IntRange(100, 100_000), default=5_000, show_default=True,
               help="Records linked (and committed) at a time.")
@@ -140,3 +142,18 @@ def link_customers(batch: int) -> None:
         db.session.commit()
         click.echo(str(progress))
     click.echo("every record that names a buyer or a phone has its customer")
+
+
+@portal_cli.command("plan-calls")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Plan the calls of this day (default: today).")
+def plan_calls(day) -> None:
+    """Plan the follow-up calls due of every active call plan (safe to run again; the job
+    queue runs it each morning, issue 17 item 5)."""
+    from portal.customers.calls import plan_due_calls
+
+    made = plan_due_calls(day.date() if day else None)
+    db.session.commit()
+    for name, count in made.items():
+        click.echo(f"{name}: {count}")
+    click.echo(f"calls planned: {sum(made.values())}")

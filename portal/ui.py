@@ -199,6 +199,59 @@ def reminder_kinds(app=None) -> list[ReminderKind]:
     return sorted(_registry(app).get("reminders", {}).values(), key=lambda r: (r.order, r.kind))
 
 
+# --- work the job queue runs for an area -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    """Work the job queue runs once a day at ``at`` (``"02:00"``, department time):
+    ``run(day)`` with the department's date, idempotent (a worker that was down runs it
+    once when it starts again; of two workers one runs it)."""
+
+    name: str  # at most 50 characters
+    at: str
+    run: Callable[[date], Any]
+
+
+@dataclass(frozen=True)
+class Task:
+    """Work an action hands to the job queue (``enqueue_after_commit(name)``): ``run()``,
+    idempotent; ``pending()`` says whether there is work left, so that the worker's check
+    each minute does it when the hand-over was lost (the queue down at the commit)."""
+
+    name: str
+    run: Callable[[], Any]
+    pending: Callable[[], bool] | None = None
+
+
+def register_daily_job(app, job: DailyJob) -> None:
+    """Add a daily job (an area's own: the nightly class recompute, the morning calls)."""
+    _registry(app).setdefault("daily", {})[job.name] = job
+
+
+def daily_jobs(app=None) -> list[DailyJob]:
+    return sorted(_registry(app).get("daily", {}).values(), key=lambda j: j.name)
+
+
+def register_task(app, task: Task) -> None:
+    """Add a task an action may hand to the job queue."""
+    _registry(app).setdefault("tasks", {})[task.name] = task
+
+
+def tasks(app=None) -> dict[str, Task]:
+    return _registry(app).get("tasks", {})
+
+
+def enqueue_after_commit(name: str) -> None:
+    """Hand the task ``name`` to the job queue once this transaction commits (a rollback
+    hands nothing). The job queue (portal.jobs) does the handing."""
+    from portal.extensions import db
+
+    if name not in tasks():
+        raise KeyError(name)
+    db.session().info.setdefault("portal_tasks", set()).add(name)
+
+
 # --- sections another area adds to a report ---------------------------------------------------
 
 

@@ -66,6 +66,8 @@ def app(tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
         "AFTERSALES_PHOTO_DIR": str(tmp_path_factory.mktemp("evidence")),
+        # tasks actions hand the job queue go to a queue of the test run, not instance/
+        "JOBS_SQLITE_FILE": str(tmp_path_factory.mktemp("jobs") / "jobs.sqlite3"),
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

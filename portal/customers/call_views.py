@@ -31,6 +31,7 @@ from portal.customers.call_models import (
     CareExport,
     PlannedCall,
 )
+from portal.customers.classes import CLASSES
 from portal.customers.models import KINDS
 from portal.customers.privacy import mask_phone, sees_contacts
 from portal.extensions import db
@@ -45,24 +46,10 @@ CARE = "customers/care/index.html"
 EVENT = "calls-changed"  # the Today card follows it
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# the value classes' names as My calls today shows them (portal.customers.classes computes
-# them; codes it does not list show as they are)
-CLASS_LABELS = {
-    "important_value": N_("Important value"),
-    "important_keep": N_("Important to keep"),
-    "important_develop": N_("Important to develop"),
-    "important_retain": N_("Important to win back"),
-    "general_value": N_("General value"),
-    "general_keep": N_("General to keep"),
-    "general_develop": N_("General to develop"),
-    "general_retain": N_("General to win back"),
-}
-
-
 def class_label(code: str | None) -> str:
     if not code:
         return ""
-    return _(CLASS_LABELS[code]) if code in CLASS_LABELS else code
+    return _(CLASSES[code]) if code in CLASSES else code
 
 
 def phone_for(user, call: PlannedCall) -> tuple[str, bool]:
@@ -417,6 +404,3 @@ def register(app) -> None:
     )
     register_audit(app, target=("call_plans", N_("Call plan"), None))
     register_audit(app, target=("care_exports", N_("Care list export"), None))
-    from portal.customers.cli import calls_cli
-
-    app.cli.add_command(calls_cli)

@@ -32,6 +32,7 @@ from portal.customers.call_models import (
     CallPlan,
     PlannedCall,
 )
+from portal.customers.classes import CLASSES
 from portal.customers.models import KINDS, Customer
 from portal.extensions import db
 from portal.i18n import N_
@@ -45,8 +46,8 @@ SHOWN_MAX = 25  # calls listed at once on My calls today (the most valuable; pag
 PLAN_BATCH = 5000  # calls one plan makes in one run at most (the rest the next day)
 CATCH_UP_DAYS = 6  # a prospect's visit missed by a run that did not happen is still called
 
-# the order of My calls today: the most valuable first (codes computed by
-# portal.customers.classes; an unknown or missing class last)
+# the order of My calls today: the most valuable first (the codes of
+# portal.customers.classes; a missing class last)
 CLASS_ORDER = ("important_value", "important_keep", "important_develop", "important_retain",
                "general_value", "general_keep", "general_develop", "general_retain")
 
@@ -330,7 +331,7 @@ def save_plan(user: User, plan: CallPlan | None, version: int | None, *, name: s
         raise RuleError(N_("Keep this under %(max)d characters."), "script_hint", max=HINT_MAX)
     windows_text = " ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in parse_windows(windows))
     codes = " ".join(dict.fromkeys(c for c in re.split(r"[\s,，]+", value_classes or "") if c))
-    if len(codes) > 200 or any(not re.fullmatch(r"[a-z_]{1,20}", c) for c in codes.split()):
+    if len(codes) > 200 or any(c not in CLASSES for c in codes.split()):
         raise RuleError(N_("Value classes are codes like important_value, separated by "
                            "spaces."), "value_classes")
     values = {"name": name, "kind": kind, "customer_kind": customer_kind or None,

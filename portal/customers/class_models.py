@@ -35,8 +35,21 @@ class ClassThresholds(db.Model):
     money_amount: Mapped[Decimal] = mapped_column(MONEY, default=DEFAULT_MONEY_AMOUNT)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # the version whose classes are stored (the job queue recomputes after a save; while
+    # it differs from ``version`` the page says the classes are being recomputed)
+    recomputed_version: Mapped[int | None] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
 
     updated_by = relationship("User", lazy="joined")
+
+
+class ClassCount(db.Model):
+    """How many customers each class holds (the Today card reads 8 rows, not 300,000):
+    written by ``recompute_all()``, moved by each recompute after an order."""
+
+    __tablename__ = "customer_class_counts"
+
+    value_class: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    customers: Mapped[int] = mapped_column(default=0)

@@ -34,12 +34,16 @@ def _saved_form() -> ThresholdsForm:
 
 def _page(form, *, counts=None, typed=False, message=None, status=200, preview_form=None):
     """The page (or its settings block): the form and the customers per class (saved, or
-    ``counts`` previewed)."""
-    return render(TEMPLATE, block="class_settings", status=status, form=form,
-                  saved=svc.thresholds(),
-                  counts=svc.class_counts() if counts is None and not typed else counts,
-                  typed=typed, classes=svc.CLASSES, cells=svc.CELLS, form_message=message,
-                  preview_form=preview_form)
+    ``counts`` previewed). While the job queue recomputes after a save, the classes the
+    saved thresholds give (the preview) stand in place of the stored ones, and the block
+    asks again every few seconds until the recompute is done."""
+    saved = svc.thresholds()
+    recomputing = svc.recompute_is_pending()
+    if counts is None and not typed:
+        counts = svc.preview(svc.Limits.of(saved)) if recomputing else svc.class_counts()
+    return render(TEMPLATE, block="class_settings", status=status, form=form, saved=saved,
+                  counts=counts, typed=typed, classes=svc.CLASSES, cells=svc.CELLS,
+                  form_message=message, preview_form=preview_form, recomputing=recomputing)
 
 
 @bp.route("/classes", endpoint="classes")
@@ -96,11 +100,12 @@ class SaveAnswer:
 @bp.route("/classes", methods=["POST"], endpoint="classes_save")
 @require("customers.manage")
 def classes_save():
-    """Save the thresholds and recompute every class."""
+    """Save the thresholds; the job queue recomputes every class."""
     form = ThresholdsForm()
     return actions.run(lambda: svc.save(current_user, form.version.data, _limits_of(form)),
                        form=form, answer=SaveAnswer(), subject=svc.thresholds(),
-                       done=_l("Thresholds saved; every customer's class was recomputed."))
+                       done=_l("Thresholds saved. Every customer's class is being "
+                               "recomputed; this page shows when it is done."))
 
 
 # --- what other pages use ------------------------------------------------------------------------
@@ -114,7 +119,7 @@ def mine_card(user) -> dict:
 
 def summary_card(user) -> dict:
     """How many customers each class holds (for the supervisor and the manager)."""
-    return {"counts": svc.class_counts(unclassed=False), "classes": svc.CLASSES}
+    return {"counts": svc.stored_counts(), "classes": svc.CLASSES}
 
 
 def register(app) -> None:

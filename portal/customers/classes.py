@@ -10,8 +10,10 @@ a merged customer count for the one that absorbed it.
 
 Everything is computed in SQL by one expression (``_classified``), so that the preview
 the supervisor sees before saving, the nightly ``recompute_all()`` (one UPDATE … FROM the
-aggregate for every customer) and the recompute after each order (the same UPDATE for the
-touched customers, in the flush's transaction) cannot disagree.
+aggregate for every customer; the job queue runs it at 02:00 and after the thresholds are
+saved) and the recompute after each order (the same UPDATE for the touched customers, in
+the flush's transaction) cannot disagree. How many customers each class holds is kept in
+``customer_class_counts``: rewritten by ``recompute_all()``, moved by each recompute.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from sqlalchemy.orm import Session
 from portal import audit, clock
 from portal.actions import Conflict
 from portal.aftersales.models import AfterSalesCase
-from portal.customers.class_models import ClassThresholds
+from portal.customers.class_models import ClassCount, ClassThresholds
 from portal.customers.models import Customer
 from portal.extensions import db
 from portal.i18n import N_
 from portal.orders.models import Order, StockWait
 from portal.rules import RuleError
+from portal.ui import enqueue_after_commit
 
 # code -> label; the order is the one lists and the summary show
 CLASSES = {
@@ -71,6 +74,9 @@ MONEY_MAX = Decimal("99999999.99")
 
 # the order fields whose change can move a class (packing or shipping cannot)
 ORDER_FIELDS = ("customer_id", "amount", "created_at")
+
+
+RECOMPUTE_TASK = "customers.recompute_classes"  # the job queue's task after a save
 
 
 class ThresholdError(RuleError):
@@ -202,11 +208,12 @@ def classify(limits: Limits, today: date, last_at: datetime | None, orders: int,
 
 def preview(limits: Limits, today: date | None = None) -> dict[str | None, int]:
     """How many customers each class would hold with ``limits`` (None: no orders), in SQL,
-    without changing anything. Two queries. With the saved window, the figures stored on
+    without changing anything. Three queries. With the saved window, the figures stored on
     each customer (kept current after every order and nightly) are classed again: one pass
     over the customers instead of the orders; another window reads the orders."""
     today = today or clock.today()
-    if limits.window_days == thresholds().window_days:
+    # the stored figures are the saved window's once recomputed (not while a save waits)
+    if limits.window_days == thresholds().window_days and not recompute_is_pending():
         stored = sa.select(_class_of(limits, today, Customer.last_order_at,
                                      Customer.order_count, Customer.order_money)
                            .label("value_class")) \
@@ -237,6 +244,51 @@ def class_counts(*, unclassed: bool = True) -> dict[str | None, int]:
             Customer.value_class.is_(None), Customer.merged_into_id.is_(None))) \
         if unclassed else None
     return counts
+
+
+def stored_counts() -> dict[str, int]:
+    """How many customers each class holds, from ``customer_class_counts`` (one query over
+    eight rows; the Today card)."""
+    counts: dict[str, int] = {code: 0 for code in CLASSES}
+    counts.update({code: number for code, number in db.session.execute(
+        sa.select(ClassCount.value_class, ClassCount.customers)) if code in counts})
+    return counts
+
+
+def _rewrite_counts(connection) -> None:
+    """Count every class again (after ``recompute_all()``): two statements."""
+    table = ClassCount.__table__
+    customers = Customer.__table__
+    connection.execute(table.delete())
+    counted = (sa.select(customers.c.value_class, sa.func.count())
+               .where(customers.c.value_class.is_not(None))
+               .group_by(customers.c.value_class))
+    connection.execute(table.insert().from_select(["value_class", "customers"], counted))
+
+
+def _move_counts(connection, before: dict, after: dict) -> None:
+    """Move the stored counts by what a recompute changed ({customer id: class} before and
+    after): one upsert when a class changed, none otherwise."""
+    delta: dict[str, int] = {}
+    for customer_id in before.keys() | after.keys():
+        old, new = before.get(customer_id), after.get(customer_id)
+        if old != new:
+            if old:
+                delta[old] = delta.get(old, 0) - 1
+            if new:
+                delta[new] = delta.get(new, 0) + 1
+    rows = [{"value_class": code, "customers": n} for code, n in sorted(delta.items()) if n]
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = ClassCount.__table__
+    stmt = insert(table).values(rows)
+    connection.execute(stmt.on_conflict_do_update(
+        index_elements=[table.c.value_class],
+        set_={"customers": table.c.customers + stmt.excluded.customers}))
 
 
 # --- recomputing -------------------------------------------------------------------------------
@@ -276,13 +328,48 @@ def recompute_all(limits: Limits | None = None) -> int:
     """Recompute every customer's class (the nightly job; after the thresholds change):
     one UPDATE … FROM the aggregate, then one UPDATE for those left without orders. The
     caller commits. Returns how many customers have a class."""
+    saved = limits is None
     limits = limits or Limits.of(thresholds())
     now, today = clock.now(), clock.today()
     session = db.session()
     connection = session.connection()
     classed = connection.execute(_update(limits, today, now)).rowcount
     connection.execute(_reset())
+    _rewrite_counts(connection)
+    if saved:  # the saved thresholds' classes are stored now
+        table = ClassThresholds.__table__
+        connection.execute(sa.update(table).where(table.c.id == 1)
+                           .values(recomputed_version=table.c.version))
     _refresh_loaded(session, None)
+    return classed
+
+
+def recompute_is_pending() -> bool:
+    """Whether thresholds were saved whose classes are not computed yet (one query)."""
+    table = ClassThresholds.__table__
+    return bool(db.session.scalar(sa.select(sa.func.count()).where(
+        table.c.id == 1, sa.or_(table.c.recomputed_version.is_(None),
+                                table.c.recomputed_version != table.c.version))))
+
+
+def recompute_pending() -> int | None:
+    """The job queue's task after a save: recompute every class with the saved thresholds
+    unless that was done (of two workers one does it: the claim is a compare-and-set).
+    How many customers have a class, or None when there was nothing to do."""
+    table = ClassThresholds.__table__
+    claimed = db.session.execute(
+        sa.update(table).where(table.c.id == 1, sa.or_(
+            table.c.recomputed_version.is_(None), table.c.recomputed_version != table.c.version))
+        .values(recomputed_version=table.c.version)).rowcount
+    if claimed != 1:
+        return None
+    row = db.session.execute(sa.select(table.c.window_days, table.c.recency_days,
+                                       table.c.frequency_orders, table.c.money_amount)
+                             .where(table.c.id == 1)).one()
+    classed = recompute_all(Limits(row[0], row[1], row[2], Decimal(row[3])))
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, ClassThresholds):
+            db.session.expire(obj, ["recomputed_version"])
     return classed
 
 
@@ -295,16 +382,28 @@ def recompute(customer_ids, session: Session | None = None) -> None:
         return
     table = Customer.__table__
     connection = session.connection()
-    targets = sorted(set(ids) | {survivor for (survivor,) in connection.execute(
-        sa.select(sa.func.coalesce(table.c.merged_into_id, table.c.id))
-        .where(table.c.id.in_(ids)))})
+    before, survivors = {}, set()
+    for customer_id, survivor, code in connection.execute(
+            sa.select(table.c.id, sa.func.coalesce(table.c.merged_into_id, table.c.id),
+                      table.c.value_class).where(table.c.id.in_(ids))):
+        before[customer_id] = code
+        survivors.add(survivor)
+    targets = sorted(set(ids) | survivors)
+    if survivors - set(before):  # a merged customer's survivor (rare): its class too
+        before.update(connection.execute(
+            sa.select(table.c.id, table.c.value_class)
+            .where(table.c.id.in_(sorted(survivors - set(before))))).all())
     member = table.alias("member")  # not the UPDATE's own table (no correlation)
     members = sa.select(member.c.id).where(sa.or_(
         member.c.id.in_(targets), member.c.merged_into_id.in_(targets))).correlate(None)
     limits = Limits.of(thresholds())
     now, today = clock.now(), clock.today()
-    connection.execute(_update(limits, today, now, members))
-    connection.execute(_reset(targets))
+    after = {i: before.get(i) for i in targets}
+    after.update(connection.execute(_update(limits, today, now, members)
+                                    .returning(table.c.id, table.c.value_class)).all())
+    after.update({i: None for (i,) in connection.execute(
+        _reset(targets).returning(table.c.id))})
+    _move_counts(connection, before, after)
     _refresh_loaded(session, targets)
 
 
@@ -368,8 +467,8 @@ def init_app(app) -> None:
 
 
 def save(actor, version: int | None, limits: Limits) -> ClassThresholds:
-    """The supervisor saves new thresholds; every class is recomputed in the same
-    transaction (what the preview showed is what the list holds afterwards)."""
+    """The supervisor saves new thresholds; the job queue recomputes every class once the
+    save commits (``recompute_pending``; 300,000 customers are no work for a request)."""
     check(limits)
     saved = db.session.get(ClassThresholds, 1)
     if saved is None:
@@ -393,7 +492,7 @@ def save(actor, version: int | None, limits: Limits) -> ClassThresholds:
     if has_app_context():
         g.customer_class_thresholds = saved
     audit.record("customers.classes_saved", saved, actor=actor, changes=changes)
-    recompute_all(limits)
+    enqueue_after_commit(RECOMPUTE_TASK)
     return saved
 
 

@@ -91,8 +91,9 @@ def _write_grams(session: Session, flush_context) -> None:
     customers = [c for c in _named(session) if c.id is not None]
     if not customers:
         return
-    session.execute(name_grams.delete().where(
-        name_grams.c.customer_id.in_([c.id for c in customers if c not in session.new])))
+    renamed = [c.id for c in customers if c not in session.new]
+    if renamed:  # a new customer has no grams to replace
+        session.execute(name_grams.delete().where(name_grams.c.customer_id.in_(renamed)))
     rows = [{"gram": g, "customer_id": c.id} for c in customers for g in grams(c.name)]
     if rows:
         session.execute(name_grams.insert(), rows)

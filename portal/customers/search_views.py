@@ -6,10 +6,8 @@ masked unless the user may see them (``privacy.sees_contacts``); showing them in
 someone who is not the customer's owner is audited, once per page.
 """
 
-import importlib
-
 import sqlalchemy as sa
-from flask import request, url_for
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -17,6 +15,7 @@ from portal import audit
 from portal.auth.decorators import require
 from portal.customers import bp
 from portal.customers import search as svc
+from portal.customers.classes import CLASSES
 from portal.customers.models import KINDS, CustomerTag
 from portal.customers.privacy import mask_phone, sees_contacts
 from portal.customers.search_forms import CustomerSearchForm
@@ -30,12 +29,8 @@ KEPT = ("q", "kind", "value_class", "tag", "mine")  # what the "older" link carr
 
 
 def value_classes() -> dict:
-    """The value classes' codes and labels (the classes module, when it is there)."""
-    try:
-        module = importlib.import_module("portal.customers.classes")
-    except ImportError:
-        return {}
-    return dict(getattr(module, "CLASSES", {}) or {})
+    """The value classes' codes and labels (portal.customers.classes)."""
+    return CLASSES
 
 
 def _tags() -> list[CustomerTag]:
@@ -90,11 +85,6 @@ def index():
                   kinds=KINDS, classes=classes)
 
 
-def customer_url(customer_id: int) -> str:
-    """The customer's page (every list of customers links there; a Jinja global)."""
-    return url_for("customers.record", customer_id=customer_id)
-
-
 def register(app) -> None:
     """Navigation entry, the header's search box, audit words."""
     from portal.ui import NavItem, register_audit, register_nav
@@ -102,7 +92,6 @@ def register(app) -> None:
     register_nav(app, NavItem("customers.index", _l("Customers"), "customers.view", order=55,
                               active_prefix=("customers.index", "customers.record")))
     svc.init_app(app)
-    app.jinja_env.globals["customer_url"] = customer_url
     register_audit(app, actions={
         "customers.contacts_listed": N_("Customers' phones shown in full in a list"),
     })

@@ -17,7 +17,7 @@ def init_app(app) -> None:
 
     from portal.cli import portal_cli
     from portal.i18n import N_
-    from portal.jobs import kinds, models, reminders, views  # noqa: F401
+    from portal.jobs import kinds, models, reminders, scheduled, views  # noqa: F401
     from portal.jobs.worker import worker
     from portal.ui import NavItem, register_audit, register_nav
 

@@ -38,7 +38,24 @@ def make_huey(app: Flask):
         with job_context(app):
             return reminders.check()
 
-    huey.portal_tasks = {"check_reminders": check_reminders}
+    @huey.periodic_task(crontab(minute="*"), name="portal.run_scheduled")
+    def run_scheduled():
+        """Every minute: the areas' daily jobs whose moment came, and tasks with work left."""
+        from portal.jobs import scheduled
+
+        with job_context(app):
+            return scheduled.check()
+
+    @huey.task(name="portal.run_task")
+    def run_task(name: str):
+        """A task an action handed over when it committed (``portal.ui.Task``)."""
+        from portal.jobs import scheduled
+
+        with job_context(app):
+            scheduled.run_task(name)
+
+    huey.portal_tasks = {"check_reminders": check_reminders, "run_scheduled": run_scheduled,
+                         "run_task": run_task}
     return huey
 
 

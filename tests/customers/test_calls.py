@@ -165,7 +165,7 @@ def test_the_cli_plans_and_says_how_many(runner, customer, plan, freeze):
     freeze("2026-11-24 08:00")
     customer(value_class="important_value")
     plan("care", value_classes="important_value")
-    result = runner.invoke(args=["calls", "plan", "--day", "2026-11-24"])
+    result = runner.invoke(args=["portal", "plan-calls", "--day", "2026-11-24"])
     assert result.exit_code == 0, result.output
     assert "calls planned: 1" in result.output
 

@@ -35,7 +35,7 @@ def limits(freeze):
     db.session.add(ClassThresholds(id=1, window_days=LIMITS.window_days,
                                    recency_days=LIMITS.recency_days,
                                    frequency_orders=LIMITS.frequency_orders,
-                                   money_amount=LIMITS.money_amount))
+                                   money_amount=LIMITS.money_amount, recomputed_version=1))
     db.session.commit()
     return LIMITS
 
@@ -188,10 +188,13 @@ def test_the_nightly_recompute_is_set_based_and_equals_the_per_customer_result(
     db.session.execute(sa.update(Customer).values(value_class="general_retain", order_count=9))
     with count_queries(like_bench=True) as counter:
         classed = classes.recompute_all()
-    assert counter.count <= 3  # (the thresholds,) one UPDATE … FROM, one reset
+    # (the thresholds,) one UPDATE … FROM, one reset, the counts rewritten (2), the
+    # thresholds marked recomputed
+    assert counter.count <= 6
     assert {row.id: tuple(row) for row in db.session.execute(stored)} == per_customer
     assert classed == sum(1 for row in per_customer.values() if row[1] is not None)
     assert classes.preview(limits) == classes.class_counts()
+    assert classes.stored_counts() == {k: v for k, v in classes.class_counts().items() if k}
 
 
 def test_the_command_recomputes_every_class(limits, runner):
@@ -305,7 +308,18 @@ def test_the_page_and_its_preview_fragment(client, login, limits):
         Customer.name == "顾客"))) == "important_develop"  # nothing changed
 
 
-def test_saving_gives_what_the_preview_showed(client, login, limits):
+@pytest.fixture
+def job_queue(app):
+    """The app's job queue, emptied: ``job_queue.dequeue()`` -> the next task handed over."""
+    from portal.jobs.queue import get_huey
+
+    huey = get_huey(app)
+    huey.flush()
+    yield huey
+    huey.flush()
+
+
+def test_saving_gives_what_the_preview_showed(client, login, limits, job_queue):
     supervisor = login("supervisor")
     for n in range(6):
         order(f"tb_save{n}", n * 20, f"{(n + 1) * 150}.00")
@@ -319,7 +333,19 @@ def test_saving_gives_what_the_preview_showed(client, login, limits):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="class-settings"' in body
     assert "Thresholds saved" in body
-    assert _counts(body) == preview
+    assert _counts(body) == preview  # the preview stays in place
+    assert 'id="class-recomputing"' in body and 'hx-trigger="every 5s"' in body
+    before = classes.class_counts()
+    assert {k: v for k, v in before.items() if k} != {k: v for k, v in preview.items()
+                                                      if k != "none"}  # not in the request
+    polled = client.get("/customers/classes", headers=HX).get_data(as_text=True)
+    assert 'id="class-recomputing"' in polled and _counts(polled) == preview
+    task = job_queue.dequeue()  # handed to the job queue when the save committed
+    assert task.name == "portal.run_task" and task.args == ("customers.recompute_classes",)
+    assert job_queue.dequeue() is None
+    job_queue.execute(task)  # what the worker does
+    done = client.get("/customers/classes", headers=HX).get_data(as_text=True)
+    assert 'id="class-recomputing"' not in done and _counts(done) == preview
     counts = classes.class_counts()
     assert {k: v for k, v in counts.items() if k} == {k: v for k, v in preview.items()
                                                       if k != "none"}
@@ -421,7 +447,7 @@ def test_the_supervisor_sees_customers_per_class(app, client, login, limits):
     card = client.get("/today/customers-classes", headers=HX)
     body = card.get_data(as_text=True)
     assert card.status_code == 200 and "<html" not in body
-    assert 'General to develop</a></th>' in body
+    assert 'General to develop</a></th>' in body  # each class links to the filtered list
     assert _summary(body)["important_develop"] == 1 and _summary(body)["important_value"] == 0
     other = app.test_client()
     login("presales", the_client=other)

@@ -37,7 +37,7 @@ def test_embedded_default_is_sqlite_in_the_instance_folder(app, fresh_huey, monk
     assert isinstance(huey, SqliteHuey) and queue.get_huey(app) is huey
     # every minute: due at any minute the scheduler asks about
     assert [t.name for t in huey.read_periodic(datetime(2026, 11, 25, 9, 1))] == [
-        "portal.check_reminders"]
+        "portal.check_reminders", "portal.run_scheduled"]
 
 
 def test_redis_when_redis_url_is_set(app, fresh_huey, monkeypatch):
