@@ -31,7 +31,7 @@ KINDS = {
 
 # where the record was first built from (the first record that attached to it)
 SOURCES = {
-    "order": N_("Order"),
+    "order": N_("Sales order"),  # "Order" alone is the checklist's sort order
     "aftersales": N_("After-sales case"),
     "transfer": N_("Bank transfer"),
     "wait": N_("Out-of-stock wait"),

@@ -312,7 +312,7 @@ def _notes(ids):
 
 T = "customers/story/"
 SOURCES = (
-    StorySource("order", N_("Order"), _orders, T + "_order.html", _order_details),
+    StorySource("order", N_("Sales order"), _orders, T + "_order.html", _order_details),
     StorySource("remark", N_("Remark"), _remarks, T + "_remark.html"),
     StorySource("cancel", N_("Cancellation"), _cancellations, T + "_cancel.html"),
     StorySource("case", N_("After-sales case"), _cases, T + "_case.html", _case_photos),
