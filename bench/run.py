@@ -25,7 +25,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+# tools run as modules of this interpreter: a copied venv's scripts keep their old shebang
+PYTHON = sys.executable
 DEFAULT_SCALES = (0.01, 0.1, 1.0)
 
 # the 20 concurrent staff of the day, and the 50 of the shift change, by role
@@ -51,6 +52,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--burst-users", type=int, default=sum(BURST.values()))
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
                         help="gunicorn workers (default 2 x cores + 1)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker (default 1: sync workers)")
     parser.add_argument("--think", default="1,3", help="think time between steps, seconds")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"),
                         help="where latest.md and the chart go")
@@ -126,7 +129,7 @@ def environment(url: str) -> dict:
 def build_data(url: str, scale: float, log) -> float:
     started = time.perf_counter()
     result = subprocess.run(  # noqa: S603 - our own venv's commands
-        [str(BIN / "flask"), "portal", "bench-data", "--scale", str(scale), "--reset"],
+        [PYTHON, "-m", "flask", "portal", "bench-data", "--scale", str(scale), "--reset"],
         cwd=ROOT, env=environment(url), capture_output=True, text=True, check=False)
     log.write(result.stdout + result.stderr)
     if result.returncode != 0:
@@ -225,11 +228,12 @@ def case_shares(accounts, user_ids: dict, open_cases) -> dict:
 class Server:
     """A gunicorn serving ``app`` on a free port, stopped with its process group."""
 
-    def __init__(self, app: str, env: dict, workers: int, log) -> None:
+    def __init__(self, app: str, env: dict, workers: int, log, threads: int = 1) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn
-            [str(BIN / "gunicorn"), "--workers", str(workers), "--bind",
+            [PYTHON, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+             "--bind",
              f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "5", app],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -260,7 +264,7 @@ def run_locust(plan: dict, plan_path: Path, host: str, users: int, spawn_rate: f
                seconds: int, log) -> dict:
     plan_path.write_text(json.dumps(plan), encoding="utf-8")
     env = dict(os.environ, BENCH_PLAN=str(plan_path), PYTHONPATH=str(ROOT))
-    command = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+    command = [PYTHON, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
                "--host", host, "--users", str(users + plan["baseline_users"]),
                "--spawn-rate", str(spawn_rate), "--run-time", f"{seconds}s", "--only-summary",
                "--stop-timeout", "10", "--loglevel", "WARNING"]
@@ -307,6 +311,7 @@ def main(argv=None) -> int:
         ensure_database(args.database_url)
     log_path = workdir / "run.log"
     results = {"database": database, "machine": machine(), "workers": args.workers,
+               "threads": args.threads,
                "users": args.users, "burst_users": args.burst_users, "think": args.think,
                "duration": args.duration, "burst_duration": args.burst_duration,
                "warmup": args.warmup, "smoke": args.smoke, "scales": [],
@@ -321,8 +326,8 @@ def main(argv=None) -> int:
             print(f"   built in {seconds:.0f} s; serving with {args.workers} gunicorn workers",
                   flush=True)
             env = environment(url)
-            portal = Server("bench.portal_app:app", env, args.workers, log)
-            baseline = Server("bench.baseline:app", env, args.workers, log)
+            portal = Server("bench.portal_app:app", env, args.workers, log, args.threads)
+            baseline = Server("bench.baseline:app", env, args.workers, log, args.threads)
             phases = {}
             try:
                 portal.wait("/login")

@@ -5,6 +5,7 @@ from datetime import UTC
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -82,3 +83,97 @@ def _writing_request() -> bool:
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+
+
+# PostgreSQL: no round trip that a request does not need (docs/performance.md).
+#
+# Liveness without a ping. ``pool_pre_ping`` sent an empty query on every checkout: one round
+# trip per request. A connection the server ended (a restart, pg_terminate_backend, an idle
+# timeout) has its socket readable while it sits idle in the pool: the server's last message
+# and the end of the stream wait there. Checking that costs a zero-timeout select(), no round
+# trip; such a connection is refused with DisconnectionError and the pool connects afresh
+# (SQLAlchemy retries the checkout). A connection that dies during a request is handled
+# optimistically by SQLAlchemy (the pool is invalidated, the next checkout reconnects);
+# TCP keepalives and ``pool_recycle`` (config.DEFAULTS) bound the silent network cases.
+#
+# Reads without a transaction. A GET that only reads runs its statements in autocommit:
+# PostgreSQL gives each statement of a READ COMMITTED transaction its own snapshot anyway, so
+# what the reads see is the same, and the request saves BEGIN and ROLLBACK (two round trips).
+# The first statement that is not a plain SELECT (a GET that writes, e.g. a sheet made on first
+# use, or a SELECT … FOR UPDATE) begins a real transaction first, so writes stay atomic and
+# locks are held until the commit or rollback, as before.
+def _is_psycopg(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("psycopg")
+
+
+def connection_is_dead(dbapi_connection) -> bool:
+    """True when the server has closed this idle psycopg connection (no round trip)."""
+    import select
+
+    import psycopg
+    from psycopg import pq
+
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    pgconn = dbapi_connection.pgconn
+    try:
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+        if readable:  # idle: anything to read is the server leaving (or a stray notice)
+            pgconn.consume_input()
+    except (OSError, ValueError, psycopg.Error):
+        return True
+    return pgconn.status != pq.ConnStatus.OK
+
+
+@event.listens_for(Pool, "checkout")
+def _postgresql_checkout(dbapi_connection, connection_record, connection_proxy):
+    if not _is_psycopg(dbapi_connection):
+        return
+    if connection_is_dead(dbapi_connection):
+        raise sa.exc.DisconnectionError("the server closed the connection")
+    reading = not _writing_request() and _request_method() is not None
+    if dbapi_connection.autocommit != reading:
+        dbapi_connection.autocommit = reading  # local: the connection is idle here
+
+
+def _request_method() -> str | None:
+    from flask import has_request_context, request
+
+    return request.method if has_request_context() else None
+
+
+_PLAIN_READ = ("SELECT", "WITH", "SHOW")
+_LOCKING = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _postgresql_begin_before_write(conn, cursor, statement, parameters, context, executemany):
+    dbapi_connection = conn.connection.dbapi_connection
+    if not getattr(dbapi_connection, "autocommit", False) or not _is_psycopg(dbapi_connection):
+        return
+    from psycopg import pq
+
+    if dbapi_connection.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        return
+    head = statement.lstrip()[:8].upper()
+    if head.startswith(_PLAIN_READ) and not any(lock in statement.upper() for lock in _LOCKING) \
+            and not (head.startswith("WITH") and _writes(statement)):
+        return
+    cursor.execute("BEGIN")  # the request writes: from here on one transaction, as before
+
+
+def _writes(statement: str) -> bool:
+    upper = statement.upper()
+    return any(word in upper for word in ("INSERT ", "UPDATE ", "DELETE "))
+
+
+# psycopg keeps 100 prepared statements per connection and deallocates the least used one
+# (a DEALLOCATE round trip) when a new one is prepared; the portal sends a few hundred
+# distinct statements, so keep them all.
+PREPARED_MAX = 1000
+
+
+@event.listens_for(Pool, "connect")
+def _postgresql_connect(dbapi_connection, connection_record):
+    if _is_psycopg(dbapi_connection):
+        dbapi_connection.prepared_max = PREPARED_MAX
