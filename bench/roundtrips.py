@@ -145,9 +145,8 @@ def _records(db) -> dict:
         "order": one("SELECT id FROM orders WHERE stage = 'awaiting_payment' "
                      "AND cancel_requested_at IS NULL ORDER BY id DESC LIMIT 1"),
         "case": one("SELECT c.id FROM aftersales_cases c JOIN users u ON u.id = c.assignee_id "
-                    "WHERE c.state <> 'closed' AND u.username = 'aftersales01' ORDER BY c.id LIMIT 1"),
-        "item": one("SELECT id FROM handover_items WHERE closed_at IS NULL ORDER BY id DESC "
-                    "LIMIT 1"),
+                    "WHERE c.state <> 'closed' AND u.username = 'aftersales01' "
+                    "ORDER BY c.id LIMIT 1"),
     }
 
 
@@ -188,8 +187,9 @@ def _walks(ids: dict) -> list:
                   ("action", f"/orders/{ids['order']}/remarks", remark),
                   ("page", "/roster/me", None), ("page", "/scores/my", None),
                   ("page", "/notifications/", None)]),
-        ("aftersales01", [("page", "/aftersales/", None), ("page", f"/aftersales/{ids['case']}", None),
-                  ("action", f"/aftersales/{ids['case']}/notes", {"text": "压测：已联系客户"})]),
+        ("aftersales01", [("page", "/aftersales/", None),
+                          ("page", f"/aftersales/{ids['case']}", None),
+                          ("action", f"/aftersales/{ids['case']}/notes", {"text": "压测：已联系客户"})]),
         ("clerk01", [("page", "/orders/queue", None), ("page", "/orders/stock", None)]),
         ("reception01", [("page", "/showroom/", None), ("action", "/showroom/visits", visit),
                   ("page", "/showroom/checklist", None), ("page", "/showroom/history", None)]),

@@ -59,6 +59,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="where latest.md and the chart go")
     parser.add_argument("--workdir", default=str(ROOT / "instance" / "bench"),
                         help="SQLite files, samples and logs")
+    parser.add_argument("--reuse-data", action="store_true",
+                        help="PostgreSQL: serve the data already in the database (built by "
+                             "an earlier run that failed before its load: unchanged)")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny scale, a few seconds of load: checks the machinery, not speed")
     args = parser.parse_args(argv)
@@ -237,7 +240,7 @@ class Server:
              f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "5", app],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
-    def wait(self, path: str = "/", seconds: float = 60) -> None:
+    def wait(self, path: str = "/", seconds: float = 300) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -321,7 +324,8 @@ def main(argv=None) -> int:
         for scale in scales:
             url = args.database_url or sqlite_url(workdir, scale)
             print(f"== scale {scale:g} on {database}: building the data…", flush=True)
-            seconds = build_data(url, scale, log)
+            seconds = 0.0 if args.reuse_data and args.database_url else \
+                build_data(url, scale, log)
             log.flush()
             print(f"   built in {seconds:.0f} s; serving with {args.workers} gunicorn workers",
                   flush=True)

@@ -5,8 +5,8 @@ from datetime import UTC
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -107,22 +107,19 @@ def _is_psycopg(dbapi_connection) -> bool:
 
 
 def connection_is_dead(dbapi_connection) -> bool:
-    """True when the server has closed this idle psycopg connection (no round trip)."""
+    """True when the server has ended this idle psycopg connection (no round trip): an idle
+    connection that is not listening has nothing to read unless the server is leaving (its
+    last message, then the end of the stream). Anything else readable is as suspect and
+    costs one new connection."""
     import select
-
-    import psycopg
-    from psycopg import pq
 
     if dbapi_connection.closed or dbapi_connection.broken:
         return True
-    pgconn = dbapi_connection.pgconn
     try:
-        readable, _, _ = select.select([pgconn.socket], [], [], 0)
-        if readable:  # idle: anything to read is the server leaving (or a stray notice)
-            pgconn.consume_input()
-    except (OSError, ValueError, psycopg.Error):
+        readable, _, _ = select.select([dbapi_connection.pgconn.socket], [], [], 0)
+    except (OSError, ValueError):
         return True
-    return pgconn.status != pq.ConnStatus.OK
+    return bool(readable)
 
 
 @event.listens_for(Pool, "checkout")
