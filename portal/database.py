@@ -90,11 +90,11 @@ def _sqlite_begin(connection):
 # Liveness without a ping. ``pool_pre_ping`` sent an empty query on every checkout: one round
 # trip per request. A connection the server ended (a restart, pg_terminate_backend, an idle
 # timeout) has its socket readable while it sits idle in the pool: the server's last message
-# and the end of the stream wait there. Checking that costs a zero-timeout select(), no round
+# and the end of the stream wait there. Checking that costs a zero-timeout poll(), no round
 # trip; such a connection is refused with DisconnectionError and the pool connects afresh
 # (SQLAlchemy retries the checkout). A connection that dies during a request is handled
 # optimistically by SQLAlchemy (the pool is invalidated, the next checkout reconnects);
-# TCP keepalives and ``pool_recycle`` (config.DEFAULTS) bound the silent network cases.
+# TCP keepalives and ``pool_recycle`` (config.engine_options) bound the silent network cases.
 #
 # Reads without a transaction. A GET that only reads runs its statements in autocommit:
 # PostgreSQL gives each statement of a READ COMMITTED transaction its own snapshot anyway, so
@@ -113,13 +113,16 @@ def connection_is_dead(dbapi_connection) -> bool:
     costs one new connection."""
     import select
 
+    import psycopg
+
     if dbapi_connection.closed or dbapi_connection.broken:
         return True
     try:
-        readable, _, _ = select.select([dbapi_connection.pgconn.socket], [], [], 0)
-    except (OSError, ValueError):
+        poller = select.poll()  # not select(): no limit on the descriptor's number
+        poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError, psycopg.Error):
         return True
-    return bool(readable)
 
 
 @event.listens_for(Pool, "checkout")

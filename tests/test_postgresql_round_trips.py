@@ -61,6 +61,16 @@ def test_the_engine_has_no_pre_ping_and_keeps_connections_alive():
     assert config.engine_options("sqlite:///x.sqlite3") == {}
 
 
+def test_a_live_connection_is_kept_from_request_to_request(app, engine):
+    """The check at checkout refuses only a connection the server left: a healthy one serves
+    request after request (a check that always failed would connect anew each time)."""
+    pids = set()
+    for method in ("GET", "POST", "GET"):
+        with app.test_request_context("/", method=method), Session(engine) as session:
+            pids.add(session.scalar(sa.text("SELECT pg_backend_pid()")))
+    assert len(pids) == 1
+
+
 def test_a_connection_the_server_ended_is_replaced_at_checkout(app, engine):
     """pg_terminate_backend (what a restart does to every connection): the next request
     gets a new connection and succeeds, without a ping round trip on every checkout."""
