@@ -1,5 +1,6 @@
 """The declarative base, naming conventions and column types every model shares."""
 
+import contextlib
 from datetime import UTC
 
 import sqlalchemy as sa
@@ -132,8 +133,21 @@ def _postgresql_checkout(dbapi_connection, connection_record, connection_proxy):
     if connection_is_dead(dbapi_connection):
         raise sa.exc.DisconnectionError("the server closed the connection")
     reading = not _writing_request() and _request_method() is not None
-    if dbapi_connection.autocommit != reading:
-        dbapi_connection.autocommit = reading  # local: the connection is idle here
+    if reading and not dbapi_connection.autocommit:
+        dbapi_connection.autocommit = True  # local: the connection is idle here
+        connection_record.info[_READING] = True
+
+
+_READING = "portal_reading"
+
+
+@event.listens_for(Pool, "checkin")
+def _postgresql_checkin(dbapi_connection, connection_record):
+    """Back in the pool as it was configured (an engine with isolation_level="AUTOCOMMIT"
+    stays so; the others take transactions again): only what the checkout changed."""
+    if connection_record.info.pop(_READING, False) and dbapi_connection is not None:
+        with contextlib.suppress(Exception):  # a broken connection is discarded anyway
+            dbapi_connection.autocommit = False
 
 
 def _request_method() -> str | None:
@@ -148,9 +162,9 @@ _LOCKING = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE")
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _postgresql_begin_before_write(conn, cursor, statement, parameters, context, executemany):
+    if not conn.connection.info.get(_READING):  # only a GET's reads, never an engine's own
+        return  # AUTOCOMMIT (CREATE DATABASE must not be wrapped in BEGIN)
     dbapi_connection = conn.connection.dbapi_connection
-    if not getattr(dbapi_connection, "autocommit", False) or not _is_psycopg(dbapi_connection):
-        return
     from psycopg import pq
 
     if dbapi_connection.pgconn.transaction_status != pq.TransactionStatus.IDLE:

@@ -129,7 +129,30 @@ def test_a_locking_read_in_a_get_holds_its_lock(app, engine):
         session.rollback()
 
 
+def test_an_autocommit_engine_stays_autocommit(app):
+    """CREATE DATABASE and the like need an engine in AUTOCOMMIT: checkout leaves it so."""
+    engine = sa.create_engine(URL, isolation_level="AUTOCOMMIT")
+    try:
+        for method in (None, "POST", "GET", None):
+            context = app.test_request_context("/", method=method) if method else None
+            if context:
+                context.push()
+            try:
+                with engine.connect() as connection:
+                    dbapi = connection.connection.dbapi_connection
+                    assert dbapi.autocommit is True
+                    connection.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS t (x int)")
+                    assert dbapi.pgconn.transaction_status == 0  # IDLE: no BEGIN slipped in
+            finally:
+                if context:
+                    context.pop()
+    finally:
+        engine.dispose()
+
+
 def test_writing_requests_and_work_outside_requests_use_transactions(app, engine):
+    with app.test_request_context("/", method="GET"), Session(engine) as session:
+        session.execute(sa.select(PROBE)).all()  # the pool's connection read in autocommit
     with app.test_request_context("/", method="POST"), Session(engine) as session:
         session.execute(sa.select(PROBE)).all()
         assert _status(session) == "INTRANS"
