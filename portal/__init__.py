@@ -39,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config.check(app.config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                          config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     logs.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         import os

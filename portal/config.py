@@ -49,7 +49,6 @@ def from_environment(instance_path: str) -> dict:
 
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -72,6 +71,31 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "NOTIFICATION_POLL_SECONDS": 30,
 }
+
+
+def engine_options(url: str) -> dict:
+    """The database pool's settings for ``url`` (docs/performance.md, "PostgreSQL").
+
+    PostgreSQL: no ``pool_pre_ping`` (a round trip on every request); a connection the server
+    closed is found at checkout without one (``portal.database``), TCP keepalives find a
+    silently dropped network path, and connections are renewed hourly. Five connections per
+    process and ten more in a burst: a sync worker uses one, threads one each.
+    ``DB_POOL_SIZE`` / ``DB_MAX_OVERFLOW`` change it; ``DB_PREPARE_THRESHOLD`` is psycopg's
+    (a statement sent that many times on a connection is prepared: parsed and planned once).
+    """
+    if not url.startswith("postgresql"):
+        return {}
+    return {
+        "pool_pre_ping": False,
+        "pool_size": int(os.environ.get("DB_POOL_SIZE", "5")),
+        "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "10")),
+        "pool_recycle": 3600,
+        "connect_args": {
+            "keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10,
+            "keepalives_count": 3,
+            "prepare_threshold": int(os.environ.get("DB_PREPARE_THRESHOLD", "5")),
+        },
+    }
 
 
 def check(config: dict) -> None:

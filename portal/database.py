@@ -1,11 +1,13 @@
 """The declarative base, naming conventions and column types every model shares."""
 
+import contextlib
 from datetime import UTC
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -82,3 +84,110 @@ def _writing_request() -> bool:
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+
+
+# PostgreSQL: no round trip that a request does not need (docs/performance.md).
+#
+# Liveness without a ping. ``pool_pre_ping`` sent an empty query on every checkout: one round
+# trip per request. A connection the server ended (a restart, pg_terminate_backend, an idle
+# timeout) has its socket readable while it sits idle in the pool: the server's last message
+# and the end of the stream wait there. Checking that costs a zero-timeout poll(), no round
+# trip; such a connection is refused with DisconnectionError and the pool connects afresh
+# (SQLAlchemy retries the checkout). A connection that dies during a request is handled
+# optimistically by SQLAlchemy (the pool is invalidated, the next checkout reconnects);
+# TCP keepalives and ``pool_recycle`` (config.engine_options) bound the silent network cases.
+#
+# Reads without a transaction. A GET that only reads runs its statements in autocommit:
+# PostgreSQL gives each statement of a READ COMMITTED transaction its own snapshot anyway, so
+# what the reads see is the same, and the request saves BEGIN and ROLLBACK (two round trips).
+# The first statement that is not a plain SELECT (a GET that writes, e.g. a sheet made on first
+# use, or a SELECT … FOR UPDATE) begins a real transaction first, so writes stay atomic and
+# locks are held until the commit or rollback, as before.
+def _is_psycopg(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("psycopg")
+
+
+def connection_is_dead(dbapi_connection) -> bool:
+    """True when the server has ended this idle psycopg connection (no round trip): an idle
+    connection that is not listening has nothing to read unless the server is leaving (its
+    last message, then the end of the stream). Anything else readable is as suspect and
+    costs one new connection."""
+    import select
+
+    import psycopg
+
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    try:
+        poller = select.poll()  # not select(): no limit on the descriptor's number
+        poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError, psycopg.Error):
+        return True
+
+
+@event.listens_for(Pool, "checkout")
+def _postgresql_checkout(dbapi_connection, connection_record, connection_proxy):
+    if not _is_psycopg(dbapi_connection):
+        return
+    if connection_is_dead(dbapi_connection):
+        raise sa.exc.DisconnectionError("the server closed the connection")
+    reading = not _writing_request() and _request_method() is not None
+    if reading and not dbapi_connection.autocommit:
+        dbapi_connection.autocommit = True  # local: the connection is idle here
+        connection_record.info[_READING] = True
+
+
+_READING = "portal_reading"
+
+
+@event.listens_for(Pool, "checkin")
+def _postgresql_checkin(dbapi_connection, connection_record):
+    """Back in the pool as it was configured (an engine with isolation_level="AUTOCOMMIT"
+    stays so; the others take transactions again): only what the checkout changed."""
+    if connection_record.info.pop(_READING, False) and dbapi_connection is not None:
+        with contextlib.suppress(Exception):  # a broken connection is discarded anyway
+            dbapi_connection.autocommit = False
+
+
+def _request_method() -> str | None:
+    from flask import has_request_context, request
+
+    return request.method if has_request_context() else None
+
+
+_PLAIN_READ = ("SELECT", "WITH", "SHOW")
+_LOCKING = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _postgresql_begin_before_write(conn, cursor, statement, parameters, context, executemany):
+    if not conn.connection.info.get(_READING):  # only a GET's reads, never an engine's own
+        return  # AUTOCOMMIT (CREATE DATABASE must not be wrapped in BEGIN)
+    dbapi_connection = conn.connection.dbapi_connection
+    from psycopg import pq
+
+    if dbapi_connection.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        return
+    head = statement.lstrip()[:8].upper()
+    if head.startswith(_PLAIN_READ) and not any(lock in statement.upper() for lock in _LOCKING) \
+            and not (head.startswith("WITH") and _writes(statement)):
+        return
+    cursor.execute("BEGIN")  # the request writes: from here on one transaction, as before
+
+
+def _writes(statement: str) -> bool:
+    upper = statement.upper()
+    return any(word in upper for word in ("INSERT ", "UPDATE ", "DELETE "))
+
+
+# psycopg keeps 100 prepared statements per connection and deallocates the least used one
+# (a DEALLOCATE round trip) when a new one is prepared; the portal sends a few hundred
+# distinct statements, so keep them all.
+PREPARED_MAX = 1000
+
+
+@event.listens_for(Pool, "connect")
+def _postgresql_connect(dbapi_connection, connection_record):
+    if _is_psycopg(dbapi_connection):
+        dbapi_connection.prepared_max = PREPARED_MAX

@@ -97,6 +97,49 @@ def test_namer_formats_rows_through_joins(create_user):
     assert shaped([str(user.id)]) == {user.id: f"{user.username}/presales"}
 
 
+def test_the_names_of_every_kind_of_record_on_a_page_come_in_one_query(create_user,
+                                                                      count_queries):
+    """The trail names its targets in one UNION ALL however many kinds a page shows (the
+    audit page sent one query per kind: 11 queries with the bench's mix); the values come
+    back in their types for each namer's format (a date, an int, money)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from portal.audit.services import labels, target_names
+    from portal.orders.models import BankTransfer
+    from portal.shifts.models import RosterMonth
+
+    actor = create_user("supervisor", display_name="审计员")
+    month = RosterMonth(year=2026, month=3)
+    transfer = BankTransfer(received_on=date(2026, 11, 3), payer="张三",
+                            amount=Decimal("1234.50"), bank="工行", registered_by_id=actor.id)
+    db.session.add_all([month, transfer])
+    db.session.flush()
+    events = [audit.record("staff.updated", actor, actor=actor),
+              audit.record("roster.published", month, actor=actor),
+              audit.record("transfers.registered", transfer, actor=actor)]
+    db.session.flush()
+    namers = labels().namers
+    one_by_one = {(t, str(i)): name for t, record in (("users", actor),
+                                                      ("roster_months", month),
+                                                      ("bank_transfers", transfer))
+                  for i, name in namers[t]([str(record.id)]).items()}
+    with count_queries() as counter:
+        together = target_names(events)
+    assert counter.count == 1
+    assert together == one_by_one
+    assert together[("bank_transfers", str(transfer.id))] == "2026-11-03 张三 ¥1,234.50"
+    assert together[("users", str(actor.id))] == "审计员"
+
+
+def test_every_registered_namer_runs_in_the_one_query(app):
+    """Every area's namer (joins, padding, casts) runs inside the UNION ALL."""
+    from portal.audit.services import _names_in_one_query, labels
+
+    namers = labels().namers
+    assert _names_in_one_query(namers, {table: {"999999"} for table in namers}) == {}
+
+
 def test_the_filters_render_as_wtforms_would_and_keep_the_choice(client, sign_in,
                                                                   create_user):
     """The filters' quick select writes each option as WTForms does, escaped, the chosen one

@@ -1,6 +1,7 @@
 """Writing and reading the audit trail."""
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import has_request_context, request
@@ -21,21 +22,30 @@ def labels():
 def namer(model, *columns, fmt=None, joins=()):
     """A namer for ``register_audit(target=...)``: ``ids -> {id: name}`` in one query of
     ``columns`` (joined through ``joins``, pairs of (target, on clause)); ``fmt(id, *values)``
-    makes the name, by default the first column's value."""
+    makes the name, by default the first column's value. ``target_names`` reads the names of
+    every record type on a page in one query through the namer's ``select`` and ``make``."""
 
-    def names(ids) -> dict:
+    def select(ids):
         query = sa.select(model.id, *columns)
         for target, on in joins:
             query = query.join(target, on)
-        rows = db.session.execute(query.where(model.id.in_([int(i) for i in ids])))
-        return {row[0]: fmt(*row) if fmt else row[1] for row in rows}
+        return query.where(model.id.in_([int(i) for i in ids]))
 
+    def make(row) -> str:
+        return fmt(*row) if fmt else row[1]
+
+    def names(ids) -> dict:
+        return {row[0]: make(row) for row in db.session.execute(select(ids))}
+
+    names.select, names.make = select, make
+    names.types = [model.id.type, *(column.type for column in columns)]
     return names
 
 
 def target_names(events, known: dict[str, dict] | None = None) -> dict[tuple[str, str], str]:
-    """{(type, id): name} for the events' targets, one query per record type; ``known``
-    ({type: {id: name}}, names the caller has already read) spares its type's query."""
+    """{(type, id): name} for the events' targets in one query whatever the mix of record
+    types (a UNION ALL of each type's namer); ``known`` ({type: {id: name}}, names the caller
+    has already read) spares its type."""
     known = known or {}
     wanted: dict[str, set[str]] = {}
     names = {}
@@ -48,10 +58,63 @@ def target_names(events, known: dict[str, dict] | None = None) -> dict[tuple[str
                 names[(event.target_type, event.target_id)] = name
             else:
                 wanted.setdefault(event.target_type, set()).add(event.target_id)
+    together = {table: ids for table, ids in wanted.items()
+                if getattr(namers[table], "types", None) and _revivable(namers[table].types)
+                and all(i.isdigit() for i in ids)}
     for table, ids in wanted.items():
+        if table not in together:
+            for key, name in namers[table](ids).items():
+                names[(table, str(key))] = name
+    if len(together) == 1:
+        (table, ids), = together.items()
         for key, name in namers[table](ids).items():
             names[(table, str(key))] = name
+    elif together:
+        names.update(_names_in_one_query({t: namers[t] for t in together}, together))
     return names
+
+
+def _names_in_one_query(namers: dict, wanted: dict) -> dict:
+    """The names of several record types in one UNION ALL: every column as text (the types
+    differ from one record type to the next), turned back into its type for ``fmt``."""
+    width = max(len(n.types) for n in namers.values())
+    parts = []
+    for table, name in namers.items():
+        query = name.select(wanted[table])
+        columns = [sa.cast(c, sa.String) for c in query.selected_columns]
+        columns += [sa.cast(sa.null(), sa.String)] * (width - len(columns))
+        parts.append(query.with_only_columns(sa.literal(table, sa.String), *columns,
+                                             maintain_column_froms=True))
+    names = {}
+    for table, *values in db.session.execute(sa.union_all(*parts)):
+        namer = namers[table]
+        row = [_revive(kind, value) for kind, value in zip(namer.types, values, strict=False)]
+        names[(table, str(row[0]))] = namer.make(row)
+    return names
+
+
+REVIVABLE = (str, int, date, Decimal)
+
+
+def _revivable(types) -> bool:
+    try:
+        return all(kind.python_type in REVIVABLE for kind in types)
+    except NotImplementedError:
+        return False
+
+
+def _revive(kind, value):
+    """A column's value read as text, back in its Python type (what a namer's fmt expects)."""
+    if value is None:
+        return None
+    python_type = kind.python_type
+    if python_type is date:
+        return date.fromisoformat(value[:10])
+    if python_type is int:
+        return int(value)
+    if python_type is Decimal:
+        return Decimal(value)
+    return value
 
 
 def _plain(value):
