@@ -187,7 +187,7 @@ def moved_words(record: CustomerMerge) -> str:
 
 def duplicates_card(user) -> dict:
     """How many possible duplicates wait for a person."""
-    return {"count": svc.duplicate_count()}
+    return {"count": svc.card_count()}
 
 
 def register(app) -> None:
