@@ -338,3 +338,12 @@ def test_the_card_s_count_is_kept_and_a_merge_forgets_it(app, two, presales):
     finally:
         app.config.pop("CUSTOMER_DUPLICATES_CACHE_SECONDS")
         svc._forget_count()
+
+
+def test_what_moved_leaves_the_name_index_out_of_the_words(app):
+    from portal.customers.merge_views import moved_words
+
+    record = CustomerMerge(moved={"orders.customer_id": [1, 2],
+                                  "customer_name_grams.customer_id": [["王", 3]]})
+    with app.test_request_context():
+        assert moved_words(record) == "2 orders"
