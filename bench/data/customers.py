@@ -39,6 +39,7 @@ def name_of(n: int) -> str:
 
 
 def build(ctx: Context) -> None:
+    from portal.customers.models import match_key
     from portal.customers.search import grams
 
     w, rng = ctx.w, ctx.rng
@@ -56,16 +57,16 @@ def build(ctx: Context) -> None:
             name = name_of(n)
             phone = buyer_phone(n)
             contacts.append((len(contacts) + 1, ident, "phone", "", phone, "", phone[::-1],
-                             stamp))
+                             stamp, match_key("phone", phone)))
             contacts.append((len(contacts) + 1, ident, "buyer", "tmall", buyer_id(n), "", None,
-                             stamp))
+                             stamp, None))
             if n % 5 == 0:
                 contacts.append((len(contacts) + 1, ident, "wechat", "", f"wx_{n:07d}", "",
-                                 None, stamp))
+                                 None, stamp, None))
             if n % 3 == 0:
-                contacts.append((len(contacts) + 1, ident, "address", "",
-                                 f"{CITIES[n % len(CITIES)]}{n % 999 + 1}号", name, None,
-                                 stamp))
+                address = f"{CITIES[n % len(CITIES)]}{n % 999 + 1}号"
+                contacts.append((len(contacts) + 1, ident, "address", "", address, name, None,
+                                 stamp, match_key("address", address, name)))
             name_grams.extend((gram, ident) for gram in grams(name))
             yield (ident, name, KINDS[n % len(KINDS)],
                    rng.choice(owners) if n % 10 < 3 else None, "order", n % 4 == 0, "",
@@ -79,7 +80,7 @@ def build(ctx: Context) -> None:
                       "version"), customers()))
     ctx.add("customer_contacts", w.rows(
         "customer_contacts", ("id", "customer_id", "kind", "platform", "value", "label", "tail",
-                              "created_at"), contacts))
+                              "created_at", "match_key"), contacts))
     contacts.clear()
     w.rows("customer_name_grams", ("gram", "customer_id"), name_grams)
     name_grams.clear()

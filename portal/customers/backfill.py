@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from portal import clock
 from portal.aftersales.models import AfterSalesCase, ReturnVisit
 from portal.customers.attach import NAME_MAX, Finder, _normal_phone, customer_for
-from portal.customers.models import Customer, CustomerContact
+from portal.customers.models import Customer, CustomerContact, match_key
 from portal.extensions import db
 from portal.orders.models import BankTransfer, Order, StockWait
 from portal.reception.models import Visit
@@ -185,7 +185,8 @@ class BatchFinder(Finder):
                 customer.id = new_id
         contacts = [{"customer_id": customer.id, "kind": contact.kind,
                      "platform": contact.platform or "", "value": contact.value,
-                     "label": contact.label or "", "tail": contact.tail}
+                     "label": contact.label or "", "tail": contact.tail,
+                     "match_key": match_key(contact.kind, contact.value, contact.label)}
                     for customer in [*self.customers.values(), *self.new]
                     for contact in customer.contacts if contact.id is None]
         if contacts:

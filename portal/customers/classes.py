@@ -444,6 +444,13 @@ def _touched(session: Session, flush_context) -> None:
         session.info.pop("customer_classes_touched", None)
 
 
+def touch(session: Session, customer_ids) -> None:
+    """Have the next flush recompute these customers' classes (a merge moved their orders
+    with a bulk UPDATE the listener cannot see)."""
+    session.info.setdefault("customer_classes_touched", set()).update(
+        i for i in customer_ids if i is not None)
+
+
 def _recompute_touched(session: Session, flush_context) -> None:
     touched = session.info.pop("customer_classes_touched", None)
     if touched:

@@ -6,6 +6,7 @@ A customer is never deleted: a merge points the absorbed record at the survivor
 and everything linked to it.
 """
 
+import unicodedata
 from datetime import datetime
 from decimal import Decimal
 
@@ -101,6 +102,26 @@ class Customer(db.Model):
         return [c.value for c in self.contacts_of("phone")]
 
 
+MATCH_MAX = 400
+
+
+def _squeezed(text: str | None) -> str:
+    return "".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+
+
+def match_key(kind: str, value: str | None, label: str | None = "") -> str | None:
+    """What two customers share when they may be one person (the duplicates list): a
+    phone's number; an address's receiver name and the address, normalised (full-width
+    folded, case and spaces ignored). None for every other kind, or an address without a
+    name."""
+    if kind == "phone":
+        return (value or None) and value[:MATCH_MAX]
+    if kind == "address":
+        name, address = _squeezed(label), _squeezed(value)
+        return f"{name}|{address}"[:MATCH_MAX] if name and address else None
+    return None
+
+
 class CustomerContact(db.Model):
     """One way to reach or recognise a customer: a phone (normalised by portal.phones), a
     platform buyer ID (with its platform), a WeChat ID, or an address from an order (with the
@@ -117,6 +138,10 @@ class CustomerContact(db.Model):
         # "the last four digits": a prefix of the reversed digits (see orders.phone_tail)
         sa.Index("ix_customer_contacts_tail", "tail"),
         sa.Index("ix_customer_contacts_customer", "customer_id", "kind"),
+        # possible duplicates: keys shared by two customers, read as an index-only GROUP BY
+        sa.Index("ix_customer_contacts_match", "kind", "match_key", "customer_id",
+                 sqlite_where=sa.text("match_key IS NOT NULL"),
+                 postgresql_where=sa.text("match_key IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,9 +151,18 @@ class CustomerContact(db.Model):
     value: Mapped[str] = mapped_column(sa.String(300))
     label: Mapped[str] = mapped_column(sa.String(60), default="")  # an address's receiver
     tail: Mapped[str | None] = mapped_column(sa.String(20))  # a phone's digits reversed
+    # match_key(kind, value, label), kept by the listeners below (and the bulk backfill)
+    match_key: Mapped[str | None] = mapped_column(sa.String(MATCH_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     customer = relationship(Customer, back_populates="contacts")
+
+
+@sa.event.listens_for(CustomerContact, "before_insert")
+@sa.event.listens_for(CustomerContact, "before_update")
+def _keep_match_key(mapper, connection, contact: CustomerContact) -> None:
+    """Every ORM write of a contact (attach, the record form, anonymisation) keeps its key."""
+    contact.match_key = match_key(contact.kind, contact.value, contact.label)
 
 
 class CustomerTag(db.Model):

@@ -459,3 +459,22 @@ def _summary(html: str) -> dict[str, int]:
 
     return {code: int(n) for code, n in re.findall(
         r'data-class="(\w+)">.*?<td class="number">(\d+)<', html, re.S)}
+
+
+def test_a_merge_and_its_undo_recompute_both_classes(limits, presales):
+    """Through the merge service (orders moved by a bulk UPDATE): the survivor's class
+    counts both customers' orders; after the undo each has its own again."""
+    from portal.customers import merge
+
+    survivor = db.session.get(Customer, order("tb_keep2", 2, "300.00").customer_id)
+    absorbed = db.session.get(Customer, order("tb_gone2", 5, "300.00").customer_id)
+    db.session.commit()
+    assert _class(survivor.id) == _class(absorbed.id) == "general_develop"
+    record = merge.merge(presales, survivor, absorbed, survivor.version, absorbed.version)
+    db.session.commit()
+    assert _class(survivor.id) == "important_value" and _class(absorbed.id) is None
+    assert db.session.get(Customer, survivor.id).order_count == 2
+    merge.undo(presales, record, record.version)
+    db.session.commit()
+    assert _class(survivor.id) == _class(absorbed.id) == "general_develop"
+    assert db.session.get(Customer, survivor.id).order_money == Decimal("300.00")

@@ -80,12 +80,15 @@ def test_merge_moves_every_link_and_undo_moves_exactly_those_back(two, presales)
     record = svc.merge(presales, a, b, a.version, b.version)
     db.session.commit()
     after_a, after_b = svc.links_of(a.id), svc.links_of(b.id)
-    # everything of b is a's now, but the tag a had already (its link row stays with b)
-    shared_tag = {k for k in before_b["customer_tag_links.customer_id"]
-                  if k in before_a.get("customer_tag_links.customer_id", set())}
-    assert after_b == ({"customer_tag_links.customer_id": shared_tag} if shared_tag else {})
+    # everything of b is a's now, but the link rows a had already (the same tag, the same
+    # name gram) stay with b
+    link_tables = {f"{t.name}.{c.name}" for t, c in svc.linked_columns() if c.primary_key}
+    kept = {key: rows & before_a.get(key, set()) for key, rows in before_b.items()
+            if key in link_tables and rows & before_a.get(key, set())}
+    assert "customer_tag_links.customer_id" in kept
+    assert after_b == kept
     for key, rows in before_b.items():
-        expected = before_a.get(key, set()) | (rows - (shared_tag if "tag" in key else set()))
+        expected = before_a.get(key, set()) | (rows - kept.get(key, set()))
         assert after_a[key] == expected, key
     assert db.session.get(Customer, b.id).merged_into_id == a.id
     assert record.counts()["orders"] == 1
@@ -245,3 +248,104 @@ def test_the_page_reads_few_queries(client, login, two, count_queries):
     with count_queries(like_bench=True) as n:
         assert client.get("/customers/duplicates").status_code == 200
     assert n.count <= 10, n.statements
+
+
+# --- finding pairs through the match keys (issue 17 item 2, fast at scale) ----------------------
+
+
+def _key_of(customer_id, kind):
+    from portal.customers.models import CustomerContact
+
+    return db.session.scalars(sa.select(CustomerContact.match_key).where(
+        CustomerContact.customer_id == customer_id, CustomerContact.kind == kind)).all()
+
+
+def test_every_writer_keeps_the_match_key(make_order, presales):
+    from portal.customers import records
+    from portal.customers.models import match_key
+
+    o = make_order(buyer_id="k1", receiver_phone="13700000009", receiver_name=" 林 ",
+                   receiver_address="上海市长宁区　９ 号")
+    assert _key_of(o.customer_id, "phone") == ["13700000009"]
+    assert _key_of(o.customer_id, "address") == ["林|上海市长宁区9号"]
+    assert _key_of(o.customer_id, "buyer") == [None]
+    assert match_key("address", "某路 1 号", "") is None  # an address without a name
+    customer = db.session.get(Customer, o.customer_id)
+    records.add_hand_contact(presales, customer, "phone", "13700000010")
+    db.session.flush()
+    assert sorted(_key_of(o.customer_id, "phone")) == ["13700000009", "13700000010"]
+    records.anonymise(presales, customer, customer.version, "the customer asked")
+    assert not any(k and k.startswith("137") for k in _key_of(o.customer_id, "phone"))
+    assert _key_of(o.customer_id, "address") == [None]
+
+
+def test_the_same_receiver_and_address_written_differently_is_a_pair(make_order):
+    a = make_order(buyer_id="n1", receiver_phone="13700000011", receiver_name="Lin",
+                   receiver_address="上海市长宁区 9 号")
+    b = make_order(platform="jd", buyer_id="n2", receiver_phone="13700000012",
+                   receiver_name="lin", receiver_address="上海市长宁区９号")
+    pairs, _ = svc.duplicate_page()
+    assert [(p.low.id, p.high.id) for p in pairs] == [(a.customer_id, b.customer_id)]
+    assert pairs[0].addresses == ["上海市长宁区 9 号"] and pairs[0].phones == []
+
+
+def test_a_pair_sharing_a_phone_and_an_address_is_listed_once_and_paged(make_order):
+    made = [make_order(platform=p, buyer_id=f"p{i}", receiver_phone="13700000020",
+                       receiver_name="周", receiver_address="杭州 1 号")
+            for i, p in enumerate(("tmall", "jd", "vip"))]
+    ids = sorted({o.customer_id for o in made})
+    assert len(ids) == 1  # the phone found the first customer: attach by phone
+    from portal.customers.attach import add_contact
+
+    others = [make_order(platform="jd", buyer_id=f"q{i}", receiver_phone=f"1370000003{i}",
+                         receiver_name="周", receiver_address="杭州 1 号") for i in range(3)]
+    for o in others:
+        add_contact(o.customer, "phone", "13700000020")
+    db.session.flush()
+    everyone = sorted({ids[0], *(o.customer_id for o in others)})
+    expected = [(x, y) for i, x in enumerate(everyone) for y in everyone[i + 1:]]
+    pairs, more = svc.duplicate_page(per_page=4)
+    rest, last = svc.duplicate_page(more, per_page=4)
+    assert [(p.low.id, p.high.id) for p in pairs + rest] == expected and last is None
+    assert svc.duplicate_count() == 6 and svc.duplicate_count(bound=2) == 3
+
+
+def test_pairs_are_read_through_the_match_index(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the plan's wording is SQLite's")
+    from sqlalchemy.dialects import sqlite
+
+    sql = str(sa.select(svc._pairs()).compile(dialect=sqlite.dialect(),
+                                              compile_kwargs={"literal_binds": True}))
+    plan = [str(r[-1]) for r in db.session.execute(sa.text("EXPLAIN QUERY PLAN " + sql))]
+    contacts = [step for step in plan if "customer_contacts" in step]
+    # the GROUP BY reads the covering index once; every other step is a lookup by key
+    assert contacts and all("COVERING INDEX ix_customer_contacts_match" in s
+                            for s in contacts), plan
+    assert sum(s.startswith("SCAN customer_contacts") for s in contacts) == 1, plan
+
+
+def test_the_card_s_count_is_kept_and_a_merge_forgets_it(app, two, presales):
+    a, b = two
+    app.config["CUSTOMER_DUPLICATES_CACHE_SECONDS"] = 300
+    try:
+        assert svc.card_count() == 1
+        db.session.execute(sa.text("DELETE FROM customer_contacts WHERE kind = 'phone'"))
+        assert svc.card_count() == 1  # kept: not read again
+        db.session.rollback()
+        svc.merge(presales, a, b, a.version, b.version)
+        assert svc.duplicate_count() == 0 and svc.card_count() == 0
+    finally:
+        app.config.pop("CUSTOMER_DUPLICATES_CACHE_SECONDS")
+        svc._forget_count()
+
+
+def test_what_moved_leaves_the_name_index_out_of_the_words(app):
+    from portal.customers.merge_views import moved_words
+
+    record = CustomerMerge(moved={"orders.customer_id": [1, 2],
+                                  "customer_name_grams.customer_id": [["王", 3]]})
+    with app.test_request_context():
+        from flask_babel import gettext
+
+        assert moved_words(record) == f"2 {gettext('orders')}"
