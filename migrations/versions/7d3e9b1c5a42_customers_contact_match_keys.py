@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7d3e9b1c5a42"
-down_revision = "dbdf1649f07f"
+down_revision = "7d3e9b1c4a52"
 branch_labels = None
 depends_on = None
 
