@@ -50,9 +50,13 @@ def _customer(customer_id: int) -> Customer:
 
 def shown_contacts(customer: Customer, full: bool) -> list[dict]:
     """The contacts as the reader may see them: phones and addresses masked unless ``full``
-    (buyer and WeChat IDs are how staff find a person: shown)."""
-    shown = []
+    (buyer and WeChat IDs are how staff find a person: shown). A contact two merged
+    customers both had shows once."""
+    shown, seen = [], set()
     for contact in customer.contacts:
+        if (contact.kind, contact.platform, contact.value) in seen:
+            continue
+        seen.add((contact.kind, contact.platform, contact.value))
         value, label = contact.value, contact.label
         if not full and contact.kind == "phone":
             value = mask_phone(value)

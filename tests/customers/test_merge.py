@@ -349,3 +349,23 @@ def test_what_moved_leaves_the_name_index_out_of_the_words(app):
         from flask_babel import gettext
 
         assert moved_words(record) == f"2 {gettext('orders')}"
+
+
+def test_a_phone_both_customers_had_shows_once_on_the_survivor(client, login, make_order):
+    """The merge moves the absorbed customer's contacts as they are (undo moves them back);
+    the page lists a shared phone once."""
+    from portal.customers import merge as merging
+    from portal.customers.models import Customer
+    from portal.extensions import db as _db
+
+    first = make_order(buyer_id="tb_same_phone_a", receiver_phone="13966661234")
+    second = make_order(platform="jd", buyer_id="jd_same_phone_b", receiver_phone="13955554321")
+    second.customer.contacts[1].value = "13966661234"  # the same phone, as a duplicate has
+    _db.session.commit()
+    supervisor = login("supervisor")
+    survivor = _db.session.get(Customer, first.customer_id)
+    absorbed = _db.session.get(Customer, second.customer_id)
+    merging.merge(supervisor, survivor, absorbed, survivor.version, absorbed.version)
+    _db.session.commit()
+    page = client.get(f"/customers/{first.customer_id}").get_data(as_text=True)
+    assert page.count("139****1234") == 1
