@@ -366,16 +366,16 @@ def register(app) -> None:
         call_results=RESULTS, call_states=STATES, call_plan_kinds=PLAN_KINDS,
         customer_kinds=KINDS, value_class_label=class_label, call_phone=phone_for)
     register_nav(app, NavItem("customers.calls", _l("My calls today"), "customers.calls",
-                              order=22, active_prefix=("customers.calls", "customers.record_call")))
+                              order=56, active_prefix=("customers.calls", "customers.record_call")))
     register_nav(app, NavItem("customers.call_agents", _l("Calls per agent"),
-                              "customers.oversee", order=23,
+                              "customers.oversee", order=57,
                               active_prefix=("customers.call_agents",)))
     register_nav(app, NavItem("customers.call_plans", _l("Call plans"), "customers.manage",
-                              order=24, active_prefix=("customers.call_plans",
+                              order=58, active_prefix=("customers.call_plans",
                                                        "customers.create_plan",
                                                        "customers.update_plan")))
     register_nav(app, NavItem("customers.care_list", _l("Monthly care list"),
-                              "customers.manage", order=25, active_prefix=("customers.care",)))
+                              "customers.manage", order=59, active_prefix=("customers.care",)))
     sheet = "css/customer-calls.css"
     register_card(app, Card("customers-my-calls", _l("My calls due"), "customers.calls",
                             "customers/calls/_card_mine.html", _my_calls_card, order=24,

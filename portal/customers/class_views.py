@@ -129,7 +129,7 @@ def register(app) -> None:
 
     svc.init_app(app)
     register_nav(app, NavItem("customers.classes", _l("Value classes"), "customers.manage",
-                              order=86, active_prefix="customers.classes"))
+                              order=62, active_prefix="customers.classes"))
     register_card(app, Card("customers-mine-waiting",
                             _l("My customers waiting for something"), "customers.edit",
                             "customers/classes/_card_mine.html", mine_card, order=62,

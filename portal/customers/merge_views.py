@@ -200,7 +200,7 @@ def register(app) -> None:
     from portal.ui import Card, NavItem, register_audit, register_card, register_nav
 
     register_nav(app, NavItem("customers.duplicates", _l("Duplicate customers"),
-                              "customers.merge", order=78,
+                              "customers.merge", order=60,
                               active_prefix=("customers.duplicates", "customers.merge",
                                              "customers.dismiss_pair", "customers.undo_merge")))
     register_card(app, Card("customer-duplicates", _l("Possible duplicate customers"),

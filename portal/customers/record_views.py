@@ -579,7 +579,7 @@ def register(app) -> None:
 
     story.init_app(app)
     register_nav(app, NavItem("customers.tags", _l("Customer tags"), "customers.manage",
-                              order=82, active_prefix="customers.tag"))
+                              order=61, active_prefix="customers.tag"))
     register_audit(
         app,
         actions={

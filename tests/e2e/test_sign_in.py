@@ -13,20 +13,26 @@ SHOWROOM = ["/showroom/", "/showroom/checklist", "/showroom/repairs"]
 SHIFTS = ["/roster/me", "/roster/", "/roster/swaps"]
 ORDERS = ["/orders/", "/orders/stock", "/orders/transfers", "/orders/waits"]
 AFTERSALES = ["/aftersales/", "/aftersales/visits"]
+AGENT_CUSTOMERS = ["/customers/", "/customers/calls", "/customers/duplicates"]
 PRESALES_NAV = ["/", "/handover/desk/", "/orders/", "/orders/import", "/orders/stock",
-                "/orders/transfers", "/orders/waits", *SHIFTS, "/scores/my", "/notifications/"]
+                "/orders/transfers", "/orders/waits", *SHIFTS, "/scores/my", *AGENT_CUSTOMERS,
+                "/notifications/"]
 AFTERSALES_NAV = ["/", "/handover/desk/", "/orders/", "/orders/stock", *AFTERSALES, *SHIFTS,
-                  "/scores/my", "/notifications/"]
+                  "/scores/my", *AGENT_CUSTOMERS, "/notifications/"]
 CLERK_NAV = ["/", "/handover/desk/", "/orders/queue", "/orders/", "/orders/import",
              "/orders/stock", "/orders/transfers", "/orders/waits", "/aftersales/parcels",
-             *SHIFTS, "/scores/my", "/notifications/"]
-RECEPTION_NAV = ["/", *SHOWROOM, "/handover/showroom/", *SHIFTS, "/scores/my", "/notifications/"]
+             *SHIFTS, "/scores/my", "/customers/", "/notifications/"]
+RECEPTION_NAV = ["/", *SHOWROOM, "/handover/showroom/", *SHIFTS, "/scores/my", "/customers/",
+                 "/notifications/"]
 MANAGER_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", *ORDERS, *AFTERSALES,
                "/aftersales/queue", "/roster/me", "/roster/", "/roster/overtime", "/scores/",
-               "/notifications/", "/staff/", "/audit/"]
+               "/customers/", "/customers/calls/agents", "/notifications/", "/staff/", "/audit/"]
 SUPERVISOR_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", *ORDERS,
                   *AFTERSALES, "/aftersales/queue", *SHIFTS, "/roster/overtime", "/scores/",
-                  "/scores/appeals", "/notifications/", "/staff/", "/audit/"]
+                  "/scores/appeals", "/customers/", "/customers/calls", "/customers/calls/agents",
+                  "/customers/calls/plans", "/customers/care", "/customers/duplicates",
+                  "/customers/tags", "/customers/classes", "/reminders/", "/notifications/",
+                  "/staff/", "/audit/"]
 ALL_LINKS = {*PRESALES_NAV, *AFTERSALES_NAV, *CLERK_NAV, *RECEPTION_NAV, *MANAGER_NAV,
              *SUPERVISOR_NAV}
 
