@@ -28,7 +28,8 @@ NOTES = ["客户很满意，下月再订", "说明了新品", "客户在开会�
 
 
 def seed(users) -> dict:
-    """Plans, classes and consent on some customers, today's calls, last week's tries."""
+    """Plans, owners and consent on some customers (their classes come from their orders:
+    class_demo), today's calls, last week's tries."""
     plans = [CallPlan(**fields) for fields in PLANS]
     db.session.add_all(plans)
     people = list(db.session.scalars(sa.select(Customer).where(Customer.merged_into_id.is_(None))
@@ -36,10 +37,6 @@ def seed(users) -> dict:
     agents = [users[name] for name in ("presales", "presales2", "presales3", "aftersales")
               if name in users]
     for n, person in enumerate(people):
-        if n % 5 == 0:
-            person.value_class = "important_value"
-        elif n % 5 == 1:
-            person.value_class = "important_keep"
         if n % 3 == 0 and agents:
             person.owner_id = agents[n % len(agents)].id
         if n % 4 == 0:

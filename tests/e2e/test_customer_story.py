@@ -63,7 +63,7 @@ def test_open_a_customer_from_an_order_read_page_and_edit_in_place(page, t, sign
     # --- the story: newest first, the order at the top; masked phone for a non-owner -------
     items = page.locator("#story-items > li.story-item")
     expect(items).to_have_count(12)
-    expect(items.first).to_contain_text(t("Order"))
+    expect(items.first).to_contain_text(t("Sales order"))
     expect(page.locator("#customer-contacts")).to_contain_text("139****4321")
     expect(page.locator("#customer-contacts")).not_to_contain_text("13900004321")
 

@@ -102,7 +102,7 @@ def test_a_board_being_typed_in_is_not_replaced(screens, t, screenshot):
 
     board = typist.locator("#showroom-board")
     notice = board.locator(".live-stale")
-    expect(notice).to_contain_text("Updated by someone else")  # untranslated until merged
+    expect(notice).to_contain_text(t("Updated by someone else"))
     expect(quantity).to_have_value("2")  # the typing is kept
     expect(board.locator("li.visit-row").filter(has_text=consultant)).to_have_count(0)
     screenshot(typist, "live-board-typing")
