@@ -26,6 +26,14 @@
   function typed(form) { form.removeAttribute("data-live-typing"); }
   body.addEventListener("submit", function (event) { typed(event.target); }, true);
   body.addEventListener("reset", function (event) { typed(event.target); }, true);
+  // an action of this tab: the stream echoes it back a moment later, while the action's own
+  // answer already showed what changed (with its message, its focus): that echo is skipped
+  var ownActionAt = 0;
+  var ECHO_MS = 2500;
+  body.addEventListener("htmx:afterRequest", function (event) {
+    var verb = ((event.detail.requestConfig || {}).verb || "get").toLowerCase();
+    if (verb !== "get") { ownActionAt = Date.now(); }
+  });
   body.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     var form = elt && (elt.tagName === "FORM" ? elt : elt.closest && elt.closest("form"));
@@ -77,6 +85,10 @@
     var elt = event.detail.elt;
     if (cause.type === "hx:poll:trigger" && live) {
       event.preventDefault();  // the stream tells us when something changed
+      return;
+    }
+    if (cause.type.indexOf("sse:") === 0 && Date.now() - ownActionAt < ECHO_MS) {
+      event.preventDefault();  // the echo of this tab's own action
       return;
     }
     if (typingIn(elt)) {

@@ -288,15 +288,18 @@ def test_two_tabs_on_one_case_the_second_save_keeps_the_typing(page, t, sign_in,
     expect(state_badge(other)).to_have_text(t("New"))
     keep_marker(other)
 
+    # the second tab starts typing a comment (a live update never replaces a form being
+    # typed in: it says "updated by someone else" instead)
+    typed = f"客户晚上再联系 {token}"
+    workflow = other.locator("#case-workflow")
+    workflow.get_by_label(t("Comment (optional)"), exact=True).fill(typed)
+
     # the first tab moves the case on
     page.locator("#case-workflow").get_by_role(
         "button", name=t("Start working on it"), exact=True).click()
     expect(state_badge(page)).to_have_text(t("In progress"))
 
-    # the second tab, still showing "new", sends the same step with a comment
-    typed = f"客户晚上再联系 {token}"
-    workflow = other.locator("#case-workflow")
-    workflow.get_by_label(t("Comment (optional)"), exact=True).fill(typed)
+    # the second tab, still showing "new", sends the same step with its comment
     workflow.get_by_role("button", name=t("Start working on it"), exact=True).click()
     card = other.locator("#case-card")
     expect(card).to_contain_text(t("Someone else changed this case first. This is its current "
