@@ -15,6 +15,7 @@ from portal.customers import classes as svc
 from portal.customers.class_forms import PreviewForm, ThresholdsForm
 from portal.customers.class_models import ClassThresholds
 from portal.i18n import N_
+from portal.live.counters import cheap_poll
 from portal.web import is_fragment_request, render
 
 TEMPLATE = "customers/classes/index.html"
@@ -48,6 +49,7 @@ def _page(form, *, counts=None, typed=False, message=None, status=200, preview_f
 
 @bp.route("/classes", endpoint="classes")
 @require("customers.manage")
+@cheap_poll("customer_class_thresholds", "customer_class_counts")
 def classes_index():
     """The thresholds, how many customers each class holds, and what the classes mean."""
     return _page(_saved_form())
