@@ -144,6 +144,17 @@ def browser():
     playwright.stop()
 
 
+@pytest.fixture(autouse=True)
+def streams_end_with_the_test(live_app):
+    """Every live-updates stream the test's pages opened ends with the test: a stream notices
+    a closed browser only at its next heartbeat, and its thread must not outlive the e2e tests
+    into the rest of the suite (whose tests share one database session)."""
+    yield
+    broker = live_app.extensions.get("portal_live")
+    if broker is not None:
+        broker.close_all()
+
+
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context (1366x768, zh-CN) and page; fails on any JS or CSP error."""

@@ -163,7 +163,7 @@ def test_a_clerks_row_action_by_keyboard_keeps_focus_on_the_row(page, t, sign_in
     order_id = portal_data(lambda: db.session.scalar(
         sa.select(Order.id).where(Order.stage == "paid", Order.flag.is_(None),
                                   Order.open_tasks == 0, Order.cancel_requested_at.is_(None))
-        .order_by(Order.id.desc()).limit(1)))
+        .order_by(Order.paid_at, Order.id).limit(1)))  # the queue's first (oldest paid)
     sign_in(ROLES["clerk"])
     page.goto("/orders/queue")
     keep_marker(page)
