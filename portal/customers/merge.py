@@ -283,15 +283,7 @@ def merge(actor, survivor: Customer, absorbed: Customer, survivor_version: int |
     record = CustomerMerge(survivor_id=survivor.id, absorbed_id=absorbed.id, moved=moved,
                            merged_by_id=actor.id, merged_at=now)
     db.session.add(record)
-    classes.touch(db.session, (survivor.id, absorbed.id))  # the flush recomputes both
-    db.session.flush()
-    _forget_count()
-    db.session.expire(survivor, ["contacts", "tags"])
-    db.session.expire(absorbed, ["contacts", "tags"])
-    audit.record("customers.merged", survivor, actor=actor, details={
-        "merge_id": record.id, "absorbed_id": absorbed.id, "absorbed_name": absorbed.name,
-        "moved": record.counts()})
-    return record
+    return _settled(actor, record, survivor, absorbed, "customers.merged")
 
 
 def undo(actor, record: CustomerMerge, version: int | None) -> CustomerMerge:
@@ -311,13 +303,20 @@ def undo(actor, record: CustomerMerge, version: int | None) -> CustomerMerge:
             _move(table, column, survivor.id, absorbed.id, only=keys)
     absorbed.merged_into_id = None
     absorbed.updated_at = survivor.updated_at = clock.now()
-    classes.touch(db.session, (survivor.id, absorbed.id))  # each its own orders again
     record.state, record.undone_by_id, record.undone_at = "undone", actor.id, clock.now()
+    return _settled(actor, record, survivor, absorbed, "customers.merge_undone")
+
+
+def _settled(actor, record: CustomerMerge, survivor: Customer, absorbed: Customer,
+             action: str) -> CustomerMerge:
+    """After a merge or its undo: both customers' classes recomputed by the flush, the
+    duplicates count forgotten, their contacts and tags read again, the audit event."""
+    classes.touch(db.session, (survivor.id, absorbed.id))
     db.session.flush()
     _forget_count()
     db.session.expire(survivor, ["contacts", "tags"])
     db.session.expire(absorbed, ["contacts", "tags"])
-    audit.record("customers.merge_undone", survivor, actor=actor, details={
+    audit.record(action, survivor, actor=actor, details={
         "merge_id": record.id, "absorbed_id": absorbed.id, "absorbed_name": absorbed.name,
         "moved": record.counts()})
     return record
