@@ -24,6 +24,9 @@ AREAS = (
     "portal.orders",
     "portal.aftersales",
     "portal.customers",
+    "portal.worklog",
+    "portal.knowledge",
+    "portal.complaints",
     "portal.jobs",  # above the areas: reads their services to find reminders due
     "portal.ops",
 )
