@@ -69,6 +69,29 @@ CUSTOMERS_WORK = frozenset({
     "customers.merge",      # merge possible duplicates, undo a merge
 })
 
+# The customer's voice (R-C3, R-C4, R-P4): everyone who meets customers records a complaint
+# and works the ones they own, reads the knowledge base and finds things with the one search
+# box; agents keep a daily work record and write draft articles. The supervisor and the
+# manager decide escalations and read the month's analysis, which the supervisor sends; the
+# knowledge editor publishes (the supervisor; "knowledge.edit" may be granted to a person).
+VOICE = frozenset({
+    "complaints.view",      # the complaint register and a complaint's page
+    "complaints.work",      # record a complaint, work the ones one owns, answer, close
+    "knowledge.view",       # read published articles
+    "search.view",          # the one search box: articles, work records, complaints, handover
+})
+AGENT_VOICE = frozenset({
+    "worklog.own",          # my daily work record
+    "knowledge.write",      # draft an article, promote a question to a draft
+})
+VOICE_OVERSIGHT = frozenset({
+    "complaints.oversee",   # decide escalations, reassign, the open-complaints card
+    "complaints.analysis",  # the month's analysis (R-C3)
+    "worklog.oversee",      # any agent's day, the day's totals (每日工作统计)
+})
+# Permissions the staff page may grant to one person beyond their role.
+GRANTABLE = {"knowledge.edit": N_("Knowledge editor")}
+
 # Staff whose work is scored: they read their own sheets, acknowledge and appeal (R-P1).
 SCORED = frozenset({"scoring.own"})
 
@@ -88,7 +111,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     } | CUSTOMERS_READ | {
         "customers.contacts",        # phones and addresses in full (R-C8)
         "customers.oversee",         # calls per agent, duplicates, the care list's figures
-    },
+    } | VOICE | VOICE_OVERSIGHT,
     # both books: the supervisor writes, signs and takes over (R-H1, R-H2, escalations)
     "supervisor": EVERYONE | ROSTERED | SHOWROOM_READ | DESK_BOOK | SHOWROOM_BOOK | {
         "staff.manage",
@@ -111,7 +134,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "customers.manage",          # tags, value classes, call plans, owners, care list,
                                      # a customer's data export and anonymisation (R-C8)
         "jobs.manage",               # switch kinds of reminder off and on
-    } | ORDERS_READ | REGISTERS_READ | AFTERSALES_READ | CUSTOMERS_READ | CUSTOMERS_WORK,
+        "complaints.manage",         # complaint categories, due times by severity
+        "complaints.report",         # the month's analysis: comment, send to the manager
+        "worklog.manage",            # the question categories
+        "knowledge.edit",            # publish, retire, review, revert articles
+    } | VOICE | AGENT_VOICE | VOICE_OVERSIGHT | ORDERS_READ | REGISTERS_READ | AFTERSALES_READ
+    | CUSTOMERS_READ | CUSTOMERS_WORK,
     "presales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | REGISTERS_READ | {
         "orders.create",             # type an order in by hand
         "orders.import",             # import a platform's export
@@ -119,22 +147,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "orders.cancel",             # ask for a cancellation (R-O2)
         "orders.registers",          # bank transfers (R-O7), out-of-stock waits (R-O8)
         "aftersales.open",           # open an after-sales case from an order
-    } | CUSTOMERS_READ | CUSTOMERS_WORK,
+    } | CUSTOMERS_READ | CUSTOMERS_WORK | VOICE | AGENT_VOICE,
     "aftersales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | AFTERSALES_READ | {
         "aftersales.open",
         "aftersales.work",           # cases: assign, notes, photos, steps, refunds, visits
         "customers.contacts",
-    } | CUSTOMERS_READ | CUSTOMERS_WORK,
+    } | CUSTOMERS_READ | CUSTOMERS_WORK | VOICE | AGENT_VOICE,
     "order_clerk": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | REGISTERS_READ | {
         "orders.import",
         "orders.work",               # the queue: flags, slips, packing, shipping, voiding, tasks
         "orders.stock",              # stock counts and expected arrivals
         "aftersales.parcels",        # returned parcels: sign "原包裹已收到" (R-A5)
-    } | CUSTOMERS_READ,
+    } | CUSTOMERS_READ | VOICE | AGENT_VOICE,
     "reception": EVERYONE | ROSTERED | SHOWROOM_BOOK | SHOWROOM_READ | SCORED | {
         "reception.work",            # log visitors, serve, mark departures, fill the checklist
         "reception.repairs",         # report repairs and follow them up
-    } | CUSTOMERS_READ,
+    } | CUSTOMERS_READ | VOICE | AGENT_VOICE,
 }
 
 # Roles that appear on the duty roster, in the order the grid groups them.
