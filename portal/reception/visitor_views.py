@@ -240,7 +240,10 @@ class RowAnswer:
         message = message or " ".join(form.form_errors) or None
         if not is_fragment_request():
             return _visit_page(self.visit, serve_form=form, message=message, error=True)
-        return _row(self.visit, serve_form=form, menu=self.menu, message=message)
+        # the refusal rolled back and expired the menu read before: one query reads it again
+        # (its items one by one would be a query each)
+        menu = menu_svc.active_menu() if self.menu is not None else None
+        return _row(self.visit, serve_form=form, menu=menu, message=message)
 
     def conflict(self, form, message: str):
         # the party was marked as left first: its row (no forms left) says when

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.reception import visitors as svc
@@ -239,6 +240,38 @@ def test_a_drink_beyond_the_fridge_count_is_refused(desk, arrive, menu, fridge_i
     assert response.status_code == 422
     assert "Only 1 of 可乐 left in the fridge today." in html(response)
     assert count_rows(Serving) == 0
+
+
+def test_a_refusal_reads_the_menu_again_in_one_query(desk, arrive, menu, fridge_item,
+                                                     monkeypatch, count_queries):
+    """The refusal rolls back, which expires what the request read: the row is drawn again
+    from one read of the menu, not a query per item of the menu."""
+    cola = menu["可乐"]
+    cola.stock_item_id = fridge_item.id
+    db.session.commit()
+    visit = arrive()
+    assert len(menu) >= 3
+    monkeypatch.setattr(svc, "_fridge_stock", lambda day: {fridge_item.id: 0})
+    def expire_as_a_real_rollback(session, previous_transaction):
+        # here the request's transaction is a savepoint, whose rollback expires only what it
+        # changed; a real one expires everything the request read
+        session.expire_all()
+
+    sa.event.listen(Session, "after_soft_rollback", expire_as_a_real_rollback)
+    try:
+        with count_queries(like_bench=True) as refused:
+            response = desk.post(f"/showroom/visits/{visit.id}/serve",
+                                 data={f"item_{cola.id}": "1"}, headers=HX)
+    finally:
+        sa.event.remove(Session, "after_soft_rollback", expire_as_a_real_rollback)
+    assert response.status_code == 422
+    for item in menu.values():  # the serve form again, every item of the menu in it
+        assert f'name="item_{item.id}"' in html(response)
+    # after the rollback (the user read again): the menu in one query, not one per item
+    statements = [" ".join(sql.split()) for sql in refused.statements]
+    again = next(n for n, sql in enumerate(statements) if sql.startswith("SELECT users."))
+    menu_reads = [sql for sql in statements[again:] if sql.startswith("SELECT menu_items.")]
+    assert len(menu_reads) == 1, statements
 
 
 # --- departures ------------------------------------------------------------------------------
