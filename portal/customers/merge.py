@@ -34,12 +34,13 @@ from sqlalchemy.orm import aliased
 from portal import audit, clock
 from portal.actions import Conflict
 from portal.customers import classes
-from portal.customers.merge_models import CustomerMerge, DismissedPair
+from portal.customers.merge_models import CustomerMerge, DismissedPair, DuplicateCount
 from portal.customers.models import Customer, CustomerContact, match_key
 from portal.extensions import db
 from portal.i18n import N_
 from portal.paging import after_cursor, encode_cursor
 from portal.rules import RuleError
+from portal.ui import enqueue_after_commit
 
 # the archive's own bookkeeping: what a merge must not move
 OWN_COLUMNS = {("customers", "merged_into_id")}
@@ -188,30 +189,51 @@ def _pair(low: Customer, high: Customer) -> Pair:
     return Pair(low, high, shared("phone"), shared("address"))
 
 
-_counted: dict[int, tuple[int, object]] = {}  # id(app) -> (count, until)
+RECOUNT_TASK = "customers.count_duplicates"
 
 
-def _cache_seconds() -> int:
-    return current_app.config.get("CUSTOMER_DUPLICATES_CACHE_SECONDS",
-                                  0 if current_app.testing else 300)
+def _recount_minutes() -> int:
+    """How old the stored count may grow before the job queue counts again; 0 (the tests):
+    not stored, the card counts each time."""
+    return current_app.config.get("CUSTOMER_DUPLICATES_RECOUNT_MINUTES",
+                                  0 if current_app.testing else 10)
+
+
+def recount() -> int:
+    """Count the pairs and store the figure (the job queue's task)."""
+    pairs = duplicate_count()
+    row = db.session.get(DuplicateCount, 1)
+    if row is None:
+        row = DuplicateCount(id=1)
+        db.session.add(row)
+    row.pairs, row.counted_at = pairs, clock.now()
+    db.session.flush()
+    return pairs
+
+
+def recount_is_pending() -> bool:
+    """The stored figure is missing or older than the recount period (the worker's check
+    each minute then counts again)."""
+    minutes = _recount_minutes()
+    if not minutes:
+        return False
+    row = db.session.get(DuplicateCount, 1)
+    return row is None or row.counted_at < clock.now() - timedelta(minutes=minutes)
 
 
 def card_count() -> int:
-    """The Today card's count: ``duplicate_count()`` (one index scan, ~0.3 s at 300,000
-    customers) kept for ``CUSTOMER_DUPLICATES_CACHE_SECONDS`` (5 minutes) per process; a
-    merge, an undo or a dismissal here forgets it."""
-    seconds, key, now = _cache_seconds(), id(current_app._get_current_object()), clock.now()
-    hit = _counted.get(key)
-    if seconds and hit and hit[1] > now:
-        return hit[0]
-    count = duplicate_count()
-    if seconds:
-        _counted[key] = (count, now + timedelta(seconds=seconds))
-    return count
+    """The Today card's count: the stored figure (one row). Before the job queue has stored
+    one it is counted here, without storing (two requests would race to write it)."""
+    if not _recount_minutes():
+        return duplicate_count()
+    row = db.session.get(DuplicateCount, 1)
+    return duplicate_count() if row is None else row.pairs
 
 
 def _forget_count() -> None:
-    _counted.pop(id(current_app._get_current_object()), None)
+    """A merge, an undo or a dismissal changed the pairs: count again once it commits."""
+    if _recount_minutes():
+        enqueue_after_commit(RECOUNT_TASK)
 
 
 def find_pair(first: int | None, second: int | None) -> Pair | None:

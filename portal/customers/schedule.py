@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from portal import clock
-from portal.customers import calls, classes
+from portal.customers import calls, classes, merge
 from portal.customers.call_models import CallPlan, PlannedCall
 from portal.extensions import db
 from portal.i18n import N_
@@ -101,6 +101,7 @@ def register(app) -> None:
                                      app.config["CUSTOMERS_PLAN_CALLS_AT"], morning_calls))
     register_task(app, Task(classes.RECOMPUTE_TASK, classes.recompute_pending,
                             classes.recompute_is_pending))
+    register_task(app, Task(merge.RECOUNT_TASK, merge.recount, merge.recount_is_pending))
     register_reminder(app, ReminderKind("calls_due", N_("Calls due"), N_(
         "At the start of each call plan's window (10:00, 15:00), the calls due in it, to "
         "the caller (a pool's calls to its role)."), calls_due, order=75))

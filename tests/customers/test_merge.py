@@ -1,6 +1,6 @@
 """Possible duplicates, merge and undo (issue 17 item 2b/2c) and the supervisor's card (9)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -325,19 +325,30 @@ def test_pairs_are_read_through_the_match_index(app):
     assert sum(s.startswith("SCAN customer_contacts") for s in contacts) == 1, plan
 
 
-def test_the_card_s_count_is_kept_and_a_merge_forgets_it(app, two, presales):
+def test_the_card_reads_the_stored_count_and_a_merge_counts_again(app, two, presales):
+    """In production the card reads one stored row; the job queue's task counts (when the
+    figure is older than the period, and after a merge, an undo or a dismissal)."""
+    from portal.customers.merge_models import DuplicateCount
+    from portal.ui import tasks
+
     a, b = two
-    app.config["CUSTOMER_DUPLICATES_CACHE_SECONDS"] = 300
+    app.config["CUSTOMER_DUPLICATES_RECOUNT_MINUTES"] = 10
     try:
-        assert svc.card_count() == 1
+        assert svc.recount_is_pending() and svc.card_count() == 1  # none stored: counted
+        assert tasks()[svc.RECOUNT_TASK].run() == 1 and not svc.recount_is_pending()
         db.session.execute(sa.text("DELETE FROM customer_contacts WHERE kind = 'phone'"))
-        assert svc.card_count() == 1  # kept: not read again
+        assert svc.card_count() == 1  # the stored figure: the index is not read again
         db.session.rollback()
+        db.session.info.pop("portal_tasks", None)
         svc.merge(presales, a, b, a.version, b.version)
+        assert svc.RECOUNT_TASK in db.session.info.get("portal_tasks", set())
+        svc.recount()
         assert svc.duplicate_count() == 0 and svc.card_count() == 0
+        row = db.session.get(DuplicateCount, 1)
+        row.counted_at -= timedelta(minutes=11)
+        assert svc.recount_is_pending()  # the worker's check each minute counts again
     finally:
-        app.config.pop("CUSTOMER_DUPLICATES_CACHE_SECONDS")
-        svc._forget_count()
+        app.config.pop("CUSTOMER_DUPLICATES_RECOUNT_MINUTES")
 
 
 def test_what_moved_leaves_the_name_index_out_of_the_words(app):
