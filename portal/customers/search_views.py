@@ -24,7 +24,7 @@ from portal.i18n import N_
 from portal.web import render
 
 TEMPLATE = "customers/search/index.html"
-PER_PAGE = 20
+PER_PAGE = 10  # a page of results, with everything a row may show, stays a 5 KB fragment
 KEPT = ("q", "kind", "value_class", "tag", "mine")  # what the "older" link carries
 
 

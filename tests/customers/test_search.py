@@ -11,6 +11,7 @@ from portal.audit.models import AuditEvent
 from portal.customers import search as svc
 from portal.customers.attach import add_contact
 from portal.customers.models import Customer, CustomerTag
+from portal.customers.search_views import PER_PAGE
 from portal.extensions import db
 from tests.customers.conftest import HX
 
@@ -171,12 +172,12 @@ def test_the_list_filters_by_kind_tag_and_mine(client, login, customer, create_u
 
 def test_pages_go_older_by_a_cursor(client, login, customer):
     login("presales")
-    people = [customer(f"王{n:02d}") for n in range(25)]
+    people = [customer(f"王{n:02d}") for n in range(PER_PAGE + 5)]
     first = _found(client, "王")
-    assert _ids(first) == [p.id for p in reversed(people)][:20]
+    assert _ids(first) == [p.id for p in reversed(people)][:PER_PAGE]
     older = re.search(r'href="(/customers/\?[^"]*before=\d+[^"]*)"', first).group(1)
     second = client.get(older.replace("&amp;", "&"), headers=HX).get_data(as_text=True)
-    assert _ids(second) == [p.id for p in reversed(people)][20:]
+    assert _ids(second) == [p.id for p in reversed(people)][PER_PAGE:]
     listing = client.get("/customers/").get_data(as_text=True)
     assert "before=" in listing
 
@@ -190,6 +191,22 @@ def test_full_page_and_fragment(client, login, customer):
     assert "<html" not in fragment
     assert fragment.lstrip().startswith('<section id="customer-results"')
     assert len(fragment.encode()) < 5000
+
+
+def test_a_full_page_of_results_stays_a_small_fragment(client, login, customer, create_user):
+    """A page of customers with everything the list shows (the 5 KB fragment budget)."""
+    owner = create_user("presales", display_name="欧阳晓明")
+    login("supervisor")
+    for n in range(PER_PAGE + 1):
+        person = customer(f"欧阳诸葛{n:02d}号", phone=f"1380013{n:04d}",
+                          buyer=f"tb_buyer_long_{n:06d}", kind="distributor",
+                          owner_id=owner.id, value_class="important_value")
+        add_contact(person, "phone", f"1390013{n:04d}")
+        add_contact(person, "buyer", f"jd_buyer_long_{n:06d}", platform="jd")
+        db.session.commit()
+    fragment = _found(client, "欧阳")
+    assert len(_ids(fragment)) == PER_PAGE and "before=" in fragment
+    assert len(fragment.encode()) <= 5000, len(fragment.encode())
 
 
 def test_the_header_has_the_search_box_for_every_role(client, login):
