@@ -61,6 +61,18 @@ def test_the_engine_has_no_pre_ping_and_keeps_connections_alive():
     assert config.engine_options("sqlite:///x.sqlite3") == {}
 
 
+def test_the_portal_s_sessions_run_without_jit(engine, monkeypatch):
+    """JIT compiles a short query over a large table for 100–300 ms (its cost crosses the
+    threshold); the portal's connections turn it off, DB_JIT=on turns it back on."""
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text("SHOW jit")) == "off"
+    monkeypatch.setenv("DB_JIT", "on")
+    other = sa.create_engine(URL, **config.engine_options(URL))
+    with other.connect() as connection:
+        assert connection.scalar(sa.text("SHOW jit")) == "on"
+    other.dispose()
+
+
 def test_a_live_connection_is_kept_from_request_to_request(app, engine):
     """The check at checkout refuses only a connection the server left: a healthy one serves
     request after request (a check that always failed would connect anew each time)."""

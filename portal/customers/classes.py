@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from portal import audit, clock
 from portal.actions import Conflict
+from portal.aftersales.cases import OPEN_STATES
 from portal.aftersales.models import AfterSalesCase
 from portal.customers.class_models import ClassCount, ClassThresholds
 from portal.customers.models import Customer
@@ -577,7 +578,7 @@ def explain(customer: Customer, today: date | None = None,
 
 def _open_case(customer_id):
     return sa.select(sa.func.count()).select_from(AfterSalesCase).where(
-        AfterSalesCase.customer_id == customer_id, AfterSalesCase.state != "closed") \
+        AfterSalesCase.customer_id == customer_id, AfterSalesCase.state.in_(OPEN_STATES)) \
         .scalar_subquery()
 
 
@@ -609,7 +610,7 @@ def mine_waiting(user, limit: int = 8) -> tuple[list[Waiting], int]:
                             _waiting_stock(Customer.id))
     mine = sa.and_(Customer.owner_id == user.id, Customer.merged_into_id.is_(None))
     anything = sa.or_(sa.exists().where(AfterSalesCase.customer_id == Customer.id,
-                                        AfterSalesCase.state != "closed"),
+                                        AfterSalesCase.state.in_(OPEN_STATES)),
                       sa.exists().where(Order.customer_id == Customer.id,
                                         Order.stage.in_(WAITING_STAGES)),
                       sa.exists().where(StockWait.customer_id == Customer.id,
