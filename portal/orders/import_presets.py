@@ -270,9 +270,17 @@ def detect(cells: list) -> Preset | None:
     return best
 
 
+def gettext(msgid: str, **params) -> str:
+    """Translated for the request's reader; the English text outside a request."""
+    from flask import has_request_context
+    from flask_babel import gettext as translate
+
+    if has_request_context():
+        return translate(msgid, **params)
+    return msgid % params if params else msgid
+
+
 def expected() -> str:
     """The presets' key headers, as named in a refusal: ``淘宝/天猫 (订单编号, …)``."""
-    from flask_babel import gettext
-
     return "; ".join(f"{gettext(preset.label)} ({', '.join(preset.key_headers)})"
                      for preset in PRESETS)

@@ -349,8 +349,15 @@ def _map_row(cells: list, preset: Preset | None) -> tuple[dict, set[int]]:
                 mapping[name] = column  # the leftmost column of a field wins
                 used.add(column)
 
-    if preset is not None:
-        take({_key(h): name for name, headers in preset.headers.items() for h in headers})
+    if preset is not None:  # the preset's names in its order of preference
+        for name, headers in preset.headers.items():
+            for header in headers:
+                column = next((c for c, k in enumerate(keys) if k == _key(header)
+                               and c not in used), None)
+                if column is not None:
+                    mapping[name] = column
+                    used.add(column)
+                    break
         parts = [keys.index(_key(part)) for part in preset.address_parts
                  if _key(part) in keys]
         if parts and "receiver_address" not in mapping:
@@ -370,6 +377,7 @@ def read_header(rows: list[tuple[int, list]]) -> Header:
         mapping, used = _map_row(cells, preset)
         if preset is not None:
             known = {_key(h) for h in preset.known}
+            known |= {_key(h) for headers in preset.headers.values() for h in headers}
             unknown = [str(cell).strip()[:40] for column, cell in enumerate(cells)
                        if column not in used and cell is not None and str(cell).strip()
                        and _key(cell) not in known]
@@ -426,14 +434,19 @@ def _empty(text: str) -> bool:
     return text.casefold() in EMPTY_WORDS
 
 
-# a cell a spreadsheet would run: "=…", "@…", or "+"/"-" before anything but a digit
-_FORMULA = re.compile(r"[=@]|[+\-][^\d\s.]")
+# a cell a spreadsheet would run: "=…", "@…", or "+"/"-" before more than a number
+_FORMULA = re.compile(r"[=@]")
+_SIGNED_NUMBER = re.compile(r"[+\-][\d\s.\-()]*")
 FORMULA = N_("The cell %(value)s is a formula: formulas are never imported. Export the "
              "values, not the formulas.")
 
 
 def _formula(text: str) -> bool:
-    return bool(text) and _FORMULA.match(text) is not None
+    if not text:
+        return False
+    if text[0] in "+-":
+        return _SIGNED_NUMBER.fullmatch(text) is None
+    return _FORMULA.match(text) is not None
 
 
 def _plain(number: int, text: str, reasons: list) -> str:
@@ -942,7 +955,7 @@ def preview(user: User, platform: str, filename: str | None, data: bytes) -> Ord
 def platform_for(preset: Preset | None, chosen: str | None) -> str:
     """The platform of a file's orders: the preset's (Taobao's file may be Tmall's too), the
     one chosen when no preset says; a choice the preset contradicts is refused."""
-    from flask_babel import gettext
+    from portal.orders.import_presets import gettext
 
     if preset is None:
         if not chosen:
@@ -1215,7 +1228,7 @@ def apply_status(user: User, order: Order, status: str, word: str,
                  details={"word": word, "effect": change})
     db.session.flush()
     if change == "ask_cancel":
-        from flask_babel import gettext
+        from portal.orders.import_presets import gettext
 
         orders.request_cancel(user, order, order.version,
                               gettext("The platform shows: %(status)s", status=word))
