@@ -29,8 +29,7 @@ from portal.extensions import db
 from portal.i18n import N_
 from portal.orders import import_presets as presets
 from portal.orders.import_presets import Preset
-from portal.orders.models import (Order, OrderImport, OrderLine, OrderRemark, StockItem,
-                                  phone_tail)
+from portal.orders.models import Order, OrderImport, OrderLine, OrderRemark, StockItem, phone_tail
 from portal.orders.orders import GONE, PLATFORMS
 from portal.rules import RuleError
 from portal.uploads import clean_name

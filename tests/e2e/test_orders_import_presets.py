@@ -75,3 +75,24 @@ def test_a_taobao_gbk_export_imports_as_it_is(page, t, sign_in, portal_data, tmp
         t("%(count)d orders were created.", count=1))
     assert _orders(portal_data, [number]) == {number: ("taobao", "paid", "1066.00", 3)}
     screenshot(page, "orders-import-taobao-done")
+
+
+def test_the_demo_export_shows_a_status_change(page, t, sign_in, screenshot):
+    """The demo's Taobao export waiting for confirmation: an order already here is now
+    refunding on the platform (a status change and what it does), a closed one is not for
+    the desk."""
+    sign_in(CLERK)
+    page.goto("/orders/import")
+    page.locator("#import-history tr").filter(has_text="ExportOrderList").filter(
+        has_text=t("Waiting for confirmation")).first.locator("a").click()
+    preview = page.locator("#import-preview")
+    expect(preview.locator(".count-update strong")).to_have_text("1")
+    expect(preview.locator("#import-update")).to_contain_text("退款中")
+    expect(preview.locator("#import-update")).to_contain_text(
+        t("Cancellation asked: the order clerks are told to void it."))
+    expect(preview.locator("#import-skip")).to_contain_text("交易关闭")
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "orders-import-status-change")
+    page.goto("/orders/import")
+    page.locator("details.import-columns summary").click()
+    screenshot(page, "orders-import-presets")
