@@ -5,6 +5,14 @@ order number are grouped into one order, and each order gets a verdict — creat
 duplicate or error — with the reasons and row numbers. Nothing is created until someone
 confirms; then the good orders are inserted in bulk, duplicates checked again.
 
+The platforms' own export files (issue 19 item 5) are recognised by their headers
+(``import_presets``: Taobao/Tmall, JD, Pinduoduo, Douyin, a distributor's order sheet),
+which also give the platform, the status words and an address in parts. An order already
+here whose platform status changed (paid → refunding, closed) is a status change: at
+confirmation the order is updated and the order clerks are told (``apply_status``); the
+status is kept on the order, so re-importing a file changes nothing. Distributor orders are
+created one by one through ``orders.create``, the function a hand-typed order uses.
+
 A bad row marks only its own order as wrong; it never blocks or changes the good ones.
 Reasons are stored untranslated (message and parameters): each reader sees their language.
 """
