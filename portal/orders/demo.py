@@ -234,6 +234,49 @@ def seed(users: dict) -> dict:
             wait.closed_at, wait.closed_by_id = now - timedelta(hours=5), author.id
         waits.append(wait)
     db.session.add_all(waits)
+    db.session.flush()
+    waiting_import = _taobao_export(rng.choice(presales), made, now)
     db.session.commit()
     return {"orders": len(made), "stock_items": len(stock), "bank_transfers": len(transfers),
-            "stock_waits": len(waits)}
+            "stock_waits": len(waits), "order_imports": 1 if waiting_import else 0}
+
+
+TAOBAO_HEADER = ["订单编号", "买家会员名", "买家实际支付金额", "订单状态", "收货人姓名", "收货地址",
+                 "联系手机", "订单付款时间", "宝贝标题", "商家编码", "价格", "购买数量",
+                 "商品属性", "商家备注", "分阶段订单信息"]
+
+
+def _taobao_export(user, made, now):
+    """A Taobao seller-centre export waiting for confirmation (issue 19 item 5): GBK, ="…"
+    order numbers, ￥ amounts, a three-item order, a closed one, and an order already here
+    that the buyer is now being refunded for (a status change)."""
+    import csv
+    import io
+
+    from portal.orders import importer
+
+    paid = (now - timedelta(hours=3)).strftime("%Y-%m-%d %H:%M:%S")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(TAOBAO_HEADER)
+    new = f"{now:%y%m%d}4405318800117"
+    writer.writerow([f'="{new}"', "tb_林晓雨", "￥1,066.00", "买家已付款，等待卖家发货", "林晓雨",
+                     "浙江省 杭州市 西湖区 文三路 90 号", "13812345678", paid, "西湖龙井 250g",
+                     "TEA-LJ-250", "￥168.00", "2", "简装", "送礼，附贺卡", ""])
+    writer.writerow([f'="{new}"', "", "", "", "", "", "", "", "青瓷茶杯六只装", "CUP-QC-6",
+                     "￥89.00", "2", "青色", "", ""])
+    writer.writerow([f'="{new}"', "", "", "", "", "", "", "", "功夫茶具十二件套", "SET-GF-12",
+                     "￥468.00", "1", "标准", "", ""])
+    writer.writerow([f'="{now:%y%m%d}4405318800245"', "茶友小陈", "￥98.00", "交易关闭",
+                     "陈建国", "上海 上海市 浦东新区 张江路 88 弄", "13900001111", "",
+                     "碧螺春 100g", "TEA-BLC-100", "98.00", "1", "", "", ""])
+    refunding = next((o for o in made if o.platform == "taobao" and o.stage == "paid"
+                      and o.cancel_requested_at is None), None)
+    if refunding is not None:
+        line = refunding.lines[0]
+        writer.writerow([f"'{refunding.order_no}", refunding.buyer_id, str(refunding.amount),
+                         "退款中", refunding.receiver_name, refunding.receiver_address,
+                         refunding.receiver_phone, "", line.item_name, line.sku,
+                         str(line.unit_price), str(line.quantity), line.attributes, "", ""])
+    return importer.preview(user, "", f"ExportOrderList{now:%Y%m%d%H%M}.csv",
+                            out.getvalue().encode("gbk"))

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.routing import BuildError
 from wtforms import SelectField
-from wtforms.validators import AnyOf, InputRequired
+from wtforms.validators import AnyOf
 
 from portal import actions, clock
 from portal.audit.services import namer
@@ -21,14 +21,16 @@ from portal.extensions import db
 from portal.forms import Form, VersionedForm, choices
 from portal.i18n import N_
 from portal.orders import bp
+from portal.orders import import_presets as presets
 from portal.orders import importer as svc
 from portal.orders.models import OrderImport
-from portal.orders.orders import PLATFORMS
+from portal.orders.orders import PLATFORMS, STAGES
 from portal.web import is_fragment_request, redirect_htmx_aware, render
 
 INDEX = "orders/imports/index.html"
 PREVIEW = "orders/imports/preview.html"
-PROBLEM_KINDS = {"duplicate": N_("Duplicate"), "error": N_("Wrong row")}
+PROBLEM_KINDS = {"duplicate": N_("Duplicate"), "error": N_("Wrong row"),
+                 "skip": N_("Not for the desk")}
 ACCEPT = (".csv,.xlsx,text/csv,"
           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -37,8 +39,7 @@ class UploadForm(Form):
     """A platform's export to preview: which platform, and the file."""
 
     platform = SelectField(_l("Platform"), validate_choice=False, validators=[
-        InputRequired(_l("Choose a platform from the list.")),
-        AnyOf(list(PLATFORMS), message=_l("Choose a platform from the list."))])
+        AnyOf(["", *PLATFORMS], message=_l("Choose a platform from the list."))])
     file = FileField(_l("Export file"), validators=[
         FileRequired(_l("Choose the exported file (CSV or XLSX)."))])
 
@@ -46,7 +47,7 @@ class UploadForm(Form):
 def _upload_form(submitted: bool = False) -> UploadForm:
     # Flask-WTF reads the posted fields and files itself; None gives a fresh form
     form = UploadForm() if submitted else UploadForm(formdata=None)
-    form.platform.choices = choices([("", _l("— choose —"))]
+    form.platform.choices = choices([("", _l("— as the file says —"))]
                                     + [(code, _l(label)) for code, label in PLATFORMS.items()])
     return form
 
@@ -72,7 +73,7 @@ def _index(form=None, status: int = 200, block: str | None = None):
                   imports=svc.recent() if whole or block == "import_history" else [],
                   fields=svc.FIELDS, field_labels=svc.FIELD_LABELS, platforms=PLATFORMS,
                   states=svc.STATES, max_mb=svc.MAX_MB, accept=ACCEPT,
-                  orders_url=_orders_url())
+                  presets=presets.PRESETS, orders_url=_orders_url())
 
 
 @bp.route("/import")
@@ -121,10 +122,12 @@ def import_upload():
 
 def _preview(record: OrderImport, *, status: int = 200, message: str | None = None,
              error: bool = False):
-    kinds = {verdict: svc.entries(record, verdict) for verdict in ("error", "duplicate",
-                                                                   "create")}
+    kinds = {verdict: svc.entries(record, verdict) for verdict in svc.VERDICTS}
+    counts = record.counts or {}
     return render(PREVIEW, block="import_preview", status=status, record=record,
-                  kinds=kinds, counts=record.counts or {}, form=VersionedForm(formdata=None),
+                  kinds=kinds, counts=counts, form=VersionedForm(formdata=None),
+                  preset=presets.BY_CODE.get(counts.get("preset") or ""),
+                  statuses=presets.STATUSES, effects=svc.EFFECTS, stages=STAGES,
                   platforms=PLATFORMS, states=svc.STATES, verdicts=svc.VERDICTS,
                   message=message, message_error=error, shown=svc.SHOWN,
                   orders_url=_orders_url())
@@ -183,8 +186,15 @@ def _act(import_id: int, action, done):
 @require("orders.import")
 def import_confirm(import_id: int):
     """Create the import's good orders in bulk; a second confirm gets 409 and the result."""
-    return _act(import_id, svc.confirm, lambda record: _(
-        "%(count)d orders were created.", count=record.created_count))
+    return _act(import_id, svc.confirm, _confirmed)
+
+
+def _confirmed(record: OrderImport) -> str:
+    changed = (record.counts or {}).get("changed", 0)
+    if changed:
+        return _("%(count)d orders were created; %(changed)d orders changed their status.",
+                 count=record.created_count, changed=changed)
+    return _("%(count)d orders were created.", count=record.created_count)
 
 
 @bp.route("/import/<int:import_id>/discard", methods=["POST"])
@@ -224,4 +234,5 @@ def register(app) -> None:
         "orders.import_uploaded": N_("Order export uploaded for preview"),
         "orders.imported": N_("Orders imported"),
         "orders.import_discarded": N_("Order import discarded"),
+        "orders.platform_status": N_("Order status changed on the platform"),
     }, target=("order_imports", N_("Order import"), _import_names))

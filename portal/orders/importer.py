@@ -5,6 +5,14 @@ order number are grouped into one order, and each order gets a verdict — creat
 duplicate or error — with the reasons and row numbers. Nothing is created until someone
 confirms; then the good orders are inserted in bulk, duplicates checked again.
 
+The platforms' own export files (issue 19 item 5) are recognised by their headers
+(``import_presets``: Taobao/Tmall, JD, Pinduoduo, Douyin, a distributor's order sheet),
+which also give the platform, the status words and an address in parts. An order already
+here whose platform status changed (paid → refunding, closed) is a status change: at
+confirmation the order is updated and the order clerks are told (``apply_status``); the
+status is kept on the order, so re-importing a file changes nothing. Distributor orders are
+created one by one through ``orders.create``, the function a hand-typed order uses.
+
 A bad row marks only its own order as wrong; it never blocks or changes the good ones.
 Reasons are stored untranslated (message and parameters): each reader sees their language.
 """
@@ -27,8 +35,10 @@ from portal.actions import Conflict
 from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
-from portal.orders.models import Order, OrderImport, OrderLine, StockItem, phone_tail
-from portal.orders.orders import PLATFORMS
+from portal.orders import import_presets as presets
+from portal.orders.import_presets import Preset
+from portal.orders.models import Order, OrderImport, OrderLine, OrderRemark, StockItem, phone_tail
+from portal.orders.orders import GONE, PLATFORMS
 from portal.rules import RuleError
 from portal.uploads import clean_name
 
@@ -60,6 +70,10 @@ FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "unit_price": (("单价", "价格", "unit_price", "price"), True),
     "amount": (("实付金额", "订单金额", "amount"), False),
     "paid_at": (("订单付款时间", "付款时间", "paid_at", "paid at"), False),
+    "status": (("订单状态", "status"), False),
+    "after_sale": (("售后状态", "after_sale"), False),
+    "line_total": (("商品总价", "小计", "line_total"), False),
+    "remark": (("商家备注", "备注", "remark"), False),
 }
 FIELD_LABELS = {
     "order_no": N_("Order number"),
@@ -74,10 +88,15 @@ FIELD_LABELS = {
     "unit_price": N_("Unit price"),
     "amount": N_("Amount"),
     "paid_at": N_("Paid at"),
+    "status": N_("Order status"),
+    "after_sale": N_("After-sale status"),
+    "line_total": N_("Line total"),
+    "remark": N_("Remark"),
 }
 # the lengths the orders' columns hold
 LIMITS = {"order_no": 40, "buyer_id": 60, "receiver_name": 60, "receiver_phone": 20,
-          "receiver_address": 300, "sku": 40, "item_name": 120, "attributes": 120}
+          "receiver_address": 300, "sku": 40, "item_name": 120, "attributes": 120,
+          "remark": 500}
 LIMIT_MESSAGES = {
     "order_no": N_("The order number is longer than %(max)d characters."),
     "buyer_id": N_("The buyer ID is longer than %(max)d characters."),
@@ -92,8 +111,18 @@ MISSING = {
     "receiver_phone": N_("Missing phone number."),
     "receiver_address": N_("Missing address."),
 }
-VERDICTS = {"create": N_("To create"), "duplicate": N_("Duplicates"),
+VERDICTS = {"create": N_("To create"), "update": N_("Status changes"),
+            "duplicate": N_("Duplicates"), "skip": N_("Not for the desk"),
             "error": N_("Wrong rows")}
+# what a status change does to the order (shown in the preview, done at confirmation)
+EFFECTS = {
+    "paid": N_("Marked paid: it joins the clerks' queue."),
+    "cancel": N_("Cancelled: it was never paid."),
+    "ask_cancel": N_("Cancellation asked: the order clerks are told to void it."),
+    "after_sales": N_("The order clerks are told: it has shipped, so after-sales takes the "
+                      "refund."),
+    "note": N_("The new status is noted; the order clerks are told."),
+}
 STATES = {"preview": N_("Waiting for confirmation"), "done": N_("Imported"),
           "discarded": N_("Discarded")}
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
@@ -107,9 +136,7 @@ NOT_A_TABLE = N_("The file is neither a CSV file (UTF-8 or GBK text) nor an Exce
                  "(.xlsx). Export the orders again as CSV or XLSX.")
 
 
-def _key(text) -> str:
-    """A header as compared: no spaces, underscores, dashes, dots or brackets; any case."""
-    return re.sub(r"[\s_\-.:：()（）]+", "", str(text)).casefold()
+_key = presets.key  # a header as compared: no spaces, punctuation or brackets; any case
 
 
 ALIASES = {_key(alias): name for name, (aliases, _required) in FIELDS.items()
@@ -287,32 +314,107 @@ def count_sheet_rows(archive: zipfile.ZipFile, limit: int) -> int:
     return filled
 
 
-def _header_names(name: str) -> str:
-    """A field's usual Chinese header and its English one: ``联系手机 (phone)``."""
+def _header_names(name: str, preset: Preset | None = None) -> str:
+    """A field's usual header: the preset's (``联系手机``), else the general Chinese one and
+    its English one: ``联系手机 (phone)``."""
+    if preset is not None and name in preset.headers:
+        return preset.headers[name][0]
     aliases = FIELDS[name][0]
     english = next(alias for alias in aliases if alias.isascii())
     return f"{aliases[0]} ({english})"
 
 
-def find_header(rows: list[tuple[int, list]]) -> tuple[int, dict[str, int]]:
-    """(index of the header row, {field: column}); ``RuleError`` naming missing columns."""
-    best_index, best = 0, {}
+NO_HEADER = N_("No known header row was found in the file's first %(rows)d rows. Expected a "
+               "platform's order export — %(expected)s — or a table with the columns "
+               "%(columns)s. If the headers look garbled, save the file as UTF-8 or GBK CSV "
+               "or as .xlsx and upload it again.")
+MAX_UNKNOWN = 40  # unknown columns named in the preview
+
+
+@dataclass
+class Header:
+    """The header row found: its index, {field: column} (the address may be a tuple of
+    columns joined), the preset recognised and the columns nobody reads."""
+
+    index: int
+    mapping: dict
+    preset: Preset | None = None
+    unknown: list[str] = field(default_factory=list)
+
+
+def _map_row(cells: list, preset: Preset | None) -> tuple[dict, set[int]]:
+    """{field: column} for one header row: the preset's headers first, then the address in
+    parts, then the general names; and the columns used."""
+    mapping: dict = {}
+    used: set[int] = set()
+    keys = [_key(cell) if cell is not None else "" for cell in cells]
+
+    def take(table: dict[str, str]) -> None:
+        for column, cell_key in enumerate(keys):
+            name = table.get(cell_key) if cell_key else None
+            if name and name not in mapping and column not in used:
+                mapping[name] = column  # the leftmost column of a field wins
+                used.add(column)
+
+    if preset is not None:  # the preset's names in its order of preference
+        for name, headers in preset.headers.items():
+            for header in headers:
+                column = next((c for c, k in enumerate(keys) if k == _key(header)
+                               and c not in used), None)
+                if column is not None:
+                    mapping[name] = column
+                    used.add(column)
+                    break
+        parts = [keys.index(_key(part)) for part in preset.address_parts
+                 if _key(part) in keys]
+        if parts and "receiver_address" not in mapping:
+            mapping["receiver_address"] = tuple(parts)
+            used.update(parts)
+    take(ALIASES)
+    return mapping, used
+
+
+def read_header(rows: list[tuple[int, list]]) -> Header:
+    """The header row and what its columns are; ``RuleError`` naming what was expected when
+    no row is a known header, or naming the missing columns."""
+    found: Header | None = None
+    best = Header(0, {})
     for index, (_number, cells) in enumerate(rows[:HEADER_SEARCH]):
-        mapping: dict[str, int] = {}
-        for column, cell in enumerate(cells):
-            name = ALIASES.get(_key(cell)) if cell is not None else None
-            if name and name not in mapping:  # the leftmost column of a field wins
-                mapping[name] = column
-        if len(mapping) > len(best):
-            best_index, best = index, mapping
+        preset = presets.detect(cells)
+        mapping, used = _map_row(cells, preset)
+        if preset is not None:
+            known = {_key(h) for h in preset.known}
+            known |= {_key(h) for headers in preset.headers.values() for h in headers}
+            unknown = [str(cell).strip()[:40] for column, cell in enumerate(cells)
+                       if column not in used and cell is not None and str(cell).strip()
+                       and _key(cell) not in known]
+            found = Header(index, mapping, preset, unknown[:MAX_UNKNOWN])
+            break
+        if len(mapping) > len(best.mapping):
+            unknown = [str(cell).strip()[:40] for column, cell in enumerate(cells)
+                       if column not in used and cell is not None and str(cell).strip()]
+            best = Header(index, mapping, None, unknown[:MAX_UNKNOWN])
+    header = found or best
+    if found is None and len(best.mapping) < 3:
+        raise RuleError(NO_HEADER, "file", rows=HEADER_SEARCH, expected=presets.expected(),
+                        columns=", ".join(_header_names(name) for name, (_a, required)
+                                          in FIELDS.items() if required))
     missing = [name for name, (_aliases, required) in FIELDS.items()
-               if required and name not in best]
+               if required and name not in header.mapping
+               and not (name == "unit_price" and "line_total" in header.mapping)]
     if missing:
         raise RuleError(N_("These columns are missing: %(columns)s. Check the file's header "
                            "row."), "file",
-                        columns=", ".join(_header_names(name) for name in missing),
+                        columns=", ".join(_header_names(name, header.preset)
+                                          for name in missing),
                         missing=missing)
-    return best_index, best
+    return header
+
+
+def find_header(rows: list[tuple[int, list]]) -> tuple[int, dict]:
+    """(index of the header row, {field: column}); ``RuleError`` naming missing columns."""
+    header = read_header(rows)
+    return header.index, header.mapping
 
 
 # --- reading the cells -----------------------------------------------------------------------
@@ -337,6 +439,29 @@ def _text(value) -> str:
 
 def _empty(text: str) -> bool:
     return text.casefold() in EMPTY_WORDS
+
+
+# a cell a spreadsheet would run: "=…", "@…", or "+"/"-" before more than a number
+_FORMULA = re.compile(r"[=@]")
+_SIGNED_NUMBER = re.compile(r"[+\-][\d\s.\-()]*")
+FORMULA = N_("The cell %(value)s is a formula: formulas are never imported. Export the "
+             "values, not the formulas.")
+
+
+def _formula(text: str) -> bool:
+    if not text:
+        return False
+    if text[0] in "+-":
+        return _SIGNED_NUMBER.fullmatch(text) is None
+    return _FORMULA.match(text) is not None
+
+
+def _plain(number: int, text: str, reasons: list) -> str:
+    """A text cell, or "" with a reason when it holds a formula."""
+    if _formula(text):
+        reasons.append(Reason(number, FORMULA, {"value": text[:40]}))
+        return ""
+    return text
 
 
 def _money(value) -> Decimal | None:
@@ -413,7 +538,7 @@ class _Group:
 
 def _line(number: int, cell, known: dict[str, StockItem], reasons: list[Reason]) -> dict:
     """One order line from a row, adding to ``reasons`` what is wrong with it."""
-    sku = _text(cell("sku"))
+    sku = _plain(number, _text(cell("sku")), reasons)
     if _empty(sku):
         sku = ""
         reasons.append(Reason(number, N_("Missing SKU.")))
@@ -422,10 +547,10 @@ def _line(number: int, cell, known: dict[str, StockItem], reasons: list[Reason])
     elif sku not in known:
         reasons.append(Reason(number, N_("SKU %(sku)s is not in the stock list."),
                               {"sku": sku}))
-    item_name = _text(cell("item_name"))
+    item_name = _plain(number, _text(cell("item_name")), reasons)
     if _empty(item_name):
         item_name = known[sku].name if sku in known else ""
-    attributes = _text(cell("attributes"))
+    attributes = _plain(number, _text(cell("attributes")), reasons)
     if _empty(attributes):
         attributes = ""
     elif len(attributes) > LIMITS["attributes"]:
@@ -445,6 +570,12 @@ def _line(number: int, cell, known: dict[str, StockItem], reasons: list[Reason])
                               {"max": f"{MAX_QUANTITY:,}"}))
     raw_price = _text(cell("unit_price"))
     price = None if _empty(raw_price) else _money(cell("unit_price"))
+    if _empty(raw_price) and isinstance(quantity, int) and quantity >= 1:
+        # a line's total (拼多多 商品总价) over its quantity
+        total = _money(cell("line_total"))
+        if total is not None:
+            raw_price = _text(cell("line_total"))
+            price = (total / quantity).quantize(CENT, rounding=ROUND_HALF_UP)
     if _empty(raw_price):
         reasons.append(Reason(number, N_("Missing unit price.")))
     elif price is None:
@@ -461,14 +592,31 @@ def _line(number: int, cell, known: dict[str, StockItem], reasons: list[Reason])
             "unit_price": str(price) if price is not None else raw_price}
 
 
-def _order_values(number: int, cell, now: datetime, reasons: list[Reason]) -> dict:
+def _status(preset: Preset | None, word: str, after_sale: bool = False) -> str | None:
+    """A platform's status word as a status (the general table knows every preset's)."""
+    chosen = (preset,) if preset is not None else presets.PRESETS
+    for each in chosen:
+        status = each.after_sale_of(word) if after_sale else each.status_of(word)
+        if status:
+            return status
+    return None
+
+
+def _order_values(number: int, cell, now: datetime, reasons: list[Reason],
+                  preset: Preset | None = None, unknown_words: set | None = None) -> dict:
     """The order fields a row carries (empty ones left out), checking each."""
     values = {}
-    for name in ("buyer_id", "receiver_name", "receiver_phone", "receiver_address"):
+    for name in ("buyer_id", "receiver_name", "receiver_phone", "receiver_address", "remark"):
         text = _text(cell(name))
         if name == "receiver_phone":
             text = re.sub(r"\s+", "", text)
         if _empty(text):
+            continue
+        if _formula(text):
+            reasons.append(Reason(number, FORMULA, {"value": text[:40]}))
+            continue
+        if name == "remark":
+            values[name] = text[:LIMITS["remark"]]
             continue
         if len(text) > LIMITS[name]:
             reasons.append(Reason(number, LIMIT_MESSAGES[name], {"max": LIMITS[name]}))
@@ -505,13 +653,26 @@ def _order_values(number: int, cell, now: datetime, reasons: list[Reason]) -> di
                                   {"value": raw_paid}))
         else:
             values["paid_at"] = paid_at
+    word = _text(cell("status"))
+    if not _empty(word):
+        status = _status(preset, word)
+        if status is None and unknown_words is not None and len(unknown_words) < 20:
+            unknown_words.add(word[:30])
+        elif status is not None:
+            values["status"], values["status_word"] = status, word[:30]
+    after = _text(cell("after_sale"))
+    if not _empty(after):  # 售后状态: a refund under way or done overrides the order's
+        status = _status(preset, after, after_sale=True)
+        if status is not None and values.get("status") != "closed":
+            values["status"], values["status_word"] = status, after[:30]
     return values
 
 
 RECEIVER = ("receiver_name", "receiver_phone", "receiver_address")
 
 
-def _group_rows(rows, mapping, known, now) -> list[_Group]:
+def _group_rows(rows, mapping, known, now, preset: Preset | None = None,
+                unknown_words: set | None = None) -> list[_Group]:
     """Rows grouped into orders, in the order they appear; a row repeating an order number
     with another receiver starts an in-file duplicate."""
     groups: dict[tuple, _Group] = {}
@@ -521,12 +682,18 @@ def _group_rows(rows, mapping, known, now) -> list[_Group]:
     for number, cells in rows:
         def cell(name, cells=cells):
             column = mapping.get(name)
+            if isinstance(column, tuple):  # the address in parts: 省 市 区 街道 详细地址
+                parts = [_text(cells[c]) for c in column if c < len(cells)]
+                return "".join(part for part in parts if not _empty(part))
             return cells[column] if column is not None and column < len(cells) else None
 
         reasons: list[Reason] = []
         raw_no = cell("order_no")
         order_no = _text(raw_no)
-        if _empty(order_no):
+        if _formula(order_no):
+            reasons.append(Reason(number, FORMULA, {"value": order_no[:40]}))
+            order_no = ""
+        elif _empty(order_no):
             order_no = ""
             reasons.append(Reason(number, N_("Missing order number.")))
         elif (re.fullmatch(r"\d+(\.\d+)?[eE]\+?\d+", order_no)
@@ -538,7 +705,7 @@ def _group_rows(rows, mapping, known, now) -> list[_Group]:
         elif len(order_no) > LIMITS["order_no"]:
             reasons.append(Reason(number, LIMIT_MESSAGES["order_no"],
                                   {"max": LIMITS["order_no"]}))
-        values = _order_values(number, cell, now, reasons)
+        values = _order_values(number, cell, now, reasons, preset, unknown_words)
         line = _line(number, cell, known, reasons)
 
         if not order_no:
@@ -583,6 +750,57 @@ def existing_numbers(platform: str, numbers: Iterable[str]) -> set[str]:
     return found
 
 
+@dataclass
+class Existing:
+    """What a re-import compares with: an order's stage and platform status."""
+
+    stage: str
+    platform_status: str | None
+    cancel_requested: bool
+
+    @property
+    def status(self) -> str:
+        """The platform status last imported, else the one its stage implies."""
+        if self.platform_status:
+            return self.platform_status
+        if self.stage == "awaiting_payment":
+            return "awaiting_payment"
+        if self.stage == "cancelled":
+            return "closed"
+        return "refunding" if self.cancel_requested else "paid"
+
+
+def existing_orders(platform: str, numbers: Iterable[str]) -> dict[str, Existing]:
+    """{order number: Existing} for those of ``numbers`` already orders of ``platform``."""
+    wanted = sorted({n for n in numbers if n})
+    found: dict[str, Existing] = {}
+    for chunk in _in_chunks(wanted):
+        for no, stage, status, asked in db.session.execute(
+                sa.select(Order.order_no, Order.stage, Order.platform_status,
+                          Order.cancel_requested_at)
+                .where(Order.platform == platform, Order.order_no.in_(chunk))):
+            found[no] = Existing(stage, status, asked is not None)
+    return found
+
+
+def effect(existing: Existing, status: str | None) -> str | None:
+    """What a file's status does to an existing order (EFFECTS), None when nothing changed
+    (the same status, or paid → shipped → completed, which the desk records itself)."""
+    if status is None or presets.status_class(status) == \
+            presets.status_class(existing.status):
+        return None
+    stage = existing.stage
+    if status in presets.GOING:
+        return "paid" if stage == "awaiting_payment" else "note"
+    if stage == "cancelled":
+        return "note"
+    if stage in GONE:
+        return "after_sales"
+    if status == "closed" and stage == "awaiting_payment":
+        return "cancel"
+    return "note" if existing.cancel_requested else "ask_cancel"
+
+
 def known_stock(skus: Iterable[str]) -> dict[str, StockItem]:
     """{sku: StockItem} for the SKUs in the stock list (one query per 500)."""
     wanted = sorted({s for s in skus if s})
@@ -621,15 +839,21 @@ def _entry(group: _Group, verdict: str, reasons: list[Reason]) -> dict:
         "paid_at": paid_at.isoformat() if paid_at else None,
         "lines": group.lines,
         "reasons": [reason.plain() for reason in reasons],
+        "status": values.get("status"),
+        "status_word": values.get("status_word", ""),
+        "remark": values.get("remark", ""),
     }
 
 
-def judge(rows: list[tuple[int, list]], platform: str,
-          now: datetime | None = None) -> tuple[list[dict], dict]:
-    """(entries, counts): each order of the file with its verdict and reasons."""
+def judge(rows: list[tuple[int, list]], platform: str, now: datetime | None = None,
+          header: Header | None = None) -> tuple[list[dict], dict]:
+    """(entries, counts): each order of the file with its verdict and reasons — create, a
+    status change of an order already here (update), duplicate, not for the desk (skip:
+    a new order the platform shows closed, refunding or already shipped) or error."""
     now = now or clock.now()
-    header_index, mapping = find_header(rows)
-    data = rows[header_index + 1:]
+    header = header or read_header(rows)
+    mapping = header.mapping
+    data = rows[header.index + 1:]
     if len(data) > MAX_ROWS:
         raise _too_many_rows()
     if not data:
@@ -637,8 +861,9 @@ def judge(rows: list[tuple[int, list]], platform: str,
     sku_column = mapping["sku"]
     known = known_stock(_text(cells[sku_column]) for _n, cells in data
                         if sku_column < len(cells))
-    groups = _group_rows(data, mapping, known, now)
-    taken = existing_numbers(platform, (g.order_no for g in groups))
+    unknown_words: set[str] = set()
+    groups = _group_rows(data, mapping, known, now, header.preset, unknown_words)
+    taken = existing_orders(platform, (g.order_no for g in groups))
     entries = []
     for group in groups:
         if group.conflict_with is not None:
@@ -647,22 +872,53 @@ def judge(rows: list[tuple[int, list]], platform: str,
                                     "another receiver."),
                 {"no": group.order_no, "first": group.conflict_with})]))
         elif group.order_no and group.order_no in taken:
-            entries.append(_entry(group, "duplicate", [Reason(
-                group.first_row, N_("Order %(no)s already exists on this platform."),
-                {"no": group.order_no})]))
+            existing = taken[group.order_no]
+            change = effect(existing, group.values.get("status"))
+            if change is None:
+                entries.append(_entry(group, "duplicate", [Reason(
+                    group.first_row, N_("Order %(no)s already exists on this platform."),
+                    {"no": group.order_no})]))
+            else:
+                entry = _entry(group, "update", [])
+                entry["change"] = {"from": existing.status, "stage": existing.stage,
+                                   "effect": change}
+                entries.append(entry)
         else:
             reasons = list(group.reasons)
             if group.order_no:
                 for name in RECEIVER:
                     if name not in group.values:
                         reasons.append(Reason(group.first_row, MISSING[name]))
+            status = group.values.get("status")
+            if not reasons and status in NOT_FOR_THE_DESK:
+                reasons = [Reason(group.first_row, NOT_FOR_THE_DESK[status],
+                                  {"no": group.order_no,
+                                   "status": group.values.get("status_word", "")})]
+                entries.append(_entry(group, "skip", reasons))
+                continue
             entries.append(_entry(group, "error" if reasons else "create", reasons))
-    return entries, tally(entries, rows=len(data))
+    return entries, tally(entries, rows=len(data),
+                          preset=header.preset.code if header.preset else "",
+                          unknown_columns=header.unknown,
+                          unknown_statuses=sorted(unknown_words))
+
+
+# a new order the platform already shows thus is not the desk's to work
+NOT_FOR_THE_DESK = {
+    "shipped": N_("Order %(no)s has already shipped on the platform (%(status)s): not "
+                  "imported."),
+    "completed": N_("Order %(no)s is already completed on the platform (%(status)s): not "
+                    "imported."),
+    "refunding": N_("Order %(no)s is being refunded on the platform (%(status)s): not "
+                    "imported."),
+    "closed": N_("Order %(no)s is closed on the platform (%(status)s): not imported."),
+}
 
 
 def tally(entries: list[dict], **extra) -> dict:
     """The counts shown for an import."""
-    counts = {"create": 0, "duplicate": 0, "error": 0, "lines": 0, "error_rows": 0}
+    counts = {"create": 0, "update": 0, "duplicate": 0, "skip": 0, "error": 0, "lines": 0,
+              "error_rows": 0}
     wrong_rows: set[int] = set()
     for entry in entries:
         counts[entry["verdict"]] += 1
@@ -686,9 +942,12 @@ def preview(user: User, platform: str, filename: str | None, data: bytes) -> Ord
     """Read an export and keep it, with each order's verdict, for confirmation; nothing is
     created. ``RuleError`` (nothing kept) for an unknown platform or a file that is not a
     readable table of orders."""
-    if platform not in PLATFORMS:
+    if platform and platform not in PLATFORMS:
         raise RuleError(N_("Choose a platform from the list."), "platform")
-    entries, counts = judge(read_table(data, filename), platform)
+    rows = read_table(data, filename)
+    header = read_header(rows)
+    platform = platform_for(header.preset, platform)
+    entries, counts = judge(rows, platform, header=header)
     record = OrderImport(platform=platform, filename=_clean_filename(filename), rows=entries,
                          counts=counts, state="preview", created_by_id=user.id,
                          created_at=clock.now())
@@ -698,6 +957,26 @@ def preview(user: User, platform: str, filename: str | None, data: bytes) -> Ord
                  details={"platform": platform, "file": record.filename,
                           **{k: counts[k] for k in ("rows", "create", "duplicate", "error")}})
     return record
+
+
+def platform_for(preset: Preset | None, chosen: str | None) -> str:
+    """The platform of a file's orders: the preset's (Taobao's file may be Tmall's too), the
+    one chosen when no preset says; a choice the preset contradicts is refused."""
+    from portal.orders.import_presets import gettext
+
+    if preset is None:
+        if not chosen:
+            raise RuleError(N_("Choose the platform: this file does not say which platform "
+                               "it comes from."), "platform")
+        return chosen
+    if not chosen:
+        return preset.platforms[0]
+    if chosen not in preset.platforms:
+        raise RuleError(N_("This file is a %(preset)s, not an export of %(platform)s: choose "
+                           "%(platforms)s or leave the platform to the file."), "platform",
+                        preset=gettext(preset.label), platform=gettext(PLATFORMS[chosen]),
+                        platforms=" / ".join(gettext(PLATFORMS[p]) for p in preset.platforms))
+    return chosen
 
 
 @dataclass
@@ -715,6 +994,10 @@ class Entry:
     paid_at: datetime | None
     lines: list[dict]
     reasons: list[dict]
+    status: str | None = None
+    status_word: str = ""
+    remark: str = ""
+    change: dict | None = None
 
     @classmethod
     def of(cls, plain: dict) -> "Entry":
@@ -726,7 +1009,8 @@ class Entry:
         return cls(plain["verdict"], plain["order_no"], plain["rows"], plain["buyer_id"],
                    plain["receiver_name"], plain["receiver_phone"], plain["receiver_address"],
                    amount, datetime.fromisoformat(paid) if paid else None, plain["lines"],
-                   plain["reasons"])
+                   plain["reasons"], plain.get("status"), plain.get("status_word", ""),
+                   plain.get("remark", ""), plain.get("change"))
 
     @property
     def row_span(self) -> str:
@@ -764,6 +1048,8 @@ def _expect_preview(record: OrderImport, version: int | None) -> None:
 
 def _order_row(user: User, record: OrderImport, plain: dict, now: datetime) -> dict:
     paid_at = datetime.fromisoformat(plain["paid_at"]) if plain["paid_at"] else None
+    if plain.get("status") == "awaiting_payment":
+        paid_at = None
     return {
         "platform": record.platform, "order_no": plain["order_no"],
         "buyer_id": plain["buyer_id"], "receiver_name": plain["receiver_name"],
@@ -773,6 +1059,7 @@ def _order_row(user: User, record: OrderImport, plain: dict, now: datetime) -> d
         "payment": "online" if paid_at else "awaiting", "paid_at": paid_at,
         "stage": "paid" if paid_at else "awaiting_payment", "open_tasks": 0,
         "created_at": now, "created_by_id": user.id, "import_id": record.id, "version": 1,
+        "platform_status": plain.get("status"),
     }
 
 
@@ -789,6 +1076,47 @@ def _insert(user: User, record: OrderImport, fresh: list[dict], now: datetime) -
              for plain in fresh for line in plain["lines"]]
     for chunk in _in_chunks(lines, INSERT_CHUNK):
         db.session.execute(sa.insert(OrderLine), chunk)
+    _remarks(user, [(ids[plain["order_no"]], plain) for plain in fresh], now)
+
+
+def _remarks(user: User, orders: list[tuple[int, dict]], now: datetime) -> None:
+    """The file's remark (商家备注, 备注) of each new order, as an order remark."""
+    rows = [{"order_id": order_id, "kind": "other", "details": plain["remark"],
+             "stage": "awaiting_payment" if not plain["paid_at"]
+             or plain.get("status") == "awaiting_payment" else "paid",
+             "author_id": user.id, "created_at": now}
+            for order_id, plain in orders if plain.get("remark")]
+    for chunk in _in_chunks(rows, INSERT_CHUNK):
+        db.session.execute(sa.insert(OrderRemark), chunk)
+
+
+def _create_one_by_one(user: User, record: OrderImport, fresh: list[dict]) -> list[dict]:
+    """Distributor orders, each through ``orders.create`` — the function a hand-typed order
+    goes through, so the distributor stage rules (waiting for review) apply to them too.
+    Returns those refused meanwhile (each one's refusal leaves the others)."""
+    from portal.orders import orders
+
+    refused = []
+    for plain in fresh:
+        lines = [orders.LineInput(sku=line["sku"], item_name=line["item_name"],
+                                  attributes=line["attributes"], quantity=line["quantity"],
+                                  unit_price=Decimal(line["unit_price"]))
+                 for line in plain["lines"]]
+        try:
+            with db.session.begin_nested():
+                order = orders.create(
+                    user, platform=record.platform, order_no=plain["order_no"],
+                    buyer_id=plain["buyer_id"], receiver_name=plain["receiver_name"],
+                    receiver_phone=plain["receiver_phone"],
+                    receiver_address=plain["receiver_address"], payment="awaiting",
+                    lines=lines)
+                order.import_id = record.id
+                db.session.flush()
+        except RuleError:
+            refused.append(plain)
+            continue
+        _remarks(user, [(order.id, plain)], order.created_at)
+    return refused
 
 
 def confirm(user: User, record: OrderImport, version: int) -> OrderImport:
@@ -806,6 +1134,7 @@ def confirm(user: User, record: OrderImport, version: int) -> OrderImport:
     db.session.flush()
     plain_entries = list(record.rows)
     wanted = [plain for plain in plain_entries if plain["verdict"] == "create"]
+    preset = presets.BY_CODE.get((record.counts or {}).get("preset") or "")
     for _attempt in range(3):
         taken = existing_numbers(record.platform, (plain["order_no"] for plain in wanted))
         known = known_stock(line["sku"] for plain in wanted for line in plain["lines"])
@@ -814,6 +1143,12 @@ def confirm(user: User, record: OrderImport, version: int) -> OrderImport:
             gone = plain["order_no"] in taken or any(line["sku"] not in known
                                                     for line in plain["lines"])
             (skipped if gone else fresh).append(plain)
+        if preset is not None and preset.distributor:
+            refused = _create_one_by_one(user, record, fresh)
+            fresh = [plain for plain in fresh if plain not in refused]
+            skipped += refused
+            taken.update(plain["order_no"] for plain in refused)
+            break
         try:
             with db.session.begin_nested():
                 _insert(user, record, fresh, now)
@@ -822,21 +1157,101 @@ def confirm(user: User, record: OrderImport, version: int) -> OrderImport:
             continue  # someone created one of these orders this very moment: look again
     else:
         raise Conflict(record)  # the runner rolls the import's change back
+    changed = _apply_changes(user, record, [plain for plain in plain_entries
+                                            if plain["verdict"] == "update"], now)
     if skipped:
         # new dicts, not the loaded ones changed in place: the JSON is compared to be saved
         skipped_ids = {id(plain) for plain in skipped}
         record.rows = [_skipped(plain, plain["order_no"] in taken)
                        if id(plain) in skipped_ids else plain for plain in plain_entries]
-    counts = tally(record.rows, rows=record.counts.get("rows", 0), skipped=len(skipped))
+    kept = {name: record.counts[name] for name in ("preset", "unknown_columns",
+                                                   "unknown_statuses") if name in record.counts}
+    counts = tally(record.rows, rows=record.counts.get("rows", 0), skipped=len(skipped),
+                   changed=changed, **kept)
     record.counts = counts
     record.created_count = len(fresh)
     audit.record("orders.imported", record, actor=user,
                  details={"platform": record.platform, "file": record.filename,
                           "created": len(fresh), "lines": counts["lines"],
                           "skipped": len(skipped), "duplicates": counts["duplicate"],
-                          "errors": counts["error"]})
+                          "errors": counts["error"], "status_changes": changed})
     db.session.flush()
     return record
+
+
+def _apply_changes(user: User, record: OrderImport, updates: list[dict],
+                   now: datetime) -> int:
+    """The status changes of the import, each checked again against the order as it is now
+    (one changed meanwhile to the same status is left); how many were made."""
+    if not updates:
+        return 0
+    numbers = [plain["order_no"] for plain in updates]
+    found: dict[str, Order] = {}
+    for chunk in _in_chunks(numbers):
+        found.update((order.order_no, order) for order in db.session.scalars(
+            sa.select(Order).where(Order.platform == record.platform,
+                                   Order.order_no.in_(chunk))))
+    changed = 0
+    for plain in updates:
+        order = found.get(plain["order_no"])
+        if order is None:
+            continue
+        paid_at = datetime.fromisoformat(plain["paid_at"]) if plain["paid_at"] else None
+        if apply_status(user, order, plain["status"], plain.get("status_word", ""),
+                        paid_at, now) is not None:
+            changed += 1
+    return changed
+
+
+def apply_status(user: User, order: Order, status: str, word: str,
+                 paid_at: datetime | None = None, now: datetime | None = None) -> str | None:
+    """A platform's new status for an order already here (R-O2): paid → the order is paid;
+    refunding or closed → an unpaid order is cancelled, one not yet shipped gets a
+    cancellation request (the clerks void it), a shipped one is the clerks' news for
+    after-sales. The status is kept on the order, so the same file changes nothing twice.
+    Returns the effect (``EFFECTS``), None when there was nothing to change."""
+    from portal.notifications import notify_role
+    from portal.orders import orders
+
+    existing = Existing(order.stage, order.platform_status,
+                        order.cancel_requested_at is not None)
+    change = effect(existing, status)
+    if change is None:
+        return None
+    now = now or clock.now()
+    before = {"platform_status": order.platform_status, "stage": order.stage,
+              "paid_at": order.paid_at}
+    order.platform_status = status
+    if change == "paid":
+        order.stage = "paid"
+        order.paid_at = paid_at if paid_at is not None and paid_at <= now else now
+        if order.payment == "awaiting":
+            order.payment = "online"
+    elif change == "cancel":
+        order.stage = "cancelled"
+        order.closed_at = now
+    audit.record("orders.platform_status", order, actor=user,
+                 changes=audit.changes(order, ("platform_status", "stage", "paid_at"), before),
+                 details={"word": word, "effect": change})
+    db.session.flush()
+    if change == "ask_cancel":
+        from portal.orders.import_presets import gettext
+
+        orders.request_cancel(user, order, order.version,
+                              gettext("The platform shows: %(status)s", status=word))
+    elif change != "paid":
+        notify_role("order_clerk", NOTICES[change], orders._order_link(order),
+                    no=order.order_no, status=word)
+    return change
+
+
+NOTICES = {
+    "cancel": N_("Order %(no)s was closed on the platform (%(status)s) before it was paid: "
+                 "it is cancelled."),
+    "after_sales": N_("Order %(no)s has shipped but the platform now shows %(status)s: "
+                      "after-sales takes the refund."),
+    "note": N_("Order %(no)s: the platform now shows %(status)s."),
+}
 
 
 def _skipped(plain: dict, taken: bool) -> dict:

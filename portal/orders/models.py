@@ -94,6 +94,9 @@ class Order(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("order_imports.id"))
+    # the platform's status as the last imported export gave it (import_presets.STATUSES):
+    # a re-import compares with it, so the same file changes nothing twice
+    platform_status: Mapped[str | None] = mapped_column(sa.String(20))
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -28,6 +28,8 @@ PLATFORMS = {
     "tmall": N_("Tmall"),
     "jd": N_("JD"),
     "taobao": N_("Taobao"),
+    "pdd": N_("Pinduoduo"),
+    "douyin": N_("Douyin shop"),
     "vip": N_("VIP"),
     "own": N_("Own shop"),
     "phone": N_("Phone order"),

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.orders import importer as svc
 from portal.orders.models import Order, OrderLine
 from tests.conftest import count_rows
-from tests.orders.test_import_parsing import line, make_csv
+from tests.orders.test_import_parsing import basic, line, make_csv
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -44,8 +44,8 @@ def uploaded(stock, presales, freeze):
 def test_confirm_creates_exactly_the_good_orders(uploaded, make_order, clerk, freeze):
     make_order(order_no="TB-OLD")
     record = uploaded()
-    assert record.counts | {"rows": 0} == {"create": 3, "duplicate": 1, "error": 1,
-                                           "lines": 4, "error_rows": 1, "rows": 0}
+    assert basic(record.counts | {"rows": 0}) == {"create": 3, "duplicate": 1, "error": 1,
+                                                  "lines": 4, "error_rows": 1, "rows": 0}
     freeze("2026-11-22 09:40")
     svc.confirm(clerk, record, record.version)
 
@@ -82,7 +82,7 @@ def test_confirm_creates_exactly_the_good_orders(uploaded, make_order, clerk, fr
     assert done.actor_id == clerk.id
     assert done.details | {"file": None} == {"platform": "tmall", "file": None, "created": 3,
                                              "lines": 4, "skipped": 0, "duplicates": 1,
-                                             "errors": 1}
+                                             "errors": 1, "status_changes": 0}
     # one record for the import, not one per order
     assert count_rows(AuditEvent, AuditEvent.action == "orders.created") == 1  # TB-OLD's
 

@@ -62,6 +62,12 @@ def judged(data: bytes, platform="tmall"):
     return {e["order_no"] or f"row {e['rows'][0]}": e for e in entries}, counts
 
 
+def basic(counts: dict) -> dict:
+    """The counts of the first importer (no presets, no status changes)."""
+    return {k: counts[k] for k in ("create", "duplicate", "error", "lines", "error_rows",
+                                   "rows")}
+
+
 def reasons(entry) -> list[str]:
     """The reasons of an entry as English text with their row numbers."""
     return [f"row {r['row']}: " + (r["message"] % r["params"] if r["params"] else r["message"])
@@ -195,8 +201,8 @@ def test_rows_with_one_order_number_are_one_order(stock, now):
             line("TB1", "CUP-02", "4", "35", receiver="", phone="", address="", buyer="",
                  paid="")]
     entries, counts = judged(make_csv(rows))
-    assert counts == {"create": 2, "duplicate": 0, "error": 0, "lines": 3, "error_rows": 0,
-                      "rows": 3}
+    assert basic(counts) == {"create": 2, "duplicate": 0, "error": 0, "lines": 3,
+                             "error_rows": 0, "rows": 3}
     order = entries["TB1"]
     assert order["rows"] == [2, 4]
     assert [(x["sku"], x["quantity"]) for x in order["lines"]] == [("TEA-01", 2), ("CUP-02", 4)]
@@ -329,8 +335,8 @@ def test_the_sample_export(stock, now):
 
     data = (Path(__file__).parent / "data" / "taobao-export-gbk.csv").read_bytes()
     entries, counts = judged(data)
-    assert counts == {"create": 2, "duplicate": 0, "error": 2, "lines": 3, "error_rows": 2,
-                      "rows": 5}
+    assert basic(counts) == {"create": 2, "duplicate": 0, "error": 2, "lines": 3,
+                             "error_rows": 2, "rows": 5}
     first = entries["2026112200000001"]
     assert first["rows"] == [4, 5] and first["amount"] == "211.00"
     assert entries["2026112200000002"]["amount"] == "240.00"
