@@ -1,7 +1,7 @@
 """orders: the platform status of imported exports
 
 Revision ID: 453db5e67a71
-Revises: 998fdedccc53
+Revises: ff2645e7687e
 Create Date: 2026-12-06 23:05:43.339049
 
 """
@@ -13,7 +13,7 @@ import portal.database
 
 # revision identifiers, used by Alembic.
 revision = '453db5e67a71'
-down_revision = '998fdedccc53'
+down_revision = 'ff2645e7687e'
 branch_labels = None
 depends_on = None
 
