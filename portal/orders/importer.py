@@ -28,7 +28,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.i18n import N_
 from portal.orders.models import Order, OrderImport, OrderLine, StockItem, phone_tail
-from portal.orders.orders import PLATFORMS
+from portal.orders.orders import PLATFORMS, first_stage
 from portal.rules import RuleError
 from portal.uploads import clean_name
 
@@ -771,7 +771,7 @@ def _order_row(user: User, record: OrderImport, plain: dict, now: datetime) -> d
         "phone_tail": phone_tail(plain["receiver_phone"]),
         "receiver_address": plain["receiver_address"], "amount": Decimal(plain["amount"]),
         "payment": "online" if paid_at else "awaiting", "paid_at": paid_at,
-        "stage": "paid" if paid_at else "awaiting_payment", "open_tasks": 0,
+        "stage": first_stage(record.platform, paid_at), "open_tasks": 0,
         "created_at": now, "created_by_id": user.id, "import_id": record.id, "version": 1,
     }
 
