@@ -12,7 +12,7 @@ from flask import Blueprint
 
 bp = Blueprint("distributors", __name__, url_prefix="/distributors")
 
-VIEW_MODULES: tuple[str, ...] = ()
+VIEW_MODULES: tuple[str, ...] = ("account_views", "review_views")
 
 
 def init_app(app) -> None:
