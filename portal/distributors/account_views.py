@@ -143,7 +143,7 @@ def _account_page(account, *, block=None, status=200, message=None, ok=True, **g
                "message": message, "ok": ok, **_forms(account, **given), **_vocab()}
     if block is None or not is_fragment_request():
         context.update(entries=_ledger_page(account), waiting=_waiting_orders(account),
-                       statement_form=StatementForm(formdata=None))
+                       statement_form=StatementForm())
     return render(ACCOUNT, block=block, status=status, **context)
 
 

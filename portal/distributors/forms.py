@@ -76,8 +76,8 @@ class PaymentForm(Form):
 
 
 class AdjustmentForm(Form):
-    kind = SelectField(_l("Kind"), choices=[("adjustment", _l("Adjustment")),
-                                            ("refund", _l("Refund"))],
+    kind = SelectField(_l("Kind"), choices=labelled({"adjustment": ledger.KINDS["adjustment"],
+                                                     "refund": ledger.KINDS["refund"]}),
                        validate_choice=False, validators=[
                            AnyOf(["adjustment", "refund"], message=_l("Choose from the list."))])
     amount = MoneyField(_l("Amount (negative lowers the balance)"), places=2, validators=[
