@@ -142,7 +142,10 @@ def _account_page(account, *, block=None, status=200, message=None, ok=True, **g
     context = {"account": account, "standing": ledger.standing(account),
                "message": message, "ok": ok, **_forms(account, **given), **_vocab()}
     if block is None or not is_fragment_request():
-        context.update(entries=_ledger_page(account), waiting=_waiting_orders(account),
+        entries = _ledger_page(account)
+        context.update(entries=entries, numbers=ledger.order_numbers(entries.items),
+                       waiting=_waiting_orders(account),
+                       customer_id=account.customer_id or ledger.customer_of(account.code),
                        statement_form=StatementForm())
     return render(ACCOUNT, block=block, status=status, **context)
 
@@ -153,8 +156,9 @@ def account(account_id: int):
     """An account: where it stands, its terms, the actions, the ledger (newest first)."""
     found = _account(account_id)
     if is_fragment_request() and request.args.get("part") == "ledger":
-        return render(ACCOUNT, block="ledger", account=found, entries=_ledger_page(found),
-                      **_vocab())
+        entries = _ledger_page(found)
+        return render(ACCOUNT, block="ledger", account=found, entries=entries,
+                      numbers=ledger.order_numbers(entries.items), **_vocab())
     return _account_page(found)
 
 
@@ -260,7 +264,8 @@ def statement(account_id: int):
                       **_vocab())
     if request.args.get("format") == "xlsx":
         return _xlsx(result)
-    return render(STATEMENT, statement=result, account=found, form=form, **_vocab())
+    return render(STATEMENT, statement=result, account=found, form=form,
+                  numbers=ledger.order_numbers(result.entries), **_vocab())
 
 
 def _xlsx(result) -> Response:
@@ -274,13 +279,14 @@ def _xlsx(result) -> Response:
     append(ws, [_("Statement of account"), result.account.name, result.account.code])
     append(ws, [_("From"), result.start, _("Until"), result.end])
     append(ws, [_("Opening balance"), result.opening])
-    append(ws, [_("Booked"), _("Kind"), _("Amount"), _("Order"), _("Reason"),
+    append(ws, [_("Booked"), _("Kind"), _("Amount"), _("Order number"), _("Reason"),
                 _("Balance")])
     running = result.opening
+    numbers = ledger.order_numbers(result.entries)
     for entry in result.entries:
         running += entry.amount
         append(ws, [clock.local(entry.booked_at).replace(tzinfo=None), _(ledger.KINDS[entry.kind]),
-                    entry.amount, entry.order_id or "", entry.reason, running])
+                    entry.amount, numbers.get(entry.order_id, ""), entry.reason, running])
     append(ws, [_("Closing balance"), result.closing])
     name = f"statement-{result.account.code}-{result.start}-{result.end}.xlsx"
     response = Response(workbook_bytes(book),

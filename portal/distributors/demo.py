@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.orders import orders as order_svc
 from portal.orders.models import StockItem
 
+from . import ledger
 from .models import DeliveryIssue, DistributorAccount, LedgerEntry
 
 ACCOUNTS = [
@@ -101,4 +102,6 @@ def seed(users) -> dict:
                           created_at=clock.now() - timedelta(days=1))
     db.session.add(issue)
     db.session.flush()
+    for account in accounts.values():  # the customers the orders above were attached to
+        account.customer_id = ledger.customer_of(account.code)
     return {"distributors": len(accounts)}

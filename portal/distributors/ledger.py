@@ -120,7 +120,7 @@ def _check_account(name, code, market, credit_line, terms_days, mode) -> None:
         raise RuleError(N_("Choose strict or loose."), "mode")
 
 
-def _customer_of(code: str):
+def customer_of(code: str):
     """The distributor's customer (kind distributor), found by its orders' buyer id."""
     from portal.orders.models import Order
 
@@ -141,7 +141,7 @@ def create_account(user: User, *, name: str, code: str, market: str, contact_nam
     account = DistributorAccount(
         name=name.strip(), code=code, market=market.strip(), contact_name=contact_name.strip(),
         contact_phone=contact_phone.strip(), credit_line=Decimal(credit_line).quantize(ZERO),
-        terms_days=terms_days, mode=mode, state="active", customer_id=_customer_of(code),
+        terms_days=terms_days, mode=mode, state="active", customer_id=customer_of(code),
         created_at=clock.now())
     db.session.add(account)
     db.session.flush()
@@ -252,6 +252,16 @@ def charge(user: User, account: DistributorAccount, order) -> LedgerEntry:
     """An issued order charged to the account (negative)."""
     return _book(user, account, "charge", -Decimal(order.amount).quantize(ZERO),
                  order_id=order.id)
+
+
+def order_numbers(entries) -> dict[int, str]:
+    """The order numbers of the entries' orders, in one query."""
+    from portal.orders.models import Order
+
+    ids = {e.order_id for e in entries if e.order_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Order.id, Order.order_no).where(Order.id.in_(ids))))
 
 
 def entries_query(account_id: int) -> sa.Select:
