@@ -256,12 +256,12 @@ def statement(account_id: int):
     today = clock.today()
     start = form.date_from.data or today.replace(day=1)
     end = form.date_to.data or today
-    try:
-        result = ledger.statement(found, start, end)
-    except ledger.RuleError as error:
-        flash(actions.refusal_text(error), "error")
+    problem = ledger.range_problem(start, end)
+    if problem:
+        flash(_(problem), "error")
         return render(STATEMENT, status=422, statement=None, account=found, form=form,
                       **_vocab())
+    result = ledger.statement(found, start, end)
     if request.args.get("format") == "xlsx":
         return _xlsx(result)
     return render(STATEMENT, statement=result, account=found, form=form,

@@ -286,13 +286,21 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time(), clock.get_clock().tz)
 
 
+def range_problem(start: date, end: date) -> str | None:
+    """Why a statement's dates are refused (an untranslated message), or None."""
+    if end < start:
+        return N_("The end date is before the start date.")
+    if (end - start).days > 3 * 366:
+        return N_("A statement covers at most three years.")
+    return None
+
+
 def statement(account: DistributorAccount, start: date, end: date) -> Statement:
     """Opening balance (before ``start``), the movements of ``start``..``end`` (local days,
     inclusive) and the closing balance, which is the opening plus the movements."""
-    if end < start:
-        raise RuleError(N_("The end date is before the start date."), "date_to")
-    if (end - start).days > 3 * 366:
-        raise RuleError(N_("A statement covers at most three years."), "date_to")
+    problem = range_problem(start, end)
+    if problem:
+        raise RuleError(problem, "date_to")
     since, until = day_start(start), day_start(end + timedelta(days=1))
     opening = balance(account.id, before=since)
     entries = list(db.session.scalars(
