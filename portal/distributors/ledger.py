@@ -261,7 +261,8 @@ def order_numbers(entries) -> dict[int, str]:
     ids = {e.order_id for e in entries if e.order_id}
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(Order.id, Order.order_no).where(Order.id.in_(ids))))
+    rows = db.session.execute(sa.select(Order.id, Order.order_no).where(Order.id.in_(ids)))
+    return {order_id: number for order_id, number in rows}
 
 
 def entries_query(account_id: int) -> sa.Select:

@@ -150,10 +150,18 @@ def test_statement_print_and_xlsx(client, sign_in, clerk, account, freeze):
 
 
 def test_query_budgets(client, sign_in, clerk, account, dist_order, count_queries):
-    for _ in range(5):
+    from portal.distributors import review
+
+    for _ in range(15):
         pay(clerk, account, "100")
+    issued = dist_order()
+    review.issue(clerk, issued, issued.version, review.check(issued, account).seen)
+    db.session.commit()
     order = dist_order()
     sign_in(client, clerk)
+    assert issued.order_no in client.get(f"/distributors/{account.id}").get_data(as_text=True)
+    assert issued.order_no in client.get(f"/distributors/{account.id}/statement").get_data(
+        as_text=True)
     for url in ("/distributors/", f"/distributors/{account.id}", "/distributors/review",
                 f"/distributors/review/{order.id}", "/distributors/dispatch",
                 f"/distributors/{account.id}/statement"):
