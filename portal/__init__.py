@@ -27,6 +27,7 @@ AREAS = (
     "portal.worklog",
     "portal.knowledge",
     "portal.complaints",
+    "portal.distributors",
     "portal.jobs",  # above the areas: reads their services to find reminders due
     "portal.ops",
 )

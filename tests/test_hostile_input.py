@@ -241,6 +241,12 @@ def _record_for(endpoint: str, arg: str):
         "customer_id": Customer, "tag_id": CustomerTag,
     }
     model, where = by_arg.get(arg), ()
+    if area == "distributors":
+        from portal.distributors.models import DeliveryIssue, DistributorAccount
+
+        model = {"account_id": DistributorAccount, "issue_id": DeliveryIssue}.get(arg, model)
+        if arg == "order_id":
+            where = (Order.stage == "review",)
     if arg == "visit_id":
         model = ReturnVisit if area == "aftersales" else Visit
     elif arg == "item_id":
@@ -390,7 +396,7 @@ def sweep(app, client, sign_in, department, caught):
 
 
 AREAS = ["aftersales", "audit", "auth", "customers", "handover", "home", "jobs", "notifications",
-         "orders", "ops", "reception", "roster_and_shifts", "scoring", "staff"]
+         "orders", "ops", "reception", "roster_and_shifts", "scoring", "staff", "distributors"]
 
 
 def _in_area(endpoint, area):

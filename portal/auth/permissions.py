@@ -89,6 +89,14 @@ VOICE_OVERSIGHT = frozenset({
     "complaints.analysis",  # the month's analysis (R-C3)
     "worklog.oversee",      # any agent's day, the day's totals (每日工作统计)
 })
+# Distributors (R-O9, R-O10): accounts and ledgers read by the order desk, pre-sales and the
+# managers; order clerks check and issue distributor orders (reduce, ask to pay) and follow
+# delivery problems; pre-sales and clerks book payments in (bank transfers); the supervisor
+# keeps the accounts: credit lines, terms, holds, refunds and adjustments.
+DISTRIBUTORS_READ = frozenset({"distributors.view"})
+DISTRIBUTORS_PAY = frozenset({"distributors.payments"})  # book a payment in
+DISTRIBUTORS_WORK = frozenset({"distributors.work"})  # check, issue, reduce, ask to pay
+
 # Permissions the staff page may grant to one person beyond their role.
 GRANTABLE = {"knowledge.edit": N_("Knowledge editor")}
 
@@ -111,7 +119,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     } | CUSTOMERS_READ | {
         "customers.contacts",        # phones and addresses in full (R-C8)
         "customers.oversee",         # calls per agent, duplicates, the care list's figures
-    } | VOICE | VOICE_OVERSIGHT,
+    } | VOICE | VOICE_OVERSIGHT | DISTRIBUTORS_READ,
     # both books: the supervisor writes, signs and takes over (R-H1, R-H2, escalations)
     "supervisor": EVERYONE | ROSTERED | SHOWROOM_READ | DESK_BOOK | SHOWROOM_BOOK | {
         "staff.manage",
@@ -139,7 +147,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "worklog.manage",            # the question categories
         "knowledge.edit",            # publish, retire, review, revert articles
     } | VOICE | AGENT_VOICE | VOICE_OVERSIGHT | ORDERS_READ | REGISTERS_READ | AFTERSALES_READ
-    | CUSTOMERS_READ | CUSTOMERS_WORK,
+    | CUSTOMERS_READ | CUSTOMERS_WORK | DISTRIBUTORS_READ | DISTRIBUTORS_PAY | DISTRIBUTORS_WORK
+    | {"distributors.manage"},       # accounts, credit lines, holds, refunds, adjustments
     "presales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | REGISTERS_READ | {
         "orders.create",             # type an order in by hand
         "orders.import",             # import a platform's export
@@ -147,7 +156,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "orders.cancel",             # ask for a cancellation (R-O2)
         "orders.registers",          # bank transfers (R-O7), out-of-stock waits (R-O8)
         "aftersales.open",           # open an after-sales case from an order
-    } | CUSTOMERS_READ | CUSTOMERS_WORK | VOICE | AGENT_VOICE,
+    } | CUSTOMERS_READ | CUSTOMERS_WORK | VOICE | AGENT_VOICE | DISTRIBUTORS_READ
+    | DISTRIBUTORS_PAY,
     "aftersales": EVERYONE | ROSTERED | DESK_BOOK | SCORED | ORDERS_READ | AFTERSALES_READ | {
         "aftersales.open",
         "aftersales.work",           # cases: assign, notes, photos, steps, refunds, visits
@@ -158,7 +168,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "orders.work",               # the queue: flags, slips, packing, shipping, voiding, tasks
         "orders.stock",              # stock counts and expected arrivals
         "aftersales.parcels",        # returned parcels: sign "原包裹已收到" (R-A5)
-    } | CUSTOMERS_READ | VOICE | AGENT_VOICE,
+    } | CUSTOMERS_READ | VOICE | AGENT_VOICE | DISTRIBUTORS_READ | DISTRIBUTORS_PAY
+    | DISTRIBUTORS_WORK,
     "reception": EVERYONE | ROSTERED | SHOWROOM_BOOK | SHOWROOM_READ | SCORED | {
         "reception.work",            # log visitors, serve, mark departures, fill the checklist
         "reception.repairs",         # report repairs and follow them up

@@ -38,7 +38,7 @@ from portal.i18n import N_
 from portal.orders import import_presets as presets
 from portal.orders.import_presets import Preset
 from portal.orders.models import Order, OrderImport, OrderLine, OrderRemark, StockItem, phone_tail
-from portal.orders.orders import GONE, PLATFORMS
+from portal.orders.orders import GONE, PLATFORMS, first_stage
 from portal.rules import RuleError
 from portal.uploads import clean_name
 
@@ -1057,7 +1057,7 @@ def _order_row(user: User, record: OrderImport, plain: dict, now: datetime) -> d
         "phone_tail": phone_tail(plain["receiver_phone"]),
         "receiver_address": plain["receiver_address"], "amount": Decimal(plain["amount"]),
         "payment": "online" if paid_at else "awaiting", "paid_at": paid_at,
-        "stage": "paid" if paid_at else "awaiting_payment", "open_tasks": 0,
+        "stage": first_stage(record.platform, paid_at), "open_tasks": 0,
         "created_at": now, "created_by_id": user.id, "import_id": record.id, "version": 1,
         "platform_status": plain.get("status"),
     }

@@ -52,6 +52,7 @@ class Order(db.Model):
         sa.Index("ix_orders_phone_tail", "phone_tail"),  # the last digits, read backwards
         sa.Index("ix_orders_receiver_name", "receiver_name"),
         sa.Index("ix_orders_stage_paid", "stage", "paid_at"),
+        sa.Index("ix_orders_stage_created", "stage", "created_at", "id"),  # the review queue
         sa.Index("ix_orders_closed", "closed_at"),
         sa.Index("ix_orders_created", "created_at", "id"),
         sa.Index("ix_orders_customer", "customer_id", "created_at", "id"),  # the story

@@ -43,6 +43,9 @@ PAYMENTS = {
 }
 
 STAGES = {
+    # R-O9: a distributor order waits here until its balance is checked and it is issued
+    # (portal/distributors/review.py), then goes on to "paid"
+    "review": N_("Waiting for review"),
     "awaiting_payment": N_("Awaiting payment"),
     "paid": N_("Paid"),
     "printed": N_("Printed"),
@@ -170,6 +173,14 @@ def receiver_phone_of(raw: str | None) -> str:
     return phone
 
 
+def first_stage(platform: str, paid_at: datetime | None) -> str:
+    """A new order's stage: a distributor's waits for review (R-O9), whatever its payment;
+    any other is paid or awaiting payment."""
+    if platform == "distributor":
+        return "review"
+    return "awaiting_payment" if paid_at is None else "paid"
+
+
 def find(platform: str, order_no: str) -> Order | None:
     """The order with this number on this platform."""
     return db.session.scalar(sa.select(Order).where(Order.platform == platform,
@@ -208,7 +219,7 @@ def create(user: User, *, platform: str, order_no: str, buyer_id: str, receiver_
         receiver_name=receiver_name.strip(), receiver_phone=receiver_phone,
         receiver_address=receiver_address.strip(),
         amount=total if amount is None else amount, payment=payment, paid_at=paid_at,
-        stage="awaiting_payment" if paid_at is None else "paid",
+        stage=first_stage(platform, paid_at),
         created_at=now, created_by_id=user.id,
         lines=[OrderLine(sku=line.sku, item_name=line.item_name, attributes=line.attributes,
                          quantity=line.quantity, unit_price=line.unit_price)

@@ -65,6 +65,9 @@ def make_order(presales, clerk, stock, freeze):
             svc.LineInput(sku=sku, item_name=stock[sku].name, quantity=quantity,
                           unit_price=Decimal("88.00"), attributes="标准")
             for sku, quantity in lines], **fields)
+        if order.stage == "review" and stage != "review":
+            # a distributor order starts waiting for review (R-O9): here it was issued
+            order.stage = "paid" if order.paid_at else "awaiting_payment"
         steps = ("printed", "packed", "shipped", "completed")
         if stage in steps:
             svc.print_slips(clerk, [order])
