@@ -293,6 +293,8 @@ class PromoteAnswer:
                        EVENT, "worklog-changed")
 
     def refused(self, form, message):
+        if form is not None:
+            message = " ".join(form.form_errors) or message
         if is_fragment_request():
             return render(PROMOTED, line=self.line, article=None, message=message, ok=False)
         flash(message or _("Check the form."), "error")
