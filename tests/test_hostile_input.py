@@ -212,7 +212,7 @@ def _models():
 
 def _record_for(endpoint: str, arg: str):
     """A record of the demo department for a URL argument of ``endpoint``."""
-    from portal.aftersales.models import AfterSalesCase, CannedReply, CasePhoto, ReturnVisit
+    from portal.aftersales.models import AfterSalesCase, CasePhoto, ReturnVisit
     from portal.customers.call_models import CallPlan, CareExport, PlannedCall
     from portal.customers.models import Customer, CustomerTag
     from portal.handover.models import HandoverItem
@@ -231,7 +231,7 @@ def _record_for(endpoint: str, arg: str):
 
     area = endpoint.split(".")[0]
     by_arg = {
-        "case_id": AfterSalesCase, "photo_id": CasePhoto, "reply_id": CannedReply,
+        "case_id": AfterSalesCase, "photo_id": CasePhoto,
         "notification_id": Notification, "order_id": Order, "import_id": OrderImport,
         "task_id": OrderTask, "transfer_id": BankTransfer, "wait_id": StockWait,
         "report_id": RepairReport, "appeal_id": Appeal, "entry_id": ScoreEntry,

@@ -1,5 +1,5 @@
 """knowledge base: permissions granted to a person (users.grants); canned replies become
-published articles with a reply text (one place for answers)
+published articles with a reply text (one place for answers; aftersales_replies dropped)
 
 Revision ID: b4c1e7a9d203
 Revises: 998fdedccc53
@@ -56,10 +56,30 @@ def upgrade():
         bind.execute(versions.insert().values(
             article_id=article_id, number=1, question=title, phrasings='', answer=text,
             reply_text=text[:1000], skus='', tags='', state=state, at=now, note=IMPORTED))
+    op.drop_table('aftersales_replies')
 
 
 def downgrade():
+    op.create_table('aftersales_replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=60), nullable=False),
+    sa.Column('text', sa.String(length=1000), nullable=False),
+    sa.Column('sort_order', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_aftersales_replies'))
+    )
     bind = op.get_bind()
+    rows = bind.execute(sa.text(
+        'SELECT a.question, a.reply_text, a.state FROM articles a JOIN article_versions v '
+        'ON v.article_id = a.id AND v.number = 1 AND v.note = :note ORDER BY a.id'),
+        {'note': IMPORTED}).all()
+    for position, (title, text, state) in enumerate(rows, start=1):
+        bind.execute(sa.text(
+            'INSERT INTO aftersales_replies (title, text, sort_order, active, version) '
+            'VALUES (:title, :text, :sort_order, :active, 1)'),
+            {'title': title[:60], 'text': text, 'sort_order': position * 10,
+             'active': state == 'published'})
     bind.execute(sa.text('DELETE FROM article_versions WHERE article_id IN '
                          '(SELECT article_id FROM article_versions WHERE note = :note '
                          'AND number = 1)'), {'note': IMPORTED})
