@@ -216,6 +216,7 @@ def _record_for(endpoint: str, arg: str):
     from portal.customers.call_models import CallPlan, CareExport, PlannedCall
     from portal.customers.models import Customer, CustomerTag
     from portal.handover.models import HandoverItem
+    from portal.knowledge.models import Article
     from portal.notifications.models import Notification
     from portal.orders.models import (
         BankTransfer,
@@ -228,6 +229,7 @@ def _record_for(endpoint: str, arg: str):
     from portal.reception.models import ChecklistItem, MenuItem, RepairReport, Visit
     from portal.scoring.models import Appeal, ScoreEntry, ScoreRule, ScoreSheet
     from portal.shifts.models import OvertimeRecord, SwapRequest
+    from portal.worklog.models import WorkLine
 
     area = endpoint.split(".")[0]
     by_arg = {
@@ -239,6 +241,7 @@ def _record_for(endpoint: str, arg: str):
         "swap_id": SwapRequest, "ident": Order,
         "call_id": PlannedCall, "plan_id": CallPlan, "export_id": CareExport,
         "customer_id": Customer, "tag_id": CustomerTag,
+        "article_id": Article, "line_id": WorkLine,
     }
     model, where = by_arg.get(arg), ()
     if arg == "visit_id":
@@ -389,8 +392,8 @@ def sweep(app, client, sign_in, department, caught):
     return Sweep(app, client, sign_in, department, caught)
 
 
-AREAS = ["aftersales", "audit", "auth", "customers", "handover", "home", "jobs", "notifications",
-         "orders", "ops", "reception", "roster_and_shifts", "scoring", "staff"]
+AREAS = ["aftersales", "audit", "auth", "customers", "handover", "home", "jobs", "knowledge",
+         "notifications", "orders", "ops", "reception", "roster_and_shifts", "scoring", "staff"]
 
 
 def _in_area(endpoint, area):
