@@ -356,7 +356,8 @@ def unresolved_query():
     """Unresolved questions of the daily records not promoted yet (newest first, keyset on
     (day, id))."""
     return sa.select(WorkLine).where(WorkLine.resolved.is_(False),
-                                     WorkLine.article_id.is_(None))
+                                     WorkLine.article_id.is_(None)).options(
+        sa.orm.joinedload(WorkLine.user))
 
 
 def is_stale(article: Article) -> bool:
