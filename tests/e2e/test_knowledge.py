@@ -111,3 +111,34 @@ def test_the_diff_between_two_versions_and_a_conflict_shows_both_texts(
     expect(page.locator(".kb-theirs")).to_contain_text("他们的版本：现货 36 小时内发货。")
     expect(page.locator("#answer")).to_have_value("我的版本：现货 24 小时内发货。")
     screenshot(page, "knowledge-conflict")
+
+
+def test_the_supervisor_makes_an_agent_knowledge_editor(page, t, sign_in, portal_data,
+                                                        screenshot):
+    def ids():
+        import sqlalchemy as sa
+
+        from portal.auth.models import User
+        from portal.extensions import db
+        from portal.knowledge.models import Article
+
+        agent = db.session.scalar(sa.select(User).where(User.username == "presales3"))
+        draft = db.session.scalar(sa.select(Article.id).where(
+            Article.state == "draft", Article.answer != "").order_by(Article.id.desc()))
+        return agent.id, draft
+
+    agent_id, draft_id = portal_data(ids)
+    sign_in("supervisor")
+    page.goto(f"/staff/{agent_id}")
+    box = page.get_by_label(t("Knowledge editor"), exact=True)
+    box.check()
+    screenshot(page, "knowledge-grant")
+    box.locator("xpath=ancestor::form").get_by_role("button", name=t("Save"),
+                                                     exact=True).click()
+    expect(page.get_by_label(t("Knowledge editor"), exact=True)).to_be_checked()
+
+    page.get_by_role("button", name=t("Sign out")).first.click()
+    sign_in("presales3")
+    page.goto(f"/knowledge/{draft_id}")
+    page.get_by_role("button", name=t("Publish"), exact=True).click()
+    expect(page.locator(".kb-state")).to_have_text(t("Published"))
