@@ -212,10 +212,11 @@ def _models():
 
 def _record_for(endpoint: str, arg: str):
     """A record of the demo department for a URL argument of ``endpoint``."""
-    from portal.aftersales.models import AfterSalesCase, CannedReply, CasePhoto, ReturnVisit
+    from portal.aftersales.models import AfterSalesCase, CasePhoto, ReturnVisit
     from portal.customers.call_models import CallPlan, CareExport, PlannedCall
     from portal.customers.models import Customer, CustomerTag
     from portal.handover.models import HandoverItem
+    from portal.knowledge.models import Article
     from portal.notifications.models import Notification
     from portal.orders.models import (
         BankTransfer,
@@ -228,10 +229,11 @@ def _record_for(endpoint: str, arg: str):
     from portal.reception.models import ChecklistItem, MenuItem, RepairReport, Visit
     from portal.scoring.models import Appeal, ScoreEntry, ScoreRule, ScoreSheet
     from portal.shifts.models import OvertimeRecord, SwapRequest
+    from portal.worklog.models import WorkLine
 
     area = endpoint.split(".")[0]
     by_arg = {
-        "case_id": AfterSalesCase, "photo_id": CasePhoto, "reply_id": CannedReply,
+        "case_id": AfterSalesCase, "photo_id": CasePhoto,
         "notification_id": Notification, "order_id": Order, "import_id": OrderImport,
         "task_id": OrderTask, "transfer_id": BankTransfer, "wait_id": StockWait,
         "report_id": RepairReport, "appeal_id": Appeal, "entry_id": ScoreEntry,
@@ -239,6 +241,7 @@ def _record_for(endpoint: str, arg: str):
         "swap_id": SwapRequest, "ident": Order,
         "call_id": PlannedCall, "plan_id": CallPlan, "export_id": CareExport,
         "customer_id": Customer, "tag_id": CustomerTag,
+        "article_id": Article, "line_id": WorkLine,
     }
     model, where = by_arg.get(arg), ()
     if area == "distributors":
@@ -395,8 +398,9 @@ def sweep(app, client, sign_in, department, caught):
     return Sweep(app, client, sign_in, department, caught)
 
 
-AREAS = ["aftersales", "audit", "auth", "customers", "handover", "home", "jobs", "notifications",
-         "orders", "ops", "reception", "roster_and_shifts", "scoring", "staff", "distributors"]
+AREAS = ["aftersales", "audit", "auth", "customers", "distributors", "handover", "home", "jobs",
+         "knowledge", "notifications", "orders", "ops", "reception", "roster_and_shifts",
+         "scoring", "staff"]
 
 
 def _in_area(endpoint, area):

@@ -141,7 +141,7 @@ def _plan(kind: str, rng, picked_up: float | None) -> list[tuple[float, str, obj
 
 def build(ctx: Context) -> None:
     from portal.aftersales import sla
-    from portal.aftersales.replies import DEFAULT_REPLIES, STEP
+    from portal.aftersales.replies import DEFAULT_REPLIES
 
     w, rng = ctx.w, ctx.rng
     agents = ctx.by_role["aftersales"]
@@ -155,8 +155,12 @@ def build(ctx: Context) -> None:
     today = ctx.today
     kinds, weights = zip(*KINDS, strict=True)
 
-    w.rows("aftersales_replies", ("id", "title", "text", "sort_order", "active", "version"),
-           [(n, title, text, n * STEP, True, 1)
+    # the canned replies: published articles of the knowledge base with a reply text (ids
+    # 1..7; the knowledge base's own generator numbers its articles after them)
+    w.rows("articles", ("id", "question", "phrasings", "answer", "reply_text", "skus", "tags",
+                        "state", "reviewed_at", "published_at", "created_at", "updated_at",
+                        "revision", "version"),
+           [(n, title, "", text, text, "", "", "published", now, now, now, now, 1, 1)
             for n, (title, text) in enumerate(DEFAULT_REPLIES, start=1)])
 
     # when each case is opened: the history at N × 100,000 until the live fortnight, then

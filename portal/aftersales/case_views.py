@@ -43,7 +43,7 @@ from portal.aftersales.case_forms import (
     PhotoForm,
     StateForm,
 )
-from portal.aftersales.models import AfterSalesCase, CannedReply, CaseEvent, CasePhoto
+from portal.aftersales.models import AfterSalesCase, CaseEvent, CasePhoto
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
@@ -528,8 +528,8 @@ def detail(case_id: int):
     given = {}
     chosen = request.args.get("reply", "")
     if chosen.isdigit() and current_user.can("aftersales.work"):
-        reply = db.session.get(CannedReply, int(chosen)) if len(chosen) < 10 else None
-        if reply is not None and reply.active:
+        reply = replies.find(int(chosen)) if len(chosen) < 10 else None
+        if reply is not None:
             given["reply"] = CustomerReplyForm(
                 formdata=None, text=replies.fill(reply, replies.case_facts(case)).text)
     return _answer(Card(case, given=given), "case_card")

@@ -1,44 +1,18 @@
-"""Forms of the desk pages: canned replies, return visits, reminders.
+"""Forms of the desk pages: return visits, reminders.
 
-Messages are translatable; the rules are checked again in replies.py, visits.py, queue.py.
+Messages are translatable; the rules are checked again in visits.py, queue.py.
 """
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, IntegerField, RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.aftersales.replies import TEXT_MAX, TITLE_MAX
 from portal.aftersales.visits import COMMENT_MAX, OUTCOMES
-from portal.forms import Form, VersionedForm, choices
+from portal.forms import VersionedForm, choices
 
 
 def _short(limit: int):
     return Length(max=limit, message=_l("Keep this under %(max)d characters.", max=limit))
-
-
-class ReplyForm(Form):
-    """A canned reply's title and text."""
-
-    title = StringField(_l("Title"), validators=[
-        InputRequired(_l("Give the reply a short title.")), _short(TITLE_MAX)])
-    text = TextAreaField(_l("Text"), validators=[
-        InputRequired(_l("Write the reply's text.")), _short(TEXT_MAX)])
-
-
-class ReplyEditForm(VersionedForm, ReplyForm):
-    """Change a reply (version-checked)."""
-
-
-class ReplyMoveForm(VersionedForm):
-    """Move a reply up or down."""
-
-    direction = StringField(validators=[InputRequired(), AnyOf(("up", "down"))])
-
-
-class ReplyActiveForm(VersionedForm):
-    """Deactivate a reply, or bring it back."""
-
-    active = StringField(validators=[InputRequired(), AnyOf(("0", "1"))])
 
 
 class VisitForm(VersionedForm):

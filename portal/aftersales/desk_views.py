@@ -1,10 +1,11 @@
-"""The after-sales desk around the cases: canned replies (kept by the supervisor), the
+"""The after-sales desk around the cases: the canned replies (now published articles of the
+knowledge base with a reply text; the old page redirects there), the
 refund and dispute queue with its reminders, return visits and their satisfaction, the
 weekly report with its workbook and print view, and the Today cards of the SLA clock.
 
 Each page is one template whose blocks are htmx fragments; rows are swapped in place. The
 lists are paged ("show more" fetches a few rows at a time) and carry no per-row form that
-is seldom used: a return visit's form and a reply's edit form are fetched when opened.
+is seldom used: a return visit's form is fetched when opened.
 The SLA partial (``aftersales/desk/_sla.html``) and the canned-reply buttons
 (``aftersales/desk/_replies.html``) are included by the case pages through the template
 globals ``sla_status`` / ``sla_overdue`` / ``canned_replies`` registered here.
@@ -13,11 +14,10 @@ globals ``sla_status`` / ``sla_overdue`` / ``canned_replies`` registered here.
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, make_response, render_template, request, url_for
+from flask import Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 from sqlalchemy.orm import lazyload
 
 from portal import actions, clock
@@ -27,14 +27,8 @@ from portal.aftersales import replies as replies_svc
 from portal.aftersales import report as report_svc
 from portal.aftersales import visits as visits_svc
 from portal.aftersales.cases import CATEGORIES, OPEN_STATES, PLATFORM_STATUSES, STATES, TYPES
-from portal.aftersales.desk_forms import (
-    ReplyActiveForm,
-    ReplyEditForm,
-    ReplyForm,
-    ReplyMoveForm,
-    VisitForm,
-)
-from portal.aftersales.models import AfterSalesCase, CannedReply, ReturnVisit
+from portal.aftersales.desk_forms import VisitForm
+from portal.aftersales.models import AfterSalesCase, ReturnVisit
 from portal.audit.services import namer
 from portal.auth.decorators import require
 from portal.extensions import db
@@ -42,10 +36,6 @@ from portal.forms import Form
 from portal.i18n import N_
 from portal.web import is_fragment_request, redirect_htmx_aware, render, trigger
 
-REPLIES = "aftersales/desk/replies.html"
-REPLY = "aftersales/desk/reply.html"
-REPLY_ITEM = "aftersales/desk/_reply_item.html"
-REPLY_ANSWERS = "aftersales/desk/_reply_answers.html"
 QUEUE = "aftersales/desk/queue.html"
 VISITS = "aftersales/desk/visits.html"
 VISIT = "aftersales/desk/visit.html"
@@ -67,204 +57,15 @@ def vocab() -> dict:
             "platform_statuses": PLATFORM_STATUSES, "outcomes": visits_svc.OUTCOMES}
 
 
-# --- canned replies (aftersales.replies) -----------------------------------------------------
-
-
-
-def _prefix(reply_id: int) -> str:
-    return f"reply-{reply_id}"
-
-
-def _edges(active_ids: list[int]) -> tuple[int | None, int | None]:
-    """The first and last active reply (where the arrows stop)."""
-    return (active_ids[0], active_ids[-1]) if active_ids else (None, None)
-
-
-def _replies_page(*, status: int = 200, form=None, message: str | None = None,
-                  open_forms: dict | None = None):
-    """The replies page, or its panel (the add form and the list) for htmx: a conflict's
-    answer. ``open_forms``: {reply id: its edit form, shown open as typed}."""
-    items = replies_svc.all_replies()
-    active = [r.id for r in items if r.active]
-    response = render(REPLIES, block="replies_panel", status=status, items=items,
-                      form=form or ReplyForm(formdata=None), message=message,
-                      failed=status >= 400, active_count=len(active), edges=_edges(active),
-                      open_forms=open_forms or {})
-    if status == 409 and is_fragment_request():
-        response.headers["HX-Retarget"] = "#replies-panel"
-        response.headers["HX-Reswap"] = "outerHTML"
-    return response
-
-
-def _reply_item(reply: CannedReply, *, status: int = 200, message: str | None = None,
-                edit_form=None, count: bool = False):
-    """One reply in place (htmx), with its message; ``count``: and the count of the active
-    replies out of band. Without JavaScript (a refusal): the reply's page with the form open,
-    or the replies page with the message."""
-    active = replies_svc.active_ids()
-    if not is_fragment_request():
-        if edit_form is not None:
-            return render(REPLY, status=status, r=reply, edit_form=edit_form,
-                          row_message=message, row_failed=True, edges=_edges(active))
-        return _replies_page(status=status, message=message)
-    body = render_template(REPLY_ITEM, r=reply, edit_form=edit_form, row_message=message,
-                           row_failed=status >= 400, edges=_edges(active))
-    if count:
-        body += render_block(REPLIES, "reply_count", oob=True, active_count=len(active))
-    response = make_response(body, status)
-    response.vary.add("HX-Request")
-    return response
+# --- canned replies: published articles of the knowledge base with a reply text -----------
 
 
 @bp.route("/replies")
 @require("aftersales.replies")
 def replies():
-    """The canned replies agents insert into notes: add, edit, reorder, deactivate."""
-    return _replies_page()
-
-
-class ReplyAddAnswer:
-    """Adding a reply answers the emptied add form, and out of band the reply in the list
-    (after the last active one) and the count; a refusal, the form as typed."""
-
-    def add(self, title: str, text: str) -> CannedReply:
-        """Add the reply, noting the list as it was before."""
-        self.before = replies_svc.active_ids()
-        self.had_any = bool(self.before) or replies_svc.count() > 0
-        return replies_svc.add(current_user, title, text)
-
-    def done(self, reply: CannedReply, message: str):
-        before = self.before
-        previous = db.session.get(CannedReply, before[-1]) if before else None
-        return render(REPLY_ANSWERS, block="reply_added", form=ReplyForm(formdata=None),
-                      add_message=message, added=reply, previous=previous,
-                      had_any=self.had_any, active_count=len(before) + 1,
-                      edges=(before[0] if before else reply.id, reply.id))
-
-    def refused(self, form, message):
-        if is_fragment_request():
-            return render(REPLIES, block="reply_add", form=form)
-        return _replies_page(status=422, form=form)
-
-    conflict = refused  # a new reply has no version: only a refusal can happen
-
-    def location(self, result) -> str:
-        return url_for("aftersales.replies")
-
-
-@bp.route("/replies", methods=["POST"])
-@require("aftersales.replies")
-def reply_add():
-    """A new canned reply, last among the active ones: the emptied add form, and out of band
-    the reply in the list (after the last active one) and the count."""
-    form = ReplyForm()
-    answer = ReplyAddAnswer()
-    return actions.run(lambda: answer.add(form.title.data, form.text.data), form=form,
-                       answer=answer,
-                       done=lambda reply: _("Reply “%(title)s” added.", title=reply.title))
-
-
-class ReplyAnswer:
-    """A reply's action answers the reply in place (``moved``: the answer of a move, the two
-    replies that swapped places); 422 the reply with its message (an edit: the form as typed,
-    open); 409 the current list, an edit's form kept open as typed."""
-
-    def __init__(self, reply: CannedReply, *, edit: bool = False, moved=None) -> None:
-        self.reply, self.edit, self.moved = reply, edit, moved
-
-    def done(self, result, message: str):
-        if self.moved is not None:
-            return self.moved(message)
-        return _reply_item(self.reply, message=message, count=not self.edit)
-
-    def refused(self, form, message):
-        if self.edit:
-            return _reply_item(self.reply, status=422, edit_form=form)
-        return _reply_item(self.reply, status=422,
-                           message=message or " ".join(map(str, form.form_errors)))
-
-    def conflict(self, form, message: str):
-        return _replies_page(status=409, message=_(
-            "Someone else changed this reply first. This is the current list."),
-            open_forms={self.reply.id: form} if self.edit else None)
-
-    def location(self, result) -> str:
-        return url_for("aftersales.replies")
-
-
-def _one_click(form) -> None:
-    """A button's form (version, direction…) carries nothing typed: malformed is a 400."""
-    if not form.validate_on_submit():
-        abort(400)
-
-
-@bp.route("/replies/<int:reply_id>/edit")
-@require("aftersales.replies")
-def reply_edit_form(reply_id: int):
-    """A reply with its edit form open (fetched by "Edit"; its own page without JavaScript)."""
-    reply = db.get_or_404(CannedReply, reply_id)
-    form = ReplyEditForm(formdata=None, obj=reply, prefix=_prefix(reply.id))
-    edges = _edges(replies_svc.active_ids())
-    return render(REPLY, block="reply_item", r=reply, edit_form=form, row_message=None,
-                  edges=edges)
-
-
-@bp.route("/replies/<int:reply_id>", methods=["POST"])
-@require("aftersales.replies")
-def reply_edit(reply_id: int):
-    """Change a reply's title or text (version-checked)."""
-    reply = db.get_or_404(CannedReply, reply_id)
-    form = ReplyEditForm(prefix=_prefix(reply.id))
-    return actions.run(lambda: replies_svc.update(
-        current_user, reply, form.version.data, form.title.data, form.text.data),
-        form=form, answer=ReplyAnswer(reply, edit=True), subject=reply,
-        done=lambda result: _("Reply “%(title)s” saved.", title=reply.title))
-
-
-@bp.route("/replies/<int:reply_id>/move", methods=["POST"])
-@require("aftersales.replies")
-def reply_move(reply_id: int):
-    """Move a reply one place up or down in the order agents see: the two replies that
-    swapped places, in their new order."""
-    reply = db.get_or_404(CannedReply, reply_id)
-    form = ReplyMoveForm()
-    _one_click(form)
-    ordered = replies_svc.active_all()  # the move renumbers them: the same objects
-    versions = {r.id: r.version for r in ordered}
-
-    def moved(message: str):
-        now = sorted(ordered, key=lambda r: (r.sort_order, r.id))
-        place = now.index(reply)
-        up = form.direction.data == "up"
-        other = now[place + 1] if up else now[place - 1]
-        # the others the order's renumbering changed keep working: their new versions
-        renumbered = [r for r in ordered if r.version != versions[r.id]
-                      and r.id not in (reply.id, other.id)]
-        return render(REPLY_ANSWERS, block="reply_moved",
-                      pair=[reply, other] if up else [other, reply], reply=reply,
-                      other=other, renumbered=renumbered, row_message=message,
-                      edges=(now[0].id, now[-1].id))
-
-    return actions.run(lambda: replies_svc.move(
-        current_user, reply, form.version.data, form.direction.data), form=form,
-        validate=False, answer=ReplyAnswer(reply, moved=moved), subject=reply,
-        done=_("Reply “%(title)s” moved.", title=reply.title))
-
-
-@bp.route("/replies/<int:reply_id>/active", methods=["POST"])
-@require("aftersales.replies")
-def reply_active(reply_id: int):
-    """Deactivate a reply (kept, no longer offered), or bring it back: the reply in place
-    with its new state, and the count (the list is sorted again on the next load)."""
-    reply = db.get_or_404(CannedReply, reply_id)
-    form = ReplyActiveForm()
-    _one_click(form)
-    active = form.active.data == "1"
-    done = (_("Reply “%(title)s” is offered again.", title=reply.title) if active
-            else _("Reply “%(title)s” deactivated.", title=reply.title))
-    return actions.run(lambda: replies_svc.set_active(
-        current_user, reply, form.version.data, active), form=form, validate=False,
-        answer=ReplyAnswer(reply), done=done, subject=reply)
+    """The canned replies are kept in the knowledge base now (one place for answers): a
+    published article with a short reply text is offered on every case."""
+    return redirect_htmx_aware(url_for("knowledge.index"))
 
 
 # --- the refund and dispute queue (aftersales.oversee) ----------------------------------------
@@ -622,7 +423,6 @@ def sla_overdue(status: sla.Status, now: datetime | None = None) -> int:
     return max(int(((now or clock.now()) - status.due).total_seconds() // 60), 0)
 
 
-_reply_names = namer(CannedReply, CannedReply.title)
 _visit_names = namer(ReturnVisit, ReturnVisit.case_id, ReturnVisit.due_on,
                      fmt=lambda ident, case_id, due_on: f"#{case_id} {due_on.isoformat()}")
 
@@ -664,5 +464,5 @@ def register(app) -> None:
         "outcome": N_("Outcome"), "satisfaction": N_("Satisfaction"),
         "comment": N_("Comment"), "due_on": N_("Due on"), "active": N_("Active"),
     }, values={"outcome": visits_svc.OUTCOMES},
-        target=("aftersales_replies", N_("Canned reply"), _reply_names))
+        target=("aftersales_replies", N_("Canned reply"), None))
     register_audit(app, target=("aftersales_visits", N_("Return visit"), _visit_names))

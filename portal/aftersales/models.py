@@ -145,21 +145,6 @@ class CasePhoto(db.Model):
     uploaded_by = relationship("User", foreign_keys=[uploaded_by_id], lazy="joined")
 
 
-class CannedReply(db.Model):
-    """A short reply text the supervisor keeps; an agent inserts it into a note."""
-
-    __tablename__ = "aftersales_replies"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(sa.String(60))
-    text: Mapped[str] = mapped_column(sa.String(1000))
-    sort_order: Mapped[int] = mapped_column(default=0)
-    active: Mapped[bool] = mapped_column(default=True)
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
-
-
 class ReturnVisit(db.Model):
     """R-C2: the call three days after a case is closed: outcome, satisfaction, comment."""
 

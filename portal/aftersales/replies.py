@@ -1,15 +1,15 @@
-"""Canned replies (快捷回复): short texts the supervisor keeps and an agent copies in one
-click into the platform's chat, with the case's facts filled in where the text names them
-(``{买家}``, ``{订单号}``, ``{快递单号}``, ``{退货单号}``; or ``{buyer}``, ``{order_no}``,
-``{tracking_no}``, ``{return_tracking_no}``). What was sent is recorded on the case as a
-reply to the customer (``cases.record_reply``), never as an internal note.
+"""Canned replies (快捷回复): short texts an agent copies in one click into the platform's
+chat, with the case's facts filled in where the text names them (``{买家}``, ``{订单号}``,
+``{快递单号}``, ``{退货单号}``; or ``{buyer}``, ``{order_no}``, ``{tracking_no}``,
+``{return_tracking_no}``). What was sent is recorded on the case as a reply to the customer
+(``cases.record_reply``), never as an internal note.
+
+The replies live in the knowledge base (one place for answers): a published article with a
+short reply text is a canned reply; its question is the button's title. The knowledge editor
+keeps them there (``portal.knowledge``); this module only reads them and fills them in.
 The defaults put the department's rules in a customer's words (R-A1 seven days without a
 reason, R-A2 photos, R-A3 freight, R-A4 the card in the parcel and the return tracking
 number, R-A6 calm first, then an exchange rather than a refund).
-
-Services take the acting user, write the audit trail in the same transaction, and raise
-``RuleError`` (nothing changed) or ``Conflict`` (someone else changed the reply first);
-they flush, and the action runner commits.
 """
 
 import re
@@ -17,18 +17,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from portal import audit
-from portal.actions import Conflict
-from portal.aftersales.models import CannedReply
-from portal.auth.models import User
+from portal import clock
 from portal.extensions import db
-from portal.i18n import N_
-from portal.rules import RuleError
+from portal.knowledge.models import Article, ArticleVersion
 
-TITLE_MAX = 60
-TEXT_MAX = 1000
 SHOWN_MAX = 60  # a case page lists at most this many replies
-STEP = 10  # sort_order spacing
 
 # Data, not interface text: what an agent sends to a customer (in the customer's language).
 DEFAULT_REPLIES = (
@@ -74,16 +67,29 @@ def case_facts(case) -> dict[str, str | None]:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """A canned reply: the article's id, its question as the title, its reply text."""
+
+    id: int
+    title: str
+    text: str
+
+    @classmethod
+    def of(cls, article: Article) -> "Reply":
+        return cls(article.id, article.question, article.reply_text)
+
+
+@dataclass(frozen=True)
 class Filled:
     """A reply ready to send: its text with the facts filled in, and the placeholders left
     as they were because the case does not know them (the agent completes those)."""
 
-    reply: CannedReply
+    reply: Reply
     text: str
     missing: tuple[str, ...]
 
 
-def fill(reply: CannedReply, facts: dict[str, str | None]) -> Filled:
+def fill(reply: Reply, facts: dict[str, str | None]) -> Filled:
     """``reply`` with ``facts`` in place of its placeholders."""
     missing: list[str] = []
 
@@ -99,136 +105,43 @@ def fill(reply: CannedReply, facts: dict[str, str | None]) -> Filled:
 
 
 def for_case(case) -> list[Filled]:
-    """The active replies filled in for ``case``, in the supervisor's order."""
+    """The canned replies filled in for ``case`` (one query)."""
     facts = case_facts(case)
     return [fill(reply, facts) for reply in active()]
 
 
-def active() -> list[CannedReply]:
-    """The replies an agent may insert, in the supervisor's order (bounded)."""
-    return list(db.session.scalars(
-        sa.select(CannedReply).where(CannedReply.active.is_(True))
-        .order_by(CannedReply.sort_order, CannedReply.id).limit(SHOWN_MAX)))
+def _offered():
+    return sa.select(Article).where(Article.state == "published", Article.reply_text != "")
 
 
-def active_ids() -> list[int]:
-    """The active replies' ids in the order agents see them."""
-    return list(db.session.scalars(
-        sa.select(CannedReply.id).where(CannedReply.active.is_(True))
-        .order_by(CannedReply.sort_order, CannedReply.id)))
+def active() -> list[Reply]:
+    """The replies an agent may insert: published articles with a reply text, oldest first
+    (bounded)."""
+    return [Reply.of(article) for article in db.session.scalars(
+        _offered().order_by(Article.id).limit(SHOWN_MAX))]
 
 
-def count() -> int:
-    """How many replies there are, deactivated ones included."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(CannedReply))
-
-
-def all_replies() -> list[CannedReply]:
-    """Every reply, the active ones first, each group in the supervisor's order."""
-    return list(db.session.scalars(
-        sa.select(CannedReply)
-        .order_by(CannedReply.active.desc(), CannedReply.sort_order, CannedReply.id)))
-
-
-def _clean(title: str | None, text: str | None) -> tuple[str, str]:
-    title, text = (title or "").strip(), (text or "").strip()
-    if not title:
-        raise RuleError(N_("Give the reply a short title."), "title")
-    if len(title) > TITLE_MAX:
-        raise RuleError(N_("Keep this under %(max)d characters."), "title", max=TITLE_MAX)
-    if not text:
-        raise RuleError(N_("Write the reply's text."), "text")
-    if len(text) > TEXT_MAX:
-        raise RuleError(N_("Keep this under %(max)d characters."), "text", max=TEXT_MAX)
-    return title, text
-
-
-def _expect(reply: CannedReply, version: int | None) -> None:
-    if version is None or int(version) != reply.version:
-        raise Conflict(reply)
-
-
-def add(user: User, title: str, text: str) -> CannedReply:
-    """A new reply, last in the order."""
-    title, text = _clean(title, text)
-    last = db.session.scalar(sa.select(sa.func.max(CannedReply.sort_order))) or 0
-    reply = CannedReply(title=title, text=text, sort_order=last + STEP, active=True)
-    db.session.add(reply)
-    db.session.flush()
-    audit.record("aftersales.reply_added", reply, actor=user,
-                 changes={"title": [None, title], "text": [None, text[:200]]})
-    return reply
-
-
-def update(user: User, reply: CannedReply, version: int, title: str, text: str) -> CannedReply:
-    """Change a reply's title or text."""
-    _expect(reply, version)
-    title, text = _clean(title, text)
-    before = {"title": reply.title, "text": reply.text}
-    reply.title, reply.text = title, text
-    changes = audit.changes(reply, ("title", "text"), before)
-    if not changes:
-        raise RuleError(N_("Nothing was changed."))
-    audit.record("aftersales.reply_changed", reply, actor=user, changes=changes)
-    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
-    return reply
-
-
-def move(user: User, reply: CannedReply, version: int, direction: str) -> CannedReply:
-    """Move a reply one place up or down among the active ones (the order agents see);
-    the order is renumbered so that it stays unambiguous."""
-    _expect(reply, version)
-    if direction not in ("up", "down"):
-        raise RuleError(N_("Choose up or down."))
-    if not reply.active:
-        raise RuleError(N_("Reactivate the reply before moving it."))
-    ordered = active_all()
-    index = next(i for i, r in enumerate(ordered) if r.id == reply.id)
-    other = index - 1 if direction == "up" else index + 1
-    if not 0 <= other < len(ordered):
-        raise RuleError(N_("The reply is already at the top.") if direction == "up"
-                        else N_("The reply is already at the bottom."))
-    ordered[index], ordered[other] = ordered[other], ordered[index]
-    before = reply.sort_order
-    for position, item in enumerate(ordered, start=1):
-        if item.sort_order != position * STEP:
-            item.sort_order = position * STEP
-    audit.record("aftersales.reply_moved", reply, actor=user,
-                 changes={"sort_order": [before, reply.sort_order]},
-                 details={"direction": direction})
-    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
-    return reply
-
-
-def active_all() -> list[CannedReply]:
-    """Every active reply in order (unbounded: the supervisor's reordering needs them all)."""
-    return list(db.session.scalars(
-        sa.select(CannedReply).where(CannedReply.active.is_(True))
-        .order_by(CannedReply.sort_order, CannedReply.id)))
-
-
-def set_active(user: User, reply: CannedReply, version: int, active: bool) -> CannedReply:
-    """Deactivate a reply (agents no longer see it; it is kept) or bring it back last."""
-    _expect(reply, version)
-    if reply.active is active:
-        raise Conflict(reply)  # someone else did it first: show the current state
-    reply.active = active
-    if active:
-        last = db.session.scalar(sa.select(sa.func.max(CannedReply.sort_order))
-                                 .where(CannedReply.active.is_(True))) or 0
-        reply.sort_order = last + STEP
-    audit.record("aftersales.reply_activated" if active else "aftersales.reply_deactivated",
-                 reply, actor=user, changes={"active": [not active, active]})
-    db.session.flush()  # a change made meanwhile fails here: the runner answers 409
-    return reply
+def find(reply_id: int) -> Reply | None:
+    """One offered reply by its article's id (None: no such published reply)."""
+    article = db.session.scalar(_offered().where(Article.id == reply_id))
+    return Reply.of(article) if article is not None else None
 
 
 def seed_defaults() -> int:
-    """Add the default replies when there are none yet (the demo or a migration calls this;
-    the caller commits). Returns how many were added."""
-    if db.session.scalar(sa.select(sa.func.count()).select_from(CannedReply)):
+    """Add the default replies as published articles when no article carries a reply text
+    yet (the demo calls this; the caller commits). Returns how many were added."""
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Article)
+                         .where(Article.reply_text != "")):
         return 0
-    for position, (title, text) in enumerate(DEFAULT_REPLIES, start=1):
-        db.session.add(CannedReply(title=title, text=text, sort_order=position * STEP))
+    now = clock.now()
+    for title, text in DEFAULT_REPLIES:
+        article = Article(question=title, answer=text, reply_text=text, state="published",
+                          reviewed_at=now, published_at=now, created_at=now, updated_at=now,
+                          revision=1)
+        db.session.add(article)
+        db.session.flush()
+        db.session.add(ArticleVersion(article_id=article.id, number=1, question=title,
+                                      answer=text, reply_text=text, state="published", at=now,
+                                      note="canned reply"))
     db.session.flush()
     return len(DEFAULT_REPLIES)

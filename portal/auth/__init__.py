@@ -48,6 +48,7 @@ def _register_audit_names(app) -> None:
             "auth.password_changed": N_("Changed own password"),
             "staff.created": N_("Account created"),
             "staff.updated": N_("Account changed"),
+            "staff.grants_changed": N_("Permissions beyond the role changed"),
             "staff.password_reset": N_("Password reset"),
             "staff.deactivated": N_("Account deactivated"),
             "staff.reactivated": N_("Account reactivated"),

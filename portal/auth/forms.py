@@ -2,10 +2,11 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.auth.permissions import ROLE_LABELS, ROLES
+from portal.auth.permissions import GRANTABLE, ROLE_LABELS, ROLES
 from portal.forms import FilterForm, Form, VersionedForm, choices
 
 
@@ -99,3 +100,13 @@ class StaffFilterForm(FilterForm):
                                                         ("inactive", _l("Deactivated")),
                                                         ("all", _l("All"))]),
                          default="active", validators=[Optional()])
+
+
+class GrantsForm(VersionedForm):
+    """Permissions given to one person beyond their role (``GRANTABLE``: the knowledge
+    editor)."""
+
+    grants = SelectMultipleField(
+        _l("Beyond the role"), choices=choices((code, _l(label))
+                                               for code, label in GRANTABLE.items()),
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal import clock
-from portal.auth.permissions import ROLE_LABELS, role_can
+from portal.auth.permissions import GRANTABLE, ROLE_LABELS, role_can
 from portal.database import UTCDateTime
 from portal.extensions import db
 
@@ -39,6 +39,9 @@ class User(UserMixin, db.Model):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=clock.now, onupdate=clock.now
     )
+    # permissions granted to this person beyond their role (GRANTABLE), space-separated:
+    # read with the row itself, no query per request
+    grants: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -57,8 +60,9 @@ class User(UserMixin, db.Model):
         return gettext(ROLE_LABELS.get(self.role, self.role))
 
     def can(self, permission: str) -> bool:
-        """True when the user's role holds ``permission``."""
-        return self.active and role_can(self.role, permission)
+        """True when the user's role holds ``permission``, or it was granted to them."""
+        return self.active and (role_can(self.role, permission) or (
+            permission in GRANTABLE and permission in (self.grants or "").split()))
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

@@ -9,7 +9,7 @@ from portal import audit, clock
 from portal.actions import Conflict
 from portal.auth.models import SignInFailure, User, new_session_token
 from portal.auth.passwords import hash_password, needs_rehash, password_refusal, verify_password
-from portal.auth.permissions import ROLES, SENIOR_ROLES
+from portal.auth.permissions import GRANTABLE, ROLES, SENIOR_ROLES
 from portal.extensions import db
 from portal.i18n import N_
 from portal.rules import RuleError
@@ -168,6 +168,21 @@ def update_staff(actor: User, user: User, *, version: int, display_name: str, ro
         if "role" in diff:
             user.session_token = new_session_token()
         audit.record("staff.updated", user, changes=diff)
+    db.session.flush()  # a concurrent change fails here: the runner answers 409
+
+
+def set_grants(actor: User, user: User, *, version: int, grants) -> None:
+    """Give ``user`` the ``GRANTABLE`` permissions ticked (the knowledge editor), beyond the
+    role; read by ``User.can`` from the account row itself (no query per request)."""
+    _check_version(user, version)
+    _check_may_manage(actor, user.role)
+    unknown = [g for g in grants or () if g not in GRANTABLE]
+    if unknown:
+        raise AccountError(N_("Choose from the list."), "grants")
+    before = user.grants or ""
+    user.grants = " ".join(sorted(set(grants or ())))
+    if user.grants != before:
+        audit.record("staff.grants_changed", user, changes={"grants": [before, user.grants]})
     db.session.flush()  # a concurrent change fails here: the runner answers 409
 
 

@@ -10,6 +10,7 @@ from portal import actions
 from portal.auth import staff_bp as bp
 from portal.auth.decorators import require
 from portal.auth.forms import (
+    GrantsForm,
     ResetPasswordForm,
     SetActiveForm,
     StaffCreateForm,
@@ -19,7 +20,14 @@ from portal.auth.forms import (
 )
 from portal.auth.models import User
 from portal.auth.permissions import ROLES, SENIOR_ROLES
-from portal.auth.services import create_staff, reset_password, set_active, staff_query, update_staff
+from portal.auth.services import (
+    create_staff,
+    reset_password,
+    set_active,
+    set_grants,
+    staff_query,
+    update_staff,
+)
 from portal.auth.views import PageAnswer
 from portal.extensions import db
 from portal.web import is_fragment_request, render
@@ -84,10 +92,12 @@ def _forms_for(user: User, **bound):
     reset = bound.get("reset") or ResetPasswordForm(obj=user, formdata=None)
     toggle = bound.get("toggle") or SetActiveForm(formdata=None, version=user.version,
                                                   active=not user.active)
+    grants = bound.get("grants") or GrantsForm(formdata=None, version=user.version,
+                                               grants=(user.grants or "").split())
     edit.role.choices = role_choices(_assignable_roles() if user.role not in SENIOR_ROLES
                                      or current_user.can("staff.manage_supervisors")
                                      else ROLES)
-    return {"edit": edit, "reset": reset, "toggle": toggle}
+    return {"edit": edit, "reset": reset, "toggle": toggle, "grants": grants}
 
 
 def _may_touch(user: User) -> bool:
@@ -142,6 +152,19 @@ def reset(user_id: int):
         form=form, answer=AccountAnswer(user, "reset"), subject=user,
         done=lambda _result: _("The password was reset; tell %(name)s the new one in person.",
                                name=user.display_name))
+
+
+@bp.route("/<int:user_id>/grants", methods=["POST"])
+@require("staff.manage")
+def grants(user_id: int):
+    """Permissions beyond the role: the knowledge editor (audited)."""
+    user = _get_user(user_id)
+    form = GrantsForm()
+    return actions.run(
+        lambda: set_grants(current_user, user, version=form.version.data,
+                           grants=form.grants.data),
+        form=form, answer=AccountAnswer(user, "grants"), done=_l("Changes saved."),
+        subject=user)
 
 
 class RowAnswer:

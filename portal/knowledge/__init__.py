@@ -10,7 +10,7 @@ from flask import Blueprint
 
 bp = Blueprint("knowledge", __name__, url_prefix="/knowledge")
 
-VIEW_MODULES: tuple[str, ...] = ()
+VIEW_MODULES: tuple[str, ...] = ("views",)
 
 
 def init_app(app) -> None:

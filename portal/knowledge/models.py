@@ -13,6 +13,7 @@ from portal import clock
 from portal.database import UTCDateTime
 from portal.extensions import db
 from portal.i18n import N_
+from portal.worklog.models import QuestionCategory  # noqa: F401 - mapped before articles
 
 STATES = {
     "draft": N_("Draft"),

@@ -67,6 +67,7 @@ WATCHES: dict[str, Watch] = {
     "roster_entries": Watch("roster-changed", perm="roster.view"),
     "roster_months": Watch("roster-changed", perm="roster.view"),
     "score_appeals": Watch("appeals-changed", perm="scoring.record"),
+    "articles": Watch("knowledge-changed", perm="knowledge.view", record=("article", "id")),
     # counters only: the value-class page polls while the classes are being recomputed
     "customer_class_thresholds": Watch(None),
     "customer_class_counts": Watch(None),

@@ -15,7 +15,7 @@ from flask import Response, current_app, request
 from flask_login import current_user
 
 from portal.auth.decorators import require
-from portal.auth.permissions import PERMISSIONS
+from portal.auth.permissions import GRANTABLE, PERMISSIONS
 from portal.extensions import db
 from portal.live import allowed, bp
 from portal.live.broker import CLOSE, current_broker
@@ -41,7 +41,8 @@ def events():
         return Response("", 503, headers={"Retry-After": "10", "Cache-Control": "no-store"})
     app = current_app._get_current_object()
     user_id, role, token = current_user.id, current_user.role, current_user.session_token
-    permissions = PERMISSIONS.get(role, frozenset())
+    permissions = PERMISSIONS.get(role, frozenset()) | {
+        p for p in (current_user.grants or "").split() if p in GRANTABLE}
     heartbeat = float(app.config["LIVE_HEARTBEAT_SECONDS"])
     resumed = last_event_id() is not None
     stamped = bool(app.config.get("LIVE_STAMP_EVENTS"))

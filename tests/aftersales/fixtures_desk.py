@@ -12,8 +12,8 @@ import pytest
 
 import portal.orders.models  # noqa: F401 - AfterSalesCase.order needs Order mapped first
 from portal import clock
-from portal.aftersales import sla
-from portal.aftersales.models import AfterSalesCase, CannedReply, CaseEvent, ReturnVisit
+from portal.aftersales import replies, sla
+from portal.aftersales.models import AfterSalesCase, CaseEvent, ReturnVisit
 from portal.extensions import db
 
 __all__ = ["HX", "make_case", "make_reply", "make_visit", "supervisor"]
@@ -74,12 +74,16 @@ def make_visit(make_case):
 
 @pytest.fixture
 def make_reply():
-    """``make_reply(title, text, sort_order=10, active=True)`` -> a committed reply."""
+    """``make_reply(title, text, sort_order=10, active=True)`` -> a committed canned reply: a
+    published article of the knowledge base with that reply text (retired when not active;
+    replies are offered in the order they were made, ``sort_order`` is ignored)."""
+    from portal.knowledge.models import Article
 
     def _make(title="安抚", text="您好，非常抱歉给您带来不便。", sort_order=10, active=True):
-        reply = CannedReply(title=title, text=text, sort_order=sort_order, active=active)
-        db.session.add(reply)
+        article = Article(question=title, answer=text, reply_text=text,
+                          state="published" if active else "retired")
+        db.session.add(article)
         db.session.commit()
-        return reply
+        return replies.Reply.of(article)
 
     return _make

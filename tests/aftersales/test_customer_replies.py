@@ -9,9 +9,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from portal.aftersales.models import AfterSalesCase, CannedReply, CaseEvent
+from portal.aftersales.models import AfterSalesCase, CaseEvent
 from portal.audit.models import AuditEvent
 from portal.extensions import db
+from portal.knowledge.models import Article
 from tests.aftersales.conftest import HX, html
 from tests.aftersales.fixtures_desk import make_reply  # noqa: F401
 from tests.conftest import count_rows
@@ -64,7 +65,7 @@ def test_a_case_on_a_typed_order_number_keeps_the_unknown_facts_visible(desk, op
 
 def test_without_javascript_a_replys_link_shows_it_selectable(desk, shipped_case):
     case, order = shipped_case
-    reply_id = db.session.scalar(sa.select(CannedReply.id).where(CannedReply.title == "物流查询"))
+    reply_id = db.session.scalar(sa.select(Article.id).where(Article.question == "物流查询"))
     page = html(desk.get(f"/aftersales/{case.id}?reply={reply_id}"))
     field = re.search(r'<textarea[^>]*name="reply-text"[^>]*>(.*?)</textarea>', page, re.S)
     assert field and f"订单 {order.order_no} 已发出" in field.group(1)

@@ -1,8 +1,8 @@
-"""The after-sales desk in the browser: the supervisor adds a canned reply; an agent copies
-it filled in with the order's facts in one click and records it as replied to the customer
-(with and without JavaScript); the supervisor reminds an agent from
-the refund and dispute queue; the agent opens a due return visit's form and records it with
-satisfaction 4 — each without a reload."""
+"""The after-sales desk in the browser: the supervisor adds a canned reply (a published article
+of the knowledge base with a reply text); an agent copies it filled in with the order's
+facts in one click and records it as replied to the customer (with and without JavaScript);
+the supervisor reminds an agent from the refund and dispute queue; the agent opens a due
+return visit's form and records it with satisfaction 4 — each without a reload."""
 
 import re
 import secrets
@@ -71,18 +71,17 @@ def test_a_canned_reply_is_copied_filled_in_and_recorded_as_replied(page, t, sig
     case_id, number = _open_case(portal_data, "客户说茶杯有裂纹")
     filled = text.replace("{订单号}", number)
 
-    # --- the supervisor adds the reply ----------------------------------------------------
+    # --- the supervisor writes it in the knowledge base: an article with a reply text ------
     sign_in(SUPERVISOR)
-    page.goto("/aftersales/replies")
-    keep_marker(page)
-    panel = page.locator("#replies-panel")
-    add_form = panel.locator("form").first
-    add_form.get_by_label(t("Title"), exact=True).fill(title)
-    add_form.get_by_label(t("Text"), exact=True).fill(text)
-    panel.get_by_role("button", name=t("Add the reply"), exact=True).click()
-    expect(panel.locator(".reply").filter(has_text=title)).to_have_count(1)
-    expect(panel).to_contain_text(t("Reply “%(title)s” added.", title=title))
-    assert marker_survived(page), "adding a reply reloaded the page"
+    page.goto("/aftersales/replies")  # the old page leads to the knowledge base
+    expect(page).to_have_url("/knowledge/")
+    page.get_by_role("link", name=t("New article"), exact=True).click()
+    page.locator("#question").fill(title)
+    page.locator("#answer").fill(text)
+    page.locator("#reply_text").fill(text)
+    page.get_by_role("button", name=t("Save the draft"), exact=True).click()
+    page.get_by_role("button", name=t("Publish"), exact=True).click()
+    expect(page.locator(".kb-state")).to_have_text(t("Published"))
 
     # --- an agent copies it in one click, filled in, and records the reply ------------------
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",

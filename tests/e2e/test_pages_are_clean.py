@@ -24,6 +24,12 @@ SUPERVISOR_TOUR = [
     ("/customers/tags", 200, "customer-tags"),
     ("/customers/1/data", 200, None),
     ("/customers/new", 200, None),
+    ("/knowledge/", 200, None),
+    ("/knowledge/1", 200, None),
+    ("/knowledge/8/versions?a=1&b=3", 200, None),
+    ("/knowledge/8/edit", 200, None),
+    ("/knowledge/new", 200, None),
+    ("/knowledge/questions", 200, None),
     ("/no-such-page", 404, "error-404"),
 ]
 
