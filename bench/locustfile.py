@@ -835,13 +835,13 @@ ROLE_STEPS = {
 }
 
 SMOKE_STEPS = {
-    "presales": ("order_remark", "write_desk", "desk_book", "customer_search",
-                 "customer_page", "my_calls", "write_line", "my_day", "search"),
-    "aftersales": ("desk_book", "follow_up", "order_search", "take_case", "case_note",
-                   "case_step", "return_visits", "record_complaint", "suggest", "knowledge"),
+    "presales": ("order_remark", "write_line", "write_desk", "desk_book", "customer_search",
+                 "customer_page", "my_calls", "my_day", "search"),
+    "aftersales": ("desk_book", "record_complaint", "follow_up", "order_search", "take_case",
+                   "case_note", "case_step", "return_visits", "suggest", "knowledge"),
     "order_clerk": ("flag_order", "queue", "parcel_received"),
     "reception": ("log_visitor", "serve", "depart", "showroom_book"),
-    "supervisor": ("score_entry", "handover_history", "refund_queue", "complaint_register",
+    "supervisor": ("score_entry", "complaint_register", "handover_history", "refund_queue",
                    "complaint_page", "complaint_analysis", "team_day"),
     "manager": ("audit", "scores", "complaint_analysis"),
 }
