@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from locust import FastHttpUser, between, events, task
 
-from bench.data.voice import ASKS, CATEGORY_WEIGHTS, COURIERS, PRODUCTS, SAID, WORK, WORK_WEIGHTS
+from bench.data.voice import ASKS, CATEGORY_WEIGHTS, SAID, WORK, WORK_WEIGHTS, fill_in
 from bench.forms import fill, form_of, yes_no
 
 PLAN = json.loads(open(os.environ["BENCH_PLAN"], encoding="utf-8").read())  # noqa: SIM115
@@ -700,7 +700,7 @@ class StaffUser(FastHttpUser):
 
     def search(self) -> None:
         """The one search box: articles, work records, complaints and the handover history."""
-        terms = SEARCH_TERMS + PLAN["search_terms"][:6]
+        terms = [*SEARCH_TERMS, *PLAN["search_terms"][:6]]
         self.browser.page("/search?q=" + quote(self.rng.choice(terms)))
 
     def knowledge(self) -> None:
@@ -754,8 +754,7 @@ class StaffUser(FastHttpUser):
         self.browser.page(f"/worklog/team?day={day.isoformat()}")
 
     def typed(self, text: str) -> str:
-        return text.format(p=self.rng.choice(PRODUCTS), n=self.rng.randint(2, 200),
-                           c=self.rng.choice(COURIERS))
+        return fill_in(text, self.rng)
 
     def pick(self, options, preferred: str) -> str:
         """``preferred`` when the field offers it, else one of its options at random."""

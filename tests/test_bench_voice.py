@@ -189,3 +189,122 @@ def test_the_form_reader_sends_what_a_browser_sends():
     assert fill(None, {"said": "话", "resolved": lambda o: yes_no(o, False),
                        "severity": lambda o: "normal"}) == {"said": "话", "severity": "normal"}
     assert yes_no(["0", "1"], True) == "1" and yes_no(["yes", "no"], False) == "no"
+
+
+DRIVE = r'''
+import json, os, sys
+from contextlib import contextmanager
+
+import bench.locustfile as load
+
+WORKLOG = """<body hx-headers='{"X-CSRFToken": "tok"}'>
+<form hx-post="/worklog/lines" hx-target="#lines">
+<select name="category"><option value="1">产品咨询</option><option value="2">订单</option>
+<option value="3">物流</option><option value="4">售后</option><option value="5">活动</option>
+<option value="6">其他</option></select>
+<input name="question" value=""><input name="answer" value="">
+<input type="checkbox" name="resolved" value="y" checked>
+<input name="order_no" value=""><input type="hidden" name="customer" value="">
+</form></body>"""
+NEW = """<body hx-headers='{"X-CSRFToken": "tok"}'>
+<form method="post" action="/complaints/new"><input type="hidden" name="csrf_token" value="c">
+<input name="received_at" type="datetime-local" value="2026-12-06T09:00">
+<select name="channel"><option value="chat">平台聊天</option><option value="phone">电话</option>
+</select><input name="customer" value=""><input name="order_no" value="">
+<select name="category"><option value="1">质量</option><option value="2">物流</option>
+<option value="3">市场</option><option value="4">资料</option><option value="5">建议</option>
+<option value="6">其他</option></select>
+<select name="severity"><option value="normal" selected>一般</option>
+<option value="serious">严重</option><option value="crisis">危机</option></select>
+<textarea name="said"></textarea><textarea name="asks"></textarea>
+<select name="owner"><option value="31" selected>我</option></select></form></body>"""
+sent, failures = [], []
+
+
+class Response:
+    def __init__(self, status, text="", headers=None):
+        self.status_code, self.text, self.headers = status, text, headers or {}
+        self.request_meta = {}
+
+    def failure(self, message):
+        failures.append(message)
+
+
+class Client:
+    cookiejar = []
+
+    @contextmanager
+    def get(self, path, headers=None, name=None, catch_response=False):
+        sent.append(["GET", path, None])
+        bare = path.partition("?")[0]
+        yield Response(200, WORKLOG if bare == "/worklog/" else
+                       NEW if bare == "/complaints/new" else "<p>好</p>")
+
+    @contextmanager
+    def post(self, path, data=None, headers=None, name=None, catch_response=False):
+        sent.append(["POST", path, data, headers.get("X-CSRFToken")])
+        if path == "/complaints/new":
+            yield Response(204, "", {"HX-Redirect": "/complaints/7"})
+        else:
+            yield Response(200, "<li>好</li>", {"HX-Trigger": "worklog-changed"})
+
+
+load.StaffUser.wait_a_moment = lambda self: None
+steps = {"aftersales": ["write_line", "my_day", "suggest", "search", "knowledge",
+                        "record_complaint"],
+         "supervisor": ["complaint_register", "complaint_page", "complaint_analysis",
+                        "team_day", "search"]}
+for role, names in steps.items():
+    user = load.StaffUser.__new__(load.StaffUser)
+    user.client, user.username, user.role, user.index = Client(), role + "01", role, 0
+    user.rng = load.random.Random(3)
+    user.browser, user.taken = load.Browser(user), set()
+    for step in names:
+        getattr(user, step)()
+    for step, _weight in load.ROLE_STEPS[role]:
+        assert hasattr(user, step), step
+json.dump({"sent": sent, "failures": failures}, sys.stdout, ensure_ascii=False)
+'''
+
+
+def test_the_voice_steps_send_what_the_pages_ask_for(tmp_path):
+    """The load's voice steps against pages shaped as the areas render them: the work line
+    and the complaint are posted with the form's own fields, the CSRF header, and the
+    complaint's HX-Redirect is followed (run in a child: Locust patches the process)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({
+        "phase": "mixed", "accounts": [["aftersales01", "aftersales"]], "samples": "x",
+        "search_terms": ["TM000000000001", "buyer0000001"], "complaint_ids": [5, 9],
+        "article_ids": [2, 4]}), encoding="utf-8")
+    result = subprocess.run(  # noqa: S603 - this interpreter, our own module
+        [sys.executable, "-c", DRIVE], cwd=root, capture_output=True, text=True,
+        env=dict(os.environ, BENCH_PLAN=str(plan), PYTHONPATH=str(root)), timeout=120,
+        check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout)
+    assert out["failures"] == []
+    sent = out["sent"]
+    posts = [s for s in sent if s[0] == "POST"]
+    line = next(s for s in posts if s[1] == "/worklog/lines")
+    assert line[3] == "tok"
+    assert set(line[2]) >= {"category", "question", "answer", "order_no", "customer"}
+    assert line[2]["category"] in {"1", "2", "3", "4", "5", "6"} and line[2]["question"]
+    assert "{" not in line[2]["question"] + line[2]["answer"]
+    complaint = next(s for s in posts if s[1] == "/complaints/new")
+    data = complaint[2]
+    assert data["csrf_token"] == "c" and data["owner"] == "31"
+    assert data["received_at"] == "2026-12-06T09:00" and data["channel"] == "chat"
+    assert data["severity"] in ("normal", "serious") and data["said"] and data["asks"]
+    assert data["category"] in {"1", "2", "3", "4", "5", "6"}
+    gets = [s[1].partition("?")[0] for s in sent if s[0] == "GET"]
+    assert gets[gets.index("/complaints/new") + 1:].count("/complaints/7") == 1
+    for path in ("/worklog/", "/knowledge/suggest", "/search", "/knowledge/",
+                 "/knowledge/2", "/complaints/", "/complaints/analysis", "/worklog/team"):
+        assert path in gets or path.replace("2", "4") in gets, path
+    assert any(p in gets for p in ("/complaints/5", "/complaints/9"))

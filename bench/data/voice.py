@@ -47,18 +47,19 @@ PRODUCTS = ("西湖龙井", "碧螺春", "普洱饼茶", "铁观音", "大红袍
 SKUS = ("TEA-LJ-250", "TEA-BLC-100", "TEA-PE-357", "TEA-TGY-500", "TEA-HC-200", "CUP-QC-6",
         "CUP-BL-2", "POT-ZS-300", "POT-BL-800", "SET-GF-12", "TRAY-BM-60", "KETTLE-E-1",
         "GIFT-BOX-A")
+TEAS = 5  # the first five products are teas: {t} in a phrase; {w} teaware; {p} anything
 COURIERS = ("顺丰", "中通", "圆通", "韵达", "京东物流")
 
 # -- the daily work record: (question, answer) per question category (1..6) ----------------
 WORK = {
-    1: (("{p}的保质期是多久？", "未开封常温避光保存18个月，开封后建议三个月内喝完。"),
+    1: (("{t}的保质期是多久？", "未开封常温避光保存18个月，开封后建议三个月内喝完。"),
         ("{p}适合送长辈吗？有没有礼盒包装？", "有礼盒款，可以加购礼袋，已发链接给客户。"),
-        ("{p}是明前茶还是雨前茶？", "今年是明前头采，包装上有采摘日期。"),
-        ("{p}能不能用洗碗机洗？", "不建议，手洗即可，避免高温骤冷。"),
-        ("{p}和上次买的颜色不一样，是不是换了批次？", "不同批次颜色略有差异，品质相同。"),
-        ("{p}有没有小包装试喝装？", "有{n}克试饮装，已推荐客户先买试饮。"),
-        ("{p}第一次使用要怎么开壶？", "已发开壶步骤图文，提醒先用温水浸泡。"),
-        ("{p}冲泡水温多少合适？", "绿茶80度左右，乌龙和普洱用沸水。")),
+        ("{t}是明前茶还是雨前茶？", "今年是明前头采，包装上有采摘日期。"),
+        ("{w}能不能用洗碗机洗？", "不建议，手洗即可，避免高温骤冷。"),
+        ("{w}和上次买的颜色不一样，是不是换了批次？", "不同批次颜色略有差异，品质相同。"),
+        ("{t}有没有小包装试喝装？", "有{n}克试饮装，已推荐客户先买试饮。"),
+        ("{w}第一次使用要怎么开壶？", "已发开壶步骤图文，提醒先用温水浸泡。"),
+        ("{t}冲泡水温多少合适？", "绿茶80度左右，乌龙和普洱用沸水。")),
     2: (("下单后能不能改收货地址？", "未发货前可以改，已联系打单员更新面单。"),
         ("付款时提示支付失败怎么办？", "建议换一张卡或用余额支付，已成功下单。"),
         ("能不能开增值税专用发票？", "可以，需要提供开票资料，已登记发票申请。"),
@@ -72,11 +73,11 @@ WORK = {
         ("快递显示签收了，但是没收到", "已联系快递员核实，放在代收点，客户已取到。"),
         ("偏远地区要不要加运费？", "新疆西藏需补运费{n}元，已告知客户。"),
         ("包裹外箱破了，要不要拒收？", "建议先拍照验货，有损坏可拒收，我们补发。")),
-    4: (("{p}收到有裂纹，怎么处理？", "请客户拍照，已登记售后，补发新品。"),
+    4: (("{w}收到有裂纹，怎么处理？", "请客户拍照，已登记售后，补发新品。"),
         ("七天无理由退货运费谁出？", "非质量问题运费由客户承担，质量问题我们承担。"),
-        ("{p}想换一个颜色可以吗？", "未使用不影响二次销售可以换，已发换货地址。"),
+        ("{w}想换一个颜色可以吗？", "未使用不影响二次销售可以换，已发换货地址。"),
         ("退款多久到账？", "原路退回，一般一到三个工作日到账。"),
-        ("{p}用了一次就漏水", "属于质量问题，已转售后按换新处理。"),
+        ("{w}用了一次就漏水", "属于质量问题，已转售后按换新处理。"),
         ("退货寄回来了，什么时候退款？", "仓库签收后二十四小时内退款，已催仓库签收。")),
     5: (("现在有什么优惠活动？", "满{n}减三十，会员再享九五折。"),
         ("{p}昨天买的今天降价了，能退差价吗？", "七天内价保，已申请退差价。"),
@@ -94,14 +95,14 @@ UNRESOLVED = ("还没查到原因，明天问仓库后回复客户。", "需要�
 
 # -- complaints: (what the customer said, what they ask for) per category (1..6) -------------
 SAID = {
-    1: ("收到的{p}有裂纹，包装盒也压坏了", "{p}喝起来有异味，怀疑受潮了",
-        "{p}用了两次就漏水，质量太差", "{p}和详情页描述的不一致，做工粗糙",
-        "买的{p}里面有杂物，非常不满意"),
+    1: ("收到的{w}有裂纹，包装盒也压坏了", "{t}喝起来有异味，怀疑受潮了",
+        "{w}用了两次就漏水，质量太差", "{p}和详情页描述的不一致，做工粗糙",
+        "买的{t}里面有杂物，非常不满意"),
     2: ("{c}派送太慢，等了{n}天还没到", "快递员态度恶劣，直接放在门口没有通知",
-        "外箱破损，{p}碎了", "显示签收但本人没有收到{p}", "发错了款式，要的不是{p}"),
+        "外箱破损，{w}碎了", "显示签收但本人没有收到{p}", "发错了款式，要的不是{p}"),
     3: ("店里的活动和平台页面价格不一致", "说好的赠品没有送", "导购承诺的优惠没有兑现"),
     4: ("要求提供{p}的检测报告", "申请{p}的产品资料和授权书", "要求提供发票和质检单"),
-    5: ("建议{p}增加小包装", "希望发货时附上冲泡说明", "建议客服晚上多安排一个人"),
+    5: ("建议{t}增加小包装", "希望发货时附上冲泡说明", "建议客服晚上多安排一个人"),
     6: ("客服回复太慢，等了很久没人理", "电话一直打不通", "对处理结果不满意，要求主管回电"),
 }
 ASKS = ("退货退款", "换新", "补发", "赔偿{n}元", "道歉并说明原因", "提供资料", "")
@@ -142,9 +143,26 @@ def build(ctx: Context) -> None:
     complaints(ctx)
 
 
+def fill_in(text: str, rng, product: int | None = None) -> str:
+    """A phrase with its product (``product``: an index of PRODUCTS, of the right kind),
+    number and courier."""
+    if product is None:
+        product = product_of(text, rng) or 0
+    name = PRODUCTS[product]
+    return text.format(p=name, t=name, w=name, n=rng.randint(2, 200), c=rng.choice(COURIERS))
+
+
+def product_of(text: str, rng) -> int | None:
+    """The index of a product fit for the phrase ``text``, None when it names none."""
+    if "{t}" in text:
+        return rng.randrange(TEAS)
+    if "{w}" in text:
+        return rng.randrange(TEAS, len(PRODUCTS))
+    return rng.randrange(len(PRODUCTS)) if "{p}" in text else None
+
+
 def _fill(ctx: Context, text: str) -> str:
-    rng = ctx.rng
-    return text.format(p=rng.choice(PRODUCTS), n=rng.randint(2, 200), c=rng.choice(COURIERS))
+    return fill_in(text, ctx.rng)
 
 
 def _order_of(ctx: Context, day: date) -> int | None:
@@ -182,15 +200,13 @@ def articles(ctx: Context) -> None:
             day = ctx.first_day + timedelta(days=(ident - 1) * (HISTORY_DAYS - 1) // total)
             created = ctx.utc(day, rng.uniform(540, 1260))
             category, template, answer = rng.choice(pairs)
-            product = rng.randrange(len(PRODUCTS))
-            question = template.format(p=PRODUCTS[product], n=rng.randint(2, 200),
-                                       c=rng.choice(COURIERS))
+            product = product_of(template, rng)
+            question = fill_in(template, rng, product if product is not None else 0)
             answer = _fill(ctx, answer)
-            phrasings = "\n".join(p.format(p=PRODUCTS[product])
-                                  for p in rng.sample(PHRASINGS, rng.randint(0, 2))) \
-                if "{p}" in template else ""
+            phrasings = "" if product is None else "\n".join(
+                p.format(p=PRODUCTS[product]) for p in rng.sample(PHRASINGS, rng.randint(0, 2)))
             reply = REPLY.format(a=answer) if rng.random() < 0.3 else ""
-            skus = SKUS[product] if "{p}" in template else ""
+            skus = "" if product is None else SKUS[product]
             tags = " ".join(rng.sample(TAGS, rng.randint(1, 3)))
             roll = rng.random()
             state = "published" if roll < 0.85 else ("draft" if roll < 0.95 else "retired")
