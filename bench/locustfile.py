@@ -32,6 +32,9 @@ from zoneinfo import ZoneInfo
 
 from locust import FastHttpUser, between, events, task
 
+from bench.data.voice import ASKS, CATEGORY_WEIGHTS, SAID, WORK, WORK_WEIGHTS, fill_in
+from bench.forms import fill, form_of, yes_no
+
 PLAN = json.loads(open(os.environ["BENCH_PLAN"], encoding="utf-8").read())  # noqa: SIM115
 TZ = ZoneInfo(PLAN.get("timezone", "Asia/Shanghai"))
 THINK = PLAN.get("think", [1.0, 3.0])
@@ -98,6 +101,7 @@ class Browser:
         self.user = user
         self.csrf = ""
         self.current = "/"
+        self.last_body = ""  # the current page as it came (its forms)
         self.polled: list[str] = []
         self.listeners: dict[str, list[str]] = {}
         self.last_poll = time.time()
@@ -125,6 +129,7 @@ class Browser:
         if not body:
             return body
         self.current = path
+        self.last_body = body
         token = CSRF_HEADER.search(body)
         self.csrf = token.group(1) if token else self.csrf
         self.polled, self.listeners = [], {}
@@ -151,19 +156,24 @@ class Browser:
             for url in self.polled:
                 self._get(url, f"fragment {route(url)} (poll)", True, poll=True)
 
-    def action(self, path: str, data: dict, expect: int = 200) -> str:
-        """An htmx POST; then the widgets that listen to the events it triggers."""
+    def action(self, path: str, data: dict, expect: int | tuple = 200) -> str:
+        """An htmx POST; then the widgets that listen to the events it triggers, and the page
+        an ``HX-Redirect`` names (htmx navigates there)."""
         headers = {"HX-Request": "true", "HX-Current-URL": self.current,
                    "X-CSRFToken": self.csrf}
+        expected = expect if isinstance(expect, tuple) else (expect,)
         with self.user.client.post(path, data=data, headers=headers,
                                    name=f"action {route(path)}",
                                    catch_response=True) as response:
-            if response.status_code != expect:
+            if response.status_code not in expected:
                 response.failure(f"{response.status_code} for POST {path}: "
                                  f"{(response.text or '')[:200]!r}")
                 return ""
             body = response.text or ""
             fired = response.headers.get("HX-Trigger") or ""
+            moved = response.headers.get("HX-Redirect")
+        if moved:
+            return self.page(moved)
         events_fired = []
         if fired:
             try:
@@ -656,6 +666,103 @@ class StaffUser(FastHttpUser):
     def import_page(self) -> None:
         self.browser.page("/orders/import")
 
+    # the customer's voice (issue 18): the daily work record, the knowledge base and the one
+    # search box for agents; the complaint register, a complaint, the month's analysis and
+    # the team's day for supervisors (and the manager); a complaint recorded now and then
+    def my_day(self) -> None:
+        self.browser.page("/worklog/")
+
+    def write_line(self) -> None:
+        """One question of the day, added in place (the form as rendered, its fields found by
+        name): typing the question asks for suggestions twice, as htmx's delayed keyup does."""
+        if self.browser.current != "/worklog/":
+            self.browser.page("/worklog/")
+            self.wait_a_moment()
+        category = self.rng.choices(list(WORK), WORK_WEIGHTS)[0]
+        question, answer = self.rng.choice(WORK[category])
+        question = self.typed(question)
+        for typed in (question[:2], question[:6]):
+            self.browser.fragment("/knowledge/suggest?q=" + quote(typed))
+        resolved = self.rng.random() >= 0.08
+        form = form_of(self.browser.last_body, "/worklog/lines")
+        self.browser.action("/worklog/lines", fill(form, {
+            "category": lambda options: self.pick(options, str(category)),
+            "question": f"{question}（压测 {self.username}）",
+            "answer": self.typed(answer) if resolved else "还没查到原因，待确认后回复客户。",
+            "resolved": lambda options: yes_no(options, resolved),
+        }))
+
+    def suggest(self) -> None:
+        """Suggestions while typing a question (the work record, a case note, an answer)."""
+        question = self.typed(self.rng.choice(self.rng.choice(list(WORK.values())))[0])
+        for length in (1, 2, 4, len(question)):
+            self.browser.fragment("/knowledge/suggest?q=" + quote(question[:length]))
+
+    def search(self) -> None:
+        """The one search box: articles, work records, complaints and the handover history."""
+        terms = [*SEARCH_TERMS, *PLAN["search_terms"][:6]]
+        self.browser.page("/search?q=" + quote(self.rng.choice(terms)))
+
+    def knowledge(self) -> None:
+        self.browser.page("/knowledge/")
+        if PLAN["article_ids"]:
+            self.wait_a_moment()
+            self.browser.page(f"/knowledge/{self.rng.choice(PLAN['article_ids'])}")
+
+    def record_complaint(self) -> None:
+        """A complaint recorded at the desk: the form as the register renders it (or its own
+        page), what the customer said and asks for, a normal one mostly."""
+        body = self.browser.page("/complaints/")
+        form = form_of(body, "/complaints/new")
+        if form is None:
+            self.wait_a_moment()
+            body = self.browser.page("/complaints/new")
+            form = form_of(body, "/complaints/new")
+        category = self.rng.choices(range(1, 7), CATEGORY_WEIGHTS)[0]
+        self.wait_a_moment()
+        self.browser.action("/complaints/new", fill(form, {
+            "channel": lambda options: self.pick(options, "chat"),
+            "category": lambda options: self.pick(options, str(category)),
+            "severity": lambda options: "serious" if self.rng.random() < 0.05 and
+            "serious" in options else "normal",
+            "said": self.typed(self.rng.choice(SAID[category])) + f"（压测 {self.username}）",
+            "asks": self.typed(self.rng.choice(ASKS)) or "道歉并说明原因",
+        }), expect=(200, 204))  # recorded: 204 and HX-Redirect to the complaint
+
+    def complaint_register(self) -> None:
+        """The register, now and then narrowed by state or severity (htmx)."""
+        self.browser.page("/complaints/")
+        if self.rng.random() < 0.6:
+            self.wait_a_moment()
+            self.browser.fragment("/complaints/?" + self.rng.choice(COMPLAINT_FILTERS))
+
+    def complaint_page(self) -> None:
+        if not PLAN["complaint_ids"]:
+            return self.complaint_register()
+        self.browser.page(f"/complaints/{self.rng.choice(PLAN['complaint_ids'])}")
+        return None
+
+    def complaint_analysis(self) -> None:
+        """The month's analysis: last month's (the one sent) mostly, now and then this one's."""
+        today = datetime.now(TZ).date()
+        month = today.replace(day=1) - timedelta(days=1) if self.rng.random() < 0.7 else today
+        self.browser.page(f"/complaints/analysis?month={month:%Y-%m}")
+
+    def team_day(self) -> None:
+        """The team's day (每日工作统计): today's so far, or yesterday's."""
+        day = datetime.now(TZ).date() - timedelta(days=self.rng.choice((0, 0, 1)))
+        self.browser.page(f"/worklog/team?day={day.isoformat()}")
+
+    def typed(self, text: str) -> str:
+        return fill_in(text, self.rng)
+
+    def pick(self, options, preferred: str) -> str:
+        """``preferred`` when the field offers it, else one of its options at random."""
+        options = list(options)
+        if preferred in options or not options:
+            return preferred
+        return self.rng.choice(options)
+
     # helpers
     def mine(self, key: str) -> list:
         """This user's share of a list in the plan (no two users change the same record)."""
@@ -680,6 +787,12 @@ class StaffUser(FastHttpUser):
         time.sleep(self.rng.uniform(0.3, 1.0))
 
 
+SEARCH_TERMS = ("壶", "茶", "退款", "发票", "龙井", "漏水", "裂纹", "快递", "紫砂壶漏水",
+                "物流三天没有更新", "七天无理由退货", "POT-ZS-300", "TEA-LJ", "SF0000", "顺丰 破损",
+                "礼盒 A 款", "50%")
+COMPLAINT_FILTERS = ("state=escalated", "severity=serious", "severity=crisis",
+                     "state=investigating", "state=closed", "state=answered&severity=normal",
+                     "state=received")
 CASE_FILTERS = ("view=mine&sla=breached", "view=mine&sla=soon", "view=all&sla=breached",
                 "view=all&state=waiting_customer", "view=all&type=quality", "view=unassigned",
                 "view=mine&sla=paused")
@@ -689,13 +802,15 @@ FOLLOWERS = ("presales", "aftersales")  # the roles whose day has follow_up
 
 ROLE_STEPS = {
     "presales": [("home", 2), ("desk_book", 3), ("write_desk", 0.5), ("follow_up", 1),
-                 ("order_search", 4),
+                 ("order_search", 4), ("write_line", 3), ("my_day", 1), ("suggest", 1.5),
+                 ("search", 1.5), ("knowledge", 0.5), ("record_complaint", 0.2),
                  ("order_remark", 3), ("order_detail", 2), ("my_shifts", 1), ("my_scores", 1),
                  ("notifications", 1), ("handover_history", 1),
                  ("transfers", 1), ("stock_waits", 1), ("import_page", 0.3),
                  ("customer_search", 2), ("customer_page", 1.5), ("my_calls", 1)],
     "aftersales": [("home", 2), ("desk_book", 2), ("write_desk", 0.5), ("follow_up", 1),
-                   ("order_search", 2),
+                   ("order_search", 2), ("write_line", 3), ("my_day", 1), ("suggest", 1.5),
+                   ("search", 1.5), ("knowledge", 0.5), ("record_complaint", 0.5),
                    ("order_detail", 1), ("handover_history", 1), ("my_shifts", 1),
                    ("my_scores", 1), ("notifications", 1), ("cases", 4), ("case_note", 3),
                    ("case_step", 2), ("take_case", 1), ("return_visits", 1.5),
@@ -709,21 +824,25 @@ ROLE_STEPS = {
     "supervisor": [("home", 2), ("score_entry", 2), ("scores", 2), ("roster", 1),
                    ("audit", 1), ("handover_history", 1), ("showroom", 1), ("staff", 1),
                    ("refund_queue", 1.5), ("aftersales_report", 0.5),
-                   ("customer_search", 1), ("customer_page", 1)],
+                   ("customer_search", 1), ("customer_page", 1),
+                   ("complaint_register", 1.5), ("complaint_page", 1.5),
+                   ("complaint_analysis", 0.5), ("team_day", 1), ("search", 0.5)],
     "manager": [("home", 2), ("scores", 2), ("audit", 2), ("roster", 1), ("staff", 1),
                 ("order_search", 1), ("handover_history", 1), ("refund_queue", 1),
-                ("aftersales_report", 1)],
+                ("aftersales_report", 1), ("complaint_register", 1), ("complaint_page", 0.5),
+                ("complaint_analysis", 1)],
 }
 
 SMOKE_STEPS = {
-    "presales": ("order_remark", "write_desk", "desk_book", "customer_search",
-                 "customer_page", "my_calls"),
-    "aftersales": ("desk_book", "follow_up", "order_search", "take_case", "case_note",
-                   "case_step", "return_visits"),
+    "presales": ("order_remark", "write_line", "write_desk", "desk_book", "customer_search",
+                 "customer_page", "my_calls", "my_day", "search"),
+    "aftersales": ("desk_book", "record_complaint", "follow_up", "order_search", "take_case",
+                   "case_note", "case_step", "return_visits", "suggest", "knowledge"),
     "order_clerk": ("flag_order", "queue", "parcel_received"),
     "reception": ("log_visitor", "serve", "depart", "showroom_book"),
-    "supervisor": ("score_entry", "handover_history", "refund_queue"),
-    "manager": ("audit", "scores"),
+    "supervisor": ("score_entry", "complaint_register", "handover_history", "refund_queue",
+                   "complaint_page", "complaint_analysis", "team_day"),
+    "manager": ("audit", "scores", "complaint_analysis"),
 }
 
 

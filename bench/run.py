@@ -179,6 +179,7 @@ def plan_for(url: str, args, phase: str, accounts, samples: Path, baseline: str)
             "ORDER BY due_on, id LIMIT 100").bindparams(sa.bindparam("today", type_=sa.Date)),
             {"today": now.date()}).scalars().all()
         customers = customer_plan(connection)
+        voice = voice_plan(connection)
     engine.dispose()
 
     def share(role: str, items: list) -> dict:
@@ -199,7 +200,7 @@ def plan_for(url: str, args, phase: str, accounts, samples: Path, baseline: str)
         "search_terms": [n for row in numbers[:20] for n in row] + list(oldest),
         "any_orders": any_orders, "menu_items": menu, "smoke": args.smoke,
         "user_ids": {name: user_ids[name] for name, _role in accounts if name in user_ids},
-        "due_visits": share("aftersales", due_visits), **cases, **customers,
+        "due_visits": share("aftersales", due_visits), **cases, **customers, **voice,
     }
 
 
@@ -235,6 +236,26 @@ def customer_plan(connection) -> dict:
     return {"customer_terms": terms, "any_customers": [row.id for row in rows],
             "customer_pages": sorted(e for e in ("customers.index", "customers.record",
                                                  "customers.calls") if e in endpoints)}
+
+
+def voice_plan(connection) -> dict:
+    """What the customer's-voice steps open (issue 18): complaints (every open one and some
+    of the history), published articles spread over the knowledge base."""
+    import sqlalchemy as sa
+
+    open_ids = connection.execute(sa.text(
+        "SELECT id FROM complaints WHERE state IN ('received', 'investigating', 'escalated') "
+        "ORDER BY id DESC LIMIT 60")).scalars().all()
+    last = connection.execute(sa.text("SELECT MAX(id) FROM complaints")).scalar() or 0
+    history = list(range(1, last + 1, max(1, last // 40)))[:40]
+    articles = connection.execute(sa.text(
+        "SELECT MAX(id) FROM articles WHERE state = 'published'")).scalar() or 0
+    spread = list(range(1, articles + 1, max(1, articles // 60)))
+    published = connection.execute(sa.text(
+        "SELECT id FROM articles WHERE state = 'published' AND id IN :ids ORDER BY id")
+        .bindparams(sa.bindparam("ids", expanding=True)), {"ids": spread or [0]}
+    ).scalars().all()
+    return {"complaint_ids": list(open_ids) + history, "article_ids": list(published)}
 
 
 def case_shares(accounts, user_ids: dict, open_cases) -> dict:

@@ -3,7 +3,8 @@
 ``flask portal bench-data --scale N`` calls ``build(N)``. At ``--scale 1``: 60 staff, three
 years of rosters, 1,000,000 handover items, 300,000 visits, 36 months of score sheets with
 60,000 entries, 1,000,000 orders with their lines, 100,000 after-sales cases with their events
-and return visits, and the audit trail and notifications such a department leaves. Every
+and return visits, 20,000 complaints, 1,000,000 lines of the daily work record and 50,000
+knowledge-base articles, and the audit trail and notifications such a department leaves. Every
 history volume is N times that; the department itself (60 staff, the shift types, the menu,
 the SKU list) and its *live* state (what is open right now: the items waiting for the next
 shift, the parties in the showroom, the orders in today's queue, the open after-sales cases)
@@ -40,6 +41,7 @@ AREAS = (
     "bench.data.orders",
     "bench.data.aftersales",
     "bench.data.customers",  # after the records it links (orders link themselves)
+    "bench.data.voice",  # complaints, the daily work record, articles (issue 18)
     "bench.data.activity",  # last: audit events and notifications about everything above
 )
 
@@ -58,7 +60,18 @@ FULL = {
     "bank_transfers": 40_000,
     "aftersales_cases": 100_000,
     "customers": 300_000,
+    "complaints": 20_000,
+    "work_lines": 1_000_000,
+    "articles": 50_000,
 }
+
+# Filled after every area has loaded and its indexes are built, before the sequences are
+# reset and PostgreSQL is analysed: derived tables built from the rows above (the one search
+# box's index of articles, work lines, complaints and handover items — issue 18 item 6, from
+# ``portal/search/``). Each entry is ``"module:function"``, called with the ``Context``
+# (``ctx.w`` the writer, ``ctx.counts`` the rows made); a module not in the build is
+# skipped, as in ``AREAS``. Add a line here when the index exists.
+AFTER_LOAD: tuple[str, ...] = ()
 HISTORY_DAYS = 3 * 365  # the history spans three years at every scale; N sets its density
 FULL_MONTHS = 36  # roster and score-sheet months at N = 1
 
@@ -333,6 +346,7 @@ def build(scale: float, *, seed: int = 2026, echo=print) -> dict:
             module.build(ctx)
             writer.create_indexes(dropped)
             echo(f"{name.rsplit('.', 1)[-1]}: {time.perf_counter() - area_started:.1f} s")
+        after_load(ctx, AFTER_LOAD, echo)
         writer.reset_sequences()
         writer.analyze()
     finally:
@@ -340,6 +354,21 @@ def build(scale: float, *, seed: int = 2026, echo=print) -> dict:
     db.engine.dispose()
     ctx.counts["seconds"] = round(time.perf_counter() - started, 1)
     return ctx.counts
+
+
+def after_load(ctx: Context, hooks: Iterable[str], echo=print) -> None:
+    """Call each ``"module:function"`` of ``hooks`` with ``ctx`` (see ``AFTER_LOAD``)."""
+    for hook in hooks:
+        name, _, function = hook.partition(":")
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name is None or not name.startswith(error.name):
+                raise
+            continue
+        started = time.perf_counter()
+        getattr(module, function)(ctx)
+        echo(f"{hook}: {time.perf_counter() - started:.1f} s")
 
 
 def is_empty() -> bool:
