@@ -187,8 +187,12 @@ def _link_customers(ctx: Context, table: str) -> None:
 # -- articles ----------------------------------------------------------------------------------
 
 def articles(ctx: Context) -> None:
+    from portal.aftersales.replies import DEFAULT_REPLIES
+
     w, rng = ctx.w, ctx.rng
     total = ctx.v["articles"]
+    # the after-sales generator writes the canned replies as articles 1..7 first
+    first = len(DEFAULT_REPLIES) + 1
     editors = ctx.by_role["supervisor"]
     writers = ctx.by_role["presales"] + ctx.by_role["aftersales"] + editors
     now = ctx.now_utc()
@@ -196,8 +200,8 @@ def articles(ctx: Context) -> None:
     pairs = [(category, q, a) for category, items in WORK.items() for q, a in items]
 
     def rows():
-        for ident in range(1, total + 1):
-            day = ctx.first_day + timedelta(days=(ident - 1) * (HISTORY_DAYS - 1) // total)
+        for ident in range(first, first + total):
+            day = ctx.first_day + timedelta(days=(ident - first) * (HISTORY_DAYS - 1) // total)
             created = ctx.utc(day, rng.uniform(540, 1260))
             category, template, answer = rng.choice(pairs)
             product = product_of(template, rng)
