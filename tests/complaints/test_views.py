@@ -286,3 +286,25 @@ def test_setup_keeps_categories_and_due_hours(client, sign_in, people, categorie
     assert response.status_code == 200
     from portal.complaints import register as svc
     assert svc.due_hours("normal") == 24 and svc.due_hours("crisis") == 1
+
+
+def test_pages_keep_their_query_budget(client, sign_in, people, make_complaint, count_queries):
+    first = make_complaint("serious")
+    sign_in(client, people["supervisor"])
+
+    def cost(path, **kwargs):
+        db.session.expire_all()
+        with count_queries(like_bench=True) as counter:
+            response = client.get(path, **kwargs)
+        assert response.status_code == 200
+        return counter.count, len(response.get_data())
+
+    few, _ = cost("/complaints/")
+    for n in range(12):
+        make_complaint("normal", at=f"2026-11-24 1{n % 10}:0{n % 6}")
+    many, size = cost("/complaints/")
+    assert many == few and many <= 10 and size < 60_000
+    show, size = cost(f"/complaints/{first.id}")
+    assert show <= 10 and size < 60_000
+    fragment, size = cost(f"/complaints/{first.id}", headers=HX)
+    assert fragment <= 10 and size < 8_000
