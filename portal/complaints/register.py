@@ -53,7 +53,7 @@ LEVEL_OF_SEVERITY = {"normal": 0, "serious": 1, "crisis": 2}
 ROLES_OF_LEVEL = {1: ("supervisor",), 2: ("supervisor", "manager")}
 
 EVENT_KINDS = {
-    "received": N_("Received"),
+    "received": N_("Complaint received"),
     "state": N_("State changed"),
     "note": N_("Note"),
     "reassigned": N_("Reassigned"),

@@ -339,7 +339,6 @@ class StepAnswer:
         return self._part(422, message, False, form)
 
     def conflict(self, form, message: str):
-        db.session.refresh(self.complaint)
         return self._part(409, message, False, form)
 
     def location(self, result) -> str:

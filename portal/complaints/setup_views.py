@@ -74,8 +74,6 @@ class SetupAnswer:
                      **self._typed(form))
 
     def conflict(self, form, message: str):
-        if self.category is not None:
-            db.session.refresh(self.category)
         return _page(409, message, False, **self._typed(form))
 
     def location(self, result) -> str:

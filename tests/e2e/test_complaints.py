@@ -57,6 +57,7 @@ def test_a_crisis_reaches_the_manager_and_is_answered_and_closed(page, t, sign_i
         "已向客户道歉，承担医药费并补发新茶盘")
     answer.get_by_role("button", name=t("Record the answer"), exact=True).click()
     expect(page.locator("#complaint .complaint-state")).to_have_text(t("Answered"))
+    screenshot(page, "complaints-answered")
     close = page.locator(".step-close")
     close.get_by_label(t("Customer's satisfaction"), exact=True).select_option("satisfied")
     close.get_by_role("button", name=t("Close the complaint"), exact=True).click()
