@@ -10,6 +10,7 @@ from portal.customers.models import Customer
 from portal.extensions import db
 from tests.complaints.conftest import HX
 from tests.conftest import today
+from tests.live.conftest import broker  # noqa: F401
 
 ROLES = ("manager", "supervisor", "presales", "aftersales", "order_clerk", "reception")
 
@@ -308,3 +309,21 @@ def test_pages_keep_their_query_budget(client, sign_in, people, make_complaint, 
     assert show <= 10 and size < 60_000
     fragment, size = cost(f"/complaints/{first.id}", headers=HX)
     assert fragment <= 10 and size < 8_000
+
+
+def test_a_step_tells_the_register_and_the_page_after_the_commit(client, sign_in, people,
+                                                                  one, broker):
+    sign_in(client, people["agent"])
+    broker.published.clear()
+    assert client.post(f"/complaints/{one.id}/note", data={"version": one.version,
+                                                            "text": "已联系仓库"},
+                       headers=HX).status_code == 200
+    names = broker.names()
+    assert "complaints-changed" in names and f"complaint-{one.id}-changed" in names
+    events = [e for batch in broker.published for e in batch]
+    assert {e["perm"] for e in events if e["event"] == "complaints-changed"} == {
+        "complaints.view"}
+    page = client.get(f"/complaints/{one.id}").get_data(as_text=True)
+    assert f'hx-trigger="sse:complaint-{one.id}-changed"' in page
+    register = client.get("/complaints/").get_data(as_text=True)
+    assert 'sse:complaints-changed' in register
