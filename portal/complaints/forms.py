@@ -96,7 +96,7 @@ class RegisterFilters(FilterForm):
 
 
 class CategoryForm(NamesFields, Form):
-    name = StringField(_l("Name"), validators=[
+    name = StringField(_l("Category name"), validators=[
         InputRequired(_l("Give the category a name.")), Length(max=30, message=TOO_LONG)])
     position = IntegerField(_l("Position"), default=100, validators=[
         Optional(), NumberRange(min=0, max=10000)])

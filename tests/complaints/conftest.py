@@ -5,6 +5,7 @@ import pytest
 from portal.complaints import register as svc
 from portal.complaints.models import ComplaintCategory, ComplaintDueRule
 from portal.extensions import db
+from tests.live.conftest import broker  # noqa: F401 - the recording broker
 
 HX = {"HX-Request": "true"}
 

@@ -10,7 +10,6 @@ from portal.customers.models import Customer
 from portal.extensions import db
 from tests.complaints.conftest import HX
 from tests.conftest import today
-from tests.live.conftest import broker  # noqa: F401
 
 ROLES = ("manager", "supervisor", "presales", "aftersales", "order_clerk", "reception")
 

@@ -65,3 +65,34 @@ def test_a_crisis_reaches_the_manager_and_is_answered_and_closed(page, t, sign_i
     expect(page.locator("#complaint")).to_contain_text(t("Satisfied"))
     screenshot(page, "complaints-closed")
     assert marker_survived(page), "answering and closing reloaded the page"
+
+
+def test_raise_a_case_to_a_complaint_and_keep_the_lists(page, t, sign_in, portal_data,
+                                                       screenshot):
+    def a_case():
+        import sqlalchemy as sa
+
+        from portal.aftersales.models import AfterSalesCase
+        from portal.complaints.models import Complaint
+        from portal.extensions import db
+
+        raised = sa.select(Complaint.case_id).where(Complaint.case_id.is_not(None))
+        return db.session.scalar(sa.select(AfterSalesCase.id).where(
+            AfterSalesCase.id.not_in(raised)).order_by(AfterSalesCase.id.desc()).limit(1))
+
+    case_id = portal_data(a_case)
+    sign_in("supervisor")
+    page.goto(f"/aftersales/{case_id}")
+    raise_link = page.get_by_role("link", name=t("Raise to a complaint"), exact=True)
+    expect(raise_link).to_be_visible()
+    screenshot(page, "complaints-case-raise")
+    raise_link.click()
+    expect(page.locator(".complaint-raised")).to_contain_text(f"#{case_id}")
+    page.get_by_label(t("Category"), exact=True).select_option(index=2)
+    page.get_by_role("button", name=t("Record the complaint"), exact=True).click()
+    page.wait_for_url("**/complaints/*")
+    expect(page.locator("#complaint")).to_contain_text(f"#{case_id}")
+    screenshot(page, "complaints-page-raised")
+    page.goto("/complaints/setup")
+    expect(page.locator("#complaint-setup input[value='产品质量']")).to_have_count(1)
+    screenshot(page, "complaints-setup")
