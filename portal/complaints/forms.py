@@ -93,6 +93,7 @@ class RegisterFilters(FilterForm):
                         validators=[Optional()])
     mine = BooleanField(_l("Mine only"))
     month = StringField(_l("Received in month"), validators=[Optional(), Length(max=7)])
+    customer = StringField(filters=[_id], validators=[Optional()])
 
 
 class CategoryForm(NamesFields, Form):

@@ -112,6 +112,7 @@ class Filters:
     owner_id: int | None = None
     mine: bool = False
     month: date | None = None  # the first day of the received month
+    customer_id: int | None = None  # a customer's complaints (from their record)
 
     def apply(self, query, user: User):
         if self.state == "open":
@@ -126,6 +127,8 @@ class Filters:
             query = query.where(Complaint.owner_id == user.id)
         elif self.owner_id:
             query = query.where(Complaint.owner_id == self.owner_id)
+        if self.customer_id:
+            query = query.where(Complaint.customer_id == self.customer_id)
         if self.month:
             first = datetime.combine(self.month, datetime.min.time(), clock.get_clock().tz)
             following = (self.month.replace(day=28) + timedelta(days=4)).replace(day=1)

@@ -93,7 +93,7 @@ def _filters(form: RegisterFilters) -> svc.Filters:
     severity = form.severity.data if form.severity.data in SEVERITIES else None
     return svc.Filters(state=state, severity=severity, category_id=form.category.data,
                        owner_id=form.owner.data, mine=bool(form.mine.data),
-                       month=_month(form.month.data))
+                       month=_month(form.month.data), customer_id=form.customer.data)
 
 
 def _cursor(name: str) -> str | None:

@@ -198,6 +198,12 @@ def test_the_page_masks_the_customers_contacts(client, sign_in, people, make_com
     record = client.get(f"/customers/{customer.id}").get_data(as_text=True)
     assert f"Complaint #{complaint.id}" in record
     assert "1 complaint is open" in record
+    assert f"/complaints/?state=open&amp;customer={customer.id}" in record
+    listed = client.get(f"/complaints/?state=open&customer={customer.id}").get_data(
+        as_text=True)
+    assert f"#{complaint.id}</a>" in listed
+    other = client.get(f"/complaints/?customer={customer.id + 1}").get_data(as_text=True)
+    assert f"#{complaint.id}</a>" not in other
 
 
 def test_raise_from_a_case_keeps_the_link_both_ways(client, sign_in, people, categories):
@@ -249,6 +255,11 @@ def test_a_crisis_reaches_the_managers_today_card(client, sign_in, people, make_
     assert "Open complaints" in page and "1 open" in page
     sign_in(client, people["agent"])
     assert "Open complaints" not in today(client).get_data(as_text=True)
+
+
+def test_the_past_due_kind_is_on_the_reminders_page(client, sign_in, people):
+    sign_in(client, people["supervisor"])
+    assert "Complaints past due" in client.get("/reminders/").get_data(as_text=True)
 
 
 def test_pick_a_customer(client, sign_in, people):
