@@ -475,13 +475,34 @@ def _open_count(ids):
             .scalar_subquery())
 
 
-def _raise_hook(column, arg: str):
+LINKED = {"case": Complaint.case_id, "handover_item": Complaint.handover_item_id}
+
+
+def _raise_hook(arg: str):
+    """On a case or a handover item: a part that loads its complaints on its own request (the
+    record's page spends no query on it), "raise to a complaint" without JavaScript."""
     def context(record) -> dict:
-        found = svc.linked_to(column, record.id)
-        may_raise = current_user.can("complaints.work")
-        return {"complaints": found, "raise_url": url_for("complaints.new", **{arg: record.id})
-                if may_raise else None}
+        return {"kind": arg, "id": record.id,
+                "raise_url": url_for("complaints.new", **{arg: record.id})
+                if current_user.can("complaints.work") else None}
     return context
+
+
+@bp.route("/linked", endpoint="linked")
+@require("complaints.view")
+def linked():
+    """The complaints raised from a case or a handover item (``?case=`` or
+    ``?handover_item=``), or the button that raises one: the part of that record's page."""
+    kind = next((k for k in LINKED if k in request.args), None)
+    ident = record_id(request.args.get(kind, "")) if kind else None
+    if ident is None:
+        raise NotFound()
+    found = svc.linked_to(LINKED[kind], ident)
+    raise_url = url_for("complaints.new", **{kind: ident}) \
+        if current_user.can("complaints.work") else None
+    return render("complaints/_raise.html", hook={"kind": kind, "id": ident,
+                                                  "complaints": found, "loaded": True,
+                                                  "raise_url": raise_url})
 
 
 def register(app) -> None:
@@ -516,10 +537,10 @@ def register(app) -> None:
     register_open_item(app, OpenItem("complaints", _open_count, "complaints/_open_item.html"))
     register_record_hook(app, "aftersales_case", RecordHook(
         "complaints", "complaints.view", "complaints/_raise.html",
-        _raise_hook(Complaint.case_id, "case")))
+        _raise_hook("case")))
     register_record_hook(app, "handover_item", RecordHook(
         "complaints", "complaints.view", "complaints/_raise.html",
-        _raise_hook(Complaint.handover_item_id, "handover_item")))
+        _raise_hook("handover_item")))
     register_audit(
         app,
         actions={

@@ -33,6 +33,7 @@ def _endpoints(cid):
         ("POST", f"/complaints/{cid}/reassign", "complaints.oversee"),
         ("POST", f"/complaints/{cid}/decide", "complaints.oversee"),
         ("GET", "/complaints/setup", "complaints.manage"),
+        ("GET", f"/complaints/linked?case={cid}", "complaints.view"),
         ("POST", "/complaints/setup/categories", "complaints.manage"),
         ("POST", "/complaints/setup/due-hours", "complaints.manage"),
     ]
@@ -223,7 +224,11 @@ def test_raise_from_a_case_keeps_the_link_both_ways(client, sign_in, people, cat
     complaint = db.session.scalar(sa.select(Complaint))
     assert complaint.case_id == case.id and complaint.level == 1
     page = client.get(f"/aftersales/{case.id}").get_data(as_text=True)
-    assert f'href="/complaints/{complaint.id}"' in page and "Raise to a complaint" not in page
+    assert f'hx-get="/complaints/linked?case={case.id}"' in page
+    part = client.get(f"/complaints/linked?case={case.id}", headers=HX).get_data(as_text=True)
+    assert f'href="/complaints/{complaint.id}"' in part and "Raise to a complaint" not in part
+    assert client.get("/complaints/linked?case=99999999999999999999").status_code == 404
+    assert client.get("/complaints/linked").status_code == 404
     mine = client.get(f"/complaints/{complaint.id}").get_data(as_text=True)
     assert f'href="/aftersales/{case.id}"' in mine
 
@@ -244,8 +249,8 @@ def test_raise_from_a_handover_item(client, sign_in, people, categories, shift_t
     assert _create(client, handover_item=str(item.id)).status_code == 303
     complaint = db.session.scalar(sa.select(Complaint))
     assert complaint.handover_item_id == item.id
-    page = client.get(f"/handover/desk/items/{item.id}").get_data(as_text=True)
-    assert f'href="/complaints/{complaint.id}"' in page
+    part = client.get(f"/complaints/linked?handover_item={item.id}", headers=HX)
+    assert f'href="/complaints/{complaint.id}"' in part.get_data(as_text=True)
 
 
 def test_a_crisis_reaches_the_managers_today_card(client, sign_in, people, make_complaint):
