@@ -7,6 +7,7 @@ import secrets
 import pytest
 
 from tests.e2e.support import expect, keep_marker, marker_survived
+from tests.e2e.test_every_role_in_the_browser import run_axe
 
 pytestmark = pytest.mark.e2e
 
@@ -24,6 +25,7 @@ def test_a_crisis_reaches_the_manager_and_is_answered_and_closed(page, t, sign_i
     page.locator('nav.sidenav a[href="/complaints/"]').click()
     expect(page).to_have_url("/complaints/")
     screenshot(page, "complaints-register")
+    assert run_axe(page) == []
     page.get_by_role("link", name=t("New complaint"), exact=True).click()
     expect(page).to_have_url("/complaints/new")
     page.get_by_label(t("Channel"), exact=True).select_option("phone")
@@ -32,6 +34,7 @@ def test_a_crisis_reaches_the_manager_and_is_answered_and_closed(page, t, sign_i
     page.get_by_label(t("What the customer said"), exact=True).fill(said)
     page.get_by_label(t("What the customer asks for"), exact=True).fill("赔偿医药费")
     screenshot(page, "complaints-new")
+    assert run_axe(page) == []
     page.get_by_role("button", name=t("Record the complaint"), exact=True).click()
     page.wait_for_url("**/complaints/*")
     card = page.locator("#complaint")
@@ -64,6 +67,7 @@ def test_a_crisis_reaches_the_manager_and_is_answered_and_closed(page, t, sign_i
     expect(page.locator("#complaint .complaint-state")).to_have_text(t("Closed"))
     expect(page.locator("#complaint")).to_contain_text(t("Satisfied"))
     screenshot(page, "complaints-closed")
+    assert run_axe(page) == []
     assert marker_survived(page), "answering and closing reloaded the page"
 
 
@@ -93,6 +97,8 @@ def test_raise_a_case_to_a_complaint_and_keep_the_lists(page, t, sign_in, portal
     page.wait_for_url("**/complaints/*")
     expect(page.locator("#complaint")).to_contain_text(f"#{case_id}")
     screenshot(page, "complaints-page-raised")
+    assert run_axe(page) == []
     page.goto("/complaints/setup")
     expect(page.locator("#complaint-setup input[value='产品质量']")).to_have_count(1)
     screenshot(page, "complaints-setup")
+    assert run_axe(page) == []
