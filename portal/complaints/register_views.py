@@ -138,6 +138,7 @@ def _prefill(form: ComplaintForm) -> dict:
             form.order_no.data = case.order_no
             form.said.data = case.problem[:svc.SAID_MAX]
             form.asks.data = (case.request or "")[:svc.ASKS_MAX]
+            form.category.data = _category_of_case(case)
             if case.customer_id:
                 form.customer.data = case.customer_id
     if item_id:
@@ -154,6 +155,15 @@ def _prefill(form: ComplaintForm) -> dict:
     if customer is not None:
         form.customer.data = customer.id
     return {"case": case, "item": item, "picked": customer}
+
+
+def _category_of_case(case: AfterSalesCase) -> int | None:
+    """The complaint category named as the case's (its English name is the case's label)."""
+    from portal.aftersales.cases import CATEGORIES
+
+    label = CATEGORIES.get(case.category or "")
+    return next((c.id for c in svc.categories() if label and (c.names or {}).get("en") == label),
+                None)
 
 
 @bp.route("/new", endpoint="new")

@@ -211,6 +211,7 @@ def test_raise_from_a_case_keeps_the_link_both_ways(client, sign_in, people, cat
     from portal.aftersales.models import AfterSalesCase
 
     case = AfterSalesCase(type="quality", order_no="TB900001", problem="壶身有砂眼",
+                          category="logistics",
                           request="退货退款", created_by_id=people["other"].id)
     db.session.add(case)
     db.session.commit()
@@ -219,6 +220,7 @@ def test_raise_from_a_case_keeps_the_link_both_ways(client, sign_in, people, cat
     assert f'href="/complaints/new?case={case.id}"' in page
     form = client.get(f"/complaints/new?case={case.id}").get_data(as_text=True)
     assert "壶身有砂眼" in form and "TB900001" in form and f'value="{case.id}"' in form
+    assert f'<option selected value="{categories[1].id}">' in form  # the case's: logistics
     response = _create(client, case=str(case.id), said="壶身有砂眼", severity="serious")
     assert response.status_code == 303
     complaint = db.session.scalar(sa.select(Complaint))
