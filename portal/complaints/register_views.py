@@ -242,21 +242,26 @@ def pick_customer():
 # --- a complaint's page ----------------------------------------------------------------------
 
 
-def _contacts(customer: Customer | None) -> list[tuple[str, str]]:
-    """The customer's contacts, masked (R-C8): the full ones are on the customer's record."""
-    if customer is None:
-        return []
-    rows = db.session.scalars(sa.select(CustomerContact).where(
-        CustomerContact.customer_id == customer.id).order_by(CustomerContact.id).limit(6))
+def _customer(customer_id: int | None):
+    """The customer's name and contacts, masked (R-C8; the full ones are on the customer's
+    record), in one query: (row with id and name, [(kind, shown value)])."""
+    if not customer_id:
+        return None, []
+    rows = db.session.execute(
+        sa.select(Customer.id, Customer.name, CustomerContact.kind, CustomerContact.value)
+        .outerjoin(CustomerContact, CustomerContact.customer_id == Customer.id)
+        .where(Customer.id == customer_id).order_by(CustomerContact.id).limit(6)).all()
+    if not rows:
+        return None, []
     shown = []
-    for contact in rows:
-        if contact.kind == "phone":
-            shown.append((contact.kind, mask_phone(contact.value)))
-        elif contact.kind == "address":
-            shown.append((contact.kind, mask_address(contact.value)))
-        else:
-            shown.append((contact.kind, contact.value))
-    return shown
+    for row in rows:
+        if row.kind == "phone":
+            shown.append((row.kind, mask_phone(row.value)))
+        elif row.kind == "address":
+            shown.append((row.kind, mask_address(row.value)))
+        elif row.kind:
+            shown.append((row.kind, row.value))
+    return rows[0], shown
 
 
 STEP_LABELS = {
@@ -268,7 +273,8 @@ STEP_LABELS = {
 }
 
 
-def _forms(complaint: Complaint, typed=None, name: str | None = None) -> dict:
+def _forms(complaint: Complaint, typed=None, name: str | None = None,
+           reassigning: bool = False) -> dict:
     """Each step's form at the complaint's version; ``typed`` (the form as sent) kept in
     ``name``'s place."""
     forms = {
@@ -280,7 +286,7 @@ def _forms(complaint: Complaint, typed=None, name: str | None = None) -> dict:
         "close": CloseForm(formdata=None, version=complaint.version),
         "reopen": TextStepForm(formdata=None, version=complaint.version),
     }
-    if current_user.can("complaints.oversee"):
+    if reassigning and current_user.can("complaints.oversee"):
         forms["reassign"] = ReassignForm(formdata=None, version=complaint.version)
         forms["reassign"].owner.choices = _owner_choices(_l("Choose…"))
     if typed is not None and name:
@@ -297,15 +303,17 @@ def _forms(complaint: Complaint, typed=None, name: str | None = None) -> dict:
 
 
 def _page_context(complaint: Complaint, **extra) -> dict:
-    customer = db.session.get(Customer, complaint.customer_id) if complaint.customer_id \
-        else None
+    """What the page shows: the links read as the few columns shown (a customer or an order
+    loaded whole would bring its contacts, tags and lines along)."""
+    customer, contacts = _customer(complaint.customer_id)
+    order = db.session.execute(sa.select(Order.id, Order.order_no).where(
+        Order.id == complaint.order_id)).first() if complaint.order_id else None
+    item = db.session.execute(sa.select(HandoverItem.id, HandoverItem.book).where(
+        HandoverItem.id == complaint.handover_item_id)).first() \
+        if complaint.handover_item_id else None
     return {
-        "complaint": complaint, "customer": customer, "contacts": _contacts(customer),
-        "order": db.session.get(Order, complaint.order_id) if complaint.order_id else None,
-        "case": db.session.get(AfterSalesCase, complaint.case_id) if complaint.case_id
-        else None,
-        "item": db.session.get(HandoverItem, complaint.handover_item_id)
-        if complaint.handover_item_id else None,
+        "complaint": complaint, "customer": customer, "contacts": contacts, "order": order,
+        "case": {"id": complaint.case_id} if complaint.case_id else None, "item": item,
         "events": svc.events(complaint), "now": clock.now(), "labels": svc.LABELS,
         "overdue": svc.overdue(complaint), "forms": extra.pop("forms", None)
         or _forms(complaint), **extra,
@@ -381,6 +389,15 @@ def note(complaint_id: int):
     return _run(complaint_id, "note", TextStepForm(),
                 lambda c, f: svc.add_note(current_user, c, f.version.data, f.text.data),
                 _l("Note added."))
+
+
+@bp.route("/<int:complaint_id>/reassign", endpoint="reassign_form")
+@require("complaints.oversee")
+def reassign_form(complaint_id: int):
+    """The complaint with the reassign form open (the list of colleagues on request)."""
+    complaint = _get(complaint_id)
+    return render(SHOW, block="complaint", **_page_context(
+        complaint, forms=_forms(complaint, reassigning=True)))
 
 
 @bp.route("/<int:complaint_id>/reassign", methods=["POST"], endpoint="reassign")

@@ -31,6 +31,7 @@ def _endpoints(cid):
         ("POST", f"/complaints/{cid}/close", "complaints.work"),
         ("POST", f"/complaints/{cid}/reopen", "complaints.work"),
         ("POST", f"/complaints/{cid}/reassign", "complaints.oversee"),
+        ("GET", f"/complaints/{cid}/reassign", "complaints.oversee"),
         ("POST", f"/complaints/{cid}/decide", "complaints.oversee"),
         ("GET", "/complaints/setup", "complaints.manage"),
         ("GET", f"/complaints/linked?case={cid}", "complaints.view"),
@@ -308,6 +309,8 @@ def test_setup_keeps_categories_and_due_hours(client, sign_in, people, categorie
 
 def test_pages_keep_their_query_budget(client, sign_in, people, make_complaint, count_queries):
     first = make_complaint("serious")
+    people["supervisor"].locale = "zh_CN"  # the department's language (English is longer)
+    db.session.commit()
     sign_in(client, people["supervisor"])
 
     def cost(path, **kwargs):
@@ -325,7 +328,12 @@ def test_pages_keep_their_query_budget(client, sign_in, people, make_complaint, 
     show, size = cost(f"/complaints/{first.id}")
     assert show <= 10 and size < 60_000
     fragment, size = cost(f"/complaints/{first.id}", headers=HX)
-    assert fragment <= 10 and size < 8_000
+    # 4.1-4.8 KB in Chinese on the demo data; until the catalogues have this area's words
+    # the texts are English, longer
+    assert fragment <= 10 and size < 6_000
+    form, size = cost(f"/complaints/{first.id}/reassign", headers=HX)
+    assert form <= 10 and 'name="owner"' in client.get(
+        f"/complaints/{first.id}/reassign", headers=HX).get_data(as_text=True)
 
 
 def test_a_step_tells_the_register_and_the_page_after_the_commit(client, sign_in, people,
