@@ -274,3 +274,34 @@ def register_report_section(app, report: str, section: ReportSection) -> None:
 def report_sections(report: str, app=None) -> list[ReportSection]:
     """The sections other areas added to ``report``, in registration order."""
     return _registry(app).get("reports", {}).get(report, [])
+
+
+# --- what another area shows on a record's page ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordHook:
+    """A part another area adds to a record's page (on an after-sales case: the complaints
+    raised from it, or "raise to a complaint"): ``template`` rendered with ``hook`` =
+    ``context(record)``, for holders of ``permission``. The page's area imports nothing of
+    the other: its template asks ``record_hooks(kind, record)``."""
+
+    key: str
+    permission: str
+    template: str
+    context: Callable[[Any], dict]
+
+
+def register_record_hook(app, kind: str, hook: RecordHook) -> None:
+    """Add ``hook`` to the pages of records of ``kind`` (``"aftersales_case"``)."""
+    _registry(app).setdefault("record_hooks", {}).setdefault(kind, []).append(hook)
+    app.jinja_env.globals.setdefault("record_hooks", record_hooks)
+
+
+def record_hooks(kind: str, record) -> list[tuple[RecordHook, dict]]:
+    """The hooks of ``kind`` the signed-in user may see, each with its context."""
+    from flask_login import current_user
+
+    return [(hook, hook.context(record))
+            for hook in _registry().get("record_hooks", {}).get(kind, [])
+            if current_user.can(hook.permission)]

@@ -398,9 +398,9 @@ def sweep(app, client, sign_in, department, caught):
     return Sweep(app, client, sign_in, department, caught)
 
 
-AREAS = ["aftersales", "audit", "auth", "customers", "distributors", "handover", "home", "jobs",
-         "knowledge", "notifications", "orders", "ops", "reception", "roster_and_shifts",
-         "scoring", "staff"]
+AREAS = ["aftersales", "audit", "auth", "complaints", "customers", "distributors", "handover",
+         "home", "jobs", "knowledge", "notifications", "orders", "ops", "reception",
+         "roster_and_shifts", "scoring", "staff"]
 
 
 def _in_area(endpoint, area):

@@ -31,7 +31,7 @@ SEVERITIES = {
 
 # received -> investigating -> answered -> closed; escalated beside them (R-C3)
 STATES = {
-    "received": N_("Received"),
+    "received": N_("Newly received"),
     "investigating": N_("Investigating"),
     "escalated": N_("Escalated"),
     "answered": N_("Answered"),

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, Regexp
 
-from portal.customers.call_models import PLAN_KINDS, RESULTS
+from portal.customers.call_models import FOLLOW_UP, PLAN_KINDS, RESULTS
 from portal.customers.calls import HINT_MAX, NOTE_MAX
 from portal.customers.models import KINDS
 from portal.forms import FilterForm, Form, VersionedForm, choices
@@ -41,7 +41,7 @@ class PlanForm(Form):
     name = StringField(_l("Name"), validators=[
         InputRequired(_l("Give the plan a name.")), _short(60)])
     kind = SelectField(_l("Kind of plan"), choices=choices(
-        (code, _l(label)) for code, label in PLAN_KINDS.items()),
+        (code, _l(label)) for code, label in PLAN_KINDS.items() if code != FOLLOW_UP),
         validators=[InputRequired(_l("Choose the kind of plan."))])
     customer_kind = SelectField(_l("Customers of kind"), choices=choices(
         [("", _l("Any kind"))] + [(code, _l(label)) for code, label in KINDS.items()]),

@@ -24,7 +24,10 @@ PLAN_KINDS = {
     "prospect": N_("Prospect follow-up after a showroom visit"),
     "care": N_("Care call for an important customer"),
     "win_back": N_("Win-back call for a customer gone quiet"),
+    # planned one at a time by another area (a complaint's answer), never by plan_due_calls
+    "follow_up": N_("Follow-up call after a complaint's answer"),
 }
+FOLLOW_UP = "follow_up"
 
 STATES = {
     "due": N_("To call"),

@@ -26,6 +26,7 @@ from portal.auth.models import User
 from portal.auth.permissions import role_can
 from portal.customers.call_models import (
     DEFAULT_WINDOWS,
+    FOLLOW_UP,
     PLAN_KINDS,
     RESULTS,
     CallAttempt,
@@ -187,6 +188,33 @@ def plan_due_calls(today: date | None = None) -> dict[str, int]:
         db.session.flush()
         made[plan.name] = len(calls)
     return made
+
+
+def plan_follow_up(customer_id: int, assignee_id: int | None,
+                   now: datetime | None = None) -> datetime:
+    """Plan one follow-up call (another area's: after a complaint's answer, to ask the
+    customer's satisfaction) in the first window of the next day, for ``assignee_id``. The
+    follow-up plan is made on first use; a customer with a follow-up call still open keeps
+    that one. The call's due moment."""
+    now = now or clock.now()
+    plan = db.session.scalar(sa.select(CallPlan).where(CallPlan.kind == FOLLOW_UP)
+                             .order_by(CallPlan.id).limit(1))
+    if plan is None:
+        plan = CallPlan(name="投诉回访", kind=FOLLOW_UP, days=1, max_tries=3,
+                        script_hint="询问客户对投诉处理结果是否满意，并记录满意度。")
+        db.session.add(plan)
+        db.session.flush()
+    open_call = db.session.scalar(sa.select(PlannedCall).where(
+        PlannedCall.plan_id == plan.id, PlannedCall.customer_id == customer_id,
+        PlannedCall.state == "due"))
+    if open_call is not None:
+        return open_call.due_at
+    due_at = first_window(clock.local(now).date() + timedelta(days=1), windows_of(plan))
+    db.session.add(PlannedCall(plan_id=plan.id, customer_id=customer_id, due_at=due_at,
+                               assignee_id=assignee_id,
+                               pool_role=None if assignee_id else plan.pool_role))
+    db.session.flush()
+    return due_at
 
 
 # --- My calls today --------------------------------------------------------------------------

@@ -336,6 +336,25 @@ def init_app(app) -> None:
 OPEN_ORDER_STAGES = ("awaiting_payment", "paid", "printed", "packed")
 
 
+@dataclass(frozen=True)
+class OpenItem:
+    """An open item another area adds to the record's header (complaints): ``column(ids)``
+    a scalar subquery over the customer's ids (a subquery), read in the header's one query;
+    ``template`` shows a value that is not empty (``value``)."""
+
+    key: str
+    column: Callable[[Any], Any]
+    template: str
+
+
+def register_open_item(app, item: OpenItem) -> None:
+    app.extensions.setdefault("customer_open_items", {})[item.key] = item
+
+
+def open_item_sources(app=None) -> list[OpenItem]:
+    return list((app or current_app).extensions.get("customer_open_items", {}).values())
+
+
 def _open_columns(customer_id, today: date) -> list:
     from portal.aftersales.cases import OPEN_STATES
     from portal.customers.classes import RETURN_TYPES
@@ -362,7 +381,7 @@ def _open_columns(customer_id, today: date) -> list:
         sa.select(sa.func.count()).where(AfterSalesCase.customer_id.in_(ids),
                                          AfterSalesCase.type.in_(RETURN_TYPES))
         .scalar_subquery().label("returns"),
-    ]
+    ] + [item.column(ids).label(f"x_{item.key}") for item in open_item_sources()]
 
 
 def load(customer_id: int, today: date) -> tuple[Customer, dict] | None:
@@ -379,7 +398,8 @@ def load(customer_id: int, today: date) -> tuple[Customer, dict] | None:
 
 def _open(row) -> dict:
     return {"case_id": row.case_id, "order_id": row.order_id, "visit_due": row.visit_due,
-            "call_due": row.call_due, "case_counts": (row.complaints, row.returns)}
+            "call_due": row.call_due, "case_counts": (row.complaints, row.returns),
+            "extra": [(item, getattr(row, f"x_{item.key}")) for item in open_item_sources()]}
 
 
 def open_items(customer: Customer, today: date) -> dict:

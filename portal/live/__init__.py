@@ -68,6 +68,10 @@ WATCHES: dict[str, Watch] = {
     "roster_months": Watch("roster-changed", perm="roster.view"),
     "score_appeals": Watch("appeals-changed", perm="scoring.record"),
     "articles": Watch("knowledge-changed", perm="knowledge.view", record=("article", "id")),
+    "complaints": Watch("complaints-changed", perm="complaints.view",
+                        record=("complaint", "id")),
+    "complaint_events": Watch("complaints-changed", perm="complaints.view",
+                              record=("complaint", "complaint_id")),
     # counters only: the value-class page polls while the classes are being recomputed
     "customer_class_thresholds": Watch(None),
     "customer_class_counts": Watch(None),
