@@ -10,7 +10,7 @@ from flask import Blueprint
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 
-VIEW_MODULES: tuple[str, ...] = ()
+VIEW_MODULES: tuple[str, ...] = ("analysis_views",)
 
 
 def init_app(app) -> None:
