@@ -348,7 +348,7 @@ def send(user: User, year: int, month: int, version: int, comment: str | None = 
     if comment is not None:
         record.comment = comment
     record.sent_at = clock.now()
-    record.sent_by_id = user.id
+    record.sent_by = user
     text = label(year, month)
     audit.record("complaints.analysis_sent", None, actor=user,
                  changes={"sent_at": [None, record.sent_at.isoformat()]},
@@ -369,7 +369,7 @@ def reopen(user: User, year: int, month: int, version: int) -> ComplaintMonth:
                  changes={"sent_at": [record.sent_at.isoformat(), None]},
                  details={"month": label(year, month)})
     record.sent_at = None
-    record.sent_by_id = None
+    record.sent_by = None
     return record
 
 
@@ -532,7 +532,7 @@ def export_xlsx(analysis: Analysis) -> bytes:
                        f"{share}%" if share is not None else ""])
     append(sheet, [])
     heading(_("Repeat complainants"))
-    append(sheet, [_("Customer"), _("This month"), _("In 90 days")])
+    append(sheet, [_("Customer"), _("This month"), _("In %(days)d days", days=REPEAT_DAYS)])
     for repeater in analysis.repeaters:
         append(sheet, [repeater.name, repeater.in_month, repeater.in_window])
     append(sheet, [])
