@@ -136,29 +136,28 @@ class CommentAnswer:
                        _anchor="analysis-comment")
 
 
+def _with_comment(month_text: str, work, done):
+    """Run ``work(user, year, month, version, comment)`` with the comment form as typed."""
+    year, month = _month_path(month_text)
+    form = CommentForm()
+    return actions.run(
+        lambda: work(current_user, year, month, form.version.data, form.comment.data),
+        form=form, answer=CommentAnswer(year, month), subject=svc.month_record(year, month),
+        done=done, conflicts=(IntegrityError,))
+
+
 @bp.route("/analysis/<month_text>/comment", methods=["POST"])
 @require("complaints.report")
 def analysis_comment(month_text: str):
     """Save the supervisor's comment on the month's analysis."""
-    year, month = _month_path(month_text)
-    form = CommentForm()
-    return actions.run(
-        lambda: svc.save_comment(current_user, year, month, form.version.data,
-                                 form.comment.data),
-        form=form, answer=CommentAnswer(year, month), subject=svc.month_record(year, month),
-        done=_l("The comment was saved."), conflicts=(IntegrityError,))
+    return _with_comment(month_text, svc.save_comment, _l("The comment was saved."))
 
 
 @bp.route("/analysis/<month_text>/send", methods=["POST"])
 @require("complaints.report")
 def analysis_send(month_text: str):
     """Send the month's analysis, with the comment as typed, to the manager."""
-    year, month = _month_path(month_text)
-    form = CommentForm()
-    return actions.run(
-        lambda: svc.send(current_user, year, month, form.version.data, form.comment.data),
-        form=form, answer=CommentAnswer(year, month), subject=svc.month_record(year, month),
-        done=_l("The analysis was sent to the manager."), conflicts=(IntegrityError,))
+    return _with_comment(month_text, svc.send, _l("The analysis was sent to the manager."))
 
 
 @bp.route("/analysis/<month_text>/reopen", methods=["POST"])
