@@ -389,8 +389,8 @@ def sweep(app, client, sign_in, department, caught):
     return Sweep(app, client, sign_in, department, caught)
 
 
-AREAS = ["aftersales", "audit", "auth", "customers", "handover", "home", "jobs", "notifications",
-         "orders", "ops", "reception", "roster_and_shifts", "scoring", "staff"]
+AREAS = ["aftersales", "audit", "auth", "complaints", "customers", "handover", "home", "jobs",
+         "notifications", "orders", "ops", "reception", "roster_and_shifts", "scoring", "staff"]
 
 
 def _in_area(endpoint, area):
