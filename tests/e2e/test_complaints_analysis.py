@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.support import expect
+from tests.e2e.test_every_role_in_the_browser import run_axe
 
 pytestmark = pytest.mark.e2e
 
@@ -88,6 +89,7 @@ def test_the_supervisor_sends_the_analysis_and_the_manager_reads_it(page, t, sig
     assert chart.locator("rect").count() > 8
     expect(analysis).to_contain_text("紫砂壶壶盖有裂纹")
     expect(analysis).to_contain_text(t("Median time to answer"))
+    assert not run_axe(page)
     screenshot(page, "analysis-supervisor")
     shots = os.environ.get("PORTAL_SCREENSHOTS")
     if shots:
@@ -132,4 +134,5 @@ def test_the_supervisor_sends_the_analysis_and_the_manager_reads_it(page, t, sig
     expect(section.locator(".sent-note")).to_contain_text("李主管")
     expect(section.locator("textarea")).to_have_count(0)
     expect(section.get_by_role("button")).to_have_count(0)
+    assert not run_axe(page)
     screenshot(page, "analysis-manager")
