@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload
 
-from portal import audit, clock
+from portal import audit, charts, clock
 from portal.actions import Conflict
 from portal.auth.models import User
 from portal.complaints.models import (
@@ -422,33 +422,22 @@ def chart_svg(analysis: Analysis, width: int = 760, height: int = 260) -> Markup
     left, right, top, bottom = 34, 8, 30, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max((c for row in rows for c in row.counts), default=0)
-    scale_max = max(5, -(-peak // 5) * 5)
+    scale_max = charts.scale_max(peak)
     slot = plot_w / max(len(rows), 1)
     bar_w = max(slot * 0.8 / len(analysis.months), 2)
     title = _("Complaints by category, %(month)s and the three months before",
               month=analysis.label)
     desc = "; ".join(f"{row.name}: " + ", ".join(
         f"{m} {c}" for m, c in zip(analysis.labels, row.counts, strict=True)) for row in rows)
-    uid = f"complaints-chart-{analysis.label}"
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="complaints-chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="100%" aria-labelledby="{uid}-title {uid}-desc">',
-        f'<title id="{uid}-title">{escape(title)}</title>',
-        f'<desc id="{uid}-desc">{escape(desc or _("No complaints."))}</desc>',
-    ]
+    parts = charts.svg_open("complaints-chart", f"complaints-chart-{analysis.label}", width,
+                            height, title, desc or _("No complaints."))
     # the legend: one swatch per month
     for index, text in enumerate(analysis.labels):
         x = left + index * 110
         parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{SHADES[index]}"/>')
         parts.append(f'<text x="{x + 16}" y="16" font-size="11" fill="#33404b">'
                      f'{escape(text)}</text>')
-    for step in range(0, 6):
-        value = scale_max * step // 5
-        y = top + plot_h - plot_h * value / scale_max
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
-                     f'stroke="#d9dee3" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="10" fill="#5f6b76" '
-                     f'text-anchor="end">{value}</text>')
+    parts += charts.value_axis(left, width - right, top, plot_h, scale_max)
     for index, row in enumerate(rows):
         x0 = left + slot * index + slot * 0.1
         for m, count in enumerate(row.counts):
@@ -464,8 +453,6 @@ def chart_svg(analysis: Analysis, width: int = 760, height: int = 260) -> Markup
         parts.append(f'<text x="{left + slot * index + slot / 2:.1f}" '
                      f'y="{height - bottom + 32}" font-size="10" fill="#5f6b76" '
                      f'text-anchor="middle">{row.counts[-1]}</text>')
-    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" '
-                 f'y2="{top + plot_h}" stroke="#5f6b76" stroke-width="1"/>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
 
