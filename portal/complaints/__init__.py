@@ -10,7 +10,7 @@ from flask import Blueprint
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 
-VIEW_MODULES: tuple[str, ...] = ("register_views", "setup_views")
+VIEW_MODULES: tuple[str, ...] = ("register_views", "setup_views", "analysis_views")
 
 
 def init_app(app) -> None:

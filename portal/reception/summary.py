@@ -10,9 +10,9 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from portal import clock
+from portal import charts, clock
 from portal.auth.models import User
 from portal.exports import append, workbook_bytes
 from portal.extensions import db
@@ -129,7 +129,7 @@ def bar_chart_svg(summary: MonthSummary, width: int = 760, height: int = 240) ->
     left, right, top, bottom = 34, 8, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max(summary.per_day.values(), default=0)
-    scale_max = max(5, -(-peak // 5) * 5)
+    scale_max = charts.scale_max(peak)
     slot = plot_w / len(summary.days)
     bar_w = max(slot * 0.7, 2)
     title = _("Visits per day, %(month)s", month=summary.label)
@@ -138,20 +138,9 @@ def bar_chart_svg(summary: MonthSummary, width: int = 760, height: int = 240) ->
              parties=summary.parties, days=len(summary.days),
              day=busiest[0].isoformat() if busiest else "—",
              count=busiest[1] if busiest else 0)
-    uid = f"visits-chart-{summary.label}"
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="visits-chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="100%" aria-labelledby="{uid}-title {uid}-desc">',
-        f'<title id="{uid}-title">{escape(title)}</title>',
-        f'<desc id="{uid}-desc">{escape(desc)}</desc>',
-    ]
-    for step in range(0, 6):
-        value = scale_max * step // 5
-        y = top + plot_h - plot_h * value / scale_max
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
-                     f'stroke="#d9dee3" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="10" fill="#5f6b76" '
-                     f'text-anchor="end">{value}</text>')
+    parts = charts.svg_open("visits-chart", f"visits-chart-{summary.label}", width, height,
+                            title, desc)
+    parts += charts.value_axis(left, width - right, top, plot_h, scale_max)
     for index, day in enumerate(summary.days):
         count = summary.per_day.get(day, 0)
         x = left + slot * index + (slot - bar_w) / 2
@@ -163,8 +152,6 @@ def bar_chart_svg(summary: MonthSummary, width: int = 760, height: int = 240) ->
             f'<title>{day.isoformat()}: {count}</title></rect>')
         parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 14}" font-size="9" '
                      f'fill="#5f6b76" text-anchor="middle">{day.day}</text>')
-    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" '
-                 f'y2="{top + plot_h}" stroke="#5f6b76" stroke-width="1"/>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
 
