@@ -141,7 +141,6 @@ def _plan(kind: str, rng, picked_up: float | None) -> list[tuple[float, str, obj
 
 def build(ctx: Context) -> None:
     from portal.aftersales import sla
-    from portal.aftersales.replies import DEFAULT_REPLIES
 
     w, rng = ctx.w, ctx.rng
     agents = ctx.by_role["aftersales"]
@@ -154,14 +153,6 @@ def build(ctx: Context) -> None:
     now = ctx.now_utc()
     today = ctx.today
     kinds, weights = zip(*KINDS, strict=True)
-
-    # the canned replies: published articles of the knowledge base with a reply text (ids
-    # 1..7; the knowledge base's own generator numbers its articles after them)
-    w.rows("articles", ("id", "question", "phrasings", "answer", "reply_text", "skus", "tags",
-                        "state", "reviewed_at", "published_at", "created_at", "updated_at",
-                        "revision", "version"),
-           [(n, title, "", text, text, "", "", "published", now, now, now, now, 1, 1)
-            for n, (title, text) in enumerate(DEFAULT_REPLIES, start=1)])
 
     # when each case is opened: the history at N × 100,000 until the live fortnight, then
     # the live desk at the full scale's rate

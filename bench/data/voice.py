@@ -191,7 +191,7 @@ def articles(ctx: Context) -> None:
 
     w, rng = ctx.w, ctx.rng
     total = ctx.v["articles"]
-    # the after-sales generator writes the canned replies as articles 1..7 first
+    # the canned replies first (articles 1..7, as the migration makes them), then the rest
     first = len(DEFAULT_REPLIES) + 1
     editors = ctx.by_role["supervisor"]
     writers = ctx.by_role["presales"] + ctx.by_role["aftersales"] + editors
@@ -200,6 +200,13 @@ def articles(ctx: Context) -> None:
     pairs = [(category, q, a) for category, items in WORK.items() for q, a in items]
 
     def rows():
+        created = ctx.utc(ctx.first_day, 540)
+        for ident, (title, text) in enumerate(DEFAULT_REPLIES, start=1):
+            editor = editors[0]
+            versions.append((len(versions) + 1, ident, 1, title, "", text, text, None, "", "",
+                             "published", editor, w.dt(created), ""))
+            yield (ident, title, "", text, text, None, "", "", "published", editor, editor,
+                   w.dt(created), w.dt(created), w.dt(created), w.dt(created), 1, 1)
         for ident in range(first, first + total):
             day = ctx.first_day + timedelta(days=(ident - first) * (HISTORY_DAYS - 1) // total)
             created = ctx.utc(day, rng.uniform(540, 1260))
