@@ -67,6 +67,9 @@ WATCHES: dict[str, Watch] = {
     "roster_entries": Watch("roster-changed", perm="roster.view"),
     "roster_months": Watch("roster-changed", perm="roster.view"),
     "score_appeals": Watch("appeals-changed", perm="scoring.record"),
+    # the daily work record: the team page and the Today cards follow it
+    "work_lines": Watch("worklog-changed", perm="worklog.oversee"),
+    "question_categories": Watch(None),
     # counters only: the value-class page polls while the classes are being recomputed
     "customer_class_thresholds": Watch(None),
     "customer_class_counts": Watch(None),
