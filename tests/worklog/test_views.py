@@ -335,7 +335,7 @@ def test_today_cards(client, login, create_user, make_line, freeze):
     freeze("2026-11-24 10:00")
     agent = login("presales")
     make_line(agent, TODAY)
-    assert "question written down today" in today(client).get_data(as_text=True)
+    assert "1 question written down today" in today(client).get_data(as_text=True)
 
 
 def test_supervisor_card(client, sign_in, create_user, make_line, freeze):
