@@ -228,6 +228,7 @@ def _record_for(endpoint: str, arg: str):
     from portal.reception.models import ChecklistItem, MenuItem, RepairReport, Visit
     from portal.scoring.models import Appeal, ScoreEntry, ScoreRule, ScoreSheet
     from portal.shifts.models import OvertimeRecord, SwapRequest
+    from portal.worklog.models import QuestionCategory, WorkLine
 
     area = endpoint.split(".")[0]
     by_arg = {
@@ -239,6 +240,7 @@ def _record_for(endpoint: str, arg: str):
         "swap_id": SwapRequest, "ident": Order,
         "call_id": PlannedCall, "plan_id": CallPlan, "export_id": CareExport,
         "customer_id": Customer, "tag_id": CustomerTag,
+        "line_id": WorkLine, "category_id": QuestionCategory,
     }
     model, where = by_arg.get(arg), ()
     if arg == "visit_id":
@@ -390,7 +392,7 @@ def sweep(app, client, sign_in, department, caught):
 
 
 AREAS = ["aftersales", "audit", "auth", "customers", "handover", "home", "jobs", "notifications",
-         "orders", "ops", "reception", "roster_and_shifts", "scoring", "staff"]
+         "orders", "ops", "reception", "roster_and_shifts", "scoring", "staff", "worklog"]
 
 
 def _in_area(endpoint, area):

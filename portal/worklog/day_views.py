@@ -49,7 +49,7 @@ def _blank_form(category_id: int | None = None) -> LineForm:
     return form
 
 
-def _day_arg() -> date:
+def day_arg() -> date:
     """``?day=YYYY-MM-DD`` (department date), today by default; a bad one is a 400."""
     raw = request.args.get("day", "")
     if not raw:
@@ -103,7 +103,7 @@ def day_page():
             and current_user.can("worklog.oversee"):
         return redirect(url_for("worklog.team", day=request.args.get("day") or None), 303)
     person = _person()
-    return render(TEMPLATE, block="day_lines", **_day_context(person, _day_arg()))
+    return render(TEMPLATE, block="day_lines", **_day_context(person, day_arg()))
 
 
 def _line_input(form, line: WorkLine | None = None) -> svc.LineInput:
@@ -175,7 +175,6 @@ class LineAnswer:
         return _line_response(self.line, form=form, mode=self.mode, message=message)
 
     def conflict(self, form, message):
-        db.session.refresh(self.line)
         if not is_fragment_request():
             return self._page()
         return _line_response(self.line, form=form, mode=self.mode, message=message,

@@ -4,7 +4,7 @@
 (/worklog/categories, the one list the knowledge base shares).
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -19,7 +19,7 @@ from portal.paging import keyset_page
 from portal.web import render
 from portal.worklog import bp
 from portal.worklog import services as svc
-from portal.worklog.day_views import EVENT
+from portal.worklog.day_views import EVENT, day_arg
 from portal.worklog.forms import CategoryEditForm, CategoryForm
 from portal.worklog.models import QuestionCategory
 
@@ -28,25 +28,12 @@ UNRESOLVED = "worklog/unresolved.html"
 CATEGORIES = "worklog/categories.html"
 
 
-def _day_arg() -> date:
-    raw = request.args.get("day", "")
-    if not raw:
-        return clock.today()
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        abort(400)
-    if not 2000 <= day.year <= 2200:
-        abort(400)
-    return day
-
-
 @bp.route("/team", endpoint="team")
 @require("worklog.oversee")
 @cheap_poll("work_lines", "question_categories")
 def team():
     """The day's totals per agent and per category; an agent opens their day."""
-    day = _day_arg()
+    day = day_arg()
     today = clock.today()
     return render(TEAM, block="team_totals", totals=svc.day_totals(day), day=day, today=today,
                   prev_day=day - timedelta(days=1),
@@ -108,8 +95,6 @@ class CategoryAnswer:
         return self._page(form, message, False)
 
     def conflict(self, form, message):
-        if self.category is not None:
-            db.session.refresh(self.category)
         return self._page(form, message, False)
 
     def location(self, category) -> str:

@@ -151,7 +151,9 @@ def test_link_source_gives_one_row_per_day(create_user, make_line, app):
     assert [(r.ref_day, r.ref_number) for r in rows] == [(date(2026, 11, 5), 1),
                                                          (date(2026, 11, 3), 2)]
     assert rows[1].ref_id == first.id
-    with app.test_request_context():
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("en"):
         assert "2 questions" in svc.link_text(rows[1])
         assert svc.link_url(first.id).endswith(f"user={agent.id}&day=2026-11-03")
 
