@@ -98,6 +98,7 @@ def test_add_in_place_answers_the_emptied_form_and_the_new_line(
         response = client.post("/worklog/lines", headers=HX, data=_line_data(categories))
     assert response.status_code == 200
     body = response.get_data(as_text=True)
+    print("add: bytes", len(response.data), "queries", queries.count)
     assert len(response.data) <= 5 * 1024, len(response.data)
     assert 'hx-swap-oob="afterbegin:#work-lines"' in body and "这款餐桌能伸缩吗?" in body
     assert 'id="question"' in body and "autofocus" in body
@@ -302,6 +303,7 @@ def test_day_page_reads_a_fixed_number_of_queries(client, login, make_line, cate
     with count_queries(like_bench=True) as queries:
         response = client.get("/worklog/?day=2026-11-24")
     assert response.status_code == 200
+    print("day page (40 lines): bytes", len(response.data), "queries", queries.count)
     assert queries.count <= 10, queries.statements
     assert len(response.data) <= 60 * 1024
     with count_queries(like_bench=True) as queries:
@@ -320,6 +322,7 @@ def test_team_page_reads_a_fixed_number_of_queries(client, login, create_user, m
     with count_queries(like_bench=True) as queries:
         response = client.get("/worklog/team")
     assert response.status_code == 200
+    print("team page: bytes", len(response.data), "queries", queries.count)
     assert queries.count <= 10, queries.statements
     with count_queries(like_bench=True) as queries:
         assert client.get("/worklog/unresolved").status_code == 200
