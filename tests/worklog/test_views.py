@@ -171,6 +171,10 @@ def test_edit_today_in_place(client, login, make_line, categories, freeze):
     line = make_line(agent, TODAY)
     form = client.get(f"/worklog/lines/{line.id}/edit", headers=HX)
     assert form.status_code == 200 and 'name="version" value="1"' in form.get_data(as_text=True)
+    # the line's form takes no focus by itself and marks no field invalid before a refusal
+    assert "autofocus" not in form.get_data(as_text=True)
+    assert '="None"' not in form.get_data(as_text=True)
+    assert '="None"' not in client.get("/worklog/").get_data(as_text=True)
     response = client.post(f"/worklog/lines/{line.id}/edit", headers=HX,
                            data=_line_data(categories, question="改过的问题", version="1"))
     assert response.status_code == 200
