@@ -305,3 +305,28 @@ def record_hooks(kind: str, record) -> list[tuple[RecordHook, dict]]:
     return [(hook, hook.context(record))
             for hook in _registry().get("record_hooks", {}).get(kind, [])
             if current_user.can(hook.permission)]
+
+
+# --- columns another area adds to the score sheets' month overview ----------------------------
+
+
+@dataclass(frozen=True)
+class OverviewColumn:
+    """A column of the month overview (the work record's count and share resolved, R-P4):
+    ``values(year, month, user_ids)`` -> {user id: text}, one query; ``user_ids`` None for
+    every person of the month, else only those (a row answered on its own)."""
+
+    key: str
+    label: str  # N_()
+    values: Callable[[int, int, Any], dict]
+
+
+def register_overview_column(app, column: OverviewColumn) -> None:
+    """Add a column to the score sheets' month overview."""
+    _registry(app).setdefault("overview_columns", {})[column.key] = column
+
+
+def overview_columns(year: int, month: int, user_ids=None, app=None) -> list[tuple]:
+    """[(column, {user id: text})] of every registered column, in registration order."""
+    return [(column, column.values(year, month, user_ids))
+            for column in _registry(app).get("overview_columns", {}).values()]

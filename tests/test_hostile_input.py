@@ -229,7 +229,7 @@ def _record_for(endpoint: str, arg: str):
     from portal.reception.models import ChecklistItem, MenuItem, RepairReport, Visit
     from portal.scoring.models import Appeal, ScoreEntry, ScoreRule, ScoreSheet
     from portal.shifts.models import OvertimeRecord, SwapRequest
-    from portal.worklog.models import WorkLine
+    from portal.worklog.models import QuestionCategory, WorkLine
 
     area = endpoint.split(".")[0]
     by_arg = {
@@ -241,7 +241,7 @@ def _record_for(endpoint: str, arg: str):
         "swap_id": SwapRequest, "ident": Order,
         "call_id": PlannedCall, "plan_id": CallPlan, "export_id": CareExport,
         "customer_id": Customer, "tag_id": CustomerTag,
-        "article_id": Article, "line_id": WorkLine,
+        "article_id": Article, "line_id": WorkLine, "category_id": QuestionCategory,
     }
     model, where = by_arg.get(arg), ()
     if area == "distributors":
@@ -400,7 +400,7 @@ def sweep(app, client, sign_in, department, caught):
 
 AREAS = ["aftersales", "audit", "auth", "complaints", "customers", "distributors", "handover",
          "home", "jobs", "knowledge", "notifications", "orders", "ops", "reception",
-         "roster_and_shifts", "scoring", "staff"]
+         "roster_and_shifts", "scoring", "staff", "worklog"]
 
 
 def _in_area(endpoint, area):

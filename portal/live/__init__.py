@@ -72,6 +72,9 @@ WATCHES: dict[str, Watch] = {
                         record=("complaint", "id")),
     "complaint_events": Watch("complaints-changed", perm="complaints.view",
                               record=("complaint", "complaint_id")),
+    # the daily work record: the team page and the Today cards follow it
+    "work_lines": Watch("worklog-changed", perm="worklog.oversee"),
+    "question_categories": Watch(None),
     # counters only: the value-class page polls while the classes are being recomputed
     "customer_class_thresholds": Watch(None),
     "customer_class_counts": Watch(None),

@@ -56,7 +56,7 @@ from portal.scoring.sheets import (
     new_sheet,
     rank_by_total,
 )
-from portal.ui import link_sources
+from portal.ui import link_sources, overview_columns
 from portal.web import is_fragment_request, render, trigger
 
 CHANGED = "scores-changed"  # HX-Trigger: widgets that show totals follow
@@ -224,7 +224,9 @@ def _retarget(response, target: str, swap: str = "outerHTML"):
 
 
 def _overview_row(sheet: ScoreSheet, rank: int) -> dict:
-    return {"overview_row": ov.OverviewRow(sheet, rank)}
+    # other areas' columns (portal.ui.register_overview_column) for this person only
+    return {"overview_row": ov.OverviewRow(sheet, rank),
+            "extra_columns": overview_columns(sheet.year, sheet.month, [sheet.user_id])}
 
 
 def _rank_changes(sheet: ScoreSheet, total_before: int) -> tuple[int, list]:
@@ -495,7 +497,7 @@ def _overview_context(year: int, month: int) -> dict:
     descending = request.args.get("dir") == "desc"
     return {"year": year, "month": month, "rows": ov.month_rows(year, month, sort, descending),
             "sort": sort, "descending": descending, "status_labels": STATUS_LABELS,
-            **_month_nav(year, month)}
+            "extra_columns": overview_columns(year, month), **_month_nav(year, month)}
 
 
 @bp.route("/<int:year>/<int:month>")

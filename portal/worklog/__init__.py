@@ -10,7 +10,7 @@ from flask import Blueprint
 
 bp = Blueprint("worklog", __name__, url_prefix="/worklog")
 
-VIEW_MODULES: tuple[str, ...] = ()
+VIEW_MODULES: tuple[str, ...] = ("day_views", "team_views")
 
 
 def init_app(app) -> None:
