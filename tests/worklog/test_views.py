@@ -364,3 +364,29 @@ def test_score_overview_shows_record_count_and_share_resolved(client, login, cre
     login("supervisor")
     page = client.get("/scores/2026/11").get_data(as_text=True)
     assert "Work record (resolved)" in page and "2 · 50%" in page
+
+
+def test_a_line_is_promoted_to_an_article_from_the_day_and_the_unresolved_list(
+        app, client, login, sign_in, create_user, make_line, freeze):
+    """The knowledge base's "promote" sits on each line of one's day and on each unresolved
+    question; once promoted the line links to its draft."""
+    from portal.knowledge.models import Article
+
+    freeze("2026-11-24 10:00")
+    agent = login("presales")
+    line = make_line(agent, TODAY, question="实木餐桌可以定制尺寸吗?", resolved=False, answer="")
+    day = client.get("/worklog/").get_data(as_text=True)
+    assert f'/knowledge/promote/{line.id}"' in day
+    response = client.post(f"/knowledge/promote/{line.id}", headers=HX)
+    assert response.status_code == 200
+    db.session.refresh(line)
+    article = db.session.get(Article, line.article_id)
+    assert article.state == "draft" and article.question == "实木餐桌可以定制尺寸吗?"
+    day = client.get("/worklog/").get_data(as_text=True)
+    assert f"/knowledge/{article.id}" in day and f'/knowledge/promote/{line.id}"' not in day
+    other = make_line(agent, TODAY, question="床垫能试睡吗?", resolved=False, answer="")
+    supervisor = app.test_client()
+    sign_in(supervisor, create_user("supervisor"))
+    listing = supervisor.get("/worklog/unresolved").get_data(as_text=True)
+    assert f'/knowledge/promote/{other.id}"' in listing
+    assert f"/knowledge/{article.id}" in listing
