@@ -27,6 +27,7 @@ AREAS = (
     "portal.worklog",
     "portal.knowledge",
     "portal.complaints",
+    "portal.search",  # the one search box: the areas register their records (SOURCE_MODULES)
     "portal.jobs",  # above the areas: reads their services to find reminders due
     "portal.ops",
 )
