@@ -125,7 +125,7 @@ def ask(text: str | None, keys: list[str], *, limit: int = 20, before: int | Non
     query = parse(text)
     if not query or not keys:
         return [], False
-    asked = limit * SURPLUS
+    asked = limit + 1 if query.exact else limit * SURPLUS
     rows = _run(query, keys, asked, before, titles, windows)
     more = sum(not row.in_title for row in rows) >= asked
     seen, hits = set(), []

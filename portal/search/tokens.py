@@ -12,6 +12,7 @@ text can look like either.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -118,9 +119,12 @@ def key(name: str) -> str:
                           for c in name.lower())
 
 
+NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def squeeze(text: str | None) -> str:
     """What hits are checked against: the text's letters and digits only, normal."""
-    return "".join(ch for ch in normal(text) if ch.isalnum())
+    return NOT_ALNUM.sub("", normal(text))
 
 
 @dataclass(frozen=True)
@@ -129,12 +133,15 @@ class Query:
 
     tokens: tuple[str, ...]
     terms: tuple[str, ...]
+    exact: bool = True  # every term is one token: a hit of the tokens holds the terms
 
     def __bool__(self) -> bool:
         return bool(self.tokens)
 
     def holds(self, *texts: str | None) -> bool:
         """True when the texts hold every term (the tokens found candidates only)."""
+        if self.exact:
+            return True
         text = squeeze(" ".join(t or "" for t in texts))
         return all(term in text for term in self.terms)
 
@@ -152,7 +159,9 @@ def parse(text: str | None) -> Query:
     text = (text or "")[:QUERY_MAX]
     tokens: list[str] = []
     terms: list[str] = []
+    exact = True
     for kind, run in runs(text)[:TERMS_MAX]:
+        exact = exact and len(run) <= (2 if kind == "cjk" else PREFIX_MAX)
         if kind == "cjk":
             pairs = list(dict.fromkeys(run[i:i + 2] for i in range(len(run) - 1)))
             tokens.extend(_spread(pairs, PAIRS_MAX) if pairs else [run])
@@ -162,4 +171,4 @@ def parse(text: str | None) -> Query:
             if len(word) == 1:
                 tokens[-1] = word  # a single letter or digit: asked as the word itself
         terms.append(run)
-    return Query(tuple(dict.fromkeys(tokens)), tuple(dict.fromkeys(terms)))
+    return Query(tuple(dict.fromkeys(tokens)), tuple(dict.fromkeys(terms)), exact)
