@@ -118,9 +118,9 @@ def _prepare(url: str, keep: bool) -> None:
 
 
 def _load(db, scale: float) -> int:
+    from portal.search import Doc, sources
     from portal.search.index import values
     from portal.search.models import create_fts, search_docs
-    from portal.search import Doc, sources
 
     engine = db.engine
     chosen = sources()
@@ -202,7 +202,8 @@ def _queries(db) -> dict[str, list[str]]:
         "2 chars, common (退货)": ["退货", "客人", "发票", "物流", "安装"] * 4,
         "2 chars, rare (紫檀)": ["紫檀", "鎏金", "榫卯", "藤编", "胡桃"] * 4,
         "3 chars (无理由)": ["无理由", "增值税", "没收到", "有异味", "退货地"] * 4,
-        "5 chars (七天无理由)": ["七天无理由", "沙发颜色和", "安装师傅什", "黑胡桃木", "物流一直没"] * 4,
+        "5 chars (七天无理由)": ["七天无理由", "沙发颜色和", "安装师傅什", "黑胡桃木",
+                             "物流一直没"] * 4,
         "missing (飞机场)": ["飞机场", "航天飞船", "zzq", "火锅店"] * 5,
         "SKU whole / beginning": (skus + [s[:5] for s in skus])[:20],
         "order number whole / beginning": (orders + [o[:12] for o in orders])[:20],
@@ -256,7 +257,7 @@ def main(argv=None) -> int:
             for use, call in uses.items():
                 times = []
                 for q in group:
-                    times.append(_time(lambda q=q: call(q)))
+                    times.append(_time(lambda q=q, call=call: call(q)))
                     db.session.rollback()
                 everything.extend(times)
                 times.sort()
