@@ -45,16 +45,17 @@ def keys_of(user, kinds=None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _columns(title: bool):
+def _columns(title: bool, attempt: int = 0):
     c = search_docs.c
     return (c.id, c.kind, c.ref_id, c.ref, c.at, c.title, c.body, c.summary,
-            sa.literal(title).label("in_title"))
+            sa.literal(title).label("in_title"), sa.literal(attempt).label("attempt"))
 
 
-def _sqlite(tokens: list[str], keys: list[str], title: bool, limit: int, before: int | None):
+def _sqlite(tokens: list[str], keys: list[str], title: bool, limit: int, before: int | None,
+            attempt: int = 0):
     expression = " AND ".join(f'"{t}"' for t in tokens)
     expression += " AND (" + " OR ".join(f'"{k}"' for k in keys) + ")"
-    query = (sa.select(*_columns(title)).select_from(FTS)
+    query = (sa.select(*_columns(title, attempt)).select_from(FTS)
              .join(search_docs, search_docs.c.id == FTS.c.rowid)
              .where(sa.literal_column("search_fts").op("MATCH")(expression)))
     if before:
@@ -67,9 +68,9 @@ def _tsquery(tokens: list[str], keys: list[str]) -> str:
             + " & (" + " | ".join(f"'{k}'" for k in keys) + ")")
 
 
-def _postgresql(tokens, keys, title, limit, before, floor=None):
+def _postgresql(tokens, keys, title, limit, before, floor=None, attempt=0):
     matches = search_docs.c.tsv.op("@@")(sa.cast(_tsquery(tokens, keys), postgresql.TSQUERY))
-    query = sa.select(*_columns(title)).where(matches)
+    query = sa.select(*_columns(title, attempt)).where(matches)
     if before:
         query = query.where(search_docs.c.id < before)
     if floor:
@@ -78,16 +79,16 @@ def _postgresql(tokens, keys, title, limit, before, floor=None):
 
 
 def _selects(query: Query, keys: list[str], limit: int, before: int | None, floor=None,
-             titles: bool = True):
+             titles: bool = True, attempt: int = 0):
     postgres = _postgres()
     parts = []
     tokens = list(query.tokens)
     for title in ((True, False) if titles else (False,)):
         asked = ["_" + t for t in tokens] if title else tokens
         if postgres:
-            parts.append(_postgresql(asked, keys, title, limit, before, floor))
+            parts.append(_postgresql(asked, keys, title, limit, before, floor, attempt))
         else:
-            parts.append(_sqlite(asked, keys, title, limit, before))
+            parts.append(_sqlite(asked, keys, title, limit, before, attempt))
     return parts
 
 
@@ -138,6 +139,30 @@ def ask(text: str | None, keys: list[str], *, limit: int = 20, before: int | Non
         hits.append(Hit(row.id, row.kind, row.ref_id, row.ref, row.at, row.title, row.body,
                         row.summary, row.in_title))
     return hits[:limit], more or len(hits) > limit
+
+
+def ask_first(texts: list[str], keys: list[str], *, limit: int = 5) -> list[Hit]:
+    """Hits of the first of ``texts`` that has some, then of the next… (suggestions: the
+    end of what is typed, then shorter ends), all asked in one statement."""
+    parts, queries = [], []
+    for text in dict.fromkeys(texts):
+        query = parse(text)
+        if query:
+            parts.extend(_selects(query, keys, limit + 1, None, attempt=len(queries)))
+            queries.append(query)
+    if not parts or not keys:
+        return []
+    rows = sorted(_execute(parts), key=lambda row: (row.attempt, not row.in_title, -row.id))
+    seen, hits = set(), []
+    for row in rows:
+        query = queries[row.attempt]
+        if row.id in seen or not query.holds(row.title, row.body) or (
+                row.in_title and not query.holds(row.title)):
+            continue
+        seen.add(row.id)
+        hits.append(Hit(row.id, row.kind, row.ref_id, row.ref, row.at, row.title, row.body,
+                        row.summary, row.in_title))
+    return hits[:limit]
 
 
 def ref_ids(kind: str, text: str | None, keys: list[str], limit: int = 1000) -> list[int]:

@@ -36,9 +36,12 @@ def spans(text: str, terms) -> list[tuple[int, int]]:
     return merged
 
 
+MARKS = 3  # hits marked in one piece (a term repeated 30 times is marked 3 times)
+
+
 def marked(text: str, terms, width: int = 0) -> Markup:
-    """``text`` with ``terms`` marked; with ``width``, only that many characters around the
-    first hit (… where cut)."""
+    """``text`` with ``terms`` marked (the first ``MARKS`` hits); with ``width``, only that
+    many characters around the first hit (… where cut)."""
     text = text or ""
     found = spans(text, terms)
     start, end = 0, len(text)
@@ -48,9 +51,8 @@ def marked(text: str, terms, width: int = 0) -> Markup:
         end = start + width
     parts = [Markup("…") if start else Markup("")]
     at = start
-    for s, e in found:
-        if e <= start or s >= end:
-            continue
+    shown = [(s, e) for s, e in found if e > start and s < end][:MARKS]
+    for s, e in shown:
         s, e = max(s, start), min(e, end)
         parts.append(escape(text[at:s]))
         parts.append(Markup("<mark>%s</mark>") % text[s:e])

@@ -14,9 +14,10 @@ from portal.search import bp, sources
 from portal.search import engine as search
 from portal.search.snippet import marked
 from portal.search.tokens import QUERY_MAX, parse
-from portal.web import render
+from portal.web import is_fragment_request, render
 
-PER_PAGE = 30
+PER_PAGE = 30  # hits of the page
+PER_FRAGMENT = 8  # hits of an htmx answer while typing (≤ 5 KB); "more" opens the page
 SUGGESTED = 5
 SUGGEST_TAIL = 12  # characters of the end of what is typed a suggestion looks for
 REPLY_SHOWN = 150  # characters of a reply shown (and inserted) in a suggestion
@@ -40,16 +41,20 @@ def index():
     kind = request.args.get("kind", "")
     chosen = [kind] if kind in kinds else None
     query = parse(text)
-    hits, more = search.ask(text, search.keys_of(current_user, chosen), limit=PER_PAGE) \
+    fragment = is_fragment_request()
+    hits, more = search.ask(text, search.keys_of(current_user, chosen),
+                            limit=PER_FRAGMENT if fragment else PER_PAGE) \
         if query else ([], False)
     rows = [{
         "hit": hit, "label": kinds[hit.kind].label,
         "url": kinds[hit.kind].url(hit.ref_id, hit.ref),
-        "title": marked(hit.title, query.terms, 120),
-        "snippet": marked(hit.body, query.terms, 90),
+        "title": marked(hit.title, query.terms, 40 if fragment else 100),
+        "snippet": marked(hit.body, query.terms, 50 if fragment else 90),
     } for hit in hits if hit.kind in kinds]
     return render("search/index.html", block="search_results", text=text, query=query,
                   rows=rows, more=more, kinds=kinds, kind=kind if chosen else "",
+                  fragment=fragment, whole=url_for("search.index", q=text[:QUERY_MAX],
+                                                   kind=kind if chosen else None),
                   cut=len(text) > QUERY_MAX)
 
 
@@ -68,13 +73,9 @@ def suggest():
     typed = request.args.get(field, "") if field else ""
     typed = typed or request.args.get("q", "")
     tail = _tail(typed[-2000:])
-    hits: list = []
-    for attempt in dict.fromkeys((tail, tail[-4:])):
-        if parse(attempt):
-            hits, _more = search.ask(attempt, ["__article_published"], limit=SUGGESTED,
-                                     windows=False)
-        if hits:
-            break
+    # the end of what is typed, then its last 4 and 2 characters: one statement
+    hits = search.ask_first([tail, tail[-4:], tail[-2:]], ["__article_published"],
+                            limit=SUGGESTED) if tail else []
     source = sources().get("article")
     query = parse(tail)
     rows = [{"hit": hit, "url": source.url(hit.ref_id, hit.ref) if source else None,
