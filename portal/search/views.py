@@ -49,13 +49,19 @@ def index():
         "hit": hit, "label": kinds[hit.kind].label,
         "url": kinds[hit.kind].url(hit.ref_id, hit.ref),
         "title": marked(hit.title, query.terms, 40 if fragment else 100),
-        "snippet": marked(hit.body, query.terms, 50 if fragment else 90),
+        "snippet": marked(_rest(hit), query.terms, 50 if fragment else 90),
     } for hit in hits if hit.kind in kinds]
     return render("search/index.html", block="search_results", text=text, query=query,
                   rows=rows, more=more, kinds=kinds, kind=kind if chosen else "",
                   fragment=fragment, whole=url_for("search.index", q=text[:QUERY_MAX],
                                                    kind=kind if chosen else None),
                   cut=len(text) > QUERY_MAX)
+
+
+def _rest(hit) -> str:
+    """The text of a hit besides its title (a handover item's text is both)."""
+    body = hit.body or ""
+    return body[len(hit.title):].strip() if hit.title and body.startswith(hit.title) else body
 
 
 def _tail(text: str) -> str:

@@ -21,7 +21,8 @@ def found(text, keys=EVERYTHING, **kwargs):
 @pytest.fixture
 def articles(article):
     return {
-        "return": article("客户问七天无理由退货怎么办理", "在订单页申请退货", "亲,支持七天无理由退货"),
+        "return": article("客户问七天无理由退货怎么办理", "在订单页申请退货",
+                          "亲,支持七天无理由退货"),
         "invoice": article("发票怎么开", "增值税发票三个工作日寄出 订单号 TB2026120600123"),
         "sku": article("茶几玻璃有划痕", "补发配件 SKU HX-2381"),
         "refund": article("退款多久到账", "原路返回"),
