@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import io
 import random
+import re
 import statistics
 import sys
 import time
@@ -117,6 +118,35 @@ def _prepare(url: str, keep: bool) -> None:
     admin.dispose()
 
 
+_PIECES: dict[str, frozenset] = {}
+PIECE = re.compile(r"[，。？\n ]")
+
+
+def _tokens_of(text: str) -> set[str]:
+    """``text_tokens(text)`` for the generated texts, from their pieces (memoised): the
+    pieces are split by characters that end every run, so the union is the same set."""
+    from portal.search.tokens import text_tokens
+
+    found: set[str] = set()
+    for piece in PIECE.split(text):
+        if piece not in _PIECES:
+            if len(_PIECES) > 200_000:
+                _PIECES.clear()
+            _PIECES[piece] = frozenset(text_tokens(piece))
+        found |= _PIECES[piece]
+    return found
+
+
+def _row(kind, ref_id, ref, at, title, body, summary, keys) -> dict:
+    """What ``portal.search.index.values`` writes, faster (same tokens, checked on a sample)."""
+    from portal.search.tokens import key
+
+    in_title = _tokens_of(title)
+    tokens = in_title | _tokens_of(body) | {"_" + t for t in in_title} | {key(k) for k in keys}
+    return {"kind": kind, "ref_id": ref_id, "ref": ref, "at": at, "title": title,
+            "body": body, "summary": summary, "tokens": " ".join(sorted(tokens))}
+
+
 def _load(db, scale: float) -> int:
     from portal.search import Doc, sources
     from portal.search.index import values
@@ -159,8 +189,11 @@ def _load(db, scale: float) -> int:
                 conn.execute(search_docs.insert(), [dict(row, id=i) for i, row in rows])
 
     for n, (kind, ref_id, ref, at, title, body, summary, keys) in enumerate(_docs(scale), 1):
-        batch.append((n, values(chosen[kind], ref_id,
-                                Doc(title, body, at, keys, ref=ref, summary=summary))))
+        row = _row(kind, ref_id, ref, at, title, body, summary, keys)
+        if n % 50_000 == 1:  # the fast path writes what the app writes
+            assert row == values(chosen[kind], ref_id,
+                                 Doc(title, body, at, keys, ref=ref, summary=summary)), n
+        batch.append((n, row))
         if len(batch) >= 20_000:
             flush(batch)
             written += len(batch)
@@ -192,8 +225,6 @@ def _queries(db) -> dict[str, list[str]]:
     top = db.session.scalar(sa.select(sa.func.max(search_docs.c.id))) or 1
     bodies = [db.session.scalar(sa.select(search_docs.c.body).where(
         search_docs.c.id == 1 + (top - 1) * i // 24)) or "" for i in range(25)]
-    import re
-
     skus = [m.group(0) for b in bodies for m in re.finditer(r"[A-Z]{2}-\d{4}", b)][:15]
     orders = [m.group(0) for b in bodies for m in re.finditer(r"TB\d{16}", b)][:15]
     return {

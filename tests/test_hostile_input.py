@@ -390,7 +390,7 @@ def sweep(app, client, sign_in, department, caught):
 
 
 AREAS = ["aftersales", "audit", "auth", "customers", "handover", "home", "jobs", "notifications",
-         "orders", "ops", "reception", "roster_and_shifts", "scoring", "staff"]
+         "orders", "ops", "reception", "roster_and_shifts", "scoring", "search", "staff"]
 
 
 def _in_area(endpoint, area):
