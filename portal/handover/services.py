@@ -508,7 +508,7 @@ def _excerpt(text: str, length: int = 40) -> str:
 # Keyset pages on (shift_date, id) — the ``ix_handover_items_book_shift`` index — so a page
 # costs the same on the first day and after years, with no COUNT.
 HISTORY_KEY = (HandoverItem.shift_date, HandoverItem.id)
-SEARCH_LIMIT = 500  # items a text search of the history reads, newest first
+SEARCH_LIMIT = 300  # items a text search of the history reads, newest first
 
 
 def history_query(book: str, *, q: str | None = None, category: str | None = None,
