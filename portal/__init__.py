@@ -28,6 +28,7 @@ AREAS = (
     "portal.knowledge",
     "portal.complaints",
     "portal.distributors",
+    "portal.search",  # the one search box: the areas register their records (SOURCE_MODULES)
     "portal.jobs",  # above the areas: reads their services to find reminders due
     "portal.ops",
 )

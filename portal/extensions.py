@@ -13,7 +13,16 @@ from flask_wtf import CSRFProtect
 from portal.database import Base
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(compare_type=True, render_as_batch=True)
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Autogenerate's view of the schema: tables the models do not describe but a
+    migration made on purpose (SQLite's FTS5 search index and its shadow tables, listed in
+    ``db.metadata.info["unmodelled"]``) are left alone."""
+    return not (type_ == "table" and name in db.metadata.info.get("unmodelled", ()))
+
+
+migrate = Migrate(compare_type=True, render_as_batch=True, include_name=include_name)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()

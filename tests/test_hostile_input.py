@@ -400,7 +400,7 @@ def sweep(app, client, sign_in, department, caught):
 
 AREAS = ["aftersales", "audit", "auth", "complaints", "customers", "distributors", "handover",
          "home", "jobs", "knowledge", "notifications", "orders", "ops", "reception",
-         "roster_and_shifts", "scoring", "staff", "worklog"]
+         "roster_and_shifts", "scoring", "search", "staff", "worklog"]
 
 
 def _in_area(endpoint, area):

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from portal import create_app
-from portal.extensions import db
+from portal.extensions import db, include_name
 
 
 @pytest.fixture
@@ -36,7 +36,8 @@ def empty_database_url(tmp_path):
 def _drift(engine) -> list:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                         "render_as_batch": True})
+                                                         "render_as_batch": True,
+                                                         "include_name": include_name})
         return compare_metadata(context, db.metadata)
 
 

@@ -508,6 +508,7 @@ def _excerpt(text: str, length: int = 40) -> str:
 # Keyset pages on (shift_date, id) — the ``ix_handover_items_book_shift`` index — so a page
 # costs the same on the first day and after years, with no COUNT.
 HISTORY_KEY = (HandoverItem.shift_date, HandoverItem.id)
+SEARCH_LIMIT = 300  # items a text search of the history reads, newest first
 
 
 def history_query(book: str, *, q: str | None = None, category: str | None = None,
@@ -517,17 +518,22 @@ def history_query(book: str, *, q: str | None = None, category: str | None = Non
     query = sa.select(HandoverItem)
     q = (q or "").strip()
     matches = _reference_matches(book, q) if q and _is_reference(q) else []
+    if q and not matches:
+        # the one search index (portal/search): 1-, 2- and n-character Chinese terms, SKUs
+        # and order numbers; the newest SEARCH_LIMIT items of the book holding them (an
+        # ILIKE read all 1,000,000 items: 0.6-1.2 s); the filters and keyset pages apply
+        from portal.search.engine import ref_ids
+
+        matches = ref_ids("handover", q, [f"handover_{book}"], limit=SEARCH_LIMIT)
+        if not matches:
+            return query.where(sa.false())
     if matches:
-        # an order number or customer ID: found through their indexes, where a text search
-        # reads every row of the book. The ids are of this book already: a "book = ?" next
-        # to them would tempt SQLite into reading the whole book through the book's index
+        # found through an index, where a text search reads every row of the book. The ids
+        # are of this book already: a "book = ?" next to them would tempt SQLite into
+        # reading the whole book through the book's index
         query = query.where(HandoverItem.id.in_(matches))
     else:
         query = query.where(HandoverItem.book == book)
-    if q and not matches:
-        query = query.where(sa.or_(
-            HandoverItem.text.ilike(f"%{_like(q)}%", escape="\\"),
-            HandoverItem.order_no == q, HandoverItem.customer_ref == q))
     if category:
         query = query.where(HandoverItem.category == category)
     if status in STATUSES:
@@ -563,10 +569,6 @@ def _reference_matches(book: str, reference: str, limit: int = 1000) -> list[int
 def _is_reference(text: str) -> bool:
     """Looks like an order number or customer ID: one word of letters, digits, - _ ."""
     return len(text) >= 3 and all(c.isascii() and (c.isalnum() or c in "-_.") for c in text)
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def history_page(query, *, before: str | None = None, after: str | None = None,

@@ -352,3 +352,14 @@ def test_a_step_tells_the_register_and_the_page_after_the_commit(client, sign_in
     assert f'hx-trigger="sse:complaint-{one.id}-changed"' in page
     register = client.get("/complaints/").get_data(as_text=True)
     assert 'sse:complaints-changed' in register
+
+
+def test_the_answer_step_suggests_articles_while_typing(client, sign_in, people, one):
+    """The owner answering gets the knowledge base's answers under the answer being typed;
+    the other steps' text boxes do not."""
+    sign_in(client, people["agent"])
+    page = client.get(f"/complaints/{one.id}").get_data(as_text=True)
+    assert 'data-suggest-for="step-answer-text"' in page
+    assert page.count("data-suggest-for=") == 1
+    sign_in(client, people["other"])
+    assert "data-suggest-for=" not in client.get(f"/complaints/{one.id}").get_data(as_text=True)

@@ -212,7 +212,11 @@ def test_a_full_page_of_results_stays_a_small_fragment(client, login, customer, 
 def test_the_header_has_the_search_box_for_every_role(client, login):
     login("reception")
     page = client.get("/").get_data(as_text=True)
-    assert 'class="topbar-search"' in page and 'action="/customers/"' in page
+    # one box (issue 18 item 6): its "Customers" button finds customers
+    assert 'class="topbar-search"' in page and 'name="in" value="customers"' in page
+    response = client.get("/search", query_string={"q": "王", "in": "customers"})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/customers/?q=")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -233,7 +237,7 @@ def test_no_role_without_the_permission_reaches_it(app, client, login, monkeypat
     monkeypatch.setitem(permissions.PERMISSIONS, "reception",
                         permissions.PERMISSIONS["reception"] - {"customers.view"})
     assert client.get("/customers/").status_code == 403
-    assert 'class="topbar-search"' not in client.get("/").get_data(as_text=True)
+    assert 'value="customers"' not in client.get("/").get_data(as_text=True)
     assert user
 
 

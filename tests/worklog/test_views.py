@@ -390,3 +390,11 @@ def test_a_line_is_promoted_to_an_article_from_the_day_and_the_unresolved_list(
     listing = supervisor.get("/worklog/unresolved").get_data(as_text=True)
     assert f'/knowledge/promote/{other.id}"' in listing
     assert f"/knowledge/{article.id}" in listing
+
+
+def test_the_quick_form_suggests_articles_while_typing(client, login, freeze):
+    """The knowledge base's answers under the question being typed (issue 18 item 6)."""
+    freeze("2026-11-24 10:00")
+    login("presales")
+    page = client.get("/worklog/").get_data(as_text=True)
+    assert 'data-suggest-for="' in page and "/knowledge/suggest?field=question" in page

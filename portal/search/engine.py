@@ -1,0 +1,172 @@
+"""Asking the index: the query's tokens AND the user's keys, newest first, title hits
+first; the hits are then checked against the text (pairs of characters found apart are not
+the term typed). The user's text never reaches MATCH or tsquery: only tokens (letters,
+digits, CJK characters, ``_``), each quoted, do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from portal.extensions import db
+from portal.search import sources
+from portal.search.models import search_docs
+from portal.search.tokens import Query, key, parse
+
+FTS = sa.table("search_fts", sa.column("rowid"))
+SURPLUS = 2  # candidates asked per hit wanted (some fail the check)
+# PostgreSQL: the newest ids first. A common pair of characters matches 100,000s of rows,
+# which a GIN index hands over unordered; asking the newest slice first stops early.
+WINDOWS = (50_000, 500_000)
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    kind: str
+    ref_id: int
+    ref: str
+    at: datetime
+    title: str
+    body: str
+    summary: str
+    in_title: bool
+
+
+def keys_of(user, kinds=None) -> list[str]:
+    """The index tokens of what ``user`` may see (of ``kinds``, all when None)."""
+    found = []
+    for kind, source in sources().items():
+        if kinds is None or kind in kinds:
+            found.extend(key(k) for k in source.keys_for(user))
+    return list(dict.fromkeys(found))
+
+
+def _columns(title: bool, attempt: int = 0):
+    c = search_docs.c
+    return (c.id, c.kind, c.ref_id, c.ref, c.at, c.title, c.body, c.summary,
+            sa.literal(title).label("in_title"), sa.literal(attempt).label("attempt"))
+
+
+def _sqlite(tokens: list[str], keys: list[str], title: bool, limit: int, before: int | None,
+            attempt: int = 0):
+    expression = " AND ".join(f'"{t}"' for t in tokens)
+    expression += " AND (" + " OR ".join(f'"{k}"' for k in keys) + ")"
+    query = (sa.select(*_columns(title, attempt)).select_from(FTS)
+             .join(search_docs, search_docs.c.id == FTS.c.rowid)
+             .where(sa.literal_column("search_fts").op("MATCH")(expression)))
+    if before:
+        query = query.where(FTS.c.rowid < before)
+    return query.order_by(FTS.c.rowid.desc()).limit(limit)
+
+
+def _tsquery(tokens: list[str], keys: list[str]) -> str:
+    return (" & ".join(f"'{t}'" for t in tokens)
+            + " & (" + " | ".join(f"'{k}'" for k in keys) + ")")
+
+
+def _postgresql(tokens, keys, title, limit, before, floor=None, attempt=0):
+    matches = search_docs.c.tsv.op("@@")(sa.cast(_tsquery(tokens, keys), postgresql.TSQUERY))
+    query = sa.select(*_columns(title, attempt)).where(matches)
+    if before:
+        query = query.where(search_docs.c.id < before)
+    if floor:
+        query = query.where(search_docs.c.id > floor)
+    return query.order_by(search_docs.c.id.desc()).limit(limit)
+
+
+def _selects(query: Query, keys: list[str], limit: int, before: int | None, floor=None,
+             titles: bool = True, attempt: int = 0):
+    postgres = _postgres()
+    parts = []
+    tokens = list(query.tokens)
+    for title in ((True, False) if titles else (False,)):
+        asked = ["_" + t for t in tokens] if title else tokens
+        if postgres:
+            parts.append(_postgresql(asked, keys, title, limit, before, floor, attempt))
+        else:
+            parts.append(_sqlite(asked, keys, title, limit, before, attempt))
+    return parts
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _run(query: Query, keys: list[str], limit: int, before: int | None, titles: bool,
+         windows: bool) -> list:
+    """The candidates: one statement on SQLite; on PostgreSQL the newest slices of ids
+    first when ``windows`` (enough hits there end it), then everything."""
+    if windows and _postgres():
+        top = db.session.scalar(sa.select(sa.func.max(search_docs.c.id))) or 0
+        start = min(before or top + 1, top + 1)
+        for window in WINDOWS:
+            floor = start - window
+            if floor <= 0:
+                break
+            rows = _execute(_selects(query, keys, limit, before, floor, titles))
+            if sum(not row.in_title for row in rows) >= limit:
+                return rows  # the newest slice had enough hits anywhere in the text
+    return _execute(_selects(query, keys, limit, before, titles=titles))
+
+
+def _execute(parts) -> list:
+    union = sa.union_all(*(sa.select(p.subquery()) for p in parts)) if len(parts) > 1 \
+        else parts[0]
+    return list(db.session.execute(union))
+
+
+def ask(text: str | None, keys: list[str], *, limit: int = 20, before: int | None = None,
+        titles: bool = True, windows: bool = True) -> tuple[list[Hit], bool]:
+    """Hits of ``text`` among records carrying one of ``keys`` (index tokens): title hits
+    first, then the others, each newest first; and whether there may be more."""
+    query = parse(text)
+    if not query or not keys:
+        return [], False
+    asked = limit + 1 if query.exact else limit * SURPLUS
+    rows = _run(query, keys, asked, before, titles, windows)
+    more = sum(not row.in_title for row in rows) >= asked
+    seen, hits = set(), []
+    for row in rows:
+        if row.id in seen or not query.holds(row.title, row.body):
+            continue
+        if row.in_title and not query.holds(row.title):
+            continue
+        seen.add(row.id)
+        hits.append(Hit(row.id, row.kind, row.ref_id, row.ref, row.at, row.title, row.body,
+                        row.summary, row.in_title))
+    return hits[:limit], more or len(hits) > limit
+
+
+def ask_first(texts: list[str], keys: list[str], *, limit: int = 5) -> list[Hit]:
+    """Hits of the first of ``texts`` that has some, then of the next… (suggestions: the
+    end of what is typed, then shorter ends), all asked in one statement."""
+    parts, queries = [], []
+    for text in dict.fromkeys(texts):
+        query = parse(text)
+        if query:
+            parts.extend(_selects(query, keys, limit + 1, None, attempt=len(queries)))
+            queries.append(query)
+    if not parts or not keys:
+        return []
+    rows = sorted(_execute(parts), key=lambda row: (row.attempt, not row.in_title, -row.id))
+    seen, hits = set(), []
+    for row in rows:
+        query = queries[row.attempt]
+        if row.id in seen or not query.holds(row.title, row.body) or (
+                row.in_title and not query.holds(row.title)):
+            continue
+        seen.add(row.id)
+        hits.append(Hit(row.id, row.kind, row.ref_id, row.ref, row.at, row.title, row.body,
+                        row.summary, row.in_title))
+    return hits[:limit]
+
+
+def ref_ids(kind: str, text: str | None, keys: list[str], limit: int = 1000) -> list[int]:
+    """The ids of ``kind``'s records holding ``text`` (newest first, at most ``limit``),
+    among those carrying one of ``keys`` (raw names): for an area's own filtered list."""
+    hits, _more = ask(text, [key(k) for k in keys], limit=limit, titles=False)
+    return [hit.ref_id for hit in hits if hit.kind == kind]
