@@ -26,6 +26,13 @@ ROW = "distributors/allocation_row.html"
 SHOWN = 400  # cells of short SKUs shown (lines stock covers are counted, not listed)
 
 
+def _form_message(form) -> str | None:
+    """A refused form's messages, when the service gave none."""
+    if form is None:
+        return None
+    return " ".join(str(e) for errors in form.errors.values() for e in errors) or None
+
+
 def _vocab() -> dict:
     return {"rule_names": svc.RULES, "whys": svc.WHY, "run_states": svc.STATES,
             "waiting_reasons": svc.WAITING}
@@ -92,8 +99,7 @@ class RunAnswer:
         return _page(block="run", run=result, message=message)
 
     def refused(self, form, message):
-        if message is None and form is not None:
-            message = " ".join(e for errors in form.errors.values() for e in errors) or None
+        message = message or _form_message(form)
         return _page(block="run", status=422, run=self.run, message=message, ok=False)
 
     def conflict(self, form, message):
@@ -146,8 +152,7 @@ class CellAnswer:
         return self._row(message=message)
 
     def refused(self, form, message):
-        if message is None and form is not None:
-            message = " ".join(e for errors in form.errors.values() for e in errors) or None
+        message = message or _form_message(form)
         db.session.refresh(self.cell)
         return self._row(422, message, form)
 
@@ -184,15 +189,15 @@ class SettingsAnswer:
         return _page(block="settings", settings_message=message)
 
     def refused(self, form, message):
-        if message is None and form is not None:
-            message = " ".join(e for errors in form.errors.values() for e in errors) or None
+        message = message or _form_message(form)
         extra = {"market_form": form} if isinstance(form, MarketForm) else {}
-        return _page(block="settings", status=422, settings_message=message, ok=False, **extra)
+        return _page(block="settings", status=422, settings_message=message, ok=False,
+                     **extra)
 
     def conflict(self, form, message):
         return _page(block="settings", status=409, ok=False,
-                     settings_message=message or _("Someone else changed this first: this is it as it "
-                                          "is now."))
+                     settings_message=message or _("Someone else changed this first: "
+                                                   "this is it as it is now."))
 
     def location(self, result) -> str:
         return url_for("distributors.allocation")

@@ -54,7 +54,8 @@ def test_large_orders_first_when_the_supervisor_puts_it_first():
     large = by_order(propose(asks, {"TEA-01": 6},
                              [("large", 1), ("fifo", 1), ("market", 1), ("spread", 0)]))
     assert (large[1].proposed, large[2].proposed) == (1, 5)  # the rules' order changed it
-    assert large[2].rule == "large" and large[2].why == "cut" and large[1].why == "one" and large[1].rule == "large"
+    assert large[2].rule == "large" and large[2].why == "cut"
+    assert large[1].why == "one" and large[1].rule == "large"
 
 
 def test_markets_short_of_stock_first():
@@ -157,7 +158,8 @@ def test_the_market_table_and_reordered_rules_change_the_run(short_run, clerk, s
     market = next(r for r in allocation.rules() if r.key == "market")
     allocation.update_rule(supervisor, market, market.version, 1, 1)
     db.session.commit()
-    assert [r.key for r in allocation.rules()][:3] == ["market", "large", "fifo"]  # the two swapped places
+    # the rule takes the place, the one that had it takes the place left
+    assert [r.key for r in allocation.rules()][:3] == ["market", "large", "fifo"]
     run = allocation.make_run(clerk)
     found = cells(run)
     assert found[(later.id, "CUP-02")].proposed == 4
