@@ -149,7 +149,7 @@ class CellAnswer:
                       oob=True, **context, **_vocab())
 
     def done(self, cell, message):
-        return self._row(message=message)
+        return self._row()  # the SKU's totals and the badge say it; no message in the row
 
     def refused(self, form, message):
         message = message or _form_message(form)
