@@ -3,7 +3,7 @@ asked, proposed, why), cells adjusted in place (totals and stock left recomputed
 all at once; the supervisor's rules (order and weights) and markets short of stock."""
 
 import sqlalchemy as sa
-from flask import abort, url_for
+from flask import abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +13,7 @@ from portal.auth.decorators import require
 from portal.extensions import db
 from portal.i18n import N_
 from portal.orders.models import Order
-from portal.web import render
+from portal.web import is_fragment_request, render
 
 from . import allocation as svc
 from . import bp
@@ -23,7 +23,7 @@ from .models import DistributorAccount
 
 PAGE = "distributors/allocation.html"
 ROW = "distributors/allocation_row.html"
-SHOWN = 400  # cells of short SKUs shown (lines stock covers are counted, not listed)
+SHOWN = 50  # cells of short SKUs on a page (lines stock covers are counted, not listed)
 
 
 def _form_message(form) -> str | None:
@@ -38,17 +38,26 @@ def _vocab() -> dict:
             "waiting_reasons": svc.WAITING}
 
 
-def _run_context(run: AllocationRun | None) -> dict:
+def _start() -> int:
+    """The page of the run's table: ``?start=`` the first short cell shown (bounded)."""
+    raw = request.args.get("start", "")
+    return int(raw) if raw.isdigit() and len(raw) < 6 else 0
+
+
+def _run_context(run: AllocationRun | None, start: int = 0) -> dict:
     if run is None:
         return {"run": None}
-    cells = svc.cells_of(run)
+    cells = svc.cells_of(run)  # a run's cells are bounded by the orders waiting: all read
     totals = svc.totals(cells)
     stock = {sku: int(n) for sku, n in (run.stock or {}).items()}
     short = {sku for sku, row in totals.items() if row["asked"] > stock.get(sku, 0)}
-    shown = [c for c in cells if c.sku in short][:SHOWN]
+    short_cells = [c for c in cells if c.sku in short]
+    shown = short_cells[start:start + SHOWN] if run.state == "open" else []
+    wanted = {c.order_id for c in shown} | {int(i) for i in (run.outcome or {}).get(
+        "waiting", {})}
     orders = {o.id: o for o in db.session.execute(
         sa.select(Order.id, Order.order_no, Order.buyer_id, Order.created_at)
-        .where(Order.id.in_({c.order_id for c in cells}))).all()} if cells else {}
+        .where(Order.id.in_(wanted))).all()} if wanted else {}
     names = dict(db.session.execute(sa.select(DistributorAccount.code, DistributorAccount.name)
                                     .where(DistributorAccount.code.in_(
                                         {o.buyer_id for o in orders.values()})))
@@ -59,7 +68,9 @@ def _run_context(run: AllocationRun | None) -> dict:
             decided[cell.rule] = decided.get(cell.rule, 0) + 1
     return {"run": run, "cells": shown, "totals": totals, "stock": stock, "short": short,
             "covered": sum(1 for c in cells if c.sku not in short), "orders": orders,
-            "names": names, "decided": decided, "order_count": len(orders)}
+            "names": names, "decided": decided,
+            "order_count": len({c.order_id for c in cells}), "start": start,
+            "more": start + SHOWN < len(short_cells), "short_count": len(short_cells)}
 
 
 def _page(*, block=None, status=200, message=None, ok=True, run=None, rule_form=None,
@@ -73,7 +84,7 @@ def _page(*, block=None, status=200, message=None, ok=True, run=None, rule_form=
                   markets=svc.market_rows(), market_form=market_form, rule_form=rule_form,
                   waiting=db.session.scalar(sa.select(sa.func.count()).select_from(Order)
                                             .where(Order.stage == "review")),
-                  **_run_context(run), **_vocab())
+                  **_run_context(run, _start()), **_vocab())
 
 
 @bp.route("/allocation")
@@ -90,13 +101,19 @@ def allocation_run(run_id: int):
 
 
 class RunAnswer:
-    """A run made or issued: the run panel as it is now."""
+    """A run made or issued: htmx goes to the run's page (the table is a page, not a
+    fragment), the message flashed there; refusals and conflicts answer the panel."""
 
     def __init__(self, run=None) -> None:
         self.run = run
 
     def done(self, result, message):
-        return _page(block="run", run=result, message=message)
+        if not is_fragment_request():
+            return _page(run=result, message=message)
+        flash(message, "success")
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = self.location(result)
+        return response
 
     def refused(self, form, message):
         message = message or _form_message(form)

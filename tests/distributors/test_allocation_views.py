@@ -103,7 +103,9 @@ def test_second_clerk_gets_a_conflict(client, sign_in, clerk, create_user, run):
     response = client.post(f"/distributors/allocation/{found.id}/issue",
                            data={"version": version}, headers=HX)
     assert response.status_code == 200
-    assert "Issued 2 orders" in response.get_data(as_text=True)
+    assert response.headers["HX-Redirect"] == f"/distributors/allocation/{found.id}"
+    assert "Issued 2 orders" in client.get(response.headers["HX-Redirect"]).get_data(
+        as_text=True)
     sign_in(client, create_user("order_clerk"))
     response = client.post(f"/distributors/allocation/{found.id}/issue",
                            data={"version": version}, headers=HX)
@@ -151,6 +153,20 @@ def test_supervisor_keeps_rules_and_markets(client, sign_in, supervisor, run):
                            data={"market": "西南", "sku": "CUP-02", "priority": "10"},
                            headers=HX)
     assert response.status_code == 422
+
+
+def test_a_long_run_is_paged(client, sign_in, clerk, run, monkeypatch):
+    from portal.distributors import allocation_views
+
+    monkeypatch.setattr(allocation_views, "SHOWN", 1)
+    found, first, later = run
+    sign_in(client, clerk)
+    text = client.get(f"/distributors/allocation/{found.id}").get_data(as_text=True)
+    assert f'id="cell-{first.id}"' in text and f'id="cell-{later.id}"' not in text
+    text = client.get(f"/distributors/allocation/{found.id}?start=1").get_data(as_text=True)
+    assert f'id="cell-{later.id}"' in text and f'id="cell-{first.id}"' not in text
+    assert client.get(f"/distributors/allocation/{found.id}?start=abc").status_code == 200
+    assert client.get(f"/distributors/allocation/{found.id}?start=x%00").status_code == 400
 
 
 def test_the_run_page_within_budget(client, sign_in, clerk, run, count_queries):

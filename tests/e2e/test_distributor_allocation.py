@@ -94,9 +94,10 @@ def test_clerk_runs_allocation_adjusts_and_issues(page, t, sign_in, portal_data,
     expect(run.locator("tr", has_text=later)).to_contain_text(t("Adjusted"))
     screenshot(page, "allocation-adjusted")
 
+    assert marker_survived(page), "an adjustment reloaded the page"
     run.get_by_role("button", name=t("Issue all as proposed")).click()
-    expect(page.locator("#run")).to_contain_text(t("Issued"))
-    assert marker_survived(page), "the run reloaded the page"
+    expect(page.locator("#run-title")).to_contain_text(t("Issued"))  # the run's page
+    expect(page.locator("#run")).to_contain_text(t("The rules this run followed"))
     screenshot(page, "allocation-issued")
     page.goto("/distributors/review")
     expect(page.locator("#review-table")).not_to_contain_text(first)
