@@ -60,7 +60,8 @@ def test_clerk_runs_allocation_adjusts_and_issues(page, t, sign_in, portal_data,
     page.get_by_role("link", name=t("Allocation when stock is short")).click()
     page.get_by_role("button", name=t("Make a new run")).click()
     run = page.locator("#run")
-    expect(run).to_contain_text(t("Run made: check the proposal, adjust cells, then issue."))
+    expect(page.get_by_text(t("Run made: check the proposal, adjust cells, then issue.")))\
+        .to_be_visible()  # flashed on the run's page
     keep_marker(page)
     first_row = run.locator("tr", has_text=first)
     later_row = run.locator("tr", has_text=later)
