@@ -170,12 +170,9 @@ class CellAnswer:
 
     def refused(self, form, message):
         message = message or _form_message(form)
-        db.session.refresh(self.cell)
         return self._row(422, message, form)
 
     def conflict(self, form, message):
-        db.session.refresh(self.cell)
-        db.session.refresh(self.run)
         return self._row(409, message or _("Someone else changed this run: the cell as it is "
                                            "now."), form)
 
