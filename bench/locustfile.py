@@ -443,6 +443,24 @@ class StaffUser(FastHttpUser):
         self.browser.page("/customers/calls")
         return None
 
+    # distributors (issue 19): the bench data's 500 accounts have ids 1..500
+    def distributor_account(self) -> None:
+        self.browser.page(f"/distributors/{self.rng.randint(1, 500)}")
+
+    def distributor_statement(self) -> None:
+        self.browser.page(f"/distributors/{self.rng.randint(1, 500)}/statement")
+
+    def review_queue(self) -> None:
+        self.browser.page("/distributors/review")
+
+    def allocation_run(self) -> None:
+        """A run over the orders waiting for review (≈ 200): made, then its page (the
+        action answers HX-Redirect); the run is never issued, so the load can repeat it."""
+        self.browser.page("/distributors/allocation")
+        self.wait_a_moment()
+        self.browser.action("/distributors/allocation/new", {})
+        self.browser.page("/distributors/allocation")
+
     # order clerks
     def queue(self) -> None:
         self.browser.page("/orders/queue")
@@ -817,7 +835,9 @@ ROLE_STEPS = {
                    ("customer_search", 1.5), ("customer_page", 1.5), ("my_calls", 1)],
     "order_clerk": [("home", 2), ("queue", 4), ("flag_order", 4), ("order_detail", 1),
                     ("stock", 2), ("desk_book", 2), ("write_desk", 0.3), ("my_shifts", 1),
-                    ("parcels", 1), ("parcel_received", 1.5), ("import_page", 0.3)],
+                    ("parcels", 1), ("parcel_received", 1.5), ("import_page", 0.3),
+                    ("review_queue", 1), ("distributor_account", 0.5),
+                    ("distributor_statement", 0.3), ("allocation_run", 0.3)],
     "reception": [("home", 2), ("showroom", 3), ("log_visitor", 4), ("depart", 3), ("serve", 2),
                   ("showroom_book", 2), ("write_showroom", 0.3), ("showroom_history", 1),
                   ("checklist", 1), ("my_shifts", 1), ("customer_search", 0.5)],
@@ -826,7 +846,8 @@ ROLE_STEPS = {
                    ("refund_queue", 1.5), ("aftersales_report", 0.5),
                    ("customer_search", 1), ("customer_page", 1),
                    ("complaint_register", 1.5), ("complaint_page", 1.5),
-                   ("complaint_analysis", 0.5), ("team_day", 1), ("search", 0.5)],
+                   ("complaint_analysis", 0.5), ("team_day", 1), ("search", 0.5),
+                   ("distributor_account", 0.5), ("distributor_statement", 0.5)],
     "manager": [("home", 2), ("scores", 2), ("audit", 2), ("roster", 1), ("staff", 1),
                 ("order_search", 1), ("handover_history", 1), ("refund_queue", 1),
                 ("aftersales_report", 1), ("complaint_register", 1), ("complaint_page", 0.5),
@@ -838,7 +859,8 @@ SMOKE_STEPS = {
                  "customer_page", "my_calls", "my_day", "search"),
     "aftersales": ("desk_book", "record_complaint", "follow_up", "order_search", "take_case",
                    "case_note", "case_step", "return_visits", "suggest", "knowledge"),
-    "order_clerk": ("flag_order", "queue", "parcel_received"),
+    "order_clerk": ("flag_order", "queue", "parcel_received", "review_queue",
+                    "distributor_account", "distributor_statement", "allocation_run"),
     "reception": ("log_visitor", "serve", "depart", "showroom_book"),
     "supervisor": ("score_entry", "complaint_register", "handover_history", "refund_queue",
                    "complaint_page", "complaint_analysis", "team_day"),

@@ -41,6 +41,7 @@ AREAS = (
     "bench.data.orders",
     "bench.data.aftersales",
     "bench.data.customers",  # after the records it links (orders link themselves)
+    "bench.data.distributors",  # gives the distributor orders to 500 accounts, their ledger
     "bench.data.voice",  # complaints, the daily work record, articles (issue 18)
     "bench.data.activity",  # last: audit events and notifications about everything above
 )

@@ -12,12 +12,12 @@ from flask import Blueprint
 
 bp = Blueprint("distributors", __name__, url_prefix="/distributors")
 
-VIEW_MODULES: tuple[str, ...] = ("account_views", "review_views")
+VIEW_MODULES: tuple[str, ...] = ("account_views", "review_views", "allocation_views")
 
 
 def init_app(app) -> None:
     """Register the blueprint, its navigation, cards and audit words."""
-    from portal.distributors import models  # noqa: F401 - the tables belong to the app
+    from portal.distributors import allocation_models, models  # noqa: F401 - the tables
 
     modules = [importlib.import_module(f"portal.distributors.{name}") for name in VIEW_MODULES]
     app.register_blueprint(bp)

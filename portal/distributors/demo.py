@@ -102,6 +102,9 @@ def seed(users) -> dict:
                           created_at=clock.now() - timedelta(days=1))
     db.session.add(issue)
     db.session.flush()
+    from . import allocation_demo  # the allocation run's demo: a gift box short of stock
+
+    allocation_demo.seed(users, {a.code: a for a in accounts.values()}, _order)
     for account in accounts.values():  # the customers the orders above were attached to
         account.customer_id = ledger.customer_of(account.code)
     return {"distributors": len(accounts)}
