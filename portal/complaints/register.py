@@ -46,7 +46,7 @@ from portal.rules import RuleError
 SAID_MAX = 4000
 ASKS_MAX = 1000
 TEXT_MAX = 4000
-PER_PAGE = 30
+PER_PAGE = 7  # a page of the register (the filters answer it in place) stays within 5 KB
 DEFAULT_HOURS = {"normal": 16, "serious": 8, "crisis": 2}
 # a complaint of this severity goes at once to this level (1 the supervisor, 2 the manager too)
 LEVEL_OF_SEVERITY = {"normal": 0, "serious": 1, "crisis": 2}

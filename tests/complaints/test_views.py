@@ -363,3 +363,20 @@ def test_the_answer_step_suggests_articles_while_typing(client, sign_in, people,
     assert page.count("data-suggest-for=") == 1
     sign_in(client, people["other"])
     assert "data-suggest-for=" not in client.get(f"/complaints/{one.id}").get_data(as_text=True)
+
+
+def test_a_full_page_of_the_register_stays_a_small_fragment(client, sign_in, people,
+                                                            make_complaint):
+    """The register's list as filters answer it (htmx): a page with everything a row may
+    show — escalated, past due, long texts, long names — within the 5 KB fragment budget."""
+    from portal.complaints.register import PER_PAGE
+
+    for n in range(PER_PAGE + 1):
+        make_complaint(severity="crisis", at=f"2026-11-{n % 20 + 1:02d} 10:00",
+                       said="客户反映收到的整套茶具里有两只杯子破损，包装盒也被压扁了，" * 4)
+    sign_in(client, people["supervisor"])
+    response = client.get("/complaints/?severity=crisis", headers=HX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body
+    assert body.count("sev-row-crisis") == PER_PAGE and "rel=\"next\"" in body
+    assert len(body.encode()) <= 5000, len(body.encode())
