@@ -72,7 +72,9 @@ def analysis():
     (year, month), notice = _month_arg(strict=False)
     context = _context(year, month)
     data = context["analysis"]
-    return render(PAGE, block="analysis", notice=notice, comment_form=_comment_form(data),
+    # always the whole page: a month's figures are 11 KB, over a fragment's 5 KB budget, so
+    # the month links are plain links
+    return render(PAGE, notice=notice, comment_form=_comment_form(data),
                   record=data.record, month_label=data.label, status=400 if notice else 200,
                   **context)
 
