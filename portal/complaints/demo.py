@@ -14,14 +14,16 @@ from portal.extensions import db
 from portal.orders.models import Order
 
 # The same names as the categories the migration puts in (one set, not two side by side).
-CATEGORIES = [("产品质量问题", "產品品質問題", "Product quality"), ("物流问题", "物流問題", "Logistics"),
+CATEGORIES = [("产品质量问题", "產品品質問題", "Product quality"),
+              ("物流问题", "物流問題", "Logistics"),
               ("市场支持", "市場支持", "Market support"),
               ("资料申请", "資料申請", "Information request"),
               ("建议", "建議", "Suggestion"), ("其他", "其他", "Other")]
 
 # (days ago, hour, channel, category, severity, said, asks, owner, how far it went)
 COMPLAINTS = [
-    (20, 10, "chat", "产品质量问题", "normal", "收到的紫砂壶壶嘴有磕碰，包装完好，应该是出厂就有的。",
+    (20, 10, "chat", "产品质量问题", "normal",
+     "收到的紫砂壶壶嘴有磕碰，包装完好，应该是出厂就有的。",
      "换一把新的", "presales", "closed"),
     (18, 14, "phone", "物流问题", "normal", "快递显示签收了，但我根本没收到，问了门卫也没有。",
      "查清楚包裹去哪了，尽快补发", "aftersales", "closed"),
@@ -34,7 +36,8 @@ COMPLAINTS = [
      "告诉我到底缺什么资料", "clerk", "answered"),
     (10, 15, "letter", "建议", "normal", "建议茶叶礼盒增加小包装，送人分量太大。",
      "", "presales", "closed"),
-    (7, 10, "phone", "产品质量问题", "crisis", "孩子被茶盘边缘划伤了手，家长情绪激动，说要找媒体曝光。",
+    (7, 10, "phone", "产品质量问题", "crisis",
+     "孩子被茶盘边缘划伤了手，家长情绪激动，说要找媒体曝光。",
      "赔偿医药费，公开道歉", "aftersales2", "decided"),
     (5, 13, "chat", "物流问题", "serious", "同一个订单催了四次发货，承诺的时间一再推迟。",
      "今天必须发出，否则退款", "presales3", "escalated"),
