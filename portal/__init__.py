@@ -206,7 +206,8 @@ def _init_templates(app: Flask) -> None:
     def money_filter(value):
         if value is None:
             return ""
-        # the department writes money the same way in every language: ¥1,234.00
-        return "¥" + format_decimal(value, format="#,##0.00", locale="en")
+        # the department writes money the same way in every language: ¥1,234.00, -¥500.00
+        sign = "-" if value < 0 else ""
+        return sign + "¥" + format_decimal(abs(value), format="#,##0.00", locale="en")
 
     app.jinja_env.globals["g"] = g

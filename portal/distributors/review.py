@@ -46,6 +46,16 @@ def account_of(order: Order) -> DistributorAccount | None:
         DistributorAccount.code == order.buyer_id))
 
 
+def account_names(orders) -> dict[str, str]:
+    """The distributor's name for each order's buyer id that is an account code (one query);
+    an order whose buyer id is no account shows the buyer id."""
+    codes = {o.buyer_id for o in orders}
+    if not codes:
+        return {}
+    return dict(db.session.execute(sa.select(DistributorAccount.code, DistributorAccount.name)
+                                   .where(DistributorAccount.code.in_(codes))).all())
+
+
 def review_of(order: Order) -> OrderReview:
     """The order's review row, made on first use."""
     found = db.session.scalar(sa.select(OrderReview).where(OrderReview.order_id == order.id))

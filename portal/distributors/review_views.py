@@ -158,7 +158,7 @@ def _dispatch_page(*, block=None, status=200, form=None):
     if form is None and current_user.can("distributors.work"):
         form = DeliveryIssueForm(formdata=None)
     return render(DISPATCH, block=block, status=status, count=count, late=late, issues=issues,
-                  form=form, days=svc.DISPATCH_DAYS, **_vocab())
+                  names=svc.account_names(late), form=form, days=svc.DISPATCH_DAYS, **_vocab())
 
 
 @bp.route("/dispatch")
@@ -244,7 +244,7 @@ def _review_card(user) -> dict:
 
 def _dispatch_card(user) -> dict:
     count, late = svc.undispatched(limit=5)
-    return {"count": count, "late": late}
+    return {"count": count, "late": late, "names": svc.account_names(late)}
 
 
 def undispatched_due(since, now):

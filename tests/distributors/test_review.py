@@ -247,3 +247,20 @@ def test_dispatch_clock_and_investigation(client, sign_in, clerk, account, dist_
     response = client.post("/distributors/issues/new", data={
         "order_no": "NOPE", "kind": "short", "text": "x"}, headers=HX)
     assert response.status_code == 422
+
+
+def test_undispatched_orders_name_the_distributor_and_link_the_order(
+        client, sign_in, clerk, account, dist_order, freeze):
+    """The Today card and the dispatch list show the distributor's name, not its code, and
+    the order number opens the order."""
+    pay(clerk, account, "5000")
+    order = dist_order(at="2026-11-18 10:00")
+    review.issue(clerk, order, order.version, review.check(order, account).seen)
+    db.session.commit()
+    freeze("2026-11-22 10:00")
+    sign_in(client, clerk)
+    link = f'href="/orders/{order.id}"'
+    for url in ("/today/distributors-undispatched", "/distributors/dispatch"):
+        text = client.get(url).get_data(as_text=True)
+        assert "杭州茶源商贸" in text and link in text, url
+        assert f"· {account.code} ·" not in text and f"<td>{account.code}</td>" not in text

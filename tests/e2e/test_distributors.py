@@ -84,7 +84,7 @@ def test_clerk_reduces_a_short_order_and_issues_it(page, t, sign_in, portal_data
     expect(page.locator("#balance")).to_have_text("¥0.00")
     first = page.locator("#ledger tbody tr").first
     expect(first).to_contain_text(t("Order charge"))
-    expect(first).to_contain_text("¥-800.00")
+    expect(first).to_contain_text("-¥800.00")
     screenshot(page, "distributors-account")
     page.goto("/distributors/")
     expect(page.locator("#account-table")).to_contain_text(f"重庆山城茶业{token}")

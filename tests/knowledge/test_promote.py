@@ -95,3 +95,19 @@ def test_the_card_is_one_query(make_line, count_queries):
     with count_queries(like_bench=True) as counted:
         svc.editor_counts()
     assert counted.count == 1
+
+
+def test_a_promoted_line_links_its_draft_only_for_those_who_may_open_it(app, client, login,
+                                                                       make_line):
+    """The manager reads the unresolved questions but not drafts: no link that answers 404."""
+    login("supervisor")
+    line = make_line()
+    assert client.post(f"/knowledge/promote/{line.id}", headers=HX).status_code == 200
+    db.session.refresh(line)
+    link = f'href="/knowledge/{line.article_id}"'
+    assert link in client.get("/worklog/unresolved").get_data(as_text=True)
+    manager = app.test_client()
+    login("manager", the_client=manager)
+    page = manager.get("/worklog/unresolved").get_data(as_text=True)
+    assert "Promoted → article" in page and link not in page
+    assert manager.get(f"/knowledge/{line.article_id}").status_code == 404
