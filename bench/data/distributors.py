@@ -55,7 +55,7 @@ def build(ctx: Context) -> None:
         w.execute("UPDATE orders SET buyer_id = printf('fx%04d', id % 500 + 1) "
                   "WHERE platform = 'distributor'")
     else:
-        w.execute("UPDATE orders SET buyer_id = 'fx' || lpad(((id % 500) + 1)::text, 4, '0') "
+        w.execute("UPDATE orders SET buyer_id = 'fx' || lpad((mod(id, 500) + 1)::text, 4, '0') "
                   "WHERE platform = 'distributor'")
     charged = _read(w, "SELECT id, buyer_id, amount, created_at FROM orders "
                        "WHERE platform = 'distributor' AND stage NOT IN "
