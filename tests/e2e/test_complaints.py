@@ -99,6 +99,6 @@ def test_raise_a_case_to_a_complaint_and_keep_the_lists(page, t, sign_in, portal
     screenshot(page, "complaints-page-raised")
     assert run_axe(page) == []
     page.goto("/complaints/setup")
-    expect(page.locator("#complaint-setup input[value='产品质量']")).to_have_count(1)
+    expect(page.locator("#complaint-setup input[value='产品质量问题']")).to_have_count(1)
     screenshot(page, "complaints-setup")
     assert run_axe(page) == []

@@ -40,9 +40,11 @@ def test_find_a_buyer_by_the_last_four_digits(page, t, sign_in, portal_data, scr
     sign_in(PRESALES)
     keep_marker(page)
 
-    box = page.get_by_label(t("Find a customer"), exact=True)
+    # the header's one box, its second button: customers
+    box = page.locator("header #topbar-q")
     box.fill(phone[-4:])
-    box.press("Enter")
+    page.locator("header form.topbar-search").get_by_role(
+        "button", name=t("Customers"), exact=True).click()
     expect(page).to_have_url(re.compile(r"/customers/\?q=" + phone[-4:]))
     results = page.locator("#customer-results")
     row = results.locator("tbody tr")
