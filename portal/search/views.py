@@ -94,4 +94,4 @@ def suggest():
 def register(app) -> None:
     from portal.ui import NavItem, register_nav
 
-    register_nav(app, NavItem("search.index", _l("Search"), "search.view", order=5))
+    register_nav(app, NavItem("search.index", _l("Search"), "search.view", order=1))

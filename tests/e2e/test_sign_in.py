@@ -9,30 +9,41 @@ from tests.e2e.support import DEMO_PASSWORD, expect
 
 pytestmark = pytest.mark.e2e
 
-SHOWROOM = ["/showroom/", "/showroom/checklist", "/showroom/repairs"]
-SHIFTS = ["/roster/me", "/roster/", "/roster/swaps"]
-ORDERS = ["/orders/", "/orders/stock", "/orders/transfers", "/orders/waits"]
-AFTERSALES = ["/aftersales/", "/aftersales/visits"]
-AGENT_CUSTOMERS = ["/customers/", "/customers/calls", "/customers/duplicates"]
-PRESALES_NAV = ["/", "/handover/desk/", "/orders/", "/orders/import", "/orders/stock",
-                "/orders/transfers", "/orders/waits", *SHIFTS, "/scores/my", *AGENT_CUSTOMERS,
-                "/notifications/"]
-AFTERSALES_NAV = ["/", "/handover/desk/", "/orders/", "/orders/stock", *AFTERSALES, *SHIFTS,
-                  "/scores/my", *AGENT_CUSTOMERS, "/notifications/"]
-CLERK_NAV = ["/", "/handover/desk/", "/orders/queue", "/orders/", "/orders/import",
-             "/orders/stock", "/orders/transfers", "/orders/waits", "/aftersales/parcels",
-             *SHIFTS, "/scores/my", "/customers/", "/notifications/"]
-RECEPTION_NAV = ["/", *SHOWROOM, "/handover/showroom/", *SHIFTS, "/scores/my", "/customers/",
-                 "/notifications/"]
-MANAGER_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", *ORDERS, *AFTERSALES,
-               "/aftersales/queue", "/roster/me", "/roster/", "/roster/overtime", "/scores/",
-               "/customers/", "/customers/calls/agents", "/notifications/", "/staff/", "/audit/"]
-SUPERVISOR_NAV = ["/", *SHOWROOM, "/handover/desk/", "/handover/showroom/", *ORDERS,
-                  *AFTERSALES, "/aftersales/queue", *SHIFTS, "/roster/overtime", "/scores/",
-                  "/scores/appeals", "/customers/", "/customers/calls", "/customers/calls/agents",
+# every role's navigation, in order (the one search box's page right after Today)
+MANAGER_NAV = ["/", "/search", "/showroom/", "/showroom/checklist", "/showroom/repairs",
+               "/handover/desk/", "/handover/showroom/", "/orders/", "/orders/stock",
+               "/orders/transfers", "/orders/waits", "/aftersales/", "/distributors/",
+               "/aftersales/visits", "/aftersales/queue", "/distributors/review", "/roster/me",
+               "/roster/", "/roster/overtime", "/scores/", "/customers/",
+               "/customers/calls/agents", "/knowledge/", "/worklog/team", "/complaints/analysis",
+               "/complaints/", "/notifications/", "/staff/", "/audit/"]
+SUPERVISOR_NAV = ["/", "/search", "/showroom/", "/showroom/checklist", "/showroom/repairs",
+                  "/handover/desk/", "/handover/showroom/", "/orders/", "/orders/stock",
+                  "/orders/transfers", "/orders/waits", "/aftersales/", "/distributors/",
+                  "/aftersales/visits", "/aftersales/queue", "/distributors/review", "/roster/me",
+                  "/roster/", "/roster/swaps", "/roster/overtime", "/scores/", "/scores/appeals",
+                  "/customers/", "/customers/calls", "/customers/calls/agents",
                   "/customers/calls/plans", "/customers/care", "/customers/duplicates",
-                  "/customers/tags", "/customers/classes", "/reminders/", "/notifications/",
-                  "/staff/", "/audit/"]
+                  "/worklog/", "/knowledge/", "/customers/tags", "/worklog/team",
+                  "/customers/classes", "/worklog/categories", "/complaints/analysis",
+                  "/complaints/", "/reminders/", "/notifications/", "/staff/", "/audit/"]
+PRESALES_NAV = ["/", "/search", "/handover/desk/", "/orders/", "/orders/import", "/orders/stock",
+                "/orders/transfers", "/orders/waits", "/distributors/", "/distributors/review",
+                "/roster/me", "/roster/", "/roster/swaps", "/scores/my", "/customers/",
+                "/customers/calls", "/customers/duplicates", "/worklog/", "/knowledge/",
+                "/complaints/", "/notifications/"]
+AFTERSALES_NAV = ["/", "/search", "/handover/desk/", "/orders/", "/orders/stock", "/aftersales/",
+                  "/aftersales/visits", "/roster/me", "/roster/", "/roster/swaps", "/scores/my",
+                  "/customers/", "/customers/calls", "/customers/duplicates", "/worklog/",
+                  "/knowledge/", "/complaints/", "/notifications/"]
+CLERK_NAV = ["/", "/search", "/handover/desk/", "/orders/queue", "/orders/", "/orders/import",
+             "/orders/stock", "/orders/transfers", "/orders/waits", "/aftersales/parcels",
+             "/distributors/", "/distributors/review", "/roster/me", "/roster/", "/roster/swaps",
+             "/scores/my", "/customers/", "/worklog/", "/knowledge/", "/complaints/",
+             "/notifications/"]
+RECEPTION_NAV = ["/", "/search", "/showroom/", "/showroom/checklist", "/showroom/repairs",
+                 "/handover/showroom/", "/roster/me", "/roster/", "/roster/swaps", "/scores/my",
+                 "/customers/", "/worklog/", "/knowledge/", "/complaints/", "/notifications/"]
 ALL_LINKS = {*PRESALES_NAV, *AFTERSALES_NAV, *CLERK_NAV, *RECEPTION_NAV, *MANAGER_NAV,
              *SUPERVISOR_NAV}
 
@@ -123,14 +134,16 @@ def test_two_tabs_editing_one_account_the_second_gets_the_current_state_and_keep
         expect(tab.get_by_role("heading", level=1)).to_contain_text(original)
 
     first.get_by_label(t("Name"), exact=True).fill("彭博（甲）")
-    first.get_by_role("button", name=t("Save"), exact=True).click()
+    first.locator(f'form[action="/staff/{user_id}"]').get_by_role(
+        "button", name=t("Save"), exact=True).click()  # the account's form (not the grants')
     expect(first.locator(".flash-success")).to_have_text(t("Changes saved."))
     expect(first.get_by_role("heading", level=1)).to_contain_text("彭博（甲）")
 
     # the second tab still shows the account as it was, and saves over it
     second.get_by_label(t("Name"), exact=True).fill("彭博（乙）")
     second.get_by_label(t("Role"), exact=True).select_option("presales")
-    second.get_by_role("button", name=t("Save"), exact=True).click()
+    second.locator(f'form[action="/staff/{user_id}"]').get_by_role(
+        "button", name=t("Save"), exact=True).click()  # the account's form (not the grants')
 
     expect(second.get_by_role("alert").filter(has_text=t(
         "Someone else changed this account first. This is its current state; check it and "
@@ -142,14 +155,16 @@ def test_two_tabs_editing_one_account_the_second_gets_the_current_state_and_keep
     screenshot(second, "staff-conflict")
 
     # sending it again is a deliberate second try
-    second.get_by_role("button", name=t("Save"), exact=True).click()
+    second.locator(f'form[action="/staff/{user_id}"]').get_by_role(
+        "button", name=t("Save"), exact=True).click()  # the account's form (not the grants')
     expect(second.locator(".flash-success")).to_have_text(t("Changes saved."))
     expect(second.get_by_role("heading", level=1)).to_contain_text("彭博（乙）")
 
     # put the account back as the demo has it
     second.get_by_label(t("Name"), exact=True).fill(original)
     second.get_by_label(t("Role"), exact=True).select_option("aftersales")
-    second.get_by_role("button", name=t("Save"), exact=True).click()
+    second.locator(f'form[action="/staff/{user_id}"]').get_by_role(
+        "button", name=t("Save"), exact=True).click()  # the account's form (not the grants')
     expect(second.get_by_role("heading", level=1)).to_contain_text(original)
     second.close()
 
