@@ -125,6 +125,15 @@ def _new_form(formdata=None) -> ComplaintForm:
     return form
 
 
+def _known_order_no(order_no: str | None) -> str | None:
+    """A case's or handover item's order number when the desk has that order (a number
+    typed from a platform's page the desk never imported would refuse the complaint)."""
+    if not order_no:
+        return None
+    found = db.session.scalar(sa.select(Order.id).where(Order.order_no == order_no).limit(1))
+    return order_no if found is not None else None
+
+
 def _prefill(form: ComplaintForm) -> dict:
     """``?case=`` / ``?handover_item=`` / ``?customer=``: raise a complaint from a case or
     a handover item, prefilled (the link is kept)."""
@@ -135,7 +144,7 @@ def _prefill(form: ComplaintForm) -> dict:
         case = db.session.get(AfterSalesCase, case_id)
         if case is not None:
             form.case.data = case.id
-            form.order_no.data = case.order_no
+            form.order_no.data = _known_order_no(case.order_no)
             form.said.data = case.problem[:svc.SAID_MAX]
             form.asks.data = (case.request or "")[:svc.ASKS_MAX]
             form.category.data = _category_of_case(case)
@@ -145,7 +154,7 @@ def _prefill(form: ComplaintForm) -> dict:
         item = db.session.get(HandoverItem, item_id)
         if item is not None and current_user.can(f"handover.{item.book}.read"):
             form.handover_item.data = item.id
-            form.order_no.data = item.order_no or form.order_no.data
+            form.order_no.data = _known_order_no(item.order_no) or form.order_no.data
             form.said.data = item.text[:svc.SAID_MAX]
             form.asks.data = (item.customer_request or "")[:svc.ASKS_MAX]
         else:
