@@ -83,7 +83,34 @@ def _writing_request() -> bool:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+        immediate = _writing_request()
+        connection.info[_SQLITE_DEFERRED] = not immediate
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# A deferred transaction that read and then writes (a GET that records who saw personal data,
+# a sheet made on first use, a job) would be refused at once with "database is locked" when
+# another writer committed since its first read: SQLite cannot move a reader's snapshot
+# forward, so it does not wait. Before its first write (or DDL) such a transaction ends its
+# reads and begins again IMMEDIATE, which queues for the lock (the busy timeout) and sees the
+# latest data, as each statement of PostgreSQL's READ COMMITTED does. Nothing was written yet,
+# so nothing is committed early. Inside a SAVEPOINT (the tests' outer transaction) it stays.
+_SQLITE_DEFERRED = "portal_sqlite_deferred"
+_SQLITE_WRITE = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_immediate_before_write(conn, cursor, statement, parameters, context, executemany):
+    if not conn.info.get(_SQLITE_DEFERRED) or conn.dialect.name != "sqlite":
+        return
+    head = statement.lstrip()[:8].upper()
+    if not (head.startswith(_SQLITE_WRITE) or (head.startswith("WITH") and _writes(statement))):
+        return
+    conn.info[_SQLITE_DEFERRED] = False
+    if conn.in_nested_transaction() or not conn.in_transaction():
+        return
+    cursor.execute("COMMIT")
+    cursor.execute("BEGIN IMMEDIATE")
 
 
 # PostgreSQL: no round trip that a request does not need (docs/performance.md).
