@@ -6,7 +6,7 @@ from datetime import UTC
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.pool import Pool
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -23,6 +23,33 @@ class Base(DeclarativeBase):
     """Base of all models."""
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class LocalName:
+    """Model mixin: ``local_name``, the record's name in the reader's language (``names``
+    holds the other languages as typed; a language left out shows ``name``)."""
+
+    @property
+    def local_name(self) -> str:
+        from portal.i18n import localized
+
+        return localized(self.names, self.name)
+
+
+class NamedEntry(LocalName):
+    """Model mixin: an entry of a short list the supervisor keeps (complaint categories,
+    question categories, customer tags): a unique default name, its names in the other
+    languages, retired rather than deleted, version-checked when edited."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    names: Mapped[dict | None] = mapped_column(sa.JSON)  # {"zh_TW": …, "en": …}
+    active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:  # noqa: N805 - declared_attr's class argument
+        return {"version_id_col": cls.version}
 
 
 class UTCDateTime(sa.types.TypeDecorator):

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
-from portal.database import UTCDateTime
+from portal.database import NamedEntry, UTCDateTime
 from portal.extensions import db
-from portal.i18n import N_, localized
+from portal.i18n import N_
 
 CHANNELS = {
     "chat": N_("Platform chat"),
@@ -49,24 +49,13 @@ SATISFACTION = {
 LEVELS = {0: N_("Owner"), 1: N_("Supervisor"), 2: N_("Manager")}
 
 
-class ComplaintCategory(db.Model):
+class ComplaintCategory(NamedEntry, db.Model):
     """A category of the list the supervisor keeps (product quality, logistics, market
     support, information request, suggestion, other), named per language."""
 
     __tablename__ = "complaint_categories"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(30), unique=True)
-    names: Mapped[dict | None] = mapped_column(sa.JSON)  # {"zh_TW": …, "en": …}
     position: Mapped[int] = mapped_column(default=0)
-    active: Mapped[bool] = mapped_column(default=True)
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
-
-    @property
-    def local_name(self) -> str:
-        return localized(self.names, self.name)
 
 
 class ComplaintDueRule(db.Model):

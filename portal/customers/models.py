@@ -15,9 +15,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
 from portal.aftersales.models import AfterSalesCase, ReturnVisit
-from portal.database import UTCDateTime
+from portal.database import NamedEntry, UTCDateTime
 from portal.extensions import db
-from portal.i18n import N_, localized
+from portal.i18n import N_
 from portal.orders.models import BankTransfer, Order, StockWait
 from portal.reception.models import Visit
 
@@ -165,23 +165,11 @@ def _keep_match_key(mapper, connection, contact: CustomerContact) -> None:
     contact.match_key = match_key(contact.kind, contact.value, contact.label)
 
 
-class CustomerTag(db.Model):
+class CustomerTag(NamedEntry, db.Model):
     """A tag of the shared set the supervisor keeps (企业微信-style shared tags); named per
     language like the showroom's lists."""
 
     __tablename__ = "customer_tags"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(30), unique=True)
-    names: Mapped[dict | None] = mapped_column(sa.JSON)  # {"zh_TW": …, "en": …}
-    active: Mapped[bool] = mapped_column(default=True)
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
-
-    @property
-    def local_name(self) -> str:
-        return localized(self.names, self.name)
 
 
 customer_tag_links = sa.Table(

@@ -7,9 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
-from portal.database import UTCDateTime
+from portal.database import LocalName, UTCDateTime
 from portal.extensions import db
-from portal.reception.names import LocalName
 
 
 class MenuItem(LocalName, db.Model):

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
-from portal.i18n import N_, localized
+from portal.i18n import N_
 from portal.rules import RuleError
 
 OTHER_LANGUAGES = ("zh_TW", "en")  # the name itself is the zh_CN one
@@ -45,9 +45,3 @@ class NamesFields:
         return {locale: self[field_name(locale)].data for locale in OTHER_LANGUAGES}
 
 
-class LocalName:
-    """Model mixin: ``local_name``, the record's name in the reader's language."""
-
-    @property
-    def local_name(self) -> str:
-        return localized(self.names, self.name)

@@ -9,30 +9,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
-from portal.database import UTCDateTime
+from portal.database import NamedEntry, UTCDateTime
 from portal.extensions import db
-from portal.i18n import localized
 
 
-class QuestionCategory(db.Model):
+class QuestionCategory(NamedEntry, db.Model):
     """What a question is about (product, order, logistics, payment, after-sales, other): one
     list for the work record and the knowledge base, kept by the supervisor, named per
     language."""
 
     __tablename__ = "question_categories"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(30), unique=True)
-    names: Mapped[dict | None] = mapped_column(sa.JSON)  # {"zh_TW": …, "en": …}
     position: Mapped[int] = mapped_column(default=0)
-    active: Mapped[bool] = mapped_column(default=True)
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
-
-    @property
-    def local_name(self) -> str:
-        return localized(self.names, self.name)
 
 
 class WorkLine(db.Model):
