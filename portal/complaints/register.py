@@ -385,11 +385,22 @@ def escalate(user: User, complaint: Complaint, version: int | None, reason: str)
     return complaint
 
 
+def decides(user: User, complaint: Complaint) -> bool:
+    """Whether ``user`` is the one to record the decision on the escalated complaint: the
+    supervisor at level 1; at level 2 (a crisis, or escalated again) the manager, though the
+    supervisor is told as well."""
+    return complaint.state == "escalated" and user.can("complaints.oversee") \
+        and (complaint.level < 2 or user.role == "manager")
+
+
 def decide(user: User, complaint: Complaint, version: int | None, text: str) -> Complaint:
     """The person it was escalated to records what they decided; it goes back to work."""
     if not user.can("complaints.oversee"):
         raise NotAllowed("complaints.oversee")
     _check(complaint, version, "escalated")
+    if not decides(user, complaint):
+        raise ComplaintError(N_("The complaint is with the manager: the manager records the "
+                                "decision."), "text")
     text = _text(text, "text", required=N_("Write what you decided."))
     complaint.state = "investigating"
     _event(complaint, user, "decision", state="investigating", level=complaint.level, text=text)

@@ -324,7 +324,8 @@ def _page_context(complaint: Complaint, **extra) -> dict:
         "complaint": complaint, "customer": customer, "contacts": contacts, "order": order,
         "case": {"id": complaint.case_id} if complaint.case_id else None, "item": item,
         "events": svc.events(complaint), "now": clock.now(), "labels": svc.LABELS,
-        "overdue": svc.overdue(complaint), "forms": extra.pop("forms", None)
+        "overdue": svc.overdue(complaint), "decides": svc.decides(current_user, complaint),
+        "forms": extra.pop("forms", None)
         or _forms(complaint), **extra,
     }
 

@@ -158,6 +158,14 @@ def test_escalation_by_the_person(make_complaint, people):
     assert complaint.level == 2
     with pytest.raises(RuleError):
         svc.escalate(people["agent"], complaint, None, "再升级")
+    # with the manager now: the supervisor (told too) does not decide for them
+    assert not svc.decides(people["supervisor"], complaint)
+    with pytest.raises(RuleError, match="manager"):
+        svc.decide(people["supervisor"], complaint, None, "我来定")
+    assert complaint.state == "escalated"
+    assert svc.decides(people["manager"], complaint)
+    svc.decide(people["manager"], complaint, None, "全额退款并致歉")
+    assert complaint.state == "investigating"
 
 
 # --- by the clock ----------------------------------------------------------------------------

@@ -184,6 +184,24 @@ def test_escalate_and_decide(client, sign_in, people, one, create_user):
     assert response.status_code == 200 and "同意退一半" in response.get_data(as_text=True)
 
 
+def test_a_crisis_is_decided_by_the_manager_not_the_supervisor(client, sign_in, people,
+                                                              make_complaint):
+    crisis = make_complaint("crisis")  # with the supervisor and the manager at once (level 2)
+    url = f"/complaints/{crisis.id}"
+    sign_in(client, people["supervisor"])
+    assert "Your decision" not in client.get(url).get_data(as_text=True)
+    response = client.post(url + "/decide", data={"version": crisis.version, "text": "我来定"},
+                           headers=HX)
+    assert response.status_code == 422
+    assert "the manager records the decision" in response.get_data(as_text=True)
+    assert db.session.get(Complaint, crisis.id).state == "escalated"
+    sign_in(client, people["manager"])
+    assert "Your decision" in client.get(url).get_data(as_text=True)
+    response = client.post(url + "/decide", headers=HX,
+                           data={"version": crisis.version, "text": "总经理批准赔付"})
+    assert response.status_code == 200 and "总经理批准赔付" in response.get_data(as_text=True)
+
+
 def test_the_page_masks_the_customers_contacts(client, sign_in, people, make_complaint):
     from portal.customers.models import CustomerContact
 
