@@ -156,14 +156,14 @@ def _init_templates(app: Flask) -> None:
 
     from portal.auth.permissions import ROLE_LABELS
     from portal.i18n import LANGUAGE_NAMES, html_lang, portal_locale
-    from portal.ui import nav_for
+    from portal.ui import nav_groups
 
     def can(permission: str) -> bool:
         return current_user.is_authenticated and current_user.can(permission)
 
     @app.context_processor
     def shell():
-        nav = nav_for(current_user) if current_user.is_authenticated else []
+        nav = nav_groups(current_user) if current_user.is_authenticated else []
         locale = portal_locale(get_locale())
         return {
             "can": can,

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,39 @@ def register_card(app, card: Card) -> None:
 def nav_for(user) -> list[NavItem]:
     """Navigation entries ``user`` may see."""
     return [i for i in _registry()["nav"] if user.can(i.permission)]
+
+
+# The side navigation in groups, by the area (blueprint) of each entry: the supervisor sees
+# about forty entries, which read as a wall without them. The first group has no heading.
+NAV_GROUPS = (
+    ("start", None, ("home", "search", "notifications")),
+    ("shifts", _l("Shifts and handover"), ("shifts", "handover")),
+    ("showroom", _l("Showroom"), ("reception",)),
+    ("orders", _l("Orders"), ("orders", "distributors")),
+    ("aftersales", _l("After-sales"), ("aftersales",)),
+    ("customers", _l("Customers"), ("customers",)),
+    ("voice", _l("The customer's voice"), ("complaints", "worklog", "knowledge")),
+    ("scores", _l("Scores"), ("scoring",)),
+    ("admin", _l("Administration"), ()),  # everything else: reminders, staff, audit
+)
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    key: str
+    label: object | None  # None: no heading (the first group; a group of one entry)
+    items: list
+
+
+def nav_groups(user) -> list[NavGroup]:
+    """``user``'s navigation entries in NAV_GROUPS' order (each group's own in their order);
+    a group of one entry is shown without its heading."""
+    by_area = {area: key for key, _label, areas in NAV_GROUPS for area in areas}
+    found: dict[str, list] = {key: [] for key, _label, _areas in NAV_GROUPS}
+    for item in nav_for(user):
+        found[by_area.get(item.endpoint.split(".", 1)[0], "admin")].append(item)
+    return [NavGroup(key, label if len(found[key]) > 1 else None, found[key])
+            for key, label, _areas in NAV_GROUPS if found[key]]
 
 
 def cards_for(user) -> list[Card]:

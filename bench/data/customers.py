@@ -89,3 +89,12 @@ def build(ctx: Context) -> None:
               "WHERE o.id = aftersales_cases.order_id) WHERE order_id IS NOT NULL")
     w.execute("UPDATE aftersales_visits SET customer_id = (SELECT c.customer_id FROM "
               "aftersales_cases c WHERE c.id = aftersales_visits.case_id)")
+
+
+def count_duplicates(ctx: Context) -> None:
+    """Store the duplicate pairs' count, as the worker's task does (``AFTER_LOAD``)."""
+    from portal.customers.merge import recount
+    from portal.extensions import db
+
+    ctx.counts["duplicate_pairs"] = recount()
+    db.session.commit()

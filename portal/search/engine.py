@@ -18,9 +18,17 @@ from portal.search.tokens import Query, key, parse
 
 FTS = sa.table("search_fts", sa.column("rowid"))
 SURPLUS = 2  # candidates asked per hit wanted (some fail the check)
-# PostgreSQL: the newest ids first. A common pair of characters matches 100,000s of rows,
-# which a GIN index hands over unordered; asking the newest slice first stops early.
-WINDOWS = (50_000, 500_000)
+# PostgreSQL plans, chosen by how many records hold the term (the planner cannot tell: it has
+# no statistics of a word it never saw, and guesses "very few" for several words ANDed):
+# - few (under FEW, which the GIN index tells in a few ms — GIN for a rare term, a scan
+#   stopped early for a common one): all of them through GIN, sorted (ORDER BY id + 0 keeps
+#   the planner off walking the ids, which read 2,000,000 rows for an order number nobody
+#   wrote down: 2.7 s at scale 1);
+# - many: the newest WINDOW ids walked newest first, the index kept out of it (a common pair
+#   of characters hands GIN 100,000s of rows unordered: 160 ms where the walk took 2 ms);
+#   when that slice has too few, all of them through GIN, sorted.
+FEW = 2_000
+WINDOW = 50_000
 
 
 @dataclass(frozen=True)
@@ -68,28 +76,56 @@ def _tsquery(tokens: list[str], keys: list[str]) -> str:
             + " & (" + " | ".join(f"'{k}'" for k in keys) + ")")
 
 
-def _postgresql(tokens, keys, title, limit, before, floor=None, attempt=0):
-    matches = search_docs.c.tsv.op("@@")(sa.cast(_tsquery(tokens, keys), postgresql.TSQUERY))
-    query = sa.select(*_columns(title, attempt)).where(matches)
+def _matches(tsquery: str, walk: bool = False):
+    """``tsv @@ tsquery``; ``walk``: in a form the GIN index cannot answer (a filter on the
+    rows walked)."""
+    tsv = sa.func.coalesce(search_docs.c.tsv, sa.cast("", postgresql.TSVECTOR)) if walk \
+        else search_docs.c.tsv
+    return tsv.op("@@")(sa.cast(tsquery, postgresql.TSQUERY))
+
+
+def _postgresql(tokens, keys, title, limit, before, floor=None, attempt=0, plan=None):
+    """Newest first: walking the ids (plan "walk", from ``floor``), through GIN and sorted
+    ("index"), or as the planner likes (None)."""
+    walk = plan == "walk"
+    query = sa.select(*_columns(title, attempt)).where(_matches(_tsquery(tokens, keys), walk))
     if before:
         query = query.where(search_docs.c.id < before)
     if floor:
         query = query.where(search_docs.c.id > floor)
-    return query.order_by(search_docs.c.id.desc()).limit(limit)
+    newest = search_docs.c.id + 0 if plan == "index" else search_docs.c.id
+    return query.order_by(newest.desc()).limit(limit)
 
 
 def _selects(query: Query, keys: list[str], limit: int, before: int | None, floor=None,
-             titles: bool = True, attempt: int = 0):
+             titles: bool = True, attempt: int = 0, plan: str | None = None):
     postgres = _postgres()
     parts = []
-    tokens = list(query.tokens)
     for title in ((True, False) if titles else (False,)):
-        asked = ["_" + t for t in tokens] if title else tokens
+        asked = _asked(query, title)
         if postgres:
-            parts.append(_postgresql(asked, keys, title, limit, before, floor, attempt))
+            parts.append(_postgresql(asked, keys, title, limit, before, floor, attempt, plan))
         else:
             parts.append(_sqlite(asked, keys, title, limit, before, attempt))
     return parts
+
+
+def _asked(query: Query, title: bool) -> list[str]:
+    """The index tokens of the query: a title's words are indexed with ``_`` before them."""
+    return ["_" + t for t in query.tokens] if title else list(query.tokens)
+
+
+def _few(query: Query, keys: list[str], before: int | None, titles: bool) -> bool:
+    """PostgreSQL: fewer than FEW of the records this user may see hold the query's tokens
+    (in the title or the text) — see FEW."""
+    either = " | ".join("(" + " & ".join(f"'{t}'" for t in _asked(query, title)) + ")"
+                        for title in ((True, False) if titles else (False,)))
+    tsquery = f"({either}) & (" + " | ".join(f"'{k}'" for k in keys) + ")"
+    found = sa.select(sa.literal(1)).where(_matches(tsquery))
+    if before:
+        found = found.where(search_docs.c.id < before)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(
+        found.limit(FEW).subquery())) < FEW
 
 
 def _postgres() -> bool:
@@ -98,19 +134,22 @@ def _postgres() -> bool:
 
 def _run(query: Query, keys: list[str], limit: int, before: int | None, titles: bool,
          windows: bool) -> list:
-    """The candidates: one statement on SQLite; on PostgreSQL the newest slices of ids
-    first when ``windows`` (enough hits there end it), then everything."""
-    if windows and _postgres():
-        top = db.session.scalar(sa.select(sa.func.max(search_docs.c.id))) or 0
-        start = min(before or top + 1, top + 1)
-        for window in WINDOWS:
-            floor = start - window
-            if floor <= 0:
-                break
-            rows = _execute(_selects(query, keys, limit, before, floor, titles))
-            if sum(not row.in_title for row in rows) >= limit:
-                return rows  # the newest slice had enough hits anywhere in the text
-    return _execute(_selects(query, keys, limit, before, titles=titles))
+    """The candidates: one statement on SQLite; on PostgreSQL (see FEW) all of them through
+    the index when few; when many, the newest slice walked first (with ``windows``) and, when
+    it has too few, all of them through the index."""
+    if not _postgres():
+        return _execute(_selects(query, keys, limit, before, titles=titles))
+    if _few(query, keys, before, titles):
+        return _execute(_selects(query, keys, limit, before, titles=titles, plan="index"))
+    if not windows:
+        return _execute(_selects(query, keys, limit, before, titles=titles))
+    top = db.session.scalar(sa.select(sa.func.max(search_docs.c.id))) or 0
+    floor = min(before or top + 1, top + 1) - WINDOW
+    if floor > 0:
+        rows = _execute(_selects(query, keys, limit, before, floor, titles, plan="walk"))
+        if sum(not row.in_title for row in rows) >= limit:
+            return rows  # the newest slice had enough hits anywhere in the text
+    return _execute(_selects(query, keys, limit, before, titles=titles, plan="index"))
 
 
 def _execute(parts) -> list:

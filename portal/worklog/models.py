@@ -32,6 +32,12 @@ class WorkLine(db.Model):
         sa.Index("ix_work_lines_day", "day", "category_id"),
         # unresolved questions for the knowledge editor, newest first
         sa.Index("ix_work_lines_unresolved", "resolved", "day", "id"),
+        # …of them, those not promoted to an article yet: the knowledge editor's list and its
+        # Today card's count (80,000 of 1,000,000 lines at scale 1: counted from this index
+        # alone, 150 → a few ms on PostgreSQL)
+        sa.Index("ix_work_lines_unpromoted", "day", "id",
+                 sqlite_where=sa.text("resolved = 0 AND article_id IS NULL"),
+                 postgresql_where=sa.text("resolved IS false AND article_id IS NULL")),
         sa.Index("ix_work_lines_order", "order_id"),
         sa.Index("ix_work_lines_customer", "customer_id"),
     )

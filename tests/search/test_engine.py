@@ -131,3 +131,22 @@ def test_hostile_input_is_only_tokens(articles, text):
     hits, _more = engine.ask(text, EVERYTHING)
     assert isinstance(hits, list)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(search_docs)) >= 4
+
+
+@pytest.mark.parametrize("few, window", [(2_000, 50_000), (1, 50_000), (1, 3)],
+                         ids=["few-through-the-index", "many-walked", "many-slice-too-small"])
+def test_every_plan_finds_the_same_newest_first(article, monkeypatch, few, window):
+    """On PostgreSQL a rare term is read through GIN and sorted, a common one by walking the
+    newest slice, then through GIN when the slice has too few (engine.FEW, WINDOW): forced
+    here with tiny thresholds, the hits are the same, newest first, and paging goes on."""
+    monkeypatch.setattr(engine, "FEW", few)
+    monkeypatch.setattr(engine, "WINDOW", window)
+    made = [article(f"退货问题{i}", "发票" if i % 3 == 0 else "") for i in range(9)]
+    article("别的问题", "毫不相干")
+    hits, more = engine.ask("退货", PUBLISHED, limit=4)
+    assert [hit.ref_id for hit in hits] == [m.id for m in made[::-1][:4]] and more
+    older, _more = engine.ask("退货", PUBLISHED, limit=20, before=min(h.id for h in hits))
+    assert [hit.ref_id for hit in older] == [m.id for m in made[::-1][4:]]
+    assert found("发票", PUBLISHED) == [("article", m.id) for m in made[::-1] if
+                                        made.index(m) % 3 == 0]
+    assert found("FX000001000805", PUBLISHED) == []
