@@ -57,6 +57,9 @@ def vocab() -> dict:
 # --- the list and the quick search -----------------------------------------------------------
 
 
+PER_PAGE = 10  # a distributor's or a regular buyer's orders: a page stays a 5 KB fragment
+
+
 @bp.route("/")
 @require("orders.view")
 def index():
@@ -69,7 +72,7 @@ def index():
                        platform=form.platform.data or None, flag=form.flag.data or None,
                        include_archive=form.archive.data)
     page = keyset_page(query, (Order.created_at, Order.id), before=request.args.get("before"),
-                       after=request.args.get("after"), per_page=30)
+                       after=request.args.get("after"), per_page=PER_PAGE)
     return render(LIST, block="order_results", form=form, page=page,
                   promises=svc.promises(page.items), args=page_args(SEARCH_ARGS), **vocab())
 

@@ -58,6 +58,28 @@ def test_a_broad_search_shows_the_newest_matches(client, login, make_order, free
     assert made[0].order_no not in page and made[1].order_no not in page
 
 
+def test_a_buyers_many_orders_come_a_page_at_a_time_in_a_5_kb_fragment(client, login,
+                                                                       make_order, freeze):
+    """A distributor's or a regular buyer's orders: ten to a page (each row without
+    indentation, the phone left to the order's page), the older ones behind a link."""
+    from portal.orders.order_views import PER_PAGE
+
+    login("presales")
+    made = [make_order("shipped", buyer_id="fx0117", paid=f"2026-11-{day:02d} 10:00",
+                       lines=(("TEA-01", 2), ("TEA-01", 1)))
+            for day in range(1, PER_PAGE + 3)]
+    freeze("2026-11-25 11:00")
+    fragment = client.get("/orders/", query_string={"q": "fx0117"}, headers=HX)
+    body = fragment.get_data(as_text=True)
+    assert len(fragment.get_data()) <= 5 * 1024, len(fragment.get_data())
+    assert body.count("<tr>") == PER_PAGE + 1  # the head's row and ten orders
+    assert made[-1].order_no in body and made[0].order_no not in body
+    assert "13800001111" not in body
+    older = re.search(r'href="(/orders/\?before=[^"]+)"', body).group(1).replace("&amp;", "&")
+    rest = client.get(older, headers=HX).get_data(as_text=True)
+    assert made[0].order_no in rest and made[-1].order_no not in rest
+
+
 def test_a_phone_change_keeps_its_last_digits_searchable(make_order):
     from portal.orders.models import phone_tail
 
