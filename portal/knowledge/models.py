@@ -28,6 +28,9 @@ class Article(db.Model):
     __tablename__ = "articles"
     __table_args__ = (
         sa.Index("ix_articles_state_updated", "state", "updated_at", "id"),
+        # the list of every state one may read (an IN of states cannot walk the one above
+        # in order: 50,000 articles sorted for each page, 25 ms on PostgreSQL)
+        sa.Index("ix_articles_updated", "updated_at", "id"),
         sa.Index("ix_articles_category_state", "category_id", "state"),
         sa.Index("ix_articles_reviewed", "state", "reviewed_at"),
     )
