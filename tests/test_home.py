@@ -1,5 +1,7 @@
 """The Today page renders the cards an area registers, for those allowed to see them."""
 
+import re
+
 import pytest
 from flask_babel import lazy_gettext as _l
 
@@ -52,3 +54,30 @@ def test_today_shows_the_department_date(client, sign_in, create_user, freeze):
     freeze("2026-11-22 23:30")
     sign_in(client, create_user("presales"))
     assert "2026-11-22" in today(client).get_data(as_text=True)
+
+
+def test_the_navigation_comes_in_groups_named_for_screen_readers(client, sign_in, create_user):
+    """NAV_GROUPS: the supervisor's forty entries under headings, each group a list named by
+    its heading; the first group, and a group of one entry, without a heading."""
+    sign_in(client, create_user("supervisor"))
+    nav = today(client).get_data(as_text=True).split('class="sidenav"', 1)[1] \
+        .split("</nav>", 1)[0]
+    headings = re.findall(r'<p class="nav-group" id="nav-(\w+)">([^<]+)</p>', nav)
+    assert [key for key, _label in headings] == [
+        "shifts", "showroom", "orders", "aftersales", "customers", "voice", "scores", "admin"]
+    assert ("voice", "The customer's voice") in headings
+    for key, _label in headings:
+        assert f'<ul aria-labelledby="nav-{key}">' in nav
+    first = nav.split("<ul>", 1)[1].split("</ul>", 1)[0]
+    assert re.findall(r'href="([^"]+)"', first) == ["/", "/search", "/notifications/"]
+    # the order of the old flat list is kept inside a group: the handover book before the roster
+    shifts = nav.split('aria-labelledby="nav-shifts">', 1)[1].split("</ul>", 1)[0]
+    assert shifts.index("/handover/desk/") < shifts.index("/roster/")
+
+
+def test_a_group_of_one_entry_has_no_heading(client, sign_in, create_user):
+    sign_in(client, create_user("reception"))
+    nav = today(client).get_data(as_text=True).split('class="sidenav"', 1)[1] \
+        .split("</nav>", 1)[0]
+    assert 'id="nav-customers"' not in nav and 'href="/customers/"' in nav
+    assert 'id="nav-showroom"' in nav

@@ -191,7 +191,7 @@ def register(app) -> None:
     )
 
     register_nav(app, NavItem("complaints.analysis", _l("Complaint analysis"),
-                              "complaints.analysis", order=66,
+                              "complaints.analysis", order=57,
                               active_prefix=("complaints.analysis",)))
     register_card(app, Card("complaints-analysis", _l("Monthly complaint analysis"),
                             "complaints.report", "complaints/analysis_card.html",

@@ -561,7 +561,7 @@ def register(app) -> None:
 
     app.jinja_env.globals["complaint_labels"] = svc.LABELS
     register_nav(app, NavItem("complaints.index", _l("Complaints"), "complaints.view",
-                              order=75, active_prefix="complaints."))
+                              order=56, active_prefix="complaints."))
     register_card(app, Card("complaints-open", _l("Open complaints"), "complaints.oversee",
                             "complaints/_card.html", open_card, order=15,
                             stylesheet="css/complaints.css", events=(EVENT,)))

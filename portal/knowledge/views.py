@@ -383,7 +383,7 @@ def register(app) -> None:
     app.add_template_filter(diff_html, "knowledge_diff")
     app.add_template_global(version_note, "version_note")
     register_nav(app, NavItem("knowledge.index", _l("Knowledge base"), "knowledge.view",
-                              order=60, active_prefix=("knowledge.",)))
+                              order=63, active_prefix=("knowledge.",)))
     register_card(app, Card("knowledge-editor", _l("Knowledge base"), "knowledge.edit",
                             "knowledge/_card.html", editor_card, order=70,
                             stylesheet="css/knowledge.css", events=(EVENT,)))

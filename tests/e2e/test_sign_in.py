@@ -9,43 +9,74 @@ from tests.e2e.support import DEMO_PASSWORD, expect
 
 pytestmark = pytest.mark.e2e
 
-# every role's navigation, in order (the one search box's page right after Today)
-MANAGER_NAV = ["/", "/search", "/showroom/", "/showroom/checklist", "/showroom/repairs",
-               "/handover/desk/", "/handover/showroom/", "/orders/", "/orders/stock",
-               "/orders/transfers", "/orders/waits", "/aftersales/", "/distributors/",
-               "/aftersales/visits", "/aftersales/queue", "/distributors/review", "/roster/me",
-               "/roster/", "/roster/overtime", "/scores/", "/customers/",
-               "/customers/calls/agents", "/knowledge/", "/worklog/team", "/complaints/analysis",
-               "/complaints/", "/notifications/", "/staff/", "/audit/"]
-SUPERVISOR_NAV = ["/", "/search", "/showroom/", "/showroom/checklist", "/showroom/repairs",
-                  "/handover/desk/", "/handover/showroom/", "/orders/", "/orders/stock",
-                  "/orders/transfers", "/orders/waits", "/aftersales/", "/distributors/",
-                  "/aftersales/visits", "/aftersales/queue", "/distributors/review", "/roster/me",
-                  "/roster/", "/roster/swaps", "/roster/overtime", "/scores/", "/scores/appeals",
-                  "/customers/", "/customers/calls", "/customers/calls/agents",
-                  "/customers/calls/plans", "/customers/care", "/customers/duplicates",
-                  "/worklog/", "/knowledge/", "/customers/tags", "/worklog/team",
-                  "/customers/classes", "/worklog/categories", "/complaints/analysis",
-                  "/complaints/", "/reminders/", "/notifications/", "/staff/", "/audit/"]
-PRESALES_NAV = ["/", "/search", "/handover/desk/", "/orders/", "/orders/import", "/orders/stock",
-                "/orders/transfers", "/orders/waits", "/distributors/", "/distributors/review",
-                "/roster/me", "/roster/", "/roster/swaps", "/scores/my", "/customers/",
-                "/customers/calls", "/customers/duplicates", "/worklog/", "/knowledge/",
-                "/complaints/", "/notifications/"]
-AFTERSALES_NAV = ["/", "/search", "/handover/desk/", "/orders/", "/orders/stock", "/aftersales/",
-                  "/aftersales/visits", "/roster/me", "/roster/", "/roster/swaps", "/scores/my",
-                  "/customers/", "/customers/calls", "/customers/duplicates", "/worklog/",
-                  "/knowledge/", "/complaints/", "/notifications/"]
-CLERK_NAV = ["/", "/search", "/handover/desk/", "/orders/queue", "/orders/", "/orders/import",
-             "/orders/stock", "/orders/transfers", "/orders/waits", "/aftersales/parcels",
-             "/distributors/", "/distributors/review", "/roster/me", "/roster/", "/roster/swaps",
-             "/scores/my", "/customers/", "/worklog/", "/knowledge/", "/complaints/",
-             "/notifications/"]
-RECEPTION_NAV = ["/", "/search", "/showroom/", "/showroom/checklist", "/showroom/repairs",
-                 "/handover/showroom/", "/roster/me", "/roster/", "/roster/swaps", "/scores/my",
-                 "/customers/", "/worklog/", "/knowledge/", "/complaints/", "/notifications/"]
-ALL_LINKS = {*PRESALES_NAV, *AFTERSALES_NAV, *CLERK_NAV, *RECEPTION_NAV, *MANAGER_NAV,
-             *SUPERVISOR_NAV}
+# every role's navigation, in order: its groups (NAV_GROUPS; the first without a heading, as
+# is a group of one entry) and their entries
+START = ["/", "/search", "/notifications/"]
+VOICE_AGENT = ["/complaints/", "/worklog/", "/knowledge/"]
+ROSTER_AGENT = ["/roster/me", "/roster/", "/roster/swaps"]
+MANAGER_NAV = [
+    (None, START),
+    ("Shifts and handover", ["/handover/desk/", "/handover/showroom/", "/roster/me", "/roster/",
+                             "/roster/overtime"]),
+    ("Showroom", ["/showroom/", "/showroom/checklist", "/showroom/repairs"]),
+    ("Orders", ["/orders/", "/orders/stock", "/orders/transfers", "/orders/waits",
+                "/distributors/", "/distributors/review"]),
+    ("After-sales", ["/aftersales/", "/aftersales/visits", "/aftersales/queue"]),
+    ("Customers", ["/customers/", "/customers/calls/agents"]),
+    ("The customer's voice", ["/complaints/", "/complaints/analysis", "/worklog/team",
+                              "/knowledge/"]),
+    (None, ["/scores/"]),
+    ("Administration", ["/staff/", "/audit/"])]
+SUPERVISOR_NAV = [
+    (None, START),
+    ("Shifts and handover", ["/handover/desk/", "/handover/showroom/", "/roster/me", "/roster/",
+                             "/roster/swaps", "/roster/overtime"]),
+    ("Showroom", ["/showroom/", "/showroom/checklist", "/showroom/repairs"]),
+    ("Orders", ["/orders/", "/orders/stock", "/orders/transfers", "/orders/waits",
+                "/distributors/", "/distributors/review"]),
+    ("After-sales", ["/aftersales/", "/aftersales/visits", "/aftersales/queue"]),
+    ("Customers", ["/customers/", "/customers/calls", "/customers/calls/agents",
+                   "/customers/calls/plans", "/customers/care", "/customers/duplicates",
+                   "/customers/tags", "/customers/classes"]),
+    ("The customer's voice", ["/complaints/", "/complaints/analysis", "/worklog/",
+                              "/worklog/team", "/worklog/categories", "/knowledge/"]),
+    ("Scores", ["/scores/", "/scores/appeals"]),
+    ("Administration", ["/reminders/", "/staff/", "/audit/"])]
+PRESALES_NAV = [
+    (None, START),
+    ("Shifts and handover", ["/handover/desk/", *ROSTER_AGENT]),
+    ("Orders", ["/orders/", "/orders/import", "/orders/stock", "/orders/transfers",
+                "/orders/waits", "/distributors/", "/distributors/review"]),
+    ("Customers", ["/customers/", "/customers/calls", "/customers/duplicates"]),
+    ("The customer's voice", VOICE_AGENT),
+    (None, ["/scores/my"])]
+AFTERSALES_NAV = [
+    (None, START),
+    ("Shifts and handover", ["/handover/desk/", *ROSTER_AGENT]),
+    ("Orders", ["/orders/", "/orders/stock"]),
+    ("After-sales", ["/aftersales/", "/aftersales/visits"]),
+    ("Customers", ["/customers/", "/customers/calls", "/customers/duplicates"]),
+    ("The customer's voice", VOICE_AGENT),
+    (None, ["/scores/my"])]
+CLERK_NAV = [
+    (None, START),
+    ("Shifts and handover", ["/handover/desk/", *ROSTER_AGENT]),
+    ("Orders", ["/orders/queue", "/orders/", "/orders/import", "/orders/stock",
+                "/orders/transfers", "/orders/waits", "/distributors/", "/distributors/review"]),
+    (None, ["/aftersales/parcels"]),
+    (None, ["/customers/"]),
+    ("The customer's voice", VOICE_AGENT),
+    (None, ["/scores/my"])]
+RECEPTION_NAV = [
+    (None, START),
+    ("Shifts and handover", ["/handover/showroom/", *ROSTER_AGENT]),
+    ("Showroom", ["/showroom/", "/showroom/checklist", "/showroom/repairs"]),
+    (None, ["/customers/"]),
+    ("The customer's voice", VOICE_AGENT),
+    (None, ["/scores/my"])]
+ALL_LINKS = {href for nav in (PRESALES_NAV, AFTERSALES_NAV, CLERK_NAV, RECEPTION_NAV,
+                              MANAGER_NAV, SUPERVISOR_NAV) for _heading, hrefs in nav
+             for href in hrefs}
 
 ROLES = [
     # username, display name, navigation links in order
@@ -66,10 +97,21 @@ def test_each_role_signs_in_and_sees_its_navigation(page, t, sign_in, username, 
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(page.get_by_role("heading", level=1)).to_contain_text(t("Today"))
     nav = page.locator("nav.sidenav")
-    expect(nav.locator("a")).to_have_count(len(links))
-    assert [a.get_attribute("href") for a in nav.locator("a").all()] == links
+    hrefs = [href for _heading, group in links for href in group]
+    expect(nav.locator("a")).to_have_count(len(hrefs))
+    assert [a.get_attribute("href") for a in nav.locator("a").all()] == hrefs
+    # each group a list named by its heading (read out by screen readers), the first and any
+    # group of one entry without one
+    lists = nav.locator("ul").all()
+    assert len(lists) == len(links)
+    for (heading, group), listed in zip(links, lists, strict=True):
+        assert [a.get_attribute("href") for a in listed.locator("a").all()] == group
+        if heading is None:
+            assert listed.get_attribute("aria-labelledby") is None
+        else:
+            expect(listed).to_have_accessible_name(t(heading))
     expect(nav.locator('a[href="/"]')).to_have_attribute("aria-current", "page")
-    for forbidden in ALL_LINKS - set(links):
+    for forbidden in ALL_LINKS - set(hrefs):
         expect(page.locator(f'a[href="{forbidden}"]')).to_have_count(0)
 
     topbar = page.locator("header.topbar")
