@@ -309,3 +309,20 @@ def test_the_voice_steps_send_what_the_pages_ask_for(tmp_path):
                  "/knowledge/2", "/complaints/", "/complaints/analysis", "/worklog/team"):
         assert path in gets or path.replace("2", "4") in gets, path
     assert any(p in gets for p in ("/complaints/5", "/complaints/9"))
+
+
+def test_a_visitor_who_gave_a_phone_is_that_phones_customer(bench_db):
+    """As the portal attaches one when a visit is logged: no visit with a phone waits for its
+    customer (the run's first serve would make it, with five more queries); and the Today
+    card's duplicates count is stored as the worker stores it."""
+    with bench_db.connect() as conn:
+        unlinked = conn.scalar(sa.text(
+            "SELECT count(*) FROM visits WHERE phone IS NOT NULL AND customer_id IS NULL"))
+        linked = conn.scalar(sa.text("SELECT count(*) FROM visits WHERE customer_id IS NOT NULL"))
+        wrong = conn.scalar(sa.text(
+            "SELECT count(*) FROM visits v WHERE v.customer_id IS NOT NULL AND NOT EXISTS ("
+            "SELECT 1 FROM customer_contacts c WHERE c.customer_id = v.customer_id "
+            "AND c.kind = 'phone' AND c.value = v.phone)"))
+        stored = conn.scalar(sa.text("SELECT count(*) FROM customer_duplicate_counts"))
+    assert unlinked == 0 and linked > 0 and wrong == 0
+    assert stored == 1

@@ -89,6 +89,17 @@ def build(ctx: Context) -> None:
               "WHERE o.id = aftersales_cases.order_id) WHERE order_id IS NOT NULL")
     w.execute("UPDATE aftersales_visits SET customer_id = (SELECT c.customer_id FROM "
               "aftersales_cases c WHERE c.id = aftersales_visits.case_id)")
+    # a showroom visitor who gave a phone is a customer (the portal attaches one when the
+    # visit is logged): each such visit gets a customer's phone and the customer. Without
+    # this the run's first serve or departure of a visit made the customer then (+5 queries).
+    if w.sqlite:
+        n = f"(id * 7919 % {total})"
+        phone = f"'1' || (38 + {n} % 10) || printf('%08d', {n})"
+    else:
+        n = f"mod(id * 7919, {total})"
+        phone = f"'1' || (38 + mod({n}, 10))::text || lpad(({n})::text, 8, '0')"
+    w.execute(f"UPDATE visits SET customer_id = {n} + 1, phone = {phone} "  # noqa: S608 - ours
+              "WHERE phone IS NOT NULL")
 
 
 def count_duplicates(ctx: Context) -> None:
