@@ -272,10 +272,11 @@ def main(argv=None) -> int:
         uses = {
             "page, supervisor": lambda q: engine.ask(q, supervisor, limit=30),
             "page, agent": lambda q: engine.ask(q, agent, limit=30),
-            "suggest": lambda q: engine.ask(q[-12:], ["__article_published"], limit=5,
-                                            windows=False),
+            # as the suggestions view asks: the end of what is typed, its last 4 and 2
+            "suggest": lambda q: engine.ask_first([q[-12:], q[-4:], q[-2:]],
+                                                  ["__article_published"], limit=5),
             "handover history": lambda q: engine.ref_ids("handover", q, ["handover_desk"],
-                                                         limit=500),
+                                                         limit=300),
         }
         queries = _queries(db)
         for q in [q for group in queries.values() for q in group][:40]:

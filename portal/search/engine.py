@@ -29,6 +29,10 @@ SURPLUS = 2  # candidates asked per hit wanted (some fail the check)
 #   when that slice has too few, all of them through GIN, sorted.
 FEW = 2_000
 WINDOW = 50_000
+# …and before both, the newest GLANCE ids are walked: a phrase of common pairs (七天无理由)
+# is found there in a few ms, where asking GIN how many hold its four pairs reads four long
+# posting lists (30–50 ms); a rare term costs the walk of 5,000 rows more.
+GLANCE = 5_000
 
 
 @dataclass(frozen=True)
@@ -144,21 +148,36 @@ def _postgres() -> bool:
 
 def _run(query: Query, keys: list[str], limit: int, before: int | None, titles: bool,
          windows: bool) -> list:
-    """The candidates: one statement on SQLite; on PostgreSQL (see FEW) all of them through
-    the index when few; when many, the newest slice walked first (with ``windows``) and, when
-    it has too few, all of them through the index."""
+    """The candidates: one statement on SQLite; on PostgreSQL (see FEW) the newest GLANCE
+    ids walked first (a common term ends there, or shows it will end in the WINDOW); else
+    all of them through the index when few; else the newest WINDOW walked and, when it has
+    too few, all of them through the index. Without ``windows``: no walking."""
     if not _postgres():
         return _execute(_selects(query, keys, limit, before, titles=titles))
+    top = db.session.scalar(sa.select(sa.func.max(search_docs.c.id))) or 0
+    start = min(before or top + 1, top + 1)
+
+    def walk(window: int) -> tuple[list, int]:
+        rows = _execute(_selects(query, keys, limit, before, start - window, titles,
+                                 plan="walk"))
+        return rows, sum(not row.in_title for row in rows)  # hits anywhere in the text
+
+    walking = windows and start - WINDOW > 0
+    if walking:
+        rows, hits = walk(GLANCE)
+        if hits >= limit:
+            return rows
+        if hits * (WINDOW // GLANCE) >= limit:  # as dense as that: the window has enough
+            rows, hits = walk(WINDOW)
+            if hits >= limit:
+                return rows
+            walking = False
     if _few(query, before, titles):
         return _execute(_selects(query, keys, limit, before, titles=titles, plan="few"))
-    if not windows:
-        return _execute(_selects(query, keys, limit, before, titles=titles))
-    top = db.session.scalar(sa.select(sa.func.max(search_docs.c.id))) or 0
-    floor = min(before or top + 1, top + 1) - WINDOW
-    if floor > 0:
-        rows = _execute(_selects(query, keys, limit, before, floor, titles, plan="walk"))
-        if sum(not row.in_title for row in rows) >= limit:
-            return rows  # the newest slice had enough hits anywhere in the text
+    if walking:
+        rows, hits = walk(WINDOW)
+        if hits >= limit:
+            return rows
     return _execute(_selects(query, keys, limit, before, titles=titles, plan="many"))
 
 

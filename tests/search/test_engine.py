@@ -133,14 +133,18 @@ def test_hostile_input_is_only_tokens(articles, text):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(search_docs)) >= 4
 
 
-@pytest.mark.parametrize("few, window", [(2_000, 50_000), (1, 50_000), (1, 3)],
-                         ids=["few-through-the-index", "many-walked", "many-slice-too-small"])
-def test_every_plan_finds_the_same_newest_first(article, monkeypatch, few, window):
-    """On PostgreSQL a rare term is read through GIN and sorted, a common one by walking the
-    newest slice, then through GIN when the slice has too few (engine.FEW, WINDOW): forced
-    here with tiny thresholds, the hits are the same, newest first, and paging goes on."""
+@pytest.mark.parametrize("few, window, glance", [
+    (2_000, 50_000, 5_000), (1, 50_000, 5_000), (1, 6, 1), (1, 3, 1), (2_000, 6, 1)],
+    ids=["few-through-the-index", "many-through-the-index", "glance-then-window",
+         "window-too-small", "glance-then-few"])
+def test_every_plan_finds_the_same_newest_first(article, monkeypatch, few, window, glance):
+    """On PostgreSQL the newest ids are walked first, a rare term read through GIN and
+    sorted, a common one by walking the newest window, then through GIN when it has too few
+    (engine.GLANCE, FEW, WINDOW): forced here with tiny thresholds, the hits are the same,
+    newest first, and paging goes on."""
     monkeypatch.setattr(engine, "FEW", few)
     monkeypatch.setattr(engine, "WINDOW", window)
+    monkeypatch.setattr(engine, "GLANCE", glance)
     made = [article(f"退货问题{i}", "发票" if i % 3 == 0 else "") for i in range(9)]
     article("别的问题", "毫不相干")
     hits, more = engine.ask("退货", PUBLISHED, limit=4)
