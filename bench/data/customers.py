@@ -96,7 +96,7 @@ def build(ctx: Context) -> None:
         n = f"(id * 7919 % {total})"
         phone = f"'1' || (38 + {n} % 10) || printf('%08d', {n})"
     else:
-        n = f"mod(id * 7919, {total})"
+        n = f"mod(id::bigint * 7919, {total})"  # 300,000 × 7919 passes an integer
         phone = f"'1' || (38 + mod({n}, 10))::text || lpad(({n})::text, 8, '0')"
     w.execute(f"UPDATE visits SET customer_id = {n} + 1, phone = {phone} "  # noqa: S608 - ours
               "WHERE phone IS NOT NULL")
