@@ -37,7 +37,7 @@ from portal.customers.models import Customer
 from portal.extensions import db
 from portal.handover.models import HandoverItem
 from portal.i18n import N_
-from portal.notifications import notify, term
+from portal.notifications import notify, notify_role, term
 from portal.orders.models import Order
 from portal.paging import KeysetPage, keyset_page
 from portal.reception.names import clean_names
@@ -221,12 +221,8 @@ def _tell_level(complaint: Complaint, level: int, message: str, **params) -> int
     roles = ROLES_OF_LEVEL.get(level, ())
     if not roles:
         return 0
-    users = list(db.session.scalars(
-        sa.select(User).where(User.role.in_(roles), User.active.is_(True)).order_by(User.id)))
-    if users:
-        notify(users, message, _link(complaint), number=complaint.id,
-               severity=term(SEVERITIES[complaint.severity]), **params)
-    return len(users)
+    return len(notify_role(roles, message, _link(complaint), number=complaint.id,
+                           severity=term(SEVERITIES[complaint.severity]), **params))
 
 
 def _resolve_links(*, customer_id, order_no, case_id, handover_item_id):
@@ -297,12 +293,14 @@ def create(user: User, *, received_at: datetime | None, channel: str, category_i
         due_at=due_at(received_at, severity), state="received", level=0)
     db.session.add(complaint)
     _event(complaint, user, "received", state="received")
+    level = LEVEL_OF_SEVERITY[severity]
+    if level:  # serious and crisis go up at once, written with the complaint
+        _raise_level(complaint, None, level, "")
     db.session.flush()
     audit.record("complaints.created", complaint, actor=user, changes={
         "state": [None, "received"], "severity": [None, severity]})
-    level = LEVEL_OF_SEVERITY[severity]
     if level:
-        _escalate(complaint, None, level, "")
+        _escalation_told(complaint, None, level, "", "escalated", "received")
     if owner.id != user.id:
         notify(owner, N_("Complaint #%(number)s was recorded and given to you. Investigate it "
                          "and answer the customer before it is due."), _link(complaint),
@@ -313,10 +311,26 @@ def create(user: User, *, received_at: datetime | None, channel: str, category_i
 def _escalate(complaint: Complaint, user: User | None, level: int, reason: str,
               kind: str = "escalated") -> None:
     old = complaint.state
+    _raise_level(complaint, user, level, reason, kind)
+    _escalation_told(complaint, user, level, reason, kind, old)
+
+
+def _raise_level(complaint: Complaint, user: User | None, level: int, reason: str,
+                 kind: str = "escalated") -> None:
+    """The escalation's state and event (before a new complaint's first flush: no UPDATE)."""
     complaint.level = level
     complaint.state = "escalated"
     complaint.escalated_at = clock.now()
     _event(complaint, user, kind, state="escalated", level=level, text=reason)
+
+
+def _escalation_told(complaint: Complaint, user: User | None, level: int, reason: str,
+                     kind: str, old: str) -> None:
+    """Its audit event and who is told (its level's roles, at once). The audit event first:
+    telling is one INSERT … SELECT, whose autoflush then writes it with any other pending."""
+    audit.record("complaints.escalated", complaint, actor=user, changes={
+        "state": [old, "escalated"], "level": [level - 1 if level else 0, level]},
+        details={"by": "clock"} if kind == "overdue" else None)
     if kind == "overdue":
         pass  # the job queue's reminder tells them, once (escalate_overdue's caller)
     elif user is None:
@@ -327,9 +341,6 @@ def _escalate(complaint: Complaint, user: User | None, level: int, reason: str,
         message = N_("%(name)s escalated complaint #%(number)s (%(severity)s) to you: "
                      "%(reason)s. Record your decision on the complaint.")
         _tell_level(complaint, level, message, name=user.display_name, reason=reason)
-    audit.record("complaints.escalated", complaint, actor=user, changes={
-        "state": [old, "escalated"], "level": [level - 1 if level else 0, level]},
-        details={"by": "clock"} if kind == "overdue" else None)
 
 
 def start(user: User, complaint: Complaint, version: int | None) -> Complaint:

@@ -42,24 +42,26 @@ def notify(users: User | Iterable[User], message: str, link: str | None = None,
     return created
 
 
-def notify_role(role: str, message: str, link: str | None = None,
-                **params) -> list[Notification]:
-    """Notify every active user with ``role``: one INSERT … SELECT (a request that tells the
-    clerks stays within its ten queries); their bells learn it from ``portal.live``."""
+def notify_role(role: str | tuple[str, ...], message: str, link: str | None = None,
+                **params) -> list[int]:
+    """Notify every active user with ``role`` (or any of several roles): one INSERT … SELECT
+    (a request that tells the clerks stays within its ten queries); their bells learn it
+    from ``portal.live``. The ids of the users told."""
+    roles = (role,) if isinstance(role, str) else tuple(role)
     columns = Notification.__table__.c
     chosen = sa.select(
         User.id, sa.literal(message, columns.message.type),
         sa.literal(params, columns.params.type) if params else sa.null(),
         sa.literal(link, columns.link.type) if link else sa.null(),
         sa.literal(clock.now(), columns.created_at.type),
-    ).where(User.role == role, User.active.is_(True))
+    ).where(User.role.in_(roles), User.active.is_(True))
     told = db.session.scalars(
         sa.insert(Notification)
         .from_select(["user_id", "message", "params", "link", "created_at"], chosen)
         .returning(columns.user_id)).all()
     for user_id in told:
         live.changed("notifications-changed", user=user_id, scope=f"notifications:{user_id}")
-    return []
+    return list(told)
 
 
 def unread_count(user: User) -> int:

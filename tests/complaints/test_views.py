@@ -401,3 +401,29 @@ def test_a_full_page_of_the_register_stays_a_small_fragment(client, sign_in, peo
     assert response.status_code == 200 and "<html" not in body
     assert body.count("sev-row-crisis") == PER_PAGE and "rel=\"next\"" in body
     assert len(body.encode()) <= 5000, len(body.encode())
+
+
+def test_recording_a_complaint_stays_within_its_queries(client, sign_in, people, categories,
+                                                        freeze, count_queries):
+    """A serious complaint is written escalated (no UPDATE after the INSERT), its audit
+    events go together and its level's people are told in one INSERT … SELECT: ten queries
+    on PostgreSQL, as a normal one nine. SQLite writes each new row that needs its id on its
+    own (no multi-row RETURNING through the ORM): two more."""
+    from portal.complaints.models import ComplaintCategory
+    from portal.notifications.models import Notification
+
+    category = db.session.scalar(sa.select(ComplaintCategory.id).where(
+        ComplaintCategory.active.is_(True)).limit(1))
+    freeze("2026-11-24 10:00")
+    sign_in(client, people["agent"])
+    extra = 0 if db.engine.dialect.name == "postgresql" else 2
+    for severity, budget in (("normal", 9), ("serious", 10 + extra), ("crisis", 10 + extra)):
+        data = {"received_at": "2026-11-24T09:30", "channel": "phone", "category": category,
+                "severity": severity, "said": "快递三天没动", "asks": "尽快发货", "owner": ""}
+        with count_queries(like_bench=True) as sent:
+            assert client.post("/complaints/new", data=data).status_code == 303
+        assert sent.count <= budget, (severity, sent.statements)
+    told = db.session.scalars(sa.select(Notification.user_id).order_by(Notification.id)).all()
+    # serious: the supervisor; crisis: the supervisor and the manager
+    assert sorted(told) == sorted([people["supervisor"].id, people["supervisor"].id,
+                                   people["manager"].id])

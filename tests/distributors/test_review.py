@@ -218,6 +218,20 @@ def test_review_queue_oldest_first(client, sign_in, clerk, account, dist_order):
     assert text.index(first.order_no) < text.index(second.order_no)
 
 
+def test_the_queue_shows_the_oldest_page_and_says_so(client, sign_in, clerk, account,
+                                                     dist_order, monkeypatch):
+    """The oldest QUEUE_LIMIT orders (forty: a page of checks stays light), and a hint that
+    there are more behind them."""
+    from portal.distributors import review_views
+
+    monkeypatch.setattr(review_views, "QUEUE_LIMIT", 2)
+    made = [dist_order(at=f"2026-11-22 0{hour}:00") for hour in (7, 8, 9)]
+    sign_in(client, clerk)
+    text = client.get("/distributors/review").get_data(as_text=True)
+    assert made[0].order_no in text and made[1].order_no in text
+    assert made[2].order_no not in text and "The oldest 2 are shown; issue them first." in text
+
+
 def test_dispatch_clock_and_investigation(client, sign_in, clerk, account, dist_order, freeze):
     pay(clerk, account, "5000")
     order = dist_order(at="2026-11-18 10:00")
