@@ -120,12 +120,22 @@ def _check_account(name, code, market, credit_line, terms_days, mode) -> None:
         raise RuleError(N_("Choose strict or loose."), "mode")
 
 
+def distributor_platform():
+    """``orders.platform = 'distributor'`` in a form no index answers. SQLite (which keeps no
+    statistics) took the unique (platform, order_no) index for it and read every distributor
+    order (50,000 at scale 1: 111 ms for the Today card of undispatched orders); the other
+    condition's index — the stage and payment time, the buyer — finds the few rows instead."""
+    from portal.orders.models import Order
+
+    return Order.platform.concat("") == "distributor"
+
+
 def customer_of(code: str):
     """The distributor's customer (kind distributor), found by its orders' buyer id."""
     from portal.orders.models import Order
 
     return db.session.scalar(sa.select(Order.customer_id).where(
-        Order.platform == "distributor", Order.buyer_id == code,
+        distributor_platform(), Order.buyer_id == code,
         Order.customer_id.is_not(None)).limit(1))
 
 

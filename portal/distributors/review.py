@@ -239,7 +239,7 @@ def checks_for(orders) -> dict[int, tuple]:
 def undispatched_query() -> sa.Select:
     """Distributor orders issued over three days ago and not shipped, oldest first."""
     limit = clock.now() - timedelta(days=DISPATCH_DAYS)
-    return (sa.select(Order).where(Order.stage.in_(IN_QUEUE), Order.platform == "distributor",
+    return (sa.select(Order).where(Order.stage.in_(IN_QUEUE), ledger.distributor_platform(),
                                    Order.paid_at < limit)
             .order_by(Order.paid_at, Order.id))
 

@@ -254,7 +254,7 @@ def undispatched_due(since, now):
     from portal.orders.orders import IN_QUEUE
 
     found = db.session.scalars(sa.select(Order).where(
-        Order.platform == "distributor", Order.stage.in_(IN_QUEUE),
+        ledger.distributor_platform(), Order.stage.in_(IN_QUEUE),
         Order.paid_at > since - days, Order.paid_at <= now - days).order_by(Order.paid_at))
     for order in found:
         yield Due(f"order-{order.id}", N_(
