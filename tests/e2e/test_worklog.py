@@ -38,6 +38,10 @@ def test_an_agent_writes_ten_questions_without_a_reload(page, t, sign_in, screen
         expect(lines.first).to_contain_text(f"第{n + 1}个问题")
         expect(question).to_have_value("")
         expect(question).to_be_focused()
+        # htmx gives the focus back to the question by its id at the swap and again by its
+        # autofocus when the swap settles (20 ms on): a person cannot type into the answer in
+        # between, Playwright can (the answer's text went into the question, now and then)
+        page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-swapping')")
     expect(lines).to_have_count(before + 10)
     expect(page.locator("#day-summary")).to_contain_text(
         t("%(count)d resolved", count=9 + before) if before == 0 else "")
