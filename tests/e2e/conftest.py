@@ -54,7 +54,12 @@ def db():
     yield None
 
 
-@pytest.fixture(scope="session")
+# Package-scoped, not session-scoped: the live server and the browser end with the last
+# browser test. Left running, a page's stream reconnecting after the browser tests reached
+# the live server while the unit tests after them ran, and its request used the unit tests'
+# swapped ``db.session`` from another thread ("Session is already flushing", "This
+# transaction is closed" in tests/handover, in one CI run of four).
+@pytest.fixture(scope="package")
 def live_app(tmp_path_factory):
     """A portal app of its own, on its own SQLite file, with the demo department seeded."""
     from portal import create_app, demo
@@ -78,7 +83,7 @@ def live_app(tmp_path_factory):
         _db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(live_app):
     """Base URL of the live portal, served by werkzeug in a daemon thread."""
     from werkzeug.serving import make_server
@@ -92,7 +97,7 @@ def live_server(live_app):
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def t(live_app):
     """``t(msgid, locale="zh_CN", **params)``: the text the portal shows for ``msgid``.
 
@@ -108,7 +113,7 @@ def t(live_app):
     return translate
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def portal_data(live_app):
     """``portal_data(fn)`` runs ``fn()`` in the live app's context and returns its result."""
 
@@ -127,7 +132,7 @@ def portal_data(live_app):
 # --- the browser ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     """One headless Chromium for the whole run."""
     reason = skip_reason()
@@ -188,7 +193,7 @@ def sign_in(page, t):
     return _sign_in
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def screenshot():
     """``screenshot(page, name)`` saves to $PORTAL_SCREENSHOTS/name.png when that is set."""
     target = os.environ.get("PORTAL_SCREENSHOTS")
