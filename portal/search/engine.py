@@ -75,12 +75,16 @@ def _sqlite(tokens: list[str], keys: list[str], title: bool, limit: int, before:
     return query.order_by(FTS.c.rowid.desc()).limit(limit)
 
 
+def _all(tokens: list[str]) -> str:
+    return " & ".join(f"'{t}'" for t in tokens)
+
+
 def _any(keys: list[str]) -> str:
     return "(" + " | ".join(f"'{k}'" for k in keys) + ")"
 
 
 def _tsquery(tokens: list[str], keys: list[str]) -> str:
-    return " & ".join(f"'{t}'" for t in tokens) + " & " + _any(keys)
+    return _all(tokens) + " & " + _any(keys)
 
 
 def _matches(tsquery: str, walk: bool = False):
@@ -98,7 +102,7 @@ def _postgresql(tokens, keys, title, limit, before, floor=None, attempt=0, plan=
     narrow key, such as one agent's own records, then cuts 40,000 rows down in the index);
     or as the planner likes (None)."""
     if plan == "few":
-        where = sa.and_(_matches(" & ".join(f"'{t}'" for t in tokens)),
+        where = sa.and_(_matches(_all(tokens)),
                         _matches(_any(keys), walk=True))
     else:
         where = _matches(_tsquery(tokens, keys), walk=plan == "walk")
@@ -133,7 +137,7 @@ def _few(query: Query, before: int | None, titles: bool) -> bool:
     """PostgreSQL: fewer than FEW records hold the query's tokens (in the title or the
     text) — see FEW. Whoever may see them: the keys are in every row, and GIN would read
     2,000,000 entries to apply them (17 ms); what this user may see is fewer still."""
-    tsquery = " | ".join("(" + " & ".join(f"'{t}'" for t in _asked(query, title)) + ")"
+    tsquery = " | ".join("(" + _all(_asked(query, title)) + ")"
                          for title in ((True, False) if titles else (False,)))
     found = sa.select(sa.literal(1)).where(_matches(tsquery))
     if before:
@@ -154,7 +158,8 @@ def _run(query: Query, keys: list[str], limit: int, before: int | None, titles: 
     too few, all of them through the index. Without ``windows``: no walking."""
     if not _postgres():
         return _execute(_selects(query, keys, limit, before, titles=titles))
-    top = db.session.scalar(sa.select(sa.func.max(search_docs.c.id))) or 0
+    # the newest id only when the ids may be walked (``windows``): else no query for it
+    top = (db.session.scalar(sa.select(sa.func.max(search_docs.c.id))) or 0) if windows else 0
     start = min(before or top + 1, top + 1)
 
     def walk(window: int) -> tuple[list, int]:
