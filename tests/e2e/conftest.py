@@ -8,6 +8,7 @@ Without Chromium (or the ``playwright`` package) every test here is skipped with
     PORTAL_SCREENSHOTS=/tmp/shots ...            also save screenshots of the pages toured
 """
 
+import logging
 import os
 import secrets
 import threading
@@ -38,6 +39,26 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.e2e)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports the page's requests with their statuses first (a CI
+    log keeps the head and the tail of a failure's output, and the server's log is long)."""
+    report = yield
+    page = item.funcargs.get("page") if report.failed else None
+    problems = getattr(page, "problems", None)
+    if problems is not None and problems.journal:
+        report.sections.insert(0, (f"the page's requests ({report.when})",
+                                   "\n".join(problems.journal[-80:])))
+    return report
+
+
+class _NoStaticFiles(logging.Filter):
+    """The live server's log without the static files each page loads (dozens a page)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "/static/" not in record.getMessage()
 
 
 # --- the live portal -----------------------------------------------------------------------
@@ -90,12 +111,15 @@ def live_server(live_app):
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    quiet = _NoStaticFiles()
+    logging.getLogger("werkzeug").addFilter(quiet)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
+    logging.getLogger("werkzeug").removeFilter(quiet)
 
 
 @pytest.fixture(scope="package")

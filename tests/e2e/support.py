@@ -53,6 +53,8 @@ class BrowserProblems:
 
     def __init__(self) -> None:
         self.errors: list[str] = []
+        # the page's own requests (no static files), to tell what happened when a test fails
+        self.journal: list[str] = []
 
     def allow(self, text: str) -> list[str]:
         """Drop (and return) the problems containing ``text`` that a test provoked on purpose."""
@@ -74,6 +76,10 @@ class BrowserProblems:
 
     def response(self, response) -> None:
         request = response.request
+        if "/static/" not in request.url:
+            htmx = " (htmx)" if request.headers.get("hx-request") else ""
+            self.journal.append(f"{request.method} {request.url.split('/', 3)[-1]}"
+                                f"{htmx} -> {response.status}")
         if (response.status >= 400
                 and request.resource_type in {"script", "stylesheet", "image", "font"}
                 and not request.url.endswith("/favicon.ico")):
@@ -83,6 +89,16 @@ class BrowserProblems:
         # A request cut short by the next navigation (a bell poll, say) is not a failure.
         if "ERR_ABORTED" not in (request.failure or ""):
             self.errors.append(f"request failed: {request.url} ({request.failure})")
+
+
+SETTLED = ("() => !document.querySelector("
+           "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+
+
+def settled(page) -> None:
+    """Wait until no htmx request is in flight and every swap has settled (the parts a page
+    fetches on load included)."""
+    page.wait_for_function(SETTLED)
 
 
 def keep_marker(page) -> None:

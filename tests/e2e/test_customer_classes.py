@@ -4,7 +4,7 @@ without a reload."""
 
 import pytest
 
-from tests.e2e.support import expect, keep_marker, marker_survived
+from tests.e2e.support import expect, keep_marker, marker_survived, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def test_the_supervisor_previews_and_saves_the_thresholds(page, t, sign_in, port
     money = page.get_by_label(t("Big spender: at least this amount (¥) in the window"))
     money.fill("0.01")
     page.wait_for_function("() => document.querySelector('#class-preview.typed') !== null")
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
+    settled(page)
     expect(page.locator("#class-preview h3")).to_have_text(
         t("Preview with the figures typed (not saved)"))
     previewed = _counts(page)

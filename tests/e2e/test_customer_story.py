@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.support import expect, keep_marker, marker_survived
+from tests.e2e.support import expect, keep_marker, marker_survived, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -96,7 +96,7 @@ def test_open_a_customer_from_an_order_read_page_and_edit_in_place(page, t, sign
     expect(note_form).to_contain_text(t("Note added."))
     expect(items.first).to_contain_text("客户来电确认收货地址")
     expect(note_form.get_by_label(t("Note"), exact=True)).to_have_value("")
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
+    settled(page)
     assert marker_survived(page)
     screenshot(page, "customer-story")
 

@@ -4,13 +4,12 @@ the page is not reloaded, and the setting is kept."""
 
 import pytest
 
-from tests.e2e.support import expect
+from tests.e2e.support import SETTLED, expect
 
 pytestmark = pytest.mark.e2e
 
 KIND = "roster_unpublished"
-SETTLED = ("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-           " && document.querySelector('#reminder-{kind}.reminder-row .flash')")
+ANSWERED = SETTLED + " && document.querySelector('#reminder-{kind}.reminder-row .flash')"
 
 
 def _enabled(portal_data) -> bool:
@@ -31,7 +30,7 @@ def test_the_supervisor_switches_a_kind_off_and_on_in_place(page, sign_in, t, po
     page.evaluate("() => { window.notReloaded = true }")
 
     row.get_by_role("button", name=t("Switch off"), exact=True).click()
-    page.wait_for_function(SETTLED.format(kind=KIND))
+    page.wait_for_function(ANSWERED.format(kind=KIND))
     expect(row).to_have_class("reminder-row is-off")
     expect(row.locator(".reminder-state")).to_have_text(t("Off"))
     expect(row.locator(".flash")).to_have_text(
@@ -43,7 +42,7 @@ def test_the_supervisor_switches_a_kind_off_and_on_in_place(page, sign_in, t, po
     expect(page.locator(".reminder-row.is-off")).to_have_count(1)
 
     row.get_by_role("button", name=t("Switch on"), exact=True).click()
-    page.wait_for_function(SETTLED.format(kind=KIND) + " && !document.querySelector("
+    page.wait_for_function(ANSWERED.format(kind=KIND) + " && !document.querySelector("
                            f"'#reminder-{KIND}.is-off')")
     expect(row.locator(".reminder-state")).to_have_text(t("On"))
     expect(row.locator(".flash")).to_have_text(t("Sent again from now on."))

@@ -7,7 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.support import expect, keep_marker, marker_survived
+from tests.e2e.support import expect, keep_marker, marker_survived, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -151,8 +151,7 @@ def test_publish_refuses_a_long_run_and_a_shortfall_goes_out_only_anyway_with_a_
     editor = page.locator(f"#c-{person_id}-4 select[name=shift]")
     expect(editor).to_be_visible()
     # htmx binds the fetched editor's change trigger once it has settled
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, "
-                           ".htmx-swapping, .htmx-added')")
+    settled(page)
     editor.select_option("rest")
     # that run is gone (the generator may still have made another run of theirs later in the
     # month around the fixed days; it is not this one, which began in the previous month)

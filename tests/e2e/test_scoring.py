@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.support import expect, keep_marker, marker_survived
+from tests.e2e.support import expect, keep_marker, marker_survived, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -143,6 +143,7 @@ def test_the_supervisor_corrects_and_removes_entries_in_their_rows_then_submits(
     row.get_by_role("link", name=t("Correct"), exact=True).click()
     expect(row.locator("form.edit-entry")).to_be_visible()
     expect(row.get_by_label(t("Date"))).to_be_focused()
+    settled(page)  # the entries just recorded included: nothing is still on its way
     row.get_by_label(t("Points")).fill("-4")
     row.get_by_role("button", name=t("Save the correction")).click()
     expect(row.locator("td.points")).to_have_text("-4")

@@ -5,7 +5,7 @@ import secrets
 
 import pytest
 
-from tests.e2e.support import expect, keep_marker, marker_survived
+from tests.e2e.support import expect, keep_marker, marker_survived, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +41,7 @@ def test_an_agent_writes_ten_questions_without_a_reload(page, t, sign_in, screen
         # htmx gives the focus back to the question by its id at the swap and again by its
         # autofocus when the swap settles (20 ms on): a person cannot type into the answer in
         # between, Playwright can (the answer's text went into the question, now and then)
-        page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-swapping')")
+        settled(page)
     expect(lines).to_have_count(before + 10)
     expect(page.locator("#day-summary")).to_contain_text(
         t("%(count)d resolved", count=9 + before) if before == 0 else "")
