@@ -4,7 +4,7 @@ Services call ``now()`` / ``today()``; tests freeze the clock with ``freeze()``.
 Everything stored is UTC (portal.database.UTCDateTime); ``local()`` converts for display.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -16,10 +16,11 @@ class Clock:
     def __init__(self, tz_name: str = "Asia/Shanghai") -> None:
         self.tz = ZoneInfo(tz_name)
         self.frozen: datetime | None = None
+        self.offset = timedelta(0)
 
     def now(self) -> datetime:
         """Aware current moment in the department's time zone."""
-        moment = self.frozen or datetime.now(UTC)
+        moment = self.frozen or datetime.now(UTC) + self.offset
         return moment.astimezone(self.tz)
 
     def today(self) -> date:
@@ -35,6 +36,13 @@ class Clock:
     def unfreeze(self) -> None:
         """Let the clock run again."""
         self.frozen = None
+
+    def run_from(self, moment: datetime) -> None:
+        """Let the clock run on from ``moment`` (naive: department time), not from the real
+        now: a browser-test run at a chosen time of day, such as the shift change."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.tz)
+        self.offset = moment - datetime.now(UTC)
 
 
 _fallback = Clock()

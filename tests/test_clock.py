@@ -26,6 +26,18 @@ def test_time_zone_is_configurable():
     assert c.now().hour == 13
 
 
+def test_a_clock_run_from_a_moment_goes_on_from_there():
+    c = clock.Clock()
+    c.run_from(datetime(2026, 12, 7, 16, 5))  # department time
+    first = c.now()
+    assert (first.date(), first.hour, first.minute) == (date(2026, 12, 7), 16, 5)
+    assert c.now() >= first  # it runs
+    c.freeze(datetime(2026, 12, 7, 9, 0))
+    assert c.now().hour == 9
+    c.unfreeze()
+    assert c.now().hour == 16  # back to the run
+
+
 def test_display_formats(app):
     with app.test_request_context():
         moment = datetime(2026, 11, 22, 8, 30, tzinfo=UTC)

@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import threading
+from datetime import datetime, time
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,10 @@ def live_app(tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "AFTERSALES_PHOTO_DIR": str(tmp_path_factory.mktemp("evidence")),
     })
+    at = os.environ.get("PORTAL_E2E_AT")  # "16:05": the run's day starts at that time
+    if at:
+        clock = app.extensions["portal_clock"]
+        clock.run_from(datetime.combine(clock.today(), time.fromisoformat(at)))
     with app.app_context():
         _db.create_all()
         demo.seed()

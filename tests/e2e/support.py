@@ -78,7 +78,7 @@ class BrowserProblems:
         request = response.request
         if "/static/" not in request.url:
             htmx = " (htmx)" if request.headers.get("hx-request") else ""
-            self.journal.append(f"{request.method} {request.url.split('/', 3)[-1]}"
+            self.journal.append(f"{request.method} /{request.url.split('/', 3)[-1]}"
                                 f"{htmx} -> {response.status}")
         if (response.status >= 400
                 and request.resource_type in {"script", "stylesheet", "image", "font"}

@@ -308,3 +308,48 @@ def test_a_catalogue_item_named_in_english_reads_in_english(page, t, sign_in, po
         expect(option).to_have_text(re.compile(r"\+\d+ Sales target reached"))
     finally:
         other.close()
+
+
+LIVE_AT_THE_SWAP = """() => {
+  window.__atSwap = null;
+  document.body.addEventListener("htmx:afterSwap", function () {
+    // a microtask runs once the answer's handling is over, before any timer
+    queueMicrotask(function () {
+      var form = document.querySelector("form.edit-entry");
+      var data = form && form["htmx-internal-data"];
+      window.__atSwap = {bound: !!(data && data.initHash),
+                         focused: document.activeElement ? document.activeElement.id : ""};
+    });
+  }, {once: true});
+}"""
+
+
+def test_a_form_fetched_into_a_row_is_live_at_the_swap(page, t, sign_in, portal_data):
+    """What a swap brings is bound (its form submits by htmx) and its autofocus field focused
+    as the answer is swapped in, not a settle delay later (htmx's 20 ms by default, more on a
+    busy office PC): an Enter or a click in between sent the form the plain way, a full page
+    load, and keys typed in between went to the link just clicked."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.scoring.models import ScoreEntry, ScoreSheet
+
+    def an_open_entry():
+        return tuple(db.session.execute(
+            sa.select(ScoreEntry.id, ScoreSheet.user_id, ScoreSheet.year, ScoreSheet.month)
+            .join(ScoreSheet, ScoreEntry.sheet_id == ScoreSheet.id)
+            .where(ScoreSheet.status == "draft", ScoreEntry.removed_at.is_(None))
+            .order_by(ScoreEntry.id).limit(1)).one())
+
+    entry_id, user_id, year, month = portal_data(an_open_entry)
+    sign_in("supervisor")
+    page.goto(f"/scores/{year}/{month}/{user_id}")
+    keep_marker(page)
+    page.evaluate(LIVE_AT_THE_SWAP)
+    row = page.locator(f"#entry-{entry_id}")
+    row.get_by_role("link", name=t("Correct"), exact=True).click()
+    page.wait_for_function("() => window.__atSwap !== null")
+    assert page.evaluate("window.__atSwap") == {"bound": True, "focused": f"edit-day-{entry_id}"}
+    row.get_by_role("link", name=t("Cancel"), exact=True).click()
+    expect(row.locator("form")).to_have_count(0)
+    assert marker_survived(page)
