@@ -93,6 +93,26 @@
     }, 0);
   });
 
+  // A plain form (signing out) is taking the page away: an htmx part asked for before it
+  // and answered after it ("401, sign in again", HX-Redirect) does not send the page
+  // elsewhere. htmx's own forms cancel their submit event, so they do not count.
+  // A form that only downloads a file (an export) leaves the page where it is: after a few
+  // seconds still here, the page was not leaving.
+  var leaving = false;
+  var stayed = null;
+  function stay() { leaving = false; }
+  document.addEventListener("submit", function (event) {
+    if (event.defaultPrevented || event.target.target === "_blank") { return; }
+    leaving = true;
+    clearTimeout(stayed);
+    stayed = setTimeout(stay, 5000);
+  });
+  window.addEventListener("pageshow", stay);
+  document.body.addEventListener("htmx:beforeOnLoad", function (event) {
+    var xhr = event.detail.xhr;
+    if (leaving && xhr && xhr.getResponseHeader("HX-Redirect")) { event.preventDefault(); }
+  });
+
   // A failed htmx request never fails silently.
   document.body.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;

@@ -312,15 +312,17 @@ def test_a_catalogue_item_named_in_english_reads_in_english(page, t, sign_in, po
 
 LIVE_AT_THE_SWAP = """() => {
   window.__atSwap = null;
-  document.body.addEventListener("htmx:afterSwap", function () {
+  document.body.addEventListener("htmx:afterSwap", function seen() {
+    var form = document.querySelector("form.edit-entry");
+    if (!form) { return; }  // another part of the page
+    document.body.removeEventListener("htmx:afterSwap", seen);
     // a microtask runs once the answer's handling is over, before any timer
     queueMicrotask(function () {
-      var form = document.querySelector("form.edit-entry");
-      var data = form && form["htmx-internal-data"];
+      var data = form["htmx-internal-data"];
       window.__atSwap = {bound: !!(data && data.initHash),
                          focused: document.activeElement ? document.activeElement.id : ""};
     });
-  }, {once: true});
+  });
 }"""
 
 
@@ -345,6 +347,7 @@ def test_a_form_fetched_into_a_row_is_live_at_the_swap(page, t, sign_in, portal_
     sign_in("supervisor")
     page.goto(f"/scores/{year}/{month}/{user_id}")
     keep_marker(page)
+    settled(page)
     page.evaluate(LIVE_AT_THE_SWAP)
     row = page.locator(f"#entry-{entry_id}")
     row.get_by_role("link", name=t("Correct"), exact=True).click()
