@@ -27,12 +27,26 @@
   body.addEventListener("submit", function (event) { typed(event.target); }, true);
   body.addEventListener("reset", function (event) { typed(event.target); }, true);
   // an action of this tab: the stream echoes it back a moment later, while the action's own
-  // answer already showed what changed (with its message, its focus): that echo is skipped
+  // answer already showed what changed (with its message, its focus): that echo is skipped.
+  // The echo can also come first: the server announces the change when it commits, before
+  // its answer has reached this tab (seen under load: the re-fetched part, without the
+  // message, replaced the answer). So an action in flight counts as well.
   var ownActionAt = 0;
+  var actionsInFlight = 0;
+  var actionStartedAt = 0;
   var ECHO_MS = 2500;
-  body.addEventListener("htmx:afterRequest", function (event) {
+  var SLOW_MS = 30000;  // an action never answered stops counting as in flight
+  function isAction(event) {
     var verb = ((event.detail.requestConfig || {}).verb || "get").toLowerCase();
-    if (verb !== "get") { ownActionAt = Date.now(); }
+    return verb !== "get";
+  }
+  body.addEventListener("htmx:beforeRequest", function (event) {
+    if (isAction(event)) { actionsInFlight += 1; actionStartedAt = Date.now(); }
+  });
+  body.addEventListener("htmx:afterRequest", function (event) {
+    if (!isAction(event)) { return; }
+    actionsInFlight = Math.max(0, actionsInFlight - 1);
+    ownActionAt = Date.now();
   });
   body.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
@@ -87,7 +101,9 @@
       event.preventDefault();  // the stream tells us when something changed
       return;
     }
-    if (cause.type.indexOf("sse:") === 0 && Date.now() - ownActionAt < ECHO_MS) {
+    if (cause.type.indexOf("sse:") === 0
+        && ((actionsInFlight > 0 && Date.now() - actionStartedAt < SLOW_MS)
+            || Date.now() - ownActionAt < ECHO_MS)) {
       event.preventDefault();  // the echo of this tab's own action
       return;
     }
