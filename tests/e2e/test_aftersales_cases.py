@@ -70,6 +70,17 @@ def sign_out(page, t):
     page.wait_for_url(re.compile(r"/login"))
 
 
+def change_what_is_asked_for(page, t, text: str):
+    """Open the case's details (fetched on opening), change what the customer asks for and
+    save in place; returns the details part, saying it was saved."""
+    details = page.locator("#case-details")
+    details.get_by_text(t("Change the details"), exact=True).click()
+    details.get_by_label(t("What the customer asks for"), exact=True).fill(text)
+    details.get_by_role("button", name=t("Save"), exact=True).click()
+    expect(details).to_contain_text(t("The case was saved."))
+    return details
+
+
 def state_badge(page):
     return page.locator("#case-card .as-head .as-state")
 
@@ -248,12 +259,7 @@ def test_a_long_case_history_details_and_agent_in_place(page, t, sign_in, portal
     expect(timeline.get_by_role("link", name=t("Show earlier events"))).to_have_count(0)
 
     # the details: fetched when opened, saved in place
-    details = page.locator("#case-details")
-    details.get_by_text(t("Change the details"), exact=True).click()
-    field = details.get_by_label(t("What the customer asks for"), exact=True)
-    field.fill(f"换一个白色的 {token}")
-    details.get_by_role("button", name=t("Save"), exact=True).click()
-    expect(details).to_contain_text(t("The case was saved."))
+    change_what_is_asked_for(page, t, f"换一个白色的 {token}")
     expect(page.locator("#case-facts")).to_contain_text(f"换一个白色的 {token}")
 
     # a step, then the agent: each form has the new version (no conflict)
@@ -354,12 +360,7 @@ def test_the_echo_of_an_action_that_comes_before_its_answer_is_skipped(
 
     page.route(f"**/aftersales/{case_id}", hold)
     page.route(f"**/aftersales/{case_id}/details", hold)
-    details = page.locator("#case-details")
-    details.get_by_text(t("Change the details"), exact=True).click()
-    field = details.get_by_label(t("What the customer asks for"), exact=True)
-    field.fill(f"换一个新的 {token}")
-    details.get_by_role("button", name=t("Save"), exact=True).click()
-    expect(details).to_contain_text(t("The case was saved."))
+    details = change_what_is_asked_for(page, t, f"换一个新的 {token}")
     page.wait_for_timeout(1500)  # a card fetched again would have replaced it by now
     expect(details).to_contain_text(t("The case was saved."))
     assert refetched == [], refetched

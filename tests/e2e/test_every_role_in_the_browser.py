@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.support import SETTLED, expect, keep_marker, marker_survived
+from tests.e2e import support
+from tests.e2e.support import expect, keep_marker, marker_survived
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +70,7 @@ def settled(page) -> None:
     """Wait until the parts a page fetches on load have arrived and faded in: a part still
     loading is drawn at 70 % opacity (``.htmx-request``, 0.2 s transition), whose colours
     axe measures lighter (a case's complaints link at 3.24:1 in CI)."""
-    page.wait_for_function(SETTLED)
+    support.settled(page)
     page.wait_for_timeout(250)
 
 
